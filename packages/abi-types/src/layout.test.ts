@@ -27,11 +27,24 @@ const GOLDEN: Record<string, { size: number; align: number; offsets: Record<stri
   ciovec: { size: 16, align: 8, offsets: { buf: 0, buf_len: 8 } },
   iovec: { size: 16, align: 8, offsets: { buf: 0, buf_len: 8 } },
   dirent: { size: 24, align: 8, offsets: { d_next: 0, d_ino: 8, d_namlen: 16, d_type: 20 } },
-  fdstat: { size: 24, align: 8, offsets: { fs_filetype: 0, fs_flags: 2, fs_rights_base: 8, fs_rights_inheriting: 16 } },
+  fdstat: {
+    size: 24,
+    align: 8,
+    offsets: { fs_filetype: 0, fs_flags: 2, fs_rights_base: 8, fs_rights_inheriting: 16 },
+  },
   filestat: {
     size: 56,
     align: 8,
-    offsets: { st_dev: 0, st_ino: 8, st_filetype: 16, st_nlink: 20, st_size: 24, st_atim: 32, st_mtim: 40, st_ctim: 48 },
+    offsets: {
+      st_dev: 0,
+      st_ino: 8,
+      st_filetype: 16,
+      st_nlink: 20,
+      st_size: 24,
+      st_atim: 32,
+      st_mtim: 40,
+      st_ctim: 48,
+    },
   },
   lookup: { size: 8, align: 4, offsets: { fd: 0, flags: 4 } },
   event: {
@@ -72,9 +85,17 @@ const GOLDEN: Record<string, { size: number; align: number; offsets: Record<stri
       'proc_terminate.fd': 16,
     },
   },
-  recv_in: { size: 40, align: 8, offsets: { ri_data: 0, ri_data_len: 8, ri_fds: 16, ri_fds_len: 24, ri_flags: 32 } },
+  recv_in: {
+    size: 40,
+    align: 8,
+    offsets: { ri_data: 0, ri_data_len: 8, ri_fds: 16, ri_fds_len: 24, ri_flags: 32 },
+  },
   recv_out: { size: 64, align: 8, offsets: { ro_datalen: 0, ro_fdslen: 8, ro_unused: 16, ro_flags: 56 } },
-  send_in: { size: 40, align: 8, offsets: { si_data: 0, si_data_len: 8, si_fds: 16, si_fds_len: 24, si_flags: 32 } },
+  send_in: {
+    size: 40,
+    align: 8,
+    offsets: { si_data: 0, si_data_len: 8, si_fds: 16, si_fds_len: 24, si_flags: 32 },
+  },
   send_out: { size: 8, align: 8, offsets: { so_datalen: 0 } },
   tcb: { size: 8, align: 8, offsets: { parent: 0 } },
   threadattr: { size: 32, align: 8, offsets: { entry_point: 0, stack: 8, stack_len: 16, argument: 24 } },
@@ -89,7 +110,12 @@ const GOLDEN: Record<string, { size: number; align: number; offsets: Record<stri
 describe('struct layouts (x86-64)', () => {
   it('covers exactly the structs of the final spec plus the legacy sockaddr/sockstat', () => {
     expect(Object.keys(STRUCTS).sort()).toEqual(Object.keys(GOLDEN).sort());
-    expect(Object.values(STRUCTS).filter((s) => s.legacy).map((s) => s.name).sort()).toEqual(['sockaddr', 'sockstat']);
+    expect(
+      Object.values(STRUCTS)
+        .filter((s) => s.legacy)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['sockaddr', 'sockstat']);
   });
 
   for (const [name, golden] of Object.entries(GOLDEN)) {
@@ -124,7 +150,13 @@ describe('struct layouts (x86-64)', () => {
   });
 
   it('places the subscription/event union at 16, after the type byte at 10', () => {
-    expect(STRUCTS.subscription!.union).toMatchObject({ tag: 'type', tagType: 'eventtype', offset: 16, size: 40, align: 8 });
+    expect(STRUCTS.subscription!.union).toMatchObject({
+      tag: 'type',
+      tagType: 'eventtype',
+      offset: 16,
+      size: 40,
+      align: 8,
+    });
     expect(STRUCTS.event!.union).toMatchObject({ tag: 'type', offset: 16, size: 16 });
     const eventArms = STRUCTS.event!.union!.variants.map((v) => [v.property, v.tagValues]);
     expect(eventArms).toEqual([
@@ -136,10 +168,24 @@ describe('struct layouts (x86-64)', () => {
 
   it('describes range halves and element types', () => {
     const [ptr, len] = STRUCTS.recv_in!.fields;
-    expect(ptr).toMatchObject({ name: 'ri_data', size: 8, type: { kind: 'pointer', const: true }, range: { part: 'pointer' } });
+    expect(ptr).toMatchObject({
+      name: 'ri_data',
+      size: 8,
+      type: { kind: 'pointer', const: true },
+      range: { part: 'pointer' },
+    });
     expect(ptr?.range?.type.element).toEqual({ kind: 'struct', name: 'iovec' });
-    expect(len).toMatchObject({ name: 'ri_data_len', type: { kind: 'int', name: 'size' }, range: { of: 'ri_data', part: 'length' } });
-    expect(STRUCTS.fdstat!.fields[2]!.type).toEqual({ kind: 'flags', name: 'rights', size: 8, signed: false });
+    expect(len).toMatchObject({
+      name: 'ri_data_len',
+      type: { kind: 'int', name: 'size' },
+      range: { of: 'ri_data', part: 'length' },
+    });
+    expect(STRUCTS.fdstat!.fields[2]!.type).toEqual({
+      kind: 'flags',
+      name: 'rights',
+      size: 8,
+      signed: false,
+    });
   });
 
   it('keeps every field inside its struct and non-overlapping within each arm', () => {
@@ -150,7 +196,9 @@ describe('struct layouts (x86-64)', () => {
         let end = 0;
         for (const f of fields) {
           expect(f.offset).toBeGreaterThanOrEqual(end);
-          expect(f.offset % Math.min(f.size, 8) === 0 || f.type.kind === 'array' || f.type.kind === 'struct').toBe(true);
+          expect(
+            f.offset % Math.min(f.size, 8) === 0 || f.type.kind === 'array' || f.type.kind === 'struct',
+          ).toBe(true);
           end = f.offset + f.size;
         }
         expect(end).toBeLessThanOrEqual(layout.size);
