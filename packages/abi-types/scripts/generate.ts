@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { emitAll } from './emit.js';
+import { emitAll, HEADER } from './emit.js';
 import { buildModel } from './model.js';
 import { parseSpec } from './spec-parser.js';
 
@@ -43,5 +43,8 @@ function main(): void {
     process.stdout.write(`wrote src/generated/${name} (${text.length} bytes)\n`);
   }
 }
+
+/** Header every generated file starts with. */
+export const GENERATED_HEADER = HEADER;
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
