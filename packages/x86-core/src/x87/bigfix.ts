@@ -1,0 +1,139 @@
+/**
+ * High-precision fixed-point helpers for the x87 constants and transcendental instructions. A
+ * value is a bigint scaled by 2^PREC. These run only for the rare x87 transcendental and constant
+ * instructions, never on the integer hot path.
+ */
+
+/** Fraction bits of the fixed-point values. */
+export const PREC = 256;
+export const ONE = 1n << BigInt(PREC);
+
+/** Fixed-point multiply. */
+export function fmul(a: bigint, b: bigint): bigint {
+  return (a * b) >> BigInt(PREC);
+}
+
+/** Fixed-point divide. */
+export function fdiv(a: bigint, b: bigint): bigint {
+  return (a << BigInt(PREC)) / b;
+}
+
+/** atan(1/k) for an integer k ≥ 2 (Gregory series). */
+export function atanInv(k: bigint): bigint {
+  let term = ONE / k;
+  const k2 = k * k;
+  let sum = 0n;
+  let n = 1n;
+  let sign = 1n;
+  while (term !== 0n) {
+    sum += (sign * term) / n;
+    term /= k2;
+    n += 2n;
+    sign = -sign;
+  }
+  return sum;
+}
+
+/** atanh(1/k) for an integer k ≥ 2. */
+export function atanhInv(k: bigint): bigint {
+  let term = ONE / k;
+  const k2 = k * k;
+  let sum = 0n;
+  let n = 1n;
+  while (term !== 0n) {
+    sum += term / n;
+    term /= k2;
+    n += 2n;
+  }
+  return sum;
+}
+
+/** π (Machin's formula). */
+export const PI = 16n * atanInv(5n) - 4n * atanInv(239n);
+/** ln 2. */
+export const LN2 = 2n * atanhInv(3n);
+/** ln 10 = 3 ln 2 + ln(5/4). */
+export const LN10 = 3n * LN2 + 2n * atanhInv(9n);
+
+/** atanh(t) for |t| < 1 in fixed point (series; callers keep |t| small). */
+export function atanh(t: bigint): bigint {
+  const t2 = fmul(t, t);
+  let term = t;
+  let sum = 0n;
+  let n = 1n;
+  while (term !== 0n) {
+    sum += term / n;
+    term = fmul(term, t2);
+    n += 2n;
+  }
+  return sum;
+}
+
+/** atan(t) for |t| ≤ 1 in fixed point; halves the argument a few times before the series. */
+export function atan(t: bigint): bigint {
+  let halvings = 0n;
+  while ((t < 0n ? -t : t) > ONE >> 3n) {
+    // atan(t) = 2 atan(t / (1 + sqrt(1 + t²)))
+    t = fdiv(t, ONE + sqrtFix(ONE + fmul(t, t)));
+    halvings += 1n;
+  }
+  const t2 = fmul(t, t);
+  let term = t;
+  let sum = 0n;
+  let n = 1n;
+  let sign = 1n;
+  while (term !== 0n) {
+    sum += (sign * term) / n;
+    term = fmul(term, t2);
+    n += 2n;
+    sign = -sign;
+  }
+  return sum << halvings;
+}
+
+/** Square root of a non-negative fixed-point value. */
+export function sqrtFix(a: bigint): bigint {
+  if (a <= 0n) return 0n;
+  const n = a << BigInt(PREC);
+  let x = 1n << BigInt((n.toString(2).length >> 1) + 1);
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+/** e^y − 1 for |y| ≤ 1 in fixed point. */
+export function expm1(y: bigint): bigint {
+  let term = y;
+  let sum = 0n;
+  let n = 1n;
+  while (term !== 0n) {
+    sum += term;
+    n += 1n;
+    term = fmul(term, y) / n;
+  }
+  return sum;
+}
+
+/** sin and cos of |x| ≤ π/4 (roughly) in fixed point (Taylor series). */
+export function sinCos(x: bigint): [bigint, bigint] {
+  const x2 = fmul(x, x);
+  let s = 0n;
+  let term = x;
+  let n = 1n;
+  while (term !== 0n) {
+    s += term;
+    term = -fmul(term, x2) / ((n + 1n) * (n + 2n));
+    n += 2n;
+  }
+  let c = 0n;
+  term = ONE;
+  n = 0n;
+  while (term !== 0n) {
+    c += term;
+    term = -fmul(term, x2) / ((n + 1n) * (n + 2n));
+    n += 2n;
+  }
+  return [s, c];
+}

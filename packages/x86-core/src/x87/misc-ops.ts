@@ -1,0 +1,135 @@
+/**
+ * FXTRACT, FSCALE, FPREM and FPREM1 (SDM Vol. 2A). All three are exact apart from FSCALE's single
+ * rounding; precision control does not apply to any of them.
+ */
+import {
+  bitLength,
+  Cls,
+  classify,
+  DE,
+  EXP_BIAS,
+  type F80,
+  type FpEnv,
+  fromInt,
+  IE,
+  INDEFINITE,
+  infinity,
+  invalid,
+  isDenormalClass,
+  isNaN80,
+  lsbExponent,
+  propagateNaN2,
+  quiet,
+  roundToReg,
+  ZE,
+} from './float80.js';
+import type { RemainderResult } from './fpu.js';
+
+/** Unbiased exponent of the most significant set bit of a finite nonzero value. */
+function topExponent(a: F80): number {
+  return lsbExponent(a) + bitLength(a.sig) - 1;
+}
+
+/** FXTRACT: returns [exponent, significand]; ST(0) gets the exponent, the significand is pushed. */
+export function fxtract(env: FpEnv, a: F80): [F80, F80] {
+  env.c1 = 0;
+  const c = classify(a);
+  if (c === Cls.Unsupported) {
+    env.flags |= IE;
+    return [INDEFINITE, INDEFINITE];
+  }
+  if (isNaN80(c)) {
+    if (c === Cls.SNaN) env.flags |= IE;
+    const q = quiet(a);
+    return [q, q];
+  }
+  if (c === Cls.Zero) {
+    env.flags |= ZE;
+    return [infinity(1), a];
+  }
+  if (c === Cls.Infinity) return [infinity(0), a];
+  if (isDenormalClass(c)) env.flags |= DE;
+  const e = topExponent(a);
+  const n = bitLength(a.sig);
+  return [fromInt(BigInt(e)), { sign: a.sign, exp: EXP_BIAS, sig: a.sig << BigInt(64 - n) }];
+}
+
+/** FSCALE: ST(0) × 2^trunc(ST(1)), rounded under RC. */
+export function fscale(env: FpEnv, a: F80, b: F80): F80 {
+  env.c1 = 0;
+  const ca = classify(a);
+  const cb = classify(b);
+  if (ca === Cls.Unsupported || cb === Cls.Unsupported) return invalid(env);
+  if (isNaN80(ca) || isNaN80(cb)) return propagateNaN2(env, a, ca, b, cb);
+  if (isDenormalClass(ca) || isDenormalClass(cb)) env.flags |= DE;
+  if (cb === Cls.Infinity) {
+    if (ca === Cls.Zero) return b.sign ? a : invalid(env);
+    if (ca === Cls.Infinity) return b.sign ? invalid(env) : a;
+    return b.sign ? { sign: a.sign, exp: 0, sig: 0n } : infinity(a.sign);
+  }
+  if (ca === Cls.Zero || ca === Cls.Infinity) return a;
+  let n = 0;
+  if (cb !== Cls.Zero) {
+    const eb = lsbExponent(b);
+    if (topExponent(b) >= 20) n = 1 << 20;
+    else n = eb >= 0 ? Number(b.sig) * 2 ** eb : Number(b.sig >> BigInt(-eb));
+    if (b.sign) n = -n;
+  }
+  return roundToReg(env, a.sign, a.sig, lsbExponent(a) + n, false, false);
+}
+
+/**
+ * One FPREM (truncating quotient) or FPREM1 (IEEE remainder, quotient rounded to nearest even)
+ * step. When the exponents differ by 64 or more only a partial reduction is made: the quotient is
+ * formed from the top bits so that the exponent difference drops by a number of bits between 32
+ * and 63 (the hardware's choice, reproduced here), and C2 reports the incomplete result.
+ */
+export function fprem(env: FpEnv, a: F80, b: F80, nearest: boolean): RemainderResult {
+  env.c1 = 0;
+  const ca = classify(a);
+  const cb = classify(b);
+  const done = (value: F80): RemainderResult => ({ value, quotient: 0, partial: false });
+  if (ca === Cls.Unsupported || cb === Cls.Unsupported) return done(invalid(env));
+  if (isNaN80(ca) || isNaN80(cb)) return done(propagateNaN2(env, a, ca, b, cb));
+  if (ca === Cls.Infinity || cb === Cls.Zero) {
+    if (isDenormalClass(ca) || isDenormalClass(cb)) env.flags |= DE;
+    return done(invalid(env));
+  }
+  if (isDenormalClass(ca) || isDenormalClass(cb)) env.flags |= DE;
+  if (ca === Cls.Zero || cb === Cls.Infinity) return done(a);
+  const ea = topExponent(a);
+  const eb = topExponent(b);
+  const d = ea - eb;
+  const la = lsbExponent(a);
+  const lb = lsbExponent(b);
+  if (d >= 64) {
+    // Partial step: QQ = trunc((a / b) / 2^(d − N)); a ← a − b × QQ × 2^(d − N).
+    const shift = d - partialBits(d);
+    const m = Math.min(la, lb + shift);
+    const A = a.sig << BigInt(la - m);
+    const B = b.sig << BigInt(lb + shift - m);
+    const q = A / B;
+    const r = A - q * B;
+    const value = r === 0n ? { sign: a.sign, exp: 0, sig: 0n } : roundToReg(env, a.sign, r, m, false, false);
+    return { value, quotient: Number(q & 7n), partial: true };
+  }
+  if (d < -1) return done(a);
+  const m = Math.min(la, lb);
+  const A = a.sig << BigInt(la - m);
+  const B = b.sig << BigInt(lb - m);
+  let q = A / B;
+  let r = A - q * B;
+  let sign = a.sign;
+  if (nearest && (2n * r > B || (2n * r === B && (q & 1n) === 1n))) {
+    q += 1n;
+    r = B - r;
+    sign ^= 1;
+  }
+  const value = r === 0n ? { sign: a.sign, exp: 0, sig: 0n } : roundToReg(env, sign, r, m, false, false);
+  return { value, quotient: Number(q & 7n), partial: false };
+}
+
+/** How many exponent bits one partial FPREM step removes (N in the SDM's pseudocode). */
+function partialBits(d: number): number {
+  return 32 + (d % 32);
+}
