@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
+
+export { argdataToYaml } from './argdata-to-yaml.js';
 export type { ArgdataErrorCode } from './errors.js';
 export { ArgdataError, ArgdataYamlError } from './errors.js';
 export type { IntKind, IntOf } from './reader.js';
