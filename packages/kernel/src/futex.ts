@@ -1,0 +1,395 @@
+/**
+ * The futex engine: kernel side of CloudABI's userspace locks and condition variables.
+ *
+ * A lock word is `0` (unlocked), a reader count, or `tid | LOCK_WRLOCKED`; bit 31
+ * (`LOCK_KERNEL_MANAGED`) tells userspace that waiters exist and the kernel must be involved in
+ * the next unlock (digest §3.9; spec: type `lock`). The kernel keeps, per lock address, an owner
+ * and FIFO queues of waiting readers and writers; per condition variable, a queue of waiters and
+ * the lock the condvar is used with. The behaviour follows FreeBSD's `cloudabi_futex.c`:
+ *
+ * - unlocking hands the lock to the next writer directly (its tid is written into the word, with
+ *   the KERNEL_MANAGED bit while more waiters remain), otherwise to all waiting readers;
+ * - condvar_signal on a condvar whose lock is kernel-managed requeues waiters onto the lock's
+ *   writer queue; otherwise it wakes the first waiter and donates the others to it, and that
+ *   waiter re-acquires the lock and requeues them;
+ * - a timeout is ignored once a condvar waiter has been requeued onto the lock;
+ * - recursive write locking is EDEADLK, unlocking a lock owned by another thread EPERM, a word
+ *   with the KERNEL_MANAGED bit the kernel knows nothing about EINVAL, and signalling an unknown
+ *   condvar succeeds (a race with the last waiter leaving).
+ *
+ * Every access to guest memory goes through a {@link UserWords} of the acting thread, so a bad
+ * address is EFAULT. The engine itself never blocks: sleeping returns a Promise.
+ */
+import { Errno, LOCK_KERNEL_MANAGED, LOCK_WRLOCKED } from './abi.js';
+
+/** Access to 32-bit words of the acting thread's address space. */
+export interface UserWords {
+  /** The word at `addr`, or -1 when it cannot be read (EFAULT). */
+  load(addr: number): number;
+  /** Stores `value`; false when the word cannot be written (EFAULT). */
+  store(addr: number, value: number): boolean;
+}
+
+/** Starts a timeout; returns a function cancelling it, or an errno when the clock is invalid. */
+export type StartTimer = (onTimeout: () => void) => (() => void) | number;
+
+const UNMANAGED = -1;
+const OWNER_UNKNOWN = -2;
+const TID_MASK = ~(LOCK_WRLOCKED | LOCK_KERNEL_MANAGED) >>> 0;
+
+/** A thread sleeping in a futex queue. */
+class Waiter {
+  queue: Waiter[] | null = null;
+  /** Set when the lock was handed to this waiter. */
+  locked = false;
+  /** Waiters donated by condvar_signal, to be requeued once this one holds the lock. */
+  readonly donated: Waiter[] = [];
+  resume: (() => void) | null = null;
+  constructor(readonly tid: number) {}
+}
+
+class FutexLock {
+  owner = UNMANAGED;
+  readonly readers: Waiter[] = [];
+  readonly writers: Waiter[] = [];
+  /** Sleeping threads plus condvars referring to this lock. */
+  refs = 0;
+  constructor(
+    readonly key: string,
+    /** The address of the word in the memory of whoever acts on it. */
+    readonly addr: number,
+  ) {}
+}
+
+class FutexCondvar {
+  readonly waiters: Waiter[] = [];
+  waitcount = 0;
+  constructor(
+    readonly key: string,
+    readonly lock: FutexLock,
+  ) {}
+}
+
+/** Statistics for tests and diagnostics. */
+export interface FutexStats {
+  locks: number;
+  condvars: number;
+}
+
+/** The futex state of a kernel (all processes). */
+export class FutexEngine {
+  private readonly locks = new Map<string, FutexLock>();
+  private readonly condvars = new Map<string, FutexCondvar>();
+
+  /** Numbers of tracked lock and condvar objects. */
+  stats(): FutexStats {
+    return { locks: this.locks.size, condvars: this.condvars.size };
+  }
+
+  // ---- lock objects ------------------------------------------------------------------------
+
+  private lockLookup(key: string, addr: number): FutexLock {
+    let fl = this.locks.get(key);
+    if (!fl) {
+      fl = new FutexLock(key, addr);
+      this.locks.set(key, fl);
+    }
+    return fl;
+  }
+
+  private lockRelease(fl: FutexLock): void {
+    if (fl.refs === 0 && fl.owner === UNMANAGED && this.locks.get(fl.key) === fl) this.locks.delete(fl.key);
+  }
+
+  private static setOwner(fl: FutexLock, word: number): void {
+    if ((word & ~LOCK_WRLOCKED) >>> 0 === 0) {
+      fl.owner = OWNER_UNKNOWN;
+      return;
+    }
+    const tid = (word & TID_MASK) >>> 0;
+    fl.owner = tid === 0 ? OWNER_UNKNOWN : tid;
+  }
+
+  private static unmanage(fl: FutexLock, mem: UserWords, addr: number): number {
+    if (fl.readers.length === 0 && fl.writers.length === 0) {
+      fl.owner = UNMANAGED;
+      const old = mem.load(addr);
+      if (old < 0) return Errno.EFAULT;
+      if (!mem.store(addr, (old & ~LOCK_KERNEL_MANAGED) >>> 0)) return Errno.EFAULT;
+    }
+    return Errno.SUCCESS;
+  }
+
+  private static tryRdlock(fl: FutexLock, mem: UserWords, addr: number): number {
+    if (fl.owner !== UNMANAGED) return Errno.EBUSY;
+    const old = mem.load(addr);
+    if (old < 0) return Errno.EFAULT;
+    if (old & LOCK_KERNEL_MANAGED) return Errno.EINVAL;
+    if (!(old & LOCK_WRLOCKED)) {
+      return mem.store(addr, (old + 1) >>> 0) ? Errno.SUCCESS : Errno.EFAULT;
+    }
+    if (!mem.store(addr, (old | LOCK_KERNEL_MANAGED) >>> 0)) return Errno.EFAULT;
+    FutexEngine.setOwner(fl, old);
+    return Errno.EBUSY;
+  }
+
+  private static tryWrlock(fl: FutexLock, mem: UserWords, addr: number, tid: number, force: boolean): number {
+    if (fl.owner === tid) return Errno.EDEADLK;
+    if (fl.owner !== UNMANAGED) return Errno.EBUSY;
+    const old = mem.load(addr);
+    if (old < 0) return Errno.EFAULT;
+    if (old & LOCK_KERNEL_MANAGED) return Errno.EINVAL;
+    if (old === (tid | LOCK_WRLOCKED) >>> 0) return Errno.EDEADLK;
+    if (old === 0) {
+      const next = force ? (tid | LOCK_WRLOCKED | LOCK_KERNEL_MANAGED) >>> 0 : (tid | LOCK_WRLOCKED) >>> 0;
+      if (!mem.store(addr, next)) return Errno.EFAULT;
+      if (force) fl.owner = tid;
+      return Errno.SUCCESS;
+    }
+    if (!mem.store(addr, (old | LOCK_KERNEL_MANAGED) >>> 0)) return Errno.EFAULT;
+    FutexEngine.setOwner(fl, old);
+    return Errno.EBUSY;
+  }
+
+  private static wakeUpNext(fl: FutexLock, mem: UserWords, addr: number): number {
+    const first = fl.writers[0];
+    if (first) {
+      if (fl.writers.length > 1 || fl.readers.length > 0) {
+        if (!mem.store(addr, (first.tid | LOCK_WRLOCKED | LOCK_KERNEL_MANAGED) >>> 0)) return Errno.EFAULT;
+        FutexEngine.wakeBest(fl.writers);
+        fl.owner = first.tid;
+      } else {
+        if (!mem.store(addr, (first.tid | LOCK_WRLOCKED) >>> 0)) return Errno.EFAULT;
+        FutexEngine.wakeBest(fl.writers);
+        fl.owner = UNMANAGED;
+      }
+    } else {
+      if (!mem.store(addr, fl.readers.length)) return Errno.EFAULT;
+      for (const w of fl.readers.splice(0)) FutexEngine.wake(w, true);
+      fl.owner = UNMANAGED;
+    }
+    return Errno.SUCCESS;
+  }
+
+  private static unlockLocked(fl: FutexLock, mem: UserWords, addr: number, tid: number): number {
+    if (fl.owner === OWNER_UNKNOWN) {
+      const word = mem.load(addr);
+      if (word < 0) return Errno.EFAULT;
+      FutexEngine.setOwner(fl, word);
+    }
+    if (fl.owner !== UNMANAGED && fl.owner !== tid) return Errno.EPERM;
+    return FutexEngine.wakeUpNext(fl, mem, addr);
+  }
+
+  // ---- queues -------------------------------------------------------------------------------
+
+  private static wake(w: Waiter, locked: boolean): void {
+    w.locked = locked;
+    w.queue = null;
+    const resume = w.resume;
+    w.resume = null;
+    resume?.();
+  }
+
+  private static wakeBest(queue: Waiter[]): void {
+    const w = queue.shift();
+    if (w) FutexEngine.wake(w, true);
+  }
+
+  private static wakeDonate(queue: Waiter[], n: number): void {
+    const w = queue.shift();
+    if (!w) return;
+    FutexEngine.wake(w, false);
+    FutexEngine.requeue(queue, w.donated, n);
+  }
+
+  private static requeue(from: Waiter[], to: Waiter[], n: number): void {
+    while (n-- > 0 && from.length > 0) {
+      const w = from.shift()!;
+      w.queue = to;
+      to.push(w);
+    }
+  }
+
+  /** Sleeps in `queue` until woken (SUCCESS) or timed out while still in that queue (ETIMEDOUT). */
+  private static sleep(queue: Waiter[], fl: FutexLock, w: Waiter, timer: StartTimer | null): Promise<number> {
+    return new Promise<number>((resolve) => {
+      let cancel: (() => void) | null = null;
+      if (timer) {
+        const started = timer(() => {
+          // A condvar waiter requeued onto the lock did not really time out: it keeps waiting
+          // for the lock (FreeBSD futex_queue_sleep).
+          if (w.queue !== queue) return;
+          queue.splice(queue.indexOf(w), 1);
+          w.queue = null;
+          w.resume = null;
+          fl.refs--;
+          resolve(Errno.ETIMEDOUT);
+        });
+        if (typeof started === 'number') {
+          resolve(started);
+          return;
+        }
+        cancel = started;
+      }
+      w.queue = queue;
+      queue.push(w);
+      fl.refs++;
+      w.resume = () => {
+        cancel?.();
+        fl.refs--;
+        resolve(Errno.SUCCESS);
+      };
+    });
+  }
+
+  // ---- operations -------------------------------------------------------------------------
+
+  /**
+   * LOCK_RDLOCK subscription: acquire a read lock, sleeping while it is write-locked.
+   * Returns SUCCESS/errno now, or a Promise when the thread must wait.
+   */
+  rdlock(
+    mem: UserWords,
+    key: string,
+    addr: number,
+    tid: number,
+    timer: StartTimer | null,
+  ): number | Promise<number> {
+    const fl = this.lockLookup(key, addr);
+    const error = FutexEngine.tryRdlock(fl, mem, addr);
+    if (error === Errno.EBUSY) {
+      return FutexEngine.sleep(fl.readers, fl, new Waiter(tid), timer).then((r) => {
+        if (r !== Errno.SUCCESS) FutexEngine.unmanage(fl, mem, addr);
+        this.lockRelease(fl);
+        return r;
+      });
+    }
+    if (error !== Errno.SUCCESS) FutexEngine.unmanage(fl, mem, addr);
+    this.lockRelease(fl);
+    return error;
+  }
+
+  /** LOCK_WRLOCK subscription: acquire the write lock. */
+  wrlock(
+    mem: UserWords,
+    key: string,
+    addr: number,
+    tid: number,
+    timer: StartTimer | null,
+  ): number | Promise<number> {
+    const fl = this.lockLookup(key, addr);
+    const r = this.wrlockLocked(fl, mem, addr, tid, timer, []);
+    if (typeof r === 'number') {
+      this.lockRelease(fl);
+      return r;
+    }
+    return r.then((e) => {
+      this.lockRelease(fl);
+      return e;
+    });
+  }
+
+  private wrlockLocked(
+    fl: FutexLock,
+    mem: UserWords,
+    addr: number,
+    tid: number,
+    timer: StartTimer | null,
+    donated: Waiter[],
+  ): number | Promise<number> {
+    const error = FutexEngine.tryWrlock(fl, mem, addr, tid, donated.length > 0);
+    if (error === Errno.SUCCESS || error === Errno.EBUSY) FutexEngine.requeue(donated, fl.writers, Infinity);
+    else FutexEngine.wakeDonate(donated, Infinity);
+    if (error === Errno.EBUSY) {
+      return FutexEngine.sleep(fl.writers, fl, new Waiter(tid), timer).then((r) => {
+        if (r !== Errno.SUCCESS) FutexEngine.unmanage(fl, mem, addr);
+        return r;
+      });
+    }
+    if (error !== Errno.SUCCESS) FutexEngine.unmanage(fl, mem, addr);
+    return error;
+  }
+
+  /** lock_unlock (and the unlock of thread_exit): release a lock held by `tid`, handing it over. */
+  unlock(mem: UserWords, key: string, addr: number, tid: number): number {
+    const fl = this.lockLookup(key, addr);
+    const error = FutexEngine.unlockLocked(fl, mem, addr, tid);
+    this.lockRelease(fl);
+    return error;
+  }
+
+  /**
+   * CONDVAR subscription: atomically release the lock and wait on the condvar; returns with the
+   * lock write-locked again (also after a timeout, which then yields ETIMEDOUT).
+   */
+  condvarWait(
+    mem: UserWords,
+    cvKey: string,
+    cvAddr: number,
+    lockKey: string,
+    lockAddr: number,
+    tid: number,
+    timer: StartTimer | null,
+  ): number | Promise<number> {
+    let fc = this.condvars.get(cvKey);
+    if (fc) {
+      if (fc.lock.key !== lockKey) return Errno.EINVAL;
+    } else {
+      fc = new FutexCondvar(cvKey, this.lockLookup(lockKey, lockAddr));
+      fc.lock.refs++;
+      this.condvars.set(cvKey, fc);
+    }
+    const cv = fc;
+    const fl = cv.lock;
+    if (!mem.store(cvAddr, 0xffffffff)) {
+      this.condvarRelease(cv);
+      return Errno.EFAULT;
+    }
+    const error = FutexEngine.unlockLocked(fl, mem, lockAddr, tid);
+    if (error !== Errno.SUCCESS) {
+      FutexEngine.condvarUnmanage(cv, mem, cvAddr);
+      this.condvarRelease(cv);
+      return error;
+    }
+    cv.waitcount++;
+    const w = new Waiter(tid);
+    return FutexEngine.sleep(cv.waiters, fl, w, timer).then(async (r) => {
+      if (!w.locked) {
+        if (r !== Errno.SUCCESS) FutexEngine.condvarUnmanage(cv, mem, cvAddr);
+        // Woken without the lock (timeout, or first of a donated group): take it ourselves.
+        const r2 = await this.wrlockLocked(fl, mem, lockAddr, tid, null, w.donated);
+        if (r2 !== Errno.SUCCESS) r = r2;
+      }
+      cv.waitcount--;
+      this.condvarRelease(cv);
+      return r;
+    });
+  }
+
+  /** condvar_signal: wake up to `n` waiters of the condvar at `key`. */
+  condvarSignal(mem: UserWords, key: string, addr: number, n: number): number {
+    if (n === 0) return Errno.SUCCESS;
+    const fc = this.condvars.get(key);
+    if (!fc) return Errno.SUCCESS;
+    const fl = fc.lock;
+    if (fl.owner === UNMANAGED) FutexEngine.wakeDonate(fc.waiters, n - 1);
+    else FutexEngine.requeue(fc.waiters, fl.writers, n);
+    const error = FutexEngine.condvarUnmanage(fc, mem, addr);
+    this.condvarRelease(fc);
+    return error;
+  }
+
+  private static condvarUnmanage(fc: FutexCondvar, mem: UserWords, addr: number): number {
+    if (fc.waiters.length !== 0) return Errno.SUCCESS;
+    return mem.store(addr, 0) ? Errno.SUCCESS : Errno.EFAULT;
+  }
+
+  private condvarRelease(fc: FutexCondvar): void {
+    if (fc.waitcount === 0 && this.condvars.get(fc.key) === fc) {
+      this.condvars.delete(fc.key);
+      fc.lock.refs--;
+      this.lockRelease(fc.lock);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * `@cabi/kernel`: a CloudABI kernel in TypeScript — processes, green threads, fds with rights,
+ * pipes and socket pairs, shared memory, futexes, poll, fork/exec and tracing.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  Advice,
+  Clockid,
+  Errno,
+  Eventtype,
+  errnoName,
+  Fdflags,
+  Filetype,
+  Mflags,
+  Mprot,
+  RIGHTS_ALL,
+  Rights,
+  Scope,
+  Signal,
+  type SignalName,
+  signalName,
+  Whence,
+} from './abi.js';
+export { type Clock, hostClock, VIRTUAL_EPOCH_NS, VirtualClock } from './clock.js';
+export { Err, err, isErr, KernelError, type MaybePromise } from './errors.js';
+export { FdObject, type FileStat, type Readiness } from './fd-object.js';
+export { type FdEntry, FdTable } from './fd-table.js';
+export { FutexEngine, type StartTimer, type UserWords } from './futex.js';
+export {
+  type CpuFactory,
+  createKernel,
+  DEFAULT_LIMITS,
+  decodeArgs,
+  type FdSpec,
+  type GuestProcess,
+  type ImageLoader,
+  type ImageLoadOptions,
+  Kernel,
+  type KernelOptions,
+  type Limits,
+  type LoadedImage,
+  type ProcessTraceEvent,
+  type SchedulerOptions,
+  SpawnError,
+  type SpawnOptions,
+  type SyscallTraceEvent,
+  type TraceEvent,
+  type Tracer,
+} from './kernel.js';
+export {
+  BufferSink,
+  bufferSink,
+  type MemoryFdOptions,
+  MemoryFile,
+  memoryFd,
+  SharedMemoryObject,
+} from './objects/memory-file.js';
+export {
+  ByteChannel,
+  createDatagramSocketPair,
+  createPipe,
+  createStreamSocketPair,
+  DatagramSocket,
+  PipeReadEnd,
+  PipeWriteEnd,
+  StreamSocket,
+} from './objects/pipe.js';
+export { ProcessFd, type Termination } from './objects/process-fd.js';
+export {
+  type CallbackFdOptions,
+  callbackFd,
+  fdFromReadableStream,
+  fdFromWritableStream,
+  InputFd,
+  OutputFd,
+} from './objects/streams.js';
+export { type ExitStatus, type FaultDiagnostic, Process, Thread } from './process.js';
+export { cryptoRandom, type RandomSource, SeededRandom, seededRandom } from './random.js';
+export { checkRights, type RightsPair, typeRights } from './rights.js';
+export {
+  type ParamType,
+  SYSCALL_TABLE,
+  type SyscallInfo,
+  type SyscallParam,
+  syscallByLegacyNumber,
+  syscallByName,
+  syscallByNumber,
+} from './syscall-table.js';

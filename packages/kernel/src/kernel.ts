@@ -1,0 +1,799 @@
+/**
+ * The kernel: processes, the green-thread scheduler and syscall dispatch.
+ *
+ * All threads of all processes run on the one JavaScript thread, in slices of a fixed number of
+ * instructions (optionally of seeded random length). A `syscall` stops the CPU; the dispatcher
+ * decodes the arguments from registers with the syscall table, runs the handler and writes the
+ * result back (CF clear and rax/rdx = results, or CF set and rax = errno: digest §1.1). A handler
+ * that returns a Promise parks its thread; other threads run meanwhile, and the thread becomes
+ * runnable again when the Promise settles. Between slices the loop lets pending Promise
+ * continuations run, and every few slices it yields to the host event loop (setImmediate), so
+ * host I/O and timers make progress.
+ */
+import { type CpuFault, GuestMemory, Reg, type X86Cpu } from '@cabi/x86-core';
+import { Errno, errnoName, RIGHTS_ALL_LEGACY, Signal, type SignalName, signalName } from './abi.js';
+import { type Clock, hostClock, TimerQueue, VirtualClock } from './clock.js';
+import { isPromise } from './errors.js';
+import { FdObject } from './fd-object.js';
+import { FdTable } from './fd-table.js';
+import { FutexEngine } from './futex.js';
+import {
+  type ExitStatus,
+  faultDiagnostic,
+  Process,
+  signalNameOf,
+  syncIn,
+  syncOut,
+  Thread,
+} from './process.js';
+import { cryptoRandom, type RandomSource, SeededRandom, seededRandom } from './random.js';
+import type { RightsPair } from './rights.js';
+import { type SyscallInfo, syscallByLegacyNumber, syscallByNumber } from './syscall-table.js';
+import { HANDLERS, NO_RETURN } from './syscalls/index.js';
+
+/** Initial registers and layout facts produced by an image loader. */
+export interface LoadedImage {
+  /** Entry point (rip). */
+  entry: number;
+  /** Initial stack pointer. */
+  rsp: number;
+  /** Initial rdi (pointer to the auxiliary vector). */
+  rdi: number;
+  /** Initial FS base (address of the slot holding the TCB pointer). */
+  fsBase: number | bigint;
+  /** Start of the vDSO image: `syscall` instructions inside [vdsoBase, vdsoEnd) use the final numbering. */
+  vdsoBase: number;
+  /** End of the vDSO image. */
+  vdsoEnd: number;
+}
+
+/** What an image loader gets besides memory and executable. */
+export interface ImageLoadOptions {
+  /** Encoded argdata for the program. */
+  argdata: Uint8Array;
+  /** Random bytes (canary, pid). */
+  random: (len: number) => Uint8Array;
+  /** The main thread's tid. */
+  tid: number;
+  /** Number of CPUs to report. */
+  ncpus: number;
+  /** Main thread stack size in bytes. */
+  stackSize: number;
+}
+
+/** Loads an executable into a fresh address space; throws for an invalid executable. */
+export type ImageLoader = (
+  memory: GuestMemory,
+  executable: Uint8Array,
+  options: ImageLoadOptions,
+) => LoadedImage;
+
+/** Creates the CPU of a new thread over a process's memory. */
+export type CpuFactory = (memory: GuestMemory) => X86Cpu;
+
+/** Resource limits; each has a default. */
+export interface Limits {
+  /** Open fds per process (EMFILE beyond). Default 1024. */
+  maxFds: number;
+  /** Threads per process (EAGAIN from thread_create beyond). Default 256. */
+  maxThreads: number;
+  /** Processes alive at once in the kernel (EAGAIN from proc_fork beyond). Default 64. */
+  maxProcesses: number;
+  /** Mapped guest memory per process in bytes (ENOMEM beyond). Default 1 GiB. */
+  maxMemory: number;
+  /** Instructions a process may execute before it is killed with SIGXCPU. Default: unlimited. */
+  instructionBudget: number;
+  /** Wall-clock milliseconds a spawned process may run before it is killed. Default: unlimited. */
+  deadlineMs: number;
+  /** Main thread stack size. Default 8 MiB. */
+  stackSize: number;
+}
+
+/** Default {@link Limits}. */
+export const DEFAULT_LIMITS: Readonly<Limits> = {
+  maxFds: 1024,
+  maxThreads: 256,
+  maxProcesses: 64,
+  maxMemory: 1024 * 1024 * 1024,
+  instructionBudget: Number.POSITIVE_INFINITY,
+  deadlineMs: Number.POSITIVE_INFINITY,
+  stackSize: 8 * 1024 * 1024,
+};
+
+/** A syscall as the tracer sees it. */
+export interface SyscallTraceEvent {
+  type: 'syscall';
+  pid: number;
+  tid: number;
+  /** Syscall name (`fd_write`), or `unknown` for an unassigned number. */
+  name: string;
+  /** The number as issued. */
+  number: number;
+  /** Whether it came in through the legacy numbering (a raw `syscall` outside the vDSO). */
+  legacy: boolean;
+  /** Decoded arguments by parameter name. */
+  args: Record<string, number | bigint>;
+  /** CloudABI errno (0 on success). */
+  errno: number;
+  /** The errno's name. */
+  errnoName: string;
+  /** Results on success, by result name. */
+  results: Record<string, number | bigint>;
+  /** Host milliseconds from entry to completion (includes time parked). */
+  durationMs: number;
+}
+
+/** A process lifecycle event for the tracer. */
+export interface ProcessTraceEvent {
+  type: 'exit';
+  pid: number;
+  status: ExitStatus;
+}
+
+/** Events delivered to a {@link Tracer}. */
+export type TraceEvent = SyscallTraceEvent | ProcessTraceEvent;
+
+/** Receives trace events; must not throw (exceptions are ignored). */
+export type Tracer = (event: TraceEvent) => void;
+
+/** Scheduler tuning. */
+export interface SchedulerOptions {
+  /** Instructions per slice (default 20000). */
+  sliceInstructions?: number;
+  /** Randomize slice lengths in [1, 2·sliceInstructions] from the seed (default false). */
+  randomSlices?: boolean;
+}
+
+/** Options of {@link createKernel}. */
+export interface KernelOptions {
+  /** CPU implementation for new threads. */
+  cpu: CpuFactory;
+  /** Loader for ELF executables given to spawn and proc_exec. */
+  loader: ImageLoader;
+  /** Limits (merged over {@link DEFAULT_LIMITS}). */
+  limits?: Partial<Limits>;
+  /**
+   * Deterministic mode: virtual clock, seeded randomness and seeded scheduling, so that a run
+   * with the same inputs is reproducible. A number is the seed.
+   */
+  deterministic?: boolean | number;
+  /** Clock source (default: host clock, or the virtual clock in deterministic mode). */
+  clock?: Clock;
+  /** Randomness for random_get (default: crypto, or seeded in deterministic mode). */
+  random?: RandomSource;
+  /** Scheduler tuning. */
+  scheduler?: SchedulerOptions;
+  /** CPUs reported to guests (AT_NCPUS). Default 1. */
+  ncpus?: number;
+}
+
+/** An fd given to a spawned process: an object, optionally with rights narrower than its type's. */
+export type FdSpec = FdObject | { object: FdObject; rights?: Partial<RightsPair> };
+
+/** Options of {@link Kernel.spawn}. */
+export interface SpawnOptions {
+  /** Encoded argdata (see `@cabi/argdata`); default: none. */
+  argdata?: Uint8Array;
+  /** fds of the new process: entry i becomes fd i. */
+  fds?: readonly FdSpec[];
+  /** Receives trace events of this process and its descendants. */
+  trace?: Tracer;
+  /** Ends the process (SIGKILL) when aborted. */
+  signal?: AbortSignal;
+}
+
+/** A process as seen by the embedder. */
+export interface GuestProcess {
+  /** Kernel-assigned process number (not visible to the guest). */
+  readonly pid: number;
+  /** Settles with the exit status when the process has ended. */
+  wait(): Promise<ExitStatus>;
+  /** Ends the process as if by `signal` (default SIGKILL). */
+  kill(signal?: SignalName): void;
+}
+
+/** Thrown by spawn for an executable the loader rejects. */
+export class SpawnError extends Error {
+  override readonly name = 'SpawnError';
+}
+
+const YIELD_EVERY_SLICES = 64;
+const YIELD_EVERY_MS = 8;
+const CF = 1;
+
+/** A CloudABI kernel: create processes with {@link Kernel.spawn}. */
+export class Kernel {
+  readonly limits: Limits;
+  readonly clock: Clock;
+  readonly timers: TimerQueue;
+  readonly futex = new FutexEngine();
+  readonly random: RandomSource;
+  readonly ncpus: number;
+  readonly deterministic: boolean;
+  readonly processes = new Map<number, Process>();
+  readonly cpuFactory: CpuFactory;
+  readonly loader: ImageLoader;
+  /** Tracers per process. */
+  readonly tracers = new Map<number, Tracer>();
+
+  private readonly runQueue: Thread[] = [];
+  private readonly sliceLength: number;
+  private readonly sliceRandom: SeededRandom | null;
+  private nextPid = 1;
+  private nextTid = 1;
+  private looping = false;
+  private idleWake: (() => void) | null = null;
+  private current: Process | null = null;
+
+  constructor(options: KernelOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const seed =
+      typeof options.deterministic === 'number' ? options.deterministic : options.deterministic ? 1 : null;
+    this.deterministic = seed !== null;
+    this.clock = options.clock ?? (seed !== null ? new VirtualClock() : hostClock());
+    this.timers = new TimerQueue(this.clock);
+    this.timers.onFire = () => this.wakeLoop();
+    this.random = options.random ?? (seed !== null ? seededRandom(seed) : cryptoRandom());
+    this.ncpus = options.ncpus ?? 1;
+    this.cpuFactory = options.cpu;
+    this.loader = options.loader;
+    this.sliceLength = Math.max(1, Math.floor(options.scheduler?.sliceInstructions ?? 20000));
+    this.sliceRandom = options.scheduler?.randomSlices
+      ? new SeededRandom((seed ?? Date.now()) ^ 0x5eed)
+      : null;
+  }
+
+  /** Allocates a thread id (below 2^30: lock words keep tids in 30 bits). */
+  allocateTid(): number {
+    const tid = this.nextTid++;
+    if (this.nextTid >= 0x3fffffff) this.nextTid = 1;
+    return tid;
+  }
+
+  /** Allocates a process id. */
+  nextPidValue(): number {
+    return this.nextPid++;
+  }
+
+  /** Registers a process created by fork; it inherits the parent's tracer. */
+  adoptProcess(child: Process, parent: Process): void {
+    child.killer = (sig, reason) => this.killProcess(child, sig, reason);
+    this.processes.set(child.pid, child);
+    const tracer = this.tracers.get(parent.pid);
+    if (tracer) this.tracers.set(child.pid, tracer);
+  }
+
+  /**
+   * proc_exec's second half: loads `image` into a fresh address space and makes `thread` the
+   * only thread of its process, running the new image with `argdata` and fd table `fds`.
+   * Returns an errno (and changes nothing) when the image cannot be loaded.
+   */
+  execProcess(thread: Thread, image: Uint8Array, argdata: Uint8Array, fds: FdTable): number {
+    const proc = thread.process;
+    if (proc.termination || thread.state === 'exited') return Errno.SUCCESS;
+    const memory = new GuestMemory({ maxBytes: 0xffff0000 });
+    let loaded: LoadedImage;
+    try {
+      loaded = this.loader(memory, image, {
+        argdata,
+        random: (n) => this.randomBytes(n),
+        tid: thread.tid,
+        ncpus: this.ncpus,
+        stackSize: this.limits.stackSize,
+      });
+    } catch {
+      return Errno.ENOEXEC;
+    }
+    if (memory.mappedBytes > this.limits.maxMemory) return Errno.ENOMEM;
+    for (const other of [...proc.threads.values()]) {
+      if (other !== thread) {
+        other.state = 'exited';
+        other.cpu.requestStop();
+        proc.exitedInstructions += other.instructions;
+        proc.threads.delete(other.tid);
+      }
+    }
+    const old = proc.fds;
+    proc.fds = fds;
+    old.closeAll();
+    proc.memory = memory;
+    proc.sharedRegions = [];
+    proc.vdsoBase = loaded.vdsoBase;
+    proc.vdsoEnd = loaded.vdsoEnd;
+    const cpu = this.cpuFactory(memory);
+    Kernel.initRegisters(cpu, loaded);
+    proc.exitedInstructions += thread.instructions;
+    thread.instructions = 0;
+    thread.cpu = cpu;
+    if (this.current === proc) this.current = null;
+    return Errno.SUCCESS;
+  }
+
+  /** Random bytes from the kernel's source. */
+  randomBytes(len: number): Uint8Array {
+    const buf = new Uint8Array(len);
+    this.random(buf);
+    return buf;
+  }
+
+  /** Number of live (not terminated) processes. */
+  get liveProcesses(): number {
+    return this.processes.size;
+  }
+
+  /**
+   * Starts a process from an executable image. Resolves once the process is set up (it starts
+   * running on the scheduler); rejects with {@link SpawnError} when the executable is invalid.
+   */
+  async spawn(executable: Uint8Array, options: SpawnOptions = {}): Promise<GuestProcess> {
+    if (this.processes.size >= this.limits.maxProcesses) throw new SpawnError('process limit reached');
+    const fds = new FdTable(this.limits.maxFds);
+    (options.fds ?? []).forEach((spec, i) => {
+      const object = spec instanceof FdObject ? spec : spec.object;
+      const rights = spec instanceof FdObject ? undefined : spec.rights;
+      const fd = fds.insert(
+        object,
+        rights
+          ? { base: rights.base ?? RIGHTS_ALL_LEGACY, inheriting: rights.inheriting ?? RIGHTS_ALL_LEGACY }
+          : undefined,
+      );
+      if (fd !== i) throw new SpawnError(`cannot place fd ${i}: ${String(fd)}`);
+    });
+    const proc = this.createProcess(executable, options.argdata ?? new Uint8Array(0), fds);
+    if (typeof proc === 'number') {
+      fds.closeAll();
+      throw new SpawnError(`cannot load executable: ${errnoName(proc)}`);
+    }
+    if (options.trace) this.tracers.set(proc.pid, options.trace);
+    if (options.signal) {
+      const signal = options.signal;
+      const onAbort = () => this.killProcess(proc, Signal.SIGKILL, 'aborted by the embedder');
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        void proc.exited.then(() => signal.removeEventListener('abort', onAbort));
+      }
+    }
+    if (Number.isFinite(this.limits.deadlineMs)) {
+      const timer = setTimeout(
+        () =>
+          this.killProcess(
+            proc,
+            Signal.SIGKILL,
+            `wall-clock deadline of ${this.limits.deadlineMs} ms exceeded`,
+          ),
+        this.limits.deadlineMs,
+      );
+      void proc.exited.then(() => clearTimeout(timer));
+    }
+    this.startLoop();
+    return {
+      pid: proc.pid,
+      wait: () => proc.exited,
+      kill: (sig: SignalName = 'SIGKILL') => this.killProcess(proc, Signal[sig]),
+    };
+  }
+
+  /** Loads an image into a new process with one runnable thread; errno on failure. */
+  createProcess(
+    executable: Uint8Array,
+    argdata: Uint8Array,
+    fds: FdTable,
+    parentTracer?: Tracer,
+  ): Process | number {
+    const memory = new GuestMemory({ maxBytes: 0xffff0000 });
+    const tid = this.allocateTid();
+    let image: LoadedImage;
+    try {
+      image = this.loader(memory, executable, {
+        argdata,
+        random: (n) => this.randomBytes(n),
+        tid,
+        ncpus: this.ncpus,
+        stackSize: this.limits.stackSize,
+      });
+    } catch {
+      return Errno.ENOEXEC;
+    }
+    if (memory.mappedBytes > this.limits.maxMemory) return Errno.ENOMEM;
+    const proc = new Process(this.nextPid++, memory, fds, image.vdsoBase, image.vdsoEnd);
+    proc.killer = (sig, reason) => this.killProcess(proc, sig, reason);
+    const cpu = this.cpuFactory(memory);
+    Kernel.initRegisters(cpu, image);
+    const thread = new Thread(tid, proc, cpu);
+    proc.threads.set(tid, thread);
+    this.processes.set(proc.pid, proc);
+    if (parentTracer) this.tracers.set(proc.pid, parentTracer);
+    this.makeRunnable(thread);
+    return proc;
+  }
+
+  /** Sets a fresh CPU's registers for an image entry (digest §3.2). */
+  static initRegisters(cpu: X86Cpu, image: LoadedImage): void {
+    cpu.rip = image.entry;
+    cpu.setRegNumber(Reg.RSP, image.rsp);
+    cpu.setRegNumber(Reg.RDI, image.rdi);
+    cpu.fsBase = BigInt(image.fsBase);
+  }
+
+  // ---- scheduling ---------------------------------------------------------------------------
+
+  /** Puts a thread on the run queue. */
+  makeRunnable(thread: Thread): void {
+    if (thread.state === 'exited' || thread.process.termination) return;
+    if (thread.process.stopped) {
+      thread.state = 'stopped';
+      return;
+    }
+    thread.state = 'runnable';
+    this.runQueue.push(thread);
+    this.wakeLoop();
+  }
+
+  private wakeLoop(): void {
+    const wake = this.idleWake;
+    if (wake) {
+      this.idleWake = null;
+      wake();
+    }
+  }
+
+  private startLoop(): void {
+    if (this.looping) return;
+    this.looping = true;
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    let slices = 0;
+    let lastYield = performance.now();
+    try {
+      for (;;) {
+        const thread = this.runQueue.shift();
+        if (!thread) {
+          // Let settled Promises of parked threads requeue them before deciding we are idle.
+          await macrotask();
+          if (this.runQueue.length > 0) continue;
+          if (this.processes.size === 0) break;
+          if (this.timers.advanceToNext()) continue;
+          await new Promise<void>((resolve) => {
+            this.idleWake = resolve;
+          });
+          continue;
+        }
+        if (thread.state !== 'runnable') continue;
+        this.runSlice(thread);
+        this.timers.poll();
+        slices++;
+        if (
+          slices % YIELD_EVERY_SLICES === 0 ||
+          (!this.deterministic && performance.now() - lastYield > YIELD_EVERY_MS)
+        ) {
+          await macrotask();
+          lastYield = performance.now();
+        } else {
+          await null;
+        }
+      }
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  /** Makes `proc`'s view of shared memory current before one of its threads runs or is served. */
+  activate(proc: Process): void {
+    const prev = this.current;
+    if (prev === proc) return;
+    if (prev && !prev.termination) syncOut(prev);
+    syncIn(proc);
+    this.current = proc;
+  }
+
+  private runSlice(thread: Thread): void {
+    const proc = thread.process;
+    this.activate(proc);
+    thread.state = 'running';
+    const cpu = thread.cpu;
+    let budget = this.sliceRandom ? 1 + this.sliceRandom.below(2 * this.sliceLength) : this.sliceLength;
+    const started = this.deterministic ? 0 : performance.now();
+    const virtual = this.clock instanceof VirtualClock ? this.clock : null;
+    try {
+      while (budget > 0 && thread.state === 'running') {
+        const left = this.limits.instructionBudget - proc.instructions;
+        const run = cpu.run(Math.max(1, Math.min(budget, left)));
+        budget -= run.executed;
+        thread.instructions += run.executed;
+        virtual?.advance(run.executed);
+        if (proc.instructions >= this.limits.instructionBudget && run.reason !== 'syscall') {
+          this.killProcess(
+            proc,
+            Signal.SIGXCPU,
+            `instruction budget of ${this.limits.instructionBudget} exhausted`,
+          );
+          return;
+        }
+        if (run.reason === 'syscall') {
+          this.dispatch(thread);
+          if (thread.yielded) {
+            thread.yielded = false;
+            break;
+          }
+        } else if (run.reason === 'fault') {
+          this.deliverFault(thread, run.fault!);
+          return;
+        } else if (run.reason === 'stopped') {
+          break;
+        }
+      }
+    } finally {
+      if (!this.deterministic) thread.hostCpuNs += (performance.now() - started) * 1e6;
+    }
+    if (thread.state === 'running') {
+      thread.state = 'runnable';
+      this.runQueue.push(thread);
+    }
+  }
+
+  private deliverFault(thread: Thread, fault: CpuFault): void {
+    const sig = Signal[fault.signal];
+    this.killProcess(thread.process, sig, fault.message, faultDiagnostic(fault, thread.cpu));
+  }
+
+  // ---- syscalls -----------------------------------------------------------------------------
+
+  /**
+   * Serves the syscall a thread just issued. The numbering depends on where the `syscall`
+   * instruction was: inside our vDSO the final numbers, elsewhere the legacy ones (digest §1.2).
+   */
+  dispatch(thread: Thread): void {
+    const cpu = thread.cpu;
+    const proc = thread.process;
+    const at = cpu.rip - 2;
+    const legacy = !(at >= proc.vdsoBase && at < proc.vdsoEnd);
+    const raw = cpu.getRegNumber(Reg.RAX);
+    const number = raw <= 0xffffffff ? raw : -1;
+    const info = number < 0 ? undefined : legacy ? syscallByLegacyNumber(number) : syscallByNumber(number);
+    const tracer = this.tracers.get(proc.pid);
+    const t0 = tracer ? performance.now() : 0;
+    if (!info) {
+      this.complete(thread, Errno.ENOSYS, undefined);
+      if (tracer) this.emit(tracer, thread, undefined, number, legacy, [], Errno.ENOSYS, t0);
+      return;
+    }
+    const args = decodeArgs(cpu, info, thread.args);
+    const handler = HANDLERS[info.name];
+    let result: number | Promise<number>;
+    if (!handler) {
+      result = Errno.ENOSYS;
+    } else {
+      thread.ret0 = 0;
+      thread.ret1 = 0;
+      try {
+        result = handler(this, thread, args);
+      } catch (error) {
+        // Handlers answer guest input with errno values; an exception here is a kernel bug, so
+        // the process ends with a clear reason instead of the host crashing.
+        this.killProcess(proc, Signal.SIGSYS, `kernel error in ${info.name}: ${String(error)}`);
+        return;
+      }
+    }
+    if (isPromise(result)) {
+      thread.state = 'blocked';
+      const traced = tracer ? [...args] : [];
+      result.then(
+        (errno) => {
+          if (thread.state !== 'blocked') return;
+          this.activate(proc);
+          this.complete(thread, errno, info);
+          if (tracer) this.emit(tracer, thread, info, number, legacy, traced, errno, t0);
+          if (thread.state === 'blocked') this.makeRunnable(thread);
+        },
+        (error: unknown) => {
+          if (thread.state !== 'blocked') return;
+          this.killProcess(proc, Signal.SIGSYS, `kernel error in ${info.name}: ${String(error)}`);
+        },
+      );
+      return;
+    }
+    this.complete(thread, result, info);
+    if (tracer) this.emit(tracer, thread, info, number, legacy, args, result, t0);
+  }
+
+  private complete(thread: Thread, errno: number, info: SyscallInfo | undefined): void {
+    if (errno === NO_RETURN || thread.state === 'exited') return;
+    const cpu = thread.cpu;
+    const flags = cpu.getRflags();
+    if (errno !== Errno.SUCCESS) {
+      cpu.setRegNumber(Reg.RAX, errno);
+      cpu.setRflags(flags | CF);
+      return;
+    }
+    cpu.setRflags(flags & ~CF);
+    // Syscalls without results still return rax = 0: legacy wrappers return rax as the errno.
+    setReg(cpu, Reg.RAX, info && info.results.length > 0 ? thread.ret0 : 0);
+    if (info && info.results.length > 1) setReg(cpu, Reg.RDX, thread.ret1);
+  }
+
+  private emit(
+    tracer: Tracer,
+    thread: Thread,
+    info: SyscallInfo | undefined,
+    number: number,
+    legacy: boolean,
+    args: readonly (number | bigint)[],
+    errno: number,
+    t0: number,
+  ): void {
+    const named: Record<string, number | bigint> = {};
+    const results: Record<string, number | bigint> = {};
+    if (info) {
+      info.params.forEach((p, i) => {
+        named[p.name] = args[i] ?? 0;
+      });
+      if (errno === Errno.SUCCESS) {
+        if (info.results[0]) results[info.results[0]] = thread.ret0;
+        if (info.results[1]) results[info.results[1]] = thread.ret1;
+      }
+    }
+    try {
+      tracer({
+        type: 'syscall',
+        pid: thread.process.pid,
+        tid: thread.tid,
+        name: info?.name ?? 'unknown',
+        number,
+        legacy,
+        args: named,
+        errno: errno === NO_RETURN ? 0 : errno,
+        errnoName: errnoName(errno === NO_RETURN ? 0 : errno),
+        results,
+        durationMs: performance.now() - t0,
+      });
+    } catch {
+      // Tracers must not disturb the guest.
+    }
+  }
+
+  // ---- process lifecycle --------------------------------------------------------------------
+
+  /** Ends a thread; the last thread ending ends its process with exit code 0. */
+  exitThread(thread: Thread): void {
+    const proc = thread.process;
+    if (thread.state === 'exited') return;
+    thread.state = 'exited';
+    thread.cpu.requestStop();
+    proc.exitedInstructions += thread.instructions;
+    proc.exitedHostCpuNs += thread.hostCpuNs;
+    proc.threads.delete(thread.tid);
+    if (proc.threads.size === 0) this.exitProcess(proc, 0);
+  }
+
+  /** proc_exit: ends every thread of the process with an exit code. */
+  exitProcess(proc: Process, code: number): void {
+    this.terminate(proc, { exitCode: code >>> 0 }, { exitCode: code >>> 0, signal: 0 });
+  }
+
+  /**
+   * Sends a signal with CloudABI's default action (no handlers exist): SIGCHLD, SIGURG and
+   * SIGPIPE are ignored, SIGCONT continues a stopped process, SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU
+   * stop it, every other signal terminates it (spec: type `signal`).
+   */
+  killProcess(proc: Process, sig: number, reason?: string, fault?: ReturnType<typeof faultDiagnostic>): void {
+    if (proc.termination) return;
+    switch (sig) {
+      case Signal.SIGCHLD:
+      case Signal.SIGURG:
+      case Signal.SIGPIPE:
+        return;
+      case Signal.SIGCONT:
+        if (proc.stopped) {
+          proc.stopped = false;
+          for (const t of proc.threads.values()) if (t.state === 'stopped') this.makeRunnable(t);
+        }
+        return;
+      case Signal.SIGSTOP:
+      case Signal.SIGTSTP:
+      case Signal.SIGTTIN:
+      case Signal.SIGTTOU:
+        proc.stopped = true;
+        for (const t of proc.threads.values()) {
+          if (t.state === 'runnable' || t.state === 'running') {
+            t.state = 'stopped';
+            t.cpu.requestStop();
+          }
+        }
+        return;
+    }
+    const name = signalName(sig) ?? signalNameOf(sig);
+    this.terminate(
+      proc,
+      { signal: name, ...(reason !== undefined ? { reason } : {}), ...(fault ? { fault } : {}) },
+      { exitCode: 0, signal: sig },
+    );
+  }
+
+  private terminate(
+    proc: Process,
+    status: ExitStatus,
+    termination: { exitCode: number; signal: number },
+  ): void {
+    if (proc.termination) return;
+    for (const t of proc.threads.values()) {
+      proc.exitedInstructions += t.instructions;
+      proc.exitedHostCpuNs += t.hostCpuNs;
+      t.state = 'exited';
+      t.cpu.requestStop();
+    }
+    proc.threads.clear();
+    if (this.current === proc) this.current = null;
+    this.processes.delete(proc.pid);
+    proc.finish(status, termination);
+    const tracer = this.tracers.get(proc.pid);
+    this.tracers.delete(proc.pid);
+    if (tracer) {
+      try {
+        tracer({ type: 'exit', pid: proc.pid, status });
+      } catch {
+        // ignored
+      }
+    }
+    // Closing the fds may kill children through their process fds.
+    proc.fds.closeAll();
+    proc.sharedRegions = [];
+    this.wakeLoop();
+  }
+}
+
+/** Creates a kernel. */
+export function createKernel(options: KernelOptions): Kernel {
+  return new Kernel(options);
+}
+
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function setReg(cpu: X86Cpu, reg: Reg, value: number | bigint): void {
+  if (typeof value === 'number') cpu.setRegNumber(reg, value);
+  else cpu.setReg(reg, value);
+}
+
+const ARG_REGS = [Reg.RDI, Reg.RSI, Reg.RDX, Reg.R10, Reg.R8, Reg.R9] as const;
+
+/**
+ * Decodes the raw register arguments of a syscall (digest §1.1: rdi, rsi, rdx, r10, r8, r9;
+ * narrow arguments use the low bits of their register).
+ */
+export function decodeArgs(cpu: X86Cpu, info: SyscallInfo, out: (number | bigint)[]): (number | bigint)[] {
+  const params = info.params;
+  out.length = params.length;
+  for (let i = 0; i < params.length; i++) {
+    const reg = ARG_REGS[i]!;
+    switch (params[i]!.type) {
+      case 'u8':
+        out[i] = cpu.getReg32(reg) & 0xff;
+        break;
+      case 'u16':
+        out[i] = cpu.getReg32(reg) & 0xffff;
+        break;
+      case 'u32':
+      case 'fd':
+        out[i] = cpu.getReg32(reg) >>> 0;
+        break;
+      case 'u64':
+        out[i] = cpu.getReg(reg);
+        break;
+      case 'i64':
+        out[i] = BigInt.asIntN(64, cpu.getReg(reg));
+        break;
+      case 'size':
+      case 'ptr':
+      case 'lookup': {
+        const v = cpu.getRegNumber(reg);
+        out[i] = v <= Number.MAX_SAFE_INTEGER ? v : Number.POSITIVE_INFINITY;
+        break;
+      }
+    }
+  }
+  return out;
+}

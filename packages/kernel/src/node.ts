@@ -1,0 +1,53 @@
+/**
+ * `@cabi/kernel/node`: fd objects over Node.js streams (stdin/stdout of the host, files opened by
+ * the embedder, sockets).
+ *
+ * @packageDocumentation
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { FdObject } from './fd-object.js';
+import { InputFd, OutputFd } from './objects/streams.js';
+
+/**
+ * An input fd reading a Node `Readable`. The stream is paused while the fd's buffer is full, so a
+ * guest that reads slowly does not make the host buffer the whole stream.
+ */
+export function fdFromReadable(stream: Readable): FdObject {
+  const fd: InputFd = new InputFd(
+    () => stream.resume(),
+    undefined,
+    () => stream.pause(),
+  );
+  stream.pause();
+  stream.on('data', (chunk: Buffer | string) => {
+    fd.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk));
+    if (!fd.wantsData) stream.pause();
+  });
+  stream.on('end', () => fd.end());
+  stream.on('error', () => fd.fail());
+  return fd;
+}
+
+/** Options of {@link fdFromWritable}. */
+export interface WritableFdOptions {
+  /** End the stream when the last fd to it is closed (default false: host stdout stays open). */
+  end?: boolean;
+}
+
+/**
+ * An output fd writing into a Node `Writable`. A write completes when the stream has accepted
+ * the chunk, or after 'drain' when the stream's buffer is full.
+ */
+export function fdFromWritable(stream: Writable, options: WritableFdOptions = {}): FdObject {
+  return new OutputFd(
+    (data) =>
+      new Promise<void>((resolve, reject) => {
+        const ok = stream.write(data, (error) => {
+          if (error) reject(error);
+        });
+        if (ok) resolve();
+        else stream.once('drain', () => resolve());
+      }),
+    options.end ? () => stream.end() : null,
+  );
+}

@@ -1,0 +1,212 @@
+/**
+ * Objects backed by bytes in JavaScript memory: anonymous shared memory (fd_create1), in-memory
+ * files handed to a guest ({@link memoryFd}) and output sinks that collect what a guest writes
+ * ({@link bufferSink}).
+ */
+import { Errno, Fdflags, Filetype, Whence } from '../abi.js';
+import { type Err, err } from '../errors.js';
+import { FdObject, type FileStat } from '../fd-object.js';
+
+/** Growable bytes with a logical size, shared by seekable memory objects. */
+class Bytes {
+  data: Uint8Array;
+  size: number;
+  constructor(initial: Uint8Array) {
+    this.data = initial;
+    this.size = initial.length;
+  }
+  resize(size: number): void {
+    if (size > this.data.length) {
+      const grown = new Uint8Array(Math.max(size, this.data.length * 2, 64));
+      grown.set(this.data.subarray(0, this.size));
+      this.data = grown;
+    } else if (size < this.size) {
+      this.data.fill(0, size, this.size);
+    }
+    this.size = size;
+  }
+  read(len: number, offset: number): Uint8Array {
+    if (offset >= this.size) return new Uint8Array(0);
+    return this.data.slice(offset, Math.min(this.size, offset + len));
+  }
+  write(data: Uint8Array, offset: number): void {
+    const end = offset + data.length;
+    if (end > this.size) this.resize(end);
+    this.data.set(data, offset);
+  }
+}
+
+/** Largest size of a memory-backed object (keeps the host from allocating on a guest's whim). */
+export const MAX_MEMORY_OBJECT = 1 << 30;
+
+/** A seekable object over in-memory bytes. */
+abstract class SeekableBytes extends FdObject {
+  protected readonly bytes: Bytes;
+  /** The current file offset. */
+  offset = 0;
+  protected mtime = 0n;
+  constructor(initial: Uint8Array) {
+    super();
+    this.bytes = new Bytes(initial);
+  }
+  /** The current contents (a copy). */
+  contents(): Uint8Array {
+    return this.bytes.data.slice(0, this.bytes.size);
+  }
+  override read(len: number): Uint8Array | Err {
+    const out = this.bytes.read(len, this.offset);
+    this.offset += out.length;
+    return out;
+  }
+  override write(data: Uint8Array): number | Err {
+    const at = this.fdflags & Fdflags.APPEND ? this.bytes.size : this.offset;
+    if (at + data.length > MAX_MEMORY_OBJECT) return err(Errno.EFBIG);
+    this.bytes.write(data, at);
+    this.offset = at + data.length;
+    return data.length;
+  }
+  override truncate(size: number): number {
+    if (!(size >= 0) || size > MAX_MEMORY_OBJECT) return Errno.EFBIG;
+    this.bytes.resize(size);
+    return Errno.SUCCESS;
+  }
+  override stat(): FileStat {
+    return {
+      dev: 0n,
+      ino: this.inode,
+      filetype: this.filetype,
+      nlink: 1,
+      size: BigInt(this.bytes.size),
+      atim: this.mtime,
+      mtim: this.mtime,
+      ctim: this.mtime,
+    };
+  }
+  override mapBytes(offset: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    out.set(this.bytes.read(len, offset));
+    return out;
+  }
+}
+
+/**
+ * Anonymous shared memory (fd_create1 SHARED_MEMORY). FreeBSD's POSIX shm objects support
+ * read/write at the file offset, size changes through file_stat_fput and shared mappings.
+ */
+export class SharedMemoryObject extends SeekableBytes {
+  readonly filetype = Filetype.SHARED_MEMORY;
+  constructor() {
+    super(new Uint8Array(0));
+  }
+  /** The backing bytes and their size, for shared mappings. */
+  get backing(): { data: Uint8Array; size: number } {
+    return this.bytes;
+  }
+  /** Grows the backing store so that `[0, end)` exists in `data` (without changing the size). */
+  reserve(end: number): void {
+    if (end > this.bytes.data.length) {
+      const size = this.bytes.size;
+      this.bytes.resize(end);
+      this.bytes.size = size;
+    }
+  }
+}
+
+/** An in-memory regular file: seekable, readable and (unless read-only) writable. */
+export class MemoryFile extends SeekableBytes {
+  readonly filetype = Filetype.REGULAR_FILE;
+  constructor(
+    initial: Uint8Array,
+    readonly writable: boolean,
+  ) {
+    super(initial.slice());
+  }
+  override write(data: Uint8Array): number | Err {
+    return this.writable ? super.write(data) : err(Errno.EBADF);
+  }
+  override pread(len: number, offset: number): Uint8Array | Err {
+    return this.bytes.read(len, offset);
+  }
+  override pwrite(data: Uint8Array, offset: number): number | Err {
+    if (!this.writable) return err(Errno.EBADF);
+    if (offset + data.length > MAX_MEMORY_OBJECT) return err(Errno.EFBIG);
+    this.bytes.write(data, offset);
+    return data.length;
+  }
+  override seek(delta: number, whence: number): number | Err {
+    const base = whence === Whence.SET ? 0 : whence === Whence.CUR ? this.offset : this.bytes.size;
+    const next = base + delta;
+    if (!Number.isSafeInteger(next) || next < 0) return err(Errno.EINVAL);
+    this.offset = next;
+    return next;
+  }
+  override sync(): number {
+    return Errno.SUCCESS;
+  }
+  override datasync(): number {
+    return Errno.SUCCESS;
+  }
+  override truncate(size: number): number {
+    return this.writable ? super.truncate(size) : Errno.EINVAL;
+  }
+}
+
+/** Options for {@link memoryFd}. */
+export interface MemoryFdOptions {
+  /** Allow the guest to write (default false). */
+  writable?: boolean;
+}
+
+/** An fd object for an in-memory regular file with the given contents. */
+export function memoryFd(contents: Uint8Array | string = new Uint8Array(0), options: MemoryFdOptions = {}) {
+  const bytes = typeof contents === 'string' ? new TextEncoder().encode(contents) : contents;
+  return new MemoryFile(bytes, options.writable ?? false);
+}
+
+/**
+ * A write-only character device that keeps everything written to it: the natural stdout of a
+ * test. Read it back with {@link BufferSink.bytes} or {@link BufferSink.text}.
+ */
+export class BufferSink extends FdObject {
+  readonly filetype = Filetype.CHARACTER_DEVICE;
+  override readonly tty = true;
+  private readonly chunks: Uint8Array[] = [];
+  private total = 0;
+  constructor(
+    /** Most bytes kept; writes beyond it fail with ENOSPC. */
+    readonly limit = 64 * 1024 * 1024,
+  ) {
+    super();
+  }
+  override write(data: Uint8Array): number | Err {
+    if (this.total + data.length > this.limit) return err(Errno.ENOSPC);
+    this.chunks.push(data.slice());
+    this.total += data.length;
+    return data.length;
+  }
+  override read(): Err {
+    return err(Errno.EBADF);
+  }
+  override readiness(kind: 'read' | 'write') {
+    return { ready: kind === 'write', nbytes: 0, hangup: false };
+  }
+  /** Everything written so far. */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.total);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+  /** Everything written so far, decoded as UTF-8. */
+  text(): string {
+    return new TextDecoder().decode(this.bytes());
+  }
+}
+
+/** A new {@link BufferSink}. */
+export function bufferSink(limit?: number): BufferSink {
+  return new BufferSink(limit);
+}

@@ -1,0 +1,175 @@
+/**
+ * Guest processes and threads.
+ *
+ * A process owns one linear address space ({@link GuestMemory}), an fd table, its threads and its
+ * bookkeeping of shared mappings; a thread owns a CPU over that memory. Processes end by
+ * proc_exit, by the last thread_exit, by a signal whose default action terminates (proc_raise, a
+ * CPU fault, closing its process fd), or when a limit or the embedder's AbortSignal stops them.
+ */
+import type { CpuFault, GuestMemory, X86Cpu } from '@cabi/x86-core';
+import { type SignalName, signalName } from './abi.js';
+import type { FdTable } from './fd-table.js';
+import type { SharedMemoryObject } from './objects/memory-file.js';
+import type { ProcessHandle, Termination } from './objects/process-fd.js';
+
+/** What an embedder learns about a CPU fault that killed a process. */
+export interface FaultDiagnostic {
+  /** The hardware exception kind (`page-not-present`, `invalid-opcode`, …). */
+  kind: string;
+  /** Address of the faulting instruction. */
+  rip: number;
+  /** The instruction at rip, disassembled (empty when it could not be decoded). */
+  instruction: string;
+  /** The faulting data address for memory faults. */
+  address?: number;
+  /** Human-readable description. */
+  message: string;
+}
+
+/** How a process ended, as {@link GuestProcess.wait} reports it. */
+export type ExitStatus =
+  | { exitCode: number }
+  | {
+      /** The signal that terminated the process. */
+      signal: SignalName;
+      /** Why, in words, when the kernel (not the guest) decided: a limit, an abort, a fault. */
+      reason?: string;
+      /** Diagnostic for CPU faults. */
+      fault?: FaultDiagnostic;
+    };
+
+/** A shared mapping of a shared memory object into a process (kept coherent across processes). */
+export interface SharedRegion {
+  addr: number;
+  len: number;
+  object: SharedMemoryObject;
+  offset: number;
+}
+
+/** Thread states. */
+export type ThreadState = 'runnable' | 'running' | 'blocked' | 'stopped' | 'exited';
+
+/** A guest thread. */
+export class Thread {
+  state: ThreadState = 'runnable';
+  /** Results of the syscall being served (rax, rdx). */
+  ret0: number | bigint = 0;
+  ret1: number | bigint = 0;
+  /** Instructions this thread has executed. */
+  instructions = 0;
+  /** Host nanoseconds spent running this thread (host clock mode). */
+  hostCpuNs = 0;
+  /** Set by thread_yield: the slice ends after the current syscall. */
+  yielded = false;
+  /** Reusable decoded-argument array. */
+  readonly args: (number | bigint)[] = [];
+
+  constructor(
+    readonly tid: number,
+    readonly process: Process,
+    public cpu: X86Cpu,
+  ) {}
+}
+
+/** A guest process (kernel side). */
+export class Process implements ProcessHandle {
+  readonly threads = new Map<number, Thread>();
+  termination: Termination | null = null;
+  status: ExitStatus | null = null;
+  sharedRegions: SharedRegion[] = [];
+  /** Stopped by a stop signal. */
+  stopped = false;
+  /** Instructions executed by threads that already exited. */
+  exitedInstructions = 0;
+  exitedHostCpuNs = 0;
+  private readonly terminateListeners: (() => void)[] = [];
+  /** Resolves {@link Process.exited}. */
+  private resolveExit!: (status: ExitStatus) => void;
+  /** Settles when the process has terminated. */
+  readonly exited: Promise<ExitStatus>;
+  /** Kills the process (installed by the kernel). */
+  killer: (signal: number, reason?: string) => void = () => {};
+
+  constructor(
+    readonly pid: number,
+    public memory: GuestMemory,
+    public fds: FdTable,
+    public vdsoBase: number,
+    public vdsoEnd: number,
+  ) {
+    this.exited = new Promise((resolve) => {
+      this.resolveExit = resolve;
+    });
+  }
+
+  /** Instructions executed by all threads, alive or gone. */
+  get instructions(): number {
+    let n = this.exitedInstructions;
+    for (const t of this.threads.values()) n += t.instructions;
+    return n;
+  }
+
+  /** Host CPU time of all threads. */
+  get hostCpuNs(): number {
+    let n = this.exitedHostCpuNs;
+    for (const t of this.threads.values()) n += t.hostCpuNs;
+    return n;
+  }
+
+  /** {@link ProcessHandle}: register for termination. */
+  onTerminate(listener: () => void): void {
+    if (this.termination) listener();
+    else this.terminateListeners.push(listener);
+  }
+
+  /** {@link ProcessHandle}: send a signal with its default action. */
+  kill(signal: number): void {
+    this.killer(signal);
+  }
+
+  /** Records the end of the process (called once by the kernel). */
+  finish(status: ExitStatus, termination: Termination): void {
+    this.status = status;
+    this.termination = termination;
+    this.resolveExit(status);
+    for (const l of this.terminateListeners.splice(0)) l();
+  }
+}
+
+/** Builds the diagnostic for a CPU fault. */
+export function faultDiagnostic(fault: CpuFault, cpu: X86Cpu): FaultDiagnostic {
+  let instruction = '';
+  try {
+    instruction = cpu.disassemble(fault.rip).text;
+  } catch {
+    instruction = '';
+  }
+  return {
+    kind: fault.kind,
+    rip: fault.rip,
+    instruction,
+    ...(fault.address !== undefined ? { address: fault.address } : {}),
+    message: fault.message,
+  };
+}
+
+/** The name of `sig` for an exit status (unknown numbers cannot occur: they are EINVAL earlier). */
+export function signalNameOf(sig: number): SignalName {
+  return signalName(sig) ?? 'SIGKILL';
+}
+
+/** Copies a process's shared mappings into their objects (it stops being the current process). */
+export function syncOut(proc: Process): void {
+  for (const r of proc.sharedRegions) {
+    r.object.reserve(r.offset + r.len);
+    r.object.backing.data.set(proc.memory.u8.subarray(r.addr, r.addr + r.len), r.offset);
+  }
+}
+
+/** Copies shared objects' bytes into a process's shared mappings (it becomes current). */
+export function syncIn(proc: Process): void {
+  for (const r of proc.sharedRegions) {
+    r.object.reserve(r.offset + r.len);
+    proc.memory.u8.set(r.object.backing.data.subarray(r.offset, r.offset + r.len), r.addr);
+  }
+}

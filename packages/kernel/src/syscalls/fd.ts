@@ -1,0 +1,314 @@
+/**
+ * fd family: fd_close, fd_create1, fd_create2, fd_datasync, fd_dup, fd_pread, fd_pwrite, fd_read,
+ * fd_replace, fd_seek, fd_stat_get, fd_stat_put, fd_sync, fd_write (spec: the `fd_*` syscalls;
+ * rights per digest §1.6).
+ */
+import { Errno, Fdflags, Fdsflags, Filetype, Rights, Whence } from '../abi.js';
+import { type Err, isErr } from '../errors.js';
+import type { FdObject } from '../fd-object.js';
+import type { FdEntry } from '../fd-table.js';
+import { canRead, canWrite, copyIn, type IoVec, readIovecs } from '../guest.js';
+import { SharedMemoryObject } from '../objects/memory-file.js';
+import { createDatagramSocketPair, createPipe, createStreamSocketPair } from '../objects/pipe.js';
+import type { Thread } from '../process.js';
+import { typeRights } from '../rights.js';
+import { blocking, type Handler, offsetArg, then } from './common.js';
+
+const FDFLAGS_ALL = Fdflags.APPEND | Fdflags.DSYNC | Fdflags.NONBLOCK | Fdflags.RSYNC | Fdflags.SYNC;
+
+/** Closes objects that never made it into the fd table. */
+function discard(...objects: FdObject[]): void {
+  for (const o of objects) {
+    o.retain();
+    o.release();
+  }
+}
+
+/** fd_close(fd): closes the fd; the object closes with its last fd. EBADF for an unknown fd. */
+export const fd_close: Handler = (_k, t, a) => t.process.fds.close(a[0] as number);
+
+/**
+ * fd_create1(type) → fd: creates an anonymous object. At HEAD only SHARED_MEMORY exists (an
+ * empty POSIX shared memory object, grown with file_stat_fput); any other type is EINVAL.
+ */
+export const fd_create1: Handler = (_k, t, a) => {
+  if (a[0] !== Filetype.SHARED_MEMORY) return Errno.EINVAL;
+  const fd = t.process.fds.insert(new SharedMemoryObject());
+  if (isErr(fd)) return fd.errno;
+  t.ret0 = fd;
+  return Errno.SUCCESS;
+};
+
+/**
+ * fd_create2(type) → fd1, fd2: a connected pair. SOCKET_STREAM and SOCKET_DGRAM give an AF_UNIX
+ * socket pair; the legacy FIFO type gives a one-way pipe whose fd1 may only read and fd2 only
+ * write; legacy SOCKET_SEQPACKET a message-preserving pair. Other types are EINVAL.
+ */
+export const fd_create2: Handler = (_k, t, a) => {
+  const type = a[0] as number;
+  const fds = t.process.fds;
+  let fd1: number | Err;
+  let fd2: number | Err;
+  if (type === Filetype.FIFO) {
+    const [r, w] = createPipe();
+    const fifo = typeRights(Filetype.FIFO).base;
+    fd1 = fds.insert(r, { base: fifo & ~Rights.FD_WRITE, inheriting: 0n });
+    if (isErr(fd1)) {
+      discard(r, w);
+      return fd1.errno;
+    }
+    fd2 = fds.insert(w, { base: fifo & ~Rights.FD_READ, inheriting: 0n });
+    if (isErr(fd2)) {
+      fds.close(fd1);
+      discard(w);
+      return fd2.errno;
+    }
+  } else if (
+    type === Filetype.SOCKET_STREAM ||
+    type === Filetype.SOCKET_DGRAM ||
+    type === Filetype.SOCKET_SEQPACKET
+  ) {
+    const [s1, s2] =
+      type === Filetype.SOCKET_STREAM ? createStreamSocketPair() : createDatagramSocketPair(type);
+    fd1 = fds.insert(s1);
+    if (isErr(fd1)) {
+      discard(s1, s2);
+      return fd1.errno;
+    }
+    fd2 = fds.insert(s2);
+    if (isErr(fd2)) {
+      fds.close(fd1);
+      discard(s2);
+      return fd2.errno;
+    }
+  } else {
+    return Errno.EINVAL;
+  }
+  t.ret0 = fd1;
+  t.ret1 = fd2;
+  return Errno.SUCCESS;
+};
+
+/** fd_datasync(fd): needs FD_DATASYNC. */
+export const fd_datasync: Handler = (_k, t, a) => {
+  const e = t.process.fds.get(a[0] as number, Rights.FD_DATASYNC);
+  return isErr(e) ? e.errno : e.object.datasync();
+};
+
+/** fd_sync(fd): needs FD_SYNC. */
+export const fd_sync: Handler = (_k, t, a) => {
+  const e = t.process.fds.get(a[0] as number, Rights.FD_SYNC);
+  return isErr(e) ? e.errno : e.object.sync();
+};
+
+/** fd_dup(from) → fd: a new fd (lowest free number) with the same object and rights. */
+export const fd_dup: Handler = (_k, t, a) => {
+  const fd = t.process.fds.dup(a[0] as number);
+  if (isErr(fd)) return fd.errno;
+  t.ret0 = fd;
+  return Errno.SUCCESS;
+};
+
+/**
+ * fd_replace(from, to): atomically makes `to` refer to what `from` refers to, with its rights.
+ * `to` must already be open (EBADF otherwise): CloudABI has no dup2 onto a free number.
+ */
+export const fd_replace: Handler = (_k, t, a) => t.process.fds.replace(a[0] as number, a[1] as number);
+
+/** Checks that every iovec buffer is writable (for reads) or readable (for writes). */
+function checkBuffers(t: Thread, iovs: IoVec[], write: boolean): boolean {
+  const mem = t.process.memory;
+  for (const v of iovs) if (!(write ? canWrite(mem, v.buf, v.len) : canRead(mem, v.buf, v.len))) return false;
+  return true;
+}
+
+/** Scatters `data` over the iovecs (re-checking them: memory may have changed while parked). */
+function scatter(t: Thread, iovs: IoVec[], data: Uint8Array): number {
+  if (!checkBuffers(t, iovs, true)) return Errno.EFAULT;
+  const mem = t.process.memory;
+  let at = 0;
+  for (const v of iovs) {
+    if (at >= data.length) break;
+    const n = Math.min(v.len, data.length - at);
+    if (n > 0) mem.writeBytes(v.buf, data.subarray(at, at + n));
+    at += n;
+  }
+  t.ret0 = data.length;
+  return Errno.SUCCESS;
+}
+
+/** Gathers the iovecs' bytes. */
+function gather(t: Thread, iovs: IoVec[]): Uint8Array {
+  const total = iovs.reduce((s, v) => s + v.len, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const v of iovs) {
+    out.set(copyIn(t.process.memory, v.buf, v.len)!, at);
+    at += v.len;
+  }
+  return out;
+}
+
+function prepare(t: Thread, a: readonly (number | bigint)[], need: bigint, write: boolean) {
+  const e = t.process.fds.get(a[0] as number, need);
+  if (isErr(e)) return e.errno;
+  const iovs = readIovecs(t.process.memory, a[1] as number, a[2] as number);
+  if (typeof iovs === 'number') return iovs;
+  if (!checkBuffers(t, iovs, !write)) return Errno.EFAULT;
+  return { entry: e as FdEntry, iovs, total: iovs.reduce((s, v) => s + v.len, 0) };
+}
+
+/** Largest single transfer; larger requests are served partially, as short reads/writes. */
+const MAX_TRANSFER = 16 * 1024 * 1024;
+
+/**
+ * fd_read(fd, iovs, iovs_len) → nread: reads into the buffers (needs FD_READ). Blocks while
+ * nothing is available unless the fd is non-blocking (EAGAIN); 0 means end of file.
+ */
+export const fd_read: Handler = (_k, t, a) => {
+  const p = prepare(t, a, Rights.FD_READ, false);
+  if (typeof p === 'number') return p;
+  if (p.total === 0) {
+    t.ret0 = 0;
+    return Errno.SUCCESS;
+  }
+  const object = p.entry.object;
+  const len = Math.min(p.total, MAX_TRANSFER);
+  const r = blocking(object, 'read', () => object.read(len));
+  return then(r, (data) => (isErr(data) ? data.errno : scatter(t, p.iovs, data)));
+};
+
+/** fd_pread(fd, iovs, iovs_len, offset) → nread: reads at an offset (needs FD_READ and FD_SEEK). */
+export const fd_pread: Handler = (_k, t, a) => {
+  const p = prepare(t, a, Rights.FD_READ | Rights.FD_SEEK, false);
+  if (typeof p === 'number') return p;
+  const offset = offsetArg(a[3] as bigint);
+  if (isErr(offset)) return offset.errno;
+  if (p.total === 0) {
+    t.ret0 = 0;
+    return Errno.SUCCESS;
+  }
+  const r = p.entry.object.pread(Math.min(p.total, MAX_TRANSFER), offset);
+  return then(r, (data) => (isErr(data) ? data.errno : scatter(t, p.iovs, data)));
+};
+
+/**
+ * fd_write(fd, iovs, iovs_len) → nwritten: writes the buffers (needs FD_WRITE). A blocking fd
+ * waits until everything is written; a non-blocking one returns what fit (EAGAIN if nothing).
+ * Writing to a pipe or socket without readers is EPIPE (SIGPIPE is ignored in CloudABI).
+ */
+export const fd_write: Handler = (_k, t, a) => {
+  const p = prepare(t, a, Rights.FD_WRITE, true);
+  if (typeof p === 'number') return p;
+  const data = gather(t, p.iovs).subarray(0, MAX_TRANSFER);
+  const object = p.entry.object;
+  let done = 0;
+  const step = (): number | Promise<number> => {
+    if (done === data.length) {
+      t.ret0 = done;
+      return Errno.SUCCESS;
+    }
+    const r = blocking(object, 'write', () => object.write(data.subarray(done)));
+    return then(r, (n) => {
+      if (isErr(n)) {
+        if (done > 0) {
+          t.ret0 = done;
+          return Errno.SUCCESS;
+        }
+        return n.errno;
+      }
+      done += n;
+      if (object.fdflags & Fdflags.NONBLOCK || n === 0) {
+        t.ret0 = done;
+        return Errno.SUCCESS;
+      }
+      return step();
+    });
+  };
+  return step();
+};
+
+/** fd_pwrite(fd, iovs, iovs_len, offset) → nwritten: writes at an offset (FD_WRITE and FD_SEEK). */
+export const fd_pwrite: Handler = (_k, t, a) => {
+  const p = prepare(t, a, Rights.FD_WRITE | Rights.FD_SEEK, true);
+  if (typeof p === 'number') return p;
+  const offset = offsetArg(a[3] as bigint);
+  if (isErr(offset)) return offset.errno;
+  const data = gather(t, p.iovs).subarray(0, MAX_TRANSFER);
+  const r = p.entry.object.pwrite(data, offset);
+  return then(r, (n) => {
+    if (isErr(n)) return n.errno;
+    t.ret0 = n;
+    return Errno.SUCCESS;
+  });
+};
+
+/**
+ * fd_seek(fd, offset, whence) → newoffset. Asking for the current offset (offset 0, WHENCE_CUR)
+ * needs only FD_TELL; any other seek needs FD_SEEK. Unknown whence is EINVAL; a resulting
+ * negative offset EINVAL; objects without an offset (pipes, sockets) ESPIPE.
+ */
+export const fd_seek: Handler = (_k, t, a) => {
+  const delta = a[1] as bigint;
+  const whence = a[2] as number;
+  const tell = delta === 0n && whence === Whence.CUR;
+  const e = t.process.fds.get(a[0] as number, tell ? Rights.FD_TELL : Rights.FD_SEEK);
+  if (isErr(e)) return e.errno;
+  if (whence !== Whence.CUR && whence !== Whence.END && whence !== Whence.SET) return Errno.EINVAL;
+  if (delta > BigInt(Number.MAX_SAFE_INTEGER) || delta < -BigInt(Number.MAX_SAFE_INTEGER))
+    return Errno.EINVAL;
+  return then(e.object.seek(Number(delta), whence), (r) => {
+    if (isErr(r)) return r.errno;
+    t.ret0 = r;
+    return Errno.SUCCESS;
+  });
+};
+
+/** fd_stat_get(fd, buf): writes the fdstat (file type, fd flags, rights; spec: struct `fdstat`). */
+export const fd_stat_get: Handler = (_k, t, a) => {
+  const e = t.process.fds.get(a[0] as number);
+  if (isErr(e)) return e.errno;
+  const buf = a[1] as number;
+  const mem = t.process.memory;
+  if (!canWrite(mem, buf, 24)) return Errno.EFAULT;
+  const out = new Uint8Array(24);
+  const dv = new DataView(out.buffer);
+  dv.setUint8(0, e.object.filetype);
+  dv.setUint16(2, e.object.fdflags, true);
+  dv.setBigUint64(8, e.base, true);
+  dv.setBigUint64(16, e.inheriting, true);
+  mem.writeBytes(buf, out);
+  return Errno.SUCCESS;
+};
+
+/**
+ * fd_stat_put(fd, buf, flags): with FDSTAT_FLAGS sets the fd flags (needs FD_STAT_PUT_FLAGS);
+ * with FDSTAT_RIGHTS replaces the rights, which may only shrink (ENOTCAPABLE otherwise). Any
+ * other selector is EINVAL.
+ */
+export const fd_stat_put: Handler = (_k, t, a) => {
+  const flags = a[2] as number;
+  const bytes = copyIn(t.process.memory, a[1] as number, 24);
+  if (flags === Fdsflags.FLAGS) {
+    const e = t.process.fds.get(a[0] as number, Rights.FD_STAT_PUT_FLAGS);
+    if (isErr(e)) return e.errno;
+    if (!bytes) return Errno.EFAULT;
+    const fdflags = new DataView(bytes.buffer).getUint16(2, true);
+    e.object.fdflags = fdflags & FDFLAGS_ALL;
+    e.object.notify();
+    return Errno.SUCCESS;
+  }
+  if (flags === Fdsflags.RIGHTS) {
+    const e = t.process.fds.get(a[0] as number);
+    if (isErr(e)) return e.errno;
+    if (!bytes) return Errno.EFAULT;
+    const dv = new DataView(bytes.buffer);
+    const base = dv.getBigUint64(8, true);
+    const inheriting = dv.getBigUint64(16, true);
+    if ((base & ~e.base) !== 0n || (inheriting & ~e.inheriting) !== 0n) return Errno.ENOTCAPABLE;
+    e.base = base;
+    e.inheriting = inheriting;
+    return Errno.SUCCESS;
+  }
+  return Errno.EINVAL;
+};

@@ -1,0 +1,237 @@
+/**
+ * mem family: mem_advise, mem_map, mem_protect, mem_sync, mem_unmap, and the legacy
+ * mem_lock/mem_unlock (spec: syscalls `mem_*`).
+ *
+ * The address space is the process's linear {@link GuestMemory}; pages carry R/W/X bits (the CPU
+ * order READ 1, WRITE 2, EXEC 4, unlike CloudABI's `mprot` EXEC 1, WRITE 2, READ 4). Shared
+ * mappings of a shared memory object (anonymous MAP_SHARED creates one) are recorded so that
+ * every process mapping the object sees the same bytes.
+ */
+import { type GuestMemory, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '@cabi/x86-core';
+import { Advice, Errno, MAP_ANON_FD, Mflags, Mprot, Msflags, Rights } from '../abi.js';
+import { isErr } from '../errors.js';
+import { SharedMemoryObject } from '../objects/memory-file.js';
+import type { Process } from '../process.js';
+import { type Handler, then } from './common.js';
+
+/** Lowest address mem_map places mappings at without MAP_FIXED. */
+export const MMAP_FLOOR = 0x10000;
+
+/** Converts CloudABI `mprot` bits to page bits; -1 for invalid combinations (ENOTSUP). */
+export function pageProt(prot: number): number {
+  if (prot & ~(Mprot.EXEC | Mprot.WRITE | Mprot.READ)) return -1;
+  // W^X: CloudABI forbids writable and executable at once (spec: type `mprot`).
+  if (prot & Mprot.WRITE && prot & Mprot.EXEC) return -1;
+  return (
+    (prot & Mprot.READ ? PROT_READ : 0) |
+    (prot & Mprot.WRITE ? PROT_WRITE : 0) |
+    (prot & Mprot.EXEC ? PROT_EXEC : 0)
+  );
+}
+
+function pageAligned(addr: number): boolean {
+  return Number.isSafeInteger(addr) && addr % PAGE_SIZE === 0;
+}
+
+function roundUp(len: number): number {
+  return Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/** Drops (or trims) the shared-region records overlapping [addr, addr+len). */
+function forgetShared(proc: Process, addr: number, len: number): void {
+  const end = addr + len;
+  const kept = [];
+  for (const r of proc.sharedRegions) {
+    const rEnd = r.addr + r.len;
+    if (rEnd <= addr || r.addr >= end) {
+      kept.push(r);
+      continue;
+    }
+    if (r.addr < addr) kept.push({ ...r, len: addr - r.addr });
+    if (rEnd > end) kept.push({ ...r, addr: end, len: rEnd - end, offset: r.offset + (end - r.addr) });
+  }
+  proc.sharedRegions = kept;
+}
+
+function mappedWithin(mem: GuestMemory, addr: number, len: number): boolean {
+  return addr + len <= mem.maxBytes && mem.isMapped(addr, len);
+}
+
+/**
+ * mem_map(addr, len, prot, flags, fd, off) → mem. Exactly one of MAP_PRIVATE and MAP_SHARED;
+ * MAP_ANON needs fd = MAP_ANON_FD and offset 0; otherwise the fd must carry MEM_MAP plus FD_READ
+ * for PROT_READ, FD_WRITE for a shared PROT_WRITE and MEM_MAP_EXEC for PROT_EXEC (spec: rights).
+ * MAP_FIXED places the mapping exactly at `addr` (page-aligned, replacing what was there); else
+ * `addr` is a hint. Zero length or unknown flags: EINVAL; write+exec or unknown prot: ENOTSUP;
+ * no room or over the memory limit: ENOMEM.
+ */
+export const mem_map: Handler = (kernel, t, a) => {
+  const proc = t.process;
+  const mem = proc.memory;
+  const addr = a[0] as number;
+  const len = a[1] as number;
+  const prot = a[2] as number;
+  const flags = a[3] as number;
+  const fd = a[4] as number;
+  const off = a[5] as bigint;
+  const pprot = pageProt(prot);
+  if (pprot < 0) return Errno.ENOTSUP;
+  if (flags & ~(Mflags.ANON | Mflags.FIXED | Mflags.PRIVATE | Mflags.SHARED)) return Errno.EINVAL;
+  const shared = (flags & Mflags.SHARED) !== 0;
+  if (shared === ((flags & Mflags.PRIVATE) !== 0)) return Errno.EINVAL;
+  if (len === 0 || !Number.isSafeInteger(len)) return Errno.EINVAL;
+  if (len > mem.maxBytes) return Errno.ENOMEM;
+  const size = roundUp(len);
+  const fixed = (flags & Mflags.FIXED) !== 0;
+  if (fixed && !pageAligned(addr)) return Errno.EINVAL;
+  let object: SharedMemoryObject | null = null;
+  let source: ((at: number) => number | Promise<number>) | null = null;
+  if (flags & Mflags.ANON) {
+    if (fd !== MAP_ANON_FD || off !== 0n) return Errno.EINVAL;
+    if (shared) object = new SharedMemoryObject();
+  } else {
+    let need = Rights.MEM_MAP;
+    if (prot & Mprot.READ) need |= Rights.FD_READ;
+    if (prot & Mprot.WRITE && shared) need |= Rights.FD_WRITE;
+    if (prot & Mprot.EXEC) need |= Rights.MEM_MAP_EXEC;
+    const e = proc.fds.get(fd, need);
+    if (isErr(e)) return e.errno;
+    if (off % BigInt(PAGE_SIZE) !== 0n || off > BigInt(Number.MAX_SAFE_INTEGER)) return Errno.EINVAL;
+    const offset = Number(off);
+    if (shared) {
+      if (!(e.object instanceof SharedMemoryObject)) return Errno.ENODEV;
+      object = e.object;
+      const sharedObject = object;
+      source = (at) => {
+        sharedObject.reserve(offset + size);
+        mem.poke(at, sharedObject.backing.data.subarray(offset, offset + size));
+        return Errno.SUCCESS;
+      };
+    } else {
+      const target = e.object;
+      source = (at) =>
+        then(target.mapBytes(offset, len), (bytes) => {
+          if (isErr(bytes)) return bytes.errno;
+          if (proc.memory === mem && mem.isMapped(at, bytes.length)) mem.poke(at, bytes);
+          return Errno.SUCCESS;
+        });
+    }
+  }
+  // Replacing pages under MAP_FIXED does not count twice against the limit.
+  let replaced = 0;
+  let at: number;
+  if (fixed) {
+    if (addr + size > mem.maxBytes) return Errno.ENOMEM;
+    for (let p = addr; p < addr + size; p += PAGE_SIZE) if (mem.isMapped(p, 1)) replaced += PAGE_SIZE;
+    at = addr;
+  } else {
+    const hint = pageAligned(addr) && addr >= MMAP_FLOOR ? addr : 0;
+    at = mem.findFree(size, hint, MMAP_FLOOR);
+    if (at < 0) return Errno.ENOMEM;
+  }
+  if (mem.mappedBytes - replaced + size > kernel.limits.maxMemory) return Errno.ENOMEM;
+  forgetShared(proc, at, size);
+  mem.map(at, size, pprot);
+  if (object) {
+    proc.sharedRegions.push({
+      addr: at,
+      len: size,
+      object,
+      offset: flags & Mflags.ANON ? 0 : Number(off),
+    });
+  }
+  t.ret0 = at;
+  if (!source) return Errno.SUCCESS;
+  return then(source(at), (r) => {
+    if (r !== Errno.SUCCESS) {
+      mem.unmap(at, size);
+      forgetShared(proc, at, size);
+    }
+    return r;
+  });
+};
+
+/**
+ * mem_unmap(mapping, mapping_len): removes whole pages; parts not mapped are fine (munmap).
+ * EINVAL for an unaligned address or zero length.
+ */
+export const mem_unmap: Handler = (_k, t, a) => {
+  const addr = a[0] as number;
+  const len = a[1] as number;
+  const mem = t.process.memory;
+  if (!pageAligned(addr) || len === 0 || !Number.isSafeInteger(len)) return Errno.EINVAL;
+  if (addr + len > mem.maxBytes) return Errno.EINVAL;
+  mem.unmap(addr, roundUp(len));
+  forgetShared(t.process, addr, roundUp(len));
+  return Errno.SUCCESS;
+};
+
+/**
+ * mem_protect(mapping, mapping_len, prot): changes page protection. Write+exec (W^X) or unknown
+ * bits: ENOTSUP; unaligned address: EINVAL; a range not entirely mapped: ENOMEM.
+ */
+export const mem_protect: Handler = (_k, t, a) => {
+  const addr = a[0] as number;
+  const len = a[1] as number;
+  const pprot = pageProt(a[2] as number);
+  if (pprot < 0) return Errno.ENOTSUP;
+  if (!pageAligned(addr) || !Number.isSafeInteger(len)) return Errno.EINVAL;
+  const mem = t.process.memory;
+  if (len === 0) return Errno.SUCCESS;
+  if (!mappedWithin(mem, addr, roundUp(len))) return Errno.ENOMEM;
+  mem.protect(addr, roundUp(len), pprot);
+  return Errno.SUCCESS;
+};
+
+/**
+ * mem_advise(mapping, mapping_len, advice): accepted for mapped ranges. DONTNEED on private
+ * anonymous memory is only a hint here (contents are kept, which POSIX allows). Unknown advice
+ * and NOREUSE (which FreeBSD's madvise rejects): EINVAL; unmapped range: ENOMEM.
+ */
+export const mem_advise: Handler = (_k, t, a) => {
+  const addr = a[0] as number;
+  const len = a[1] as number;
+  const advice = a[2] as number;
+  if (!pageAligned(addr) || !Number.isSafeInteger(len)) return Errno.EINVAL;
+  if (advice < Advice.DONTNEED || advice > Advice.WILLNEED || advice === Advice.NOREUSE) return Errno.EINVAL;
+  if (len > 0 && !mappedWithin(t.process.memory, addr, roundUp(len))) return Errno.ENOMEM;
+  return Errno.SUCCESS;
+};
+
+/**
+ * mem_sync(mapping, mapping_len, flags): exactly one of MS_ASYNC and MS_SYNC, optionally
+ * MS_INVALIDATE (spec: type `msflags`); shared mappings are written back to their object.
+ * EINVAL for bad flags or alignment; ENOMEM for an unmapped range.
+ */
+export const mem_sync: Handler = (_k, t, a) => {
+  const addr = a[0] as number;
+  const len = a[1] as number;
+  const flags = a[2] as number;
+  if (flags & ~(Msflags.ASYNC | Msflags.INVALIDATE | Msflags.SYNC)) return Errno.EINVAL;
+  if (((flags & Msflags.ASYNC) !== 0) === ((flags & Msflags.SYNC) !== 0)) return Errno.EINVAL;
+  if (!pageAligned(addr) || !Number.isSafeInteger(len)) return Errno.EINVAL;
+  const proc = t.process;
+  if (len > 0 && !mappedWithin(proc.memory, addr, roundUp(len))) return Errno.ENOMEM;
+  for (const r of proc.sharedRegions) {
+    const from = Math.max(r.addr, addr);
+    const to = Math.min(r.addr + r.len, addr + len);
+    if (from >= to) continue;
+    r.object.reserve(r.offset + r.len);
+    r.object.backing.data.set(proc.memory.u8.subarray(from, to), r.offset + (from - r.addr));
+  }
+  return Errno.SUCCESS;
+};
+
+/** Legacy mem_lock(addr, len): pages are always resident here; checks the range like mlock. */
+export const mem_lock: Handler = (_k, t, a) => {
+  const addr = a[0] as number;
+  const len = a[1] as number;
+  if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(len)) return Errno.EINVAL;
+  const start = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+  return len === 0 || mappedWithin(t.process.memory, start, roundUp(addr + len - start))
+    ? Errno.SUCCESS
+    : Errno.ENOMEM;
+};
+
+/** Legacy mem_unlock(addr, len): the counterpart of mem_lock. */
+export const mem_unlock: Handler = mem_lock;

@@ -1,0 +1,77 @@
+/**
+ * thread family: thread_create, thread_exit, thread_yield, and the legacy thread_tcb_set
+ * (spec: syscalls `thread_*`; register set-up in digest §3.7).
+ */
+import { Reg } from '@cabi/x86-core';
+import { Errno } from '../abi.js';
+import { canRead, canWrite } from '../guest.js';
+import { Thread } from '../process.js';
+import { type Handler, NO_RETURN } from './common.js';
+import { futexKey, userWords } from './lock.js';
+
+/**
+ * thread_create(attr) → tid: starts a thread in the calling process. `attr` is
+ * `{ entry_point, stack, stack_len, argument }` (32 bytes). As on FreeBSD, the top 8 bytes of
+ * the stack hold the TCB, the word below it a pointer to the TCB (the new FS base points at that
+ * word), rsp is 16-byte aligned minus 8 with a zero fake return address, rdi = tid and
+ * rsi = argument. EAGAIN beyond the thread limit; EFAULT for unreadable attributes or a stack
+ * that cannot hold the set-up.
+ */
+export const thread_create: Handler = (kernel, t, a) => {
+  const proc = t.process;
+  const mem = proc.memory;
+  const attr = a[0] as number;
+  if (!canRead(mem, attr, 32)) return Errno.EFAULT;
+  const dv = mem.dv;
+  const entry = Number(dv.getBigUint64(attr, true));
+  const stack = Number(dv.getBigUint64(attr + 8, true));
+  const stackLen = Number(dv.getBigUint64(attr + 16, true));
+  const argument = dv.getBigUint64(attr + 24, true);
+  if (proc.threads.size >= kernel.limits.maxThreads) return Errno.EAGAIN;
+  const top = stack + stackLen;
+  const tcb = Math.floor((top - 8) / 8) * 8;
+  const tcbptr = tcb - 8;
+  const rsp = (tcbptr & ~15) - 8;
+  if (!Number.isSafeInteger(top) || rsp < stack || !canWrite(mem, rsp, top - rsp)) return Errno.EFAULT;
+  mem.write64(tcbptr, BigInt(tcb));
+  mem.write64(rsp, 0n);
+  const tid = kernel.allocateTid();
+  const cpu = kernel.cpuFactory(mem);
+  cpu.copyStateFrom(t.cpu);
+  for (let r = 0; r < 16; r++) cpu.setRegNumber(r as Reg, 0);
+  cpu.rip = entry;
+  cpu.setRegNumber(Reg.RSP, rsp);
+  cpu.setRegNumber(Reg.RDI, tid);
+  cpu.setReg(Reg.RSI, argument);
+  cpu.fsBase = BigInt(tcbptr);
+  const thread = new Thread(tid, proc, cpu);
+  proc.threads.set(tid, thread);
+  kernel.makeRunnable(thread);
+  t.ret0 = tid;
+  return Errno.SUCCESS;
+};
+
+/**
+ * thread_exit(lock, scope): unlocks the thread's join lock like lock_unlock (waking a joiner
+ * polling for a read lock on it), then ends the thread. The last thread ending ends the process
+ * with exit code 0. Errors of the unlock cannot be reported (the call does not return).
+ */
+export const thread_exit: Handler = (kernel, t, a) => {
+  const addr = a[0] as number;
+  const key = futexKey(t.process, addr, a[1] as number);
+  if (typeof key === 'string') kernel.futex.unlock(userWords(t.process), key, addr, t.tid);
+  kernel.exitThread(t);
+  return NO_RETURN;
+};
+
+/** thread_yield(): lets other threads run (the caller goes to the end of the run queue). */
+export const thread_yield: Handler = (_k, t) => {
+  t.yielded = true;
+  return Errno.SUCCESS;
+};
+
+/** Legacy thread_tcb_set(tcb): sets the FS base (digest §3.2: pre-2016 crt0 used it). */
+export const thread_tcb_set: Handler = (_k, t, a) => {
+  t.cpu.fsBase = BigInt(a[0] as number);
+  return Errno.SUCCESS;
+};
