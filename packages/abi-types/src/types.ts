@@ -20,6 +20,7 @@ export interface ScalarType {
 
 /** A pointer (`ptr`, `cptr`, optionally `atomic`). */
 export interface PointerType {
+  /** Discriminant. */
   readonly kind: 'pointer';
   /** Declared `cptr`: the callee only reads through it. */
   readonly const: boolean;
@@ -31,6 +32,7 @@ export interface PointerType {
 
 /** A (pointer, length) pair (`range`, `crange`); the length counts elements of `element`. */
 export interface RangeType {
+  /** Discriminant. */
   readonly kind: 'range';
   /** Declared `crange`: read-only memory. */
   readonly const: boolean;
@@ -40,6 +42,7 @@ export interface RangeType {
 
 /** A fixed-length array inside a struct. */
 export interface ArrayType {
+  /** Discriminant. */
   readonly kind: 'array';
   /** Number of elements. */
   readonly length: number;
@@ -49,6 +52,7 @@ export interface ArrayType {
 
 /** A struct, by spec name; its layout is in `STRUCTS`. */
 export interface StructType {
+  /** Discriminant. */
   readonly kind: 'struct';
   /** Spec name (`fdstat`). */
   readonly name: string;
@@ -56,6 +60,7 @@ export interface StructType {
 
 /** A function type (thread entry point). */
 export interface FunctionType {
+  /** Discriminant. */
   readonly kind: 'function';
   /** Spec name (`threadentry`). */
   readonly name: string;
@@ -63,6 +68,7 @@ export interface FunctionType {
 
 /** Untyped memory. */
 export interface VoidType {
+  /** Discriminant. */
   readonly kind: 'void';
 }
 
@@ -101,6 +107,16 @@ export interface TypeInfo {
   readonly members: readonly MemberInfo[];
 }
 
+/** Which half of a range field a {@link FieldLayout} is. */
+export interface RangeHalf {
+  /** Name of the range (the pointer half's name). */
+  readonly of: string;
+  /** Pointer or length half. */
+  readonly part: 'pointer' | 'length';
+  /** The declared range type. */
+  readonly type: RangeType;
+}
+
 /** A field of a struct at its x86-64 offset. Range fields appear as their two halves. */
 export interface FieldLayout {
   /** Field name as in the C headers (`fs_rights_base`, `ri_data_len`). */
@@ -112,7 +128,7 @@ export interface FieldLayout {
   /** Field type; a range half is a pointer or a `size`. */
   readonly type: AbiType;
   /** For range halves: the range this half belongs to and which half it is. */
-  readonly range?: { readonly of: string; readonly part: 'pointer' | 'length'; readonly type: RangeType };
+  readonly range?: RangeHalf;
 }
 
 /** One arm of a tagged union. */
