@@ -284,7 +284,22 @@ class Emitter {
     for (const s of this.model.structs) out.push(...this.structDecl(s), '');
     out.push('/** x86-64 layout of every struct, by spec name. */');
     out.push('export const STRUCTS: Readonly<Record<string, StructLayout>> = {');
-    for (const s of this.model.structs) {
+    out.push(...this.layoutTable(this.model.structs));
+    out.push('};');
+    out.push('');
+    out.push(
+      '/** x86-64 layouts as declared in the 2016-08 legacy spec: same sizes, but some bytes carried fields later dropped (event fds, socket addresses, poll_fd subscription flags). Layout only; no codecs. */',
+    );
+    out.push('export const LEGACY_STRUCTS: Readonly<Record<string, StructLayout>> = {');
+    out.push(...this.layoutTable(this.model.legacyStructs));
+    out.push('};');
+    out.push('');
+    return out.join('\n');
+  }
+
+  layoutTable(structs: readonly StructModel[]): string[] {
+    const out: string[] = [];
+    for (const s of structs) {
       out.push(`  ${s.name}: {`);
       out.push(`    name: '${s.name}',`);
       out.push(`    size: ${s.size},`);
@@ -331,9 +346,7 @@ class Emitter {
       out.push('    },');
       out.push('  },');
     }
-    out.push('};');
-    out.push('');
-    return out.join('\n');
+    return out;
   }
 
   structDecl(s: StructModel): string[] {

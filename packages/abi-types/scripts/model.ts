@@ -97,6 +97,8 @@ export interface SyscallModel {
 export interface AbiModel {
   readonly scalars: readonly ScalarModel[];
   readonly structs: readonly StructModel[];
+  /** Every struct as declared in the 2016-08 legacy spec (same sizes, some fields meant other things). */
+  readonly legacyStructs: readonly StructModel[];
   readonly syscalls: readonly SyscallModel[];
   readonly functions: readonly string[];
 }
@@ -340,6 +342,12 @@ export function buildModel(final: SpecFile, legacy: SpecFile): AbiModel {
   const structDecls = new Map<string, StructDecl>([...final.structs, ...legacyOnly].map((s) => [s.name, s]));
   const engine = new LayoutEngine(scalarMap, structDecls, new Set(legacyOnly.map((s) => s.name)));
   const structs = [...final.structs, ...legacyOnly].map((s) => engine.struct(s.name));
+  const legacyEngine = new LayoutEngine(
+    scalarMap,
+    new Map(legacy.structs.map((s) => [s.name, s])),
+    new Set(legacy.structs.map((s) => s.name)),
+  );
+  const legacyStructs = legacy.structs.map((s) => legacyEngine.struct(s.name));
 
   const finalSorted = [...final.syscalls].sort((a, b) => (a.name < b.name ? -1 : 1));
   const legacyByName = new Map(legacy.syscalls.map((s) => [s.name, s]));
@@ -379,5 +387,5 @@ export function buildModel(final: SpecFile, legacy: SpecFile): AbiModel {
       legacyAllowed,
     };
   });
-  return { scalars, structs, syscalls, functions: final.functions.map((f) => f.name) };
+  return { scalars, structs, legacyStructs, syscalls, functions: final.functions.map((f) => f.name) };
 }

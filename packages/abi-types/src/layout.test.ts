@@ -9,6 +9,7 @@ import {
   FDSTAT_SIZE,
   FILESTAT_SIZE,
   IOVEC_SIZE,
+  LEGACY_STRUCTS,
   LOOKUP_SIZE,
   RECV_IN_SIZE,
   RECV_OUT_SIZE,
@@ -204,5 +205,51 @@ describe('struct layouts (x86-64)', () => {
         expect(end).toBeLessThanOrEqual(layout.size);
       }
     }
+  });
+});
+
+// abi-digest §2.8: the 2016-08 declarations use the same sizes, but some bytes held fields later dropped.
+describe('legacy struct layouts', () => {
+  it('covers every struct of the legacy spec with the same sizes as today', () => {
+    expect(Object.keys(LEGACY_STRUCTS).sort()).toEqual(Object.keys(GOLDEN).sort());
+    for (const [name, layout] of Object.entries(LEGACY_STRUCTS)) {
+      expect(layout.size).toBe(GOLDEN[name]!.size);
+      expect(layout.align).toBe(GOLDEN[name]!.align);
+    }
+  });
+
+  it('places the dropped fields where 2015–2016 binaries expect them', () => {
+    expect(LEGACY_STRUCTS.event!.offsets).toMatchObject({
+      'clock.identifier': 16,
+      'condvar.condvar': 16,
+      'fd_readwrite.nbytes': 16,
+      'fd_readwrite.fd': 24,
+      'fd_readwrite.flags': 28,
+      'lock.lock': 16,
+      'proc_terminate.fd': 16,
+      'proc_terminate.signal': 20,
+      'proc_terminate.exitcode': 24,
+    });
+    expect(LEGACY_STRUCTS.subscription!.offsets).toMatchObject({ flags: 8, type: 10, 'clock.timeout': 32 });
+    expect(LEGACY_STRUCTS.recv_out!.offsets).toEqual({
+      ro_datalen: 0,
+      ro_fdslen: 8,
+      ro_sockname: 16,
+      ro_peername: 36,
+      ro_flags: 56,
+    });
+    expect(LEGACY_STRUCTS.iovec!.offsets).toEqual({ iov_base: 0, iov_len: 8 });
+    expect(LEGACY_STRUCTS.threadattr!.offsets).toEqual({
+      entry_point: 0,
+      stack: 8,
+      stack_size: 16,
+      argument: 24,
+    });
+    expect(LEGACY_STRUCTS.recv_in!.fields[4]!.type).toEqual({
+      kind: 'flags',
+      name: 'msgflags',
+      size: 2,
+      signed: false,
+    });
   });
 });

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type AbiType,
   Filetype,
+  LEGACY_STRUCTS,
   LEGACY_SYSCALL_COUNT,
+  STRUCTS,
   SYSCALL_COUNT,
   SYSCALLS,
   type SyscallDescriptor,
   syscallByLegacyNumber,
   syscallByName,
   syscallByNumber,
+  TYPES,
 } from './index.js';
 
 // abi-digest §1.3: column L (2015-08 … 2016-08 raw `syscall` numbers) and column H (HEAD, the
@@ -320,6 +324,55 @@ describe('syscall signatures', () => {
       expect(s.doc.length).toBeGreaterThan(10);
       expect(s.registerParams.length).toBeLessThanOrEqual(6);
       expect(s.vdsoParams.length).toBe(s.registerParams.length + s.results.length);
+    }
+  });
+});
+
+describe('table consistency', () => {
+  // Every type a descriptor mentions must resolve: structs to STRUCTS (or LEGACY_STRUCTS for
+  // legacy-only ones), named scalars to TYPES with the same width and signedness.
+  function check(type: AbiType): void {
+    switch (type.kind) {
+      case 'pointer':
+        return check(type.target);
+      case 'range':
+      case 'array':
+        return check(type.element);
+      case 'struct':
+        expect(STRUCTS[type.name] ?? LEGACY_STRUCTS[type.name], type.name).toBeDefined();
+        return;
+      case 'enum':
+      case 'flags':
+      case 'opaque':
+      case 'alias': {
+        const info = TYPES[type.name];
+        expect(info, type.name).toBeDefined();
+        expect([info!.kind, info!.size, info!.signed]).toEqual([type.kind, type.size, type.signed]);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  it('resolves every type in SYSCALLS, STRUCTS and LEGACY_STRUCTS', () => {
+    for (const s of SYSCALLS) {
+      for (const p of [...s.params, ...s.results, ...s.registerParams, ...s.vdsoParams]) check(p.type);
+      for (const p of s.params) if (p.struct !== undefined) expect(STRUCTS[p.struct], p.struct).toBeDefined();
+    }
+    for (const layout of [...Object.values(STRUCTS), ...Object.values(LEGACY_STRUCTS)]) {
+      for (const f of [...layout.fields, ...(layout.union?.variants.flatMap((v) => v.fields) ?? [])])
+        check(f.type);
+    }
+  });
+
+  it('gives every register argument a width that fits in 64 bits', () => {
+    for (const s of SYSCALLS) {
+      for (const p of s.registerParams) {
+        const t = p.type;
+        if (t.kind === 'struct') expect(t.name).toBe('lookup');
+        else expect(['pointer', 'int', 'enum', 'flags', 'opaque', 'alias']).toContain(t.kind);
+      }
     }
   });
 });
