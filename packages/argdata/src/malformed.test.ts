@@ -157,7 +157,7 @@ describe(`nesting ${DEEP} deep`, () => {
     // Right at the limit the document converts.
     const ok = `${'['.repeat(YAML_MAX_DEPTH)}1${']'.repeat(YAML_MAX_DEPTH)}`;
     expect(depthOf(yamlToArgdata(ok))).toBe(YAML_MAX_DEPTH);
-  });
+  }, 60_000);
 });
 
 describe('encoder input errors', () => {
