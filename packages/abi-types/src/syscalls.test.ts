@@ -334,10 +334,12 @@ describe('table consistency', () => {
   function check(type: AbiType): void {
     switch (type.kind) {
       case 'pointer':
-        return check(type.target);
+        check(type.target);
+        return;
       case 'range':
       case 'array':
-        return check(type.element);
+        check(type.element);
+        return;
       case 'struct':
         expect(STRUCTS[type.name] ?? LEGACY_STRUCTS[type.name], type.name).toBeDefined();
         return;
