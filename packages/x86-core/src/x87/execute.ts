@@ -185,12 +185,12 @@ function memoryForm(
       let convFlags = 0;
       if (esc === 0) {
         const e = { cw: f.cw, flags: 0, c1: 0 };
-        v = fromF32(e, h.read32(ea));
+        v = fromF32(e, h.read32(ea), true);
         convFlags = e.flags;
       } else if (esc === 4) {
         const e = { cw: f.cw, flags: 0, c1: 0 };
         const [lo, hi] = read64(h, ea);
-        v = fromF64(e, lo, hi);
+        v = fromF64(e, lo, hi, true);
         convFlags = e.flags;
       } else {
         v = fromInt(readInt(h, ea, esc === 2 ? 32 : 16));

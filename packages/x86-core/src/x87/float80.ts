@@ -251,18 +251,44 @@ function roundCore(
   if (tiny) {
     if (ueUnmasked) {
       env.flags |= UE;
-      if (adjust) lsb += BIAS_ADJUST;
+      if (!adjust) {
+        // Unmasked underflow on a store to memory: nothing is written and PE is not reported.
+        rKind = R_FINITE;
+        rSig = 0n;
+        rLsb = 0;
+        return;
+      }
+      if (resultTop + BIAS_ADJUST < fmt.emin) {
+        // Too small even after the bias adjustment: the result is a zero.
+        env.flags |= PE;
+        env.c1 = 0;
+        rKind = R_FINITE;
+        rSig = 0n;
+        rLsb = 0;
+        return;
+      }
+      lsb += BIAS_ADJUST;
     } else if (inexact) {
       env.flags |= UE;
     }
   }
   if (resultTop > fmt.emax) {
     env.flags |= OE;
-    if (adjust && oeUnmasked) {
+    if (oeUnmasked && !adjust) {
+      rKind = R_FINITE;
+      rSig = 0n;
+      rLsb = 0;
+      return;
+    }
+    if (adjust && oeUnmasked && resultTop - BIAS_ADJUST <= fmt.emax) {
       lsb -= BIAS_ADJUST;
     } else {
       env.flags |= PE;
-      const toInf = rc === RC_NEAREST || (rc === RC_UP && sign === 0) || (rc === RC_DOWN && sign === 1);
+      const toInf =
+        (adjust && oeUnmasked) ||
+        rc === RC_NEAREST ||
+        (rc === RC_UP && sign === 0) ||
+        (rc === RC_DOWN && sign === 1);
       rKind = toInf ? R_INF : R_MAX;
       env.c1 = toInf ? 1 : 0;
       rSig = 0n;
@@ -472,7 +498,10 @@ export function roundInt(env: FpEnv, a: F80): F80 {
   if (e >= 0) return a;
   const q = roundSigToInt(env, a.sign, a.sig, e, rcOf(env));
   if (q === 0n) return zero(a.sign);
-  return roundToReg(env, a.sign, q, 0, false, false);
+  const c1 = env.c1;
+  const r = roundToReg(env, a.sign, q, 0, false, false);
+  env.c1 = c1;
+  return r;
 }
 
 /** Rounds sig × 2^e (e < 0) to an integer magnitude under rc; raises PE and sets C1. */
@@ -546,19 +575,19 @@ function cmpMagnitude(a: F80, ca: Cls, b: F80, cb: Cls): number {
 // Conversions (FLD/FST m32fp/m64fp, FILD/FIST/FISTTP; SDM Vol. 1, 4.2.2 and 4.8.3)
 
 /** Widens binary32 bits exactly; SNaN becomes QNaN with IE, denormals raise DE and normalise. */
-export function fromF32(env: FpEnv, bits: number): F80 {
+export function fromF32(env: FpEnv, bits: number, keepSNaN = false): F80 {
   const sign = bits >>> 31;
   const exp = (bits >>> 23) & 0xff;
   const frac = BigInt(bits & 0x7fffff);
-  return widen(env, sign, exp, frac, 0xff, 23, 127);
+  return widen(env, sign, exp, frac, 0xff, 23, 127, keepSNaN);
 }
 
 /** Widens binary64 bits (given as two 32-bit halves) exactly. */
-export function fromF64(env: FpEnv, lo: number, hi: number): F80 {
+export function fromF64(env: FpEnv, lo: number, hi: number, keepSNaN = false): F80 {
   const sign = hi >>> 31;
   const exp = (hi >>> 20) & 0x7ff;
   const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo >>> 0);
-  return widen(env, sign, exp, frac, 0x7ff, 52, 1023);
+  return widen(env, sign, exp, frac, 0x7ff, 52, 1023, keepSNaN);
 }
 
 function widen(
@@ -569,11 +598,14 @@ function widen(
   maxExp: number,
   fracBits: number,
   bias: number,
+  keepSNaN: boolean,
 ): F80 {
   const shift = BigInt(63 - fracBits);
   if (exp === maxExp) {
     if (frac === 0n) return infinity(sign);
     const sig = INT_BIT | (frac << shift);
+    // Arithmetic with a memory operand sees the SNaN itself (NaN selection compares it as an SNaN).
+    if (keepSNaN) return { sign, exp: 0x7fff, sig };
     if ((sig & QUIET_BIT) === 0n) env.flags |= IE;
     return { sign, exp: 0x7fff, sig: sig | QUIET_BIT };
   }
@@ -615,7 +647,7 @@ function narrow(env: FpEnv, a: F80, fmt: Format, expBits: number): [number, bigi
   }
   if (ca === Cls.Infinity) return [1, signBit | (BigInt(maxExp) << BigInt(fracBits))];
   if (ca === Cls.Zero) return [1, signBit];
-  if (denormalStops(env, ca)) return [1, 0n];
+  // Stores never raise DE: a denormal source is simply rounded.
   roundCore(env, a.sign, a.sig, lsbExponent(a), false, fmt, rcOf(env), false);
   if (rKind === R_INF) return [1, signBit | (BigInt(maxExp) << BigInt(fracBits))];
   if (rKind === R_MAX)
@@ -660,7 +692,6 @@ export function toInt(env: FpEnv, a: F80, bits: number, truncate: boolean): bigi
     return indefinite;
   }
   if (ca === Cls.Zero) return 0n;
-  if (denormalStops(env, ca)) return 0n;
   const e = lsbExponent(a);
   let mag: bigint;
   if (e >= 0) {

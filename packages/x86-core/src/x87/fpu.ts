@@ -39,6 +39,7 @@ import {
   fromInt,
   IE,
   INDEFINITE,
+  isNaN80,
   mul,
   PE,
   roundInt,
@@ -323,7 +324,9 @@ export class X87 implements FpEnv {
   load(v: F80, flags = 0): void {
     this.begin();
     this.flags = flags;
-    if (this.suppressed()) {
+    // An unmasked DE still loads the (normalised) value; an unmasked IE does not.
+    if (this.tag((this.top - 1) & 7) !== TAG_EMPTY) this.flags = 0;
+    else if (this.flags & ~this.cw & IE) {
       this.finish(0);
       return;
     }
@@ -465,11 +468,28 @@ export class X87 implements FpEnv {
       this.finish(0);
       return;
     }
+    if (this.memDenormalStops(this.st(0), value, convFlags)) return;
     // An SNaN memory operand was already quieted by the widening; arithmetic sees the QNaN.
     const r = this.compute(op, this.st(0), value);
-    this.flags |= convFlags;
     if (!this.suppressed()) this.setSt(0, r);
     this.finish(this.c1);
+  }
+
+  /**
+   * A denormal memory operand (DE in `convFlags`) raises DE unless a NaN or unsupported operand
+   * decides the result first; an unmasked DE then ends the instruction.
+   */
+  private memDenormalStops(st0: F80, value: F80, convFlags: number): boolean {
+    if ((convFlags & DE) === 0) return false;
+    const c0 = classify(st0);
+    if (c0 === Cls.Unsupported || c0 === Cls.QNaN || c0 === Cls.SNaN || isNaN80(classify(value)))
+      return false;
+    this.flags |= DE;
+    if ((this.cw & DE) === 0) {
+      this.finish(0);
+      return true;
+    }
+    return false;
   }
 
   /** Applies a one-operand operation to ST(0) (FSQRT, FRNDINT, FCHS, FABS). */
@@ -512,44 +532,32 @@ export class X87 implements FpEnv {
     this.begin();
     let r = CMP_UNORDERED;
     if (this.isEmpty(0) || (b === null && this.isEmpty(src))) {
-      if (!this.underflow()) {
-        this.finish(0);
-        return -1;
-      }
+      this.underflow();
     } else {
-      r = compare(this, this.st(0), b ?? this.st(src), quietNaN);
-      this.flags |= convFlags;
-      if (this.suppressed()) {
-        this.finish(0);
-        return -1;
+      const a = this.st(0);
+      const c0 = classify(a);
+      if ((convFlags & DE) !== 0 && c0 !== Cls.Unsupported && !isNaN80(c0) && b && !isNaN80(classify(b))) {
+        this.flags |= DE;
       }
+      r = compare(this, a, b ?? this.st(src), quietNaN);
     }
+    // The condition codes are written even when an unmasked exception suppresses the pops.
     this.setCompareCodes(r);
-    for (let i = 0; i < pops; i++) this.pop();
+    if (!this.suppressed()) for (let i = 0; i < pops; i++) this.pop();
     this.finish(0);
     return r;
   }
 
   /**
-   * FCOMI/FCOMIP/FUCOMI/FUCOMIP: compares ST(0) with ST(src). Returns the outcome (or -1 when an
-   * unmasked exception suppressed it, leaving EFLAGS unchanged); the caller sets ZF/PF/CF.
+   * FCOMI/FCOMIP/FUCOMI/FUCOMIP: compares ST(0) with ST(src) and returns the outcome; the caller
+   * sets ZF/PF/CF. An unmasked exception suppresses the pop only.
    */
   compareToFlags(src: number, quietNaN: boolean, popAfter: boolean): number {
     this.begin();
     let r = CMP_UNORDERED;
-    if (this.isEmpty(0) || this.isEmpty(src)) {
-      if (!this.underflow()) {
-        this.finish(0);
-        return -1;
-      }
-    } else {
-      r = compare(this, this.st(0), this.st(src), quietNaN);
-      if (this.suppressed()) {
-        this.finish(0);
-        return -1;
-      }
-    }
-    if (popAfter) this.pop();
+    if (this.isEmpty(0) || this.isEmpty(src)) this.underflow();
+    else r = compare(this, this.st(0), this.st(src), quietNaN);
+    if (popAfter && !this.suppressed()) this.pop();
     this.finish(0);
     return r;
   }
@@ -589,10 +597,8 @@ export class X87 implements FpEnv {
   fcmov(i: number, cond: boolean): void {
     this.begin();
     if (this.isEmpty(0) || this.isEmpty(i)) {
-      if (this.underflow()) {
-        if (this.isEmpty(0)) this.setSt(0, INDEFINITE);
-        if (cond) this.setSt(0, this.isEmpty(i) ? INDEFINITE : this.st(i));
-      }
+      // A masked stack underflow loads the indefinite whatever the condition.
+      if (this.underflow()) this.setSt(0, INDEFINITE);
       this.finish(0);
       return;
     }

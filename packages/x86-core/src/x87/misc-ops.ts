@@ -6,7 +6,7 @@ import {
   bitLength,
   Cls,
   classify,
-  DE,
+  denormalStops,
   EXP_BIAS,
   type F80,
   type FpEnv,
@@ -15,7 +15,6 @@ import {
   INDEFINITE,
   infinity,
   invalid,
-  isDenormalClass,
   isNaN80,
   lsbExponent,
   propagateNaN2,
@@ -48,7 +47,7 @@ export function fxtract(env: FpEnv, a: F80): [F80, F80] {
     return [infinity(1), a];
   }
   if (c === Cls.Infinity) return [infinity(0), a];
-  if (isDenormalClass(c)) env.flags |= DE;
+  if (denormalStops(env, c)) return [a, a];
   const e = topExponent(a);
   const n = bitLength(a.sig);
   return [fromInt(BigInt(e)), { sign: a.sign, exp: EXP_BIAS, sig: a.sig << BigInt(64 - n) }];
@@ -61,7 +60,7 @@ export function fscale(env: FpEnv, a: F80, b: F80): F80 {
   const cb = classify(b);
   if (ca === Cls.Unsupported || cb === Cls.Unsupported) return invalid(env);
   if (isNaN80(ca) || isNaN80(cb)) return propagateNaN2(env, a, ca, b, cb);
-  if (isDenormalClass(ca) || isDenormalClass(cb)) env.flags |= DE;
+  if (denormalStops(env, ca) || denormalStops(env, cb)) return a;
   if (cb === Cls.Infinity) {
     if (ca === Cls.Zero) return b.sign ? a : invalid(env);
     if (ca === Cls.Infinity) return b.sign ? invalid(env) : a;
@@ -92,10 +91,9 @@ export function fprem(env: FpEnv, a: F80, b: F80, nearest: boolean): RemainderRe
   if (ca === Cls.Unsupported || cb === Cls.Unsupported) return done(invalid(env));
   if (isNaN80(ca) || isNaN80(cb)) return done(propagateNaN2(env, a, ca, b, cb));
   if (ca === Cls.Infinity || cb === Cls.Zero) {
-    if (isDenormalClass(ca) || isDenormalClass(cb)) env.flags |= DE;
     return done(invalid(env));
   }
-  if (isDenormalClass(ca) || isDenormalClass(cb)) env.flags |= DE;
+  if (denormalStops(env, ca) || denormalStops(env, cb)) return done(a);
   if (ca === Cls.Zero || cb === Cls.Infinity) return done(a);
   const ea = topExponent(a);
   const eb = topExponent(b);
@@ -113,7 +111,7 @@ export function fprem(env: FpEnv, a: F80, b: F80, nearest: boolean): RemainderRe
     const value = r === 0n ? { sign: a.sign, exp: 0, sig: 0n } : roundToReg(env, a.sign, r, m, false, false);
     return { value, quotient: Number(q & 7n), partial: true };
   }
-  if (d < -1) return done(a);
+  if (d < -1) return done(roundToReg(env, a.sign, a.sig, la, false, false));
   const m = Math.min(la, lb);
   const A = a.sig << BigInt(la - m);
   const B = b.sig << BigInt(lb - m);

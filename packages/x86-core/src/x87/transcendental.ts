@@ -11,14 +11,13 @@ import {
   bitLength,
   Cls,
   classify,
-  DE,
+  denormalStops,
   type F80,
   type FpEnv,
   IE,
   INDEFINITE,
   infinity,
   invalid,
-  isDenormalClass,
   isNaN80,
   lsbExponent,
   propagateNaN2,
@@ -63,7 +62,7 @@ function screen1(env: FpEnv, a: F80, c: Cls): F80 | null {
     if (c === Cls.SNaN) env.flags |= IE;
     return quiet(a);
   }
-  if (isDenormalClass(c)) env.flags |= DE;
+  if (denormalStops(env, c)) return a;
   return null;
 }
 
@@ -115,7 +114,7 @@ export function fyl2x(env: FpEnv, x: F80, y: F80): F80 {
   const cy = classify(y);
   if (cx === Cls.Unsupported || cy === Cls.Unsupported) return invalid(env);
   if (isNaN80(cx) || isNaN80(cy)) return propagateNaN2(env, x, cx, y, cy);
-  if (isDenormalClass(cx) || isDenormalClass(cy)) env.flags |= DE;
+  if (denormalStops(env, cx) || denormalStops(env, cy)) return x;
   if (x.sign && cx !== Cls.Zero) return invalid(env);
   if (cx === Cls.Zero) {
     if (cy === Cls.Zero) return invalid(env);
@@ -144,7 +143,7 @@ export function fyl2xp1(env: FpEnv, x: F80, y: F80): F80 {
   const cy = classify(y);
   if (cx === Cls.Unsupported || cy === Cls.Unsupported) return invalid(env);
   if (isNaN80(cx) || isNaN80(cy)) return propagateNaN2(env, x, cx, y, cy);
-  if (isDenormalClass(cx) || isDenormalClass(cy)) env.flags |= DE;
+  if (denormalStops(env, cx) || denormalStops(env, cy)) return x;
   if (cx === Cls.Infinity) return invalid(env);
   if (cx === Cls.Zero) {
     if (cy === Cls.Infinity) return invalid(env);
@@ -175,7 +174,7 @@ export function fpatan(env: FpEnv, x: F80, y: F80): F80 {
   const cy = classify(y);
   if (cx === Cls.Unsupported || cy === Cls.Unsupported) return invalid(env);
   if (isNaN80(cx) || isNaN80(cy)) return propagateNaN2(env, x, cx, y, cy);
-  if (isDenormalClass(cx) || isDenormalClass(cy)) env.flags |= DE;
+  if (denormalStops(env, cx) || denormalStops(env, cy)) return x;
   const sy = y.sign;
   const piFix = (num: bigint, den: bigint): F80 => {
     const v = (PI * num) / den;
