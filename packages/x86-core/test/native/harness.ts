@@ -79,6 +79,8 @@ export interface CaseResult {
   data: Uint8Array;
   /** Σ byte[i]·(i+1) mod 2^32 over the rest of the data page. */
   tailSum: number;
+  /** Emulator side only: the exception that escaped `run()` (a CPU bug; never set natively). */
+  error?: string;
 }
 
 /** Byte offsets inside an FXSAVE image. */
