@@ -58,6 +58,15 @@ describe('formatFlags / formatRights', () => {
     expect(formatRights(RIGHTS_ALL).split('|')).toHaveLength(31);
   });
 
+  it('shows odd numbers as they are instead of throwing', () => {
+    expect(formatFlags('oflags', Number.NaN)).toBe('NaN');
+    expect(formatFlags('oflags', 1.5)).toBe('1.5');
+    expect(formatRights(-1n)).toBe(formatRights((1n << 64n) - 1n));
+    expect(formatEnum('whence', Number.POSITIVE_INFINITY)).toBe('Infinity');
+    expect(errnoName(-3)).toBe('-3');
+    expect(errnoMessage(Number.NaN)).toBe('unknown error NaN');
+  });
+
   it('rejects unknown types and non-flag types', () => {
     expect(() => formatFlags('nonsense', 1)).toThrow(TypeError);
     expect(() => formatFlags('filetype', 1)).toThrow(/not a flag set/);

@@ -43,10 +43,10 @@ function flagTable(type: string): FlagTable {
   return table;
 }
 
-function toBig(value: number | bigint): bigint {
+/** The value as bigint, or undefined for numbers that are not safe integers (shown verbatim). */
+function toBig(value: number | bigint): bigint | undefined {
   if (typeof value === 'bigint') return value;
-  if (!Number.isSafeInteger(value)) throw new RangeError(`not an integer: ${value}`);
-  return BigInt(value);
+  return Number.isSafeInteger(value) ? BigInt(value) : undefined;
 }
 
 /** Name of an errno value (`ENOTCAPABLE`, `SUCCESS`); unknown values are returned as their number. */
@@ -56,7 +56,8 @@ export function errnoName(errno: number): string {
 
 /** Short explanation of an errno value (`capabilities insufficient`); unknown values get `unknown error N`. */
 export function errnoMessage(errno: number): string {
-  const name = enumTable('errno').get(toBig(errno));
+  const big = toBig(errno);
+  const name = big === undefined ? undefined : enumTable('errno').get(big);
   const message = name === undefined ? undefined : ERRNO_MESSAGES[name];
   return message ?? `unknown error ${errno}`;
 }
@@ -64,22 +65,29 @@ export function errnoMessage(errno: number): string {
 /**
  * Name of a value of an enum (or the named constants of an opaque type) given by its spec type
  * name (`formatEnum('filetype', 0x60)` → `REGULAR_FILE`). Values without a name come back as decimal.
+ * Throws a TypeError only for a type name the ABI does not have.
  */
 export function formatEnum(type: string, value: number | bigint): string {
-  return enumTable(type).get(toBig(value)) ?? String(value);
+  const table = enumTable(type);
+  const big = toBig(value);
+  return (big === undefined ? undefined : table.get(big)) ?? String(value);
 }
 
 /**
  * Formats a flag set given by its spec type name: known bits by name joined with `|` in ascending
  * bit order, remaining bits as one hexadecimal number, `0` for no bits
- * (`formatFlags('rights', 0x42n)` → `FD_READ|FD_WRITE`).
+ * (`formatFlags('rights', 0x42n)` → `FD_READ|FD_WRITE`). Negative values are read as 64-bit two's
+ * complement; numbers that are not integers are shown as they are. Throws a TypeError only for a
+ * type name that is not a flag set.
  */
 export function formatFlags(type: string, value: number | bigint): string {
+  const table = flagTable(type);
   let rest = toBig(value);
+  if (rest === undefined) return String(value);
   if (rest === 0n) return '0';
   if (rest < 0n) rest = BigInt.asUintN(64, rest);
   const parts: string[] = [];
-  for (const [bit, key] of flagTable(type).bits) {
+  for (const [bit, key] of table.bits) {
     if (bit !== 0n && (rest & bit) === bit) {
       parts.push(key);
       rest &= ~bit;
