@@ -9,10 +9,13 @@ import {
   formatEnum,
   formatFlags,
   formatRights,
+  formatValue,
   Oflags,
   RIGHTS_ALL,
   Rights,
+  syscallByName,
   TYPES,
+  unpackLookup,
 } from './index.js';
 
 describe('errno names and messages', () => {
@@ -101,5 +104,34 @@ describe('formatEnum', () => {
 
   it('throws a TypeError for an unknown type', () => {
     expect(() => formatEnum('nonsense', 1)).toThrow(TypeError);
+  });
+});
+
+describe('formatValue / unpackLookup', () => {
+  const regs = (name: string) => syscallByName(name)!.registerParams.map((p) => p.type);
+
+  it('formats register arguments by their declared type', () => {
+    const [dirfd, path, pathLen, oflags, fds] = regs('file_open');
+    expect(formatValue(dirfd!, (1n << 32n) | 3n)).toBe('{fd: 3, flags: SYMLINK_FOLLOW}');
+    expect(formatValue(dirfd!, 5n)).toBe('{fd: 5, flags: 0}');
+    expect(formatValue(path!, 0x7fff1000n)).toBe('0x7fff1000');
+    expect(formatValue(fds!, 0n)).toBe('NULL');
+    expect(formatValue(pathLen!, 12n)).toBe('12');
+    expect(formatValue(oflags!, 0x0009n)).toBe('CREAT|TRUNC');
+    // Only the low 16 bits of an oflags register count.
+    expect(formatValue(oflags!, 0xdead_0001n)).toBe('CREAT');
+    const [, offset, whence] = regs('fd_seek');
+    expect(formatValue(offset!, (1n << 64n) - 5n)).toBe('-5');
+    expect(formatValue(whence!, 3)).toBe('SET');
+    expect(formatValue(regs('proc_raise')[0]!, 13)).toBe('SIGSEGV');
+    expect(formatValue(regs('mem_map')[4]!, 0xffff_ffffn)).toBe('4294967295');
+    expect(formatValue(syscallByName('fd_close')!.results[0]?.type ?? regs('fd_close')[0]!, 7)).toBe('7');
+    expect(formatValue({ kind: 'void' }, 16)).toBe('0x10');
+    expect(formatValue(whence!, Number.NaN)).toBe('NaN');
+  });
+
+  it('splits a packed lookup register', () => {
+    expect(unpackLookup((1n << 32n) | 0xffff_fffen)).toEqual({ fd: 0xffff_fffe, flags: 1 });
+    expect(unpackLookup(-1n)).toEqual({ fd: 0xffff_ffff, flags: 0xffff_ffff });
   });
 });

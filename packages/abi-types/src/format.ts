@@ -4,7 +4,8 @@
  */
 import { ERRNO_MESSAGES } from './errno-messages.js';
 import { TYPES } from './generated/constants.js';
-import type { TypeInfo } from './types.js';
+import type { Lookup } from './generated/structs.js';
+import type { AbiType, TypeInfo } from './types.js';
 
 interface FlagTable {
   readonly bits: readonly (readonly [bigint, string])[];
@@ -100,4 +101,53 @@ export function formatFlags(type: string, value: number | bigint): string {
 /** Formats a rights mask (`FD_READ|FD_SEEK|0x20000000000`). */
 export function formatRights(rights: bigint): string {
   return formatFlags('rights', rights);
+}
+
+const MASK: Readonly<Record<number, bigint>> = {
+  1: 0xffn,
+  2: 0xffffn,
+  4: 0xffff_ffffn,
+  8: 0xffff_ffff_ffff_ffffn,
+};
+
+/**
+ * Formats one syscall argument or result held in a register, the way a trace shows it: enums by
+ * name, flag sets as `A|B`, pointers in hex (`NULL` for 0), a packed `lookup` as `{fd, flags}`,
+ * other scalars in decimal. Narrow types use only the low bits of the register (callers zero-extend;
+ * abi-digest §1.1); signed types are shown signed. Memory behind pointers is not read here.
+ */
+export function formatValue(type: AbiType, value: number | bigint): string {
+  const raw = toBig(value);
+  if (raw === undefined) return String(value);
+  switch (type.kind) {
+    case 'pointer':
+      return raw === 0n ? 'NULL' : `0x${BigInt.asUintN(64, raw).toString(16)}`;
+    case 'struct': {
+      if (type.name !== 'lookup') return `0x${BigInt.asUintN(64, raw).toString(16)}`;
+      const { fd, flags } = unpackLookup(raw);
+      return `{fd: ${fd}, flags: ${formatFlags('lookupflags', flags)}}`;
+    }
+    case 'enum':
+    case 'flags':
+    case 'opaque':
+    case 'alias':
+    case 'int': {
+      const bits = raw & (MASK[type.size] ?? MASK[8]!);
+      const shown = type.signed ? BigInt.asIntN(type.size * 8, bits) : bits;
+      if (type.kind === 'enum') return formatEnum(type.name, shown);
+      if (type.kind === 'flags') return formatFlags(type.name, shown);
+      return shown.toString();
+    }
+    default:
+      return `0x${BigInt.asUintN(64, raw).toString(16)}`;
+  }
+}
+
+/**
+ * Splits a `lookup` passed by value in one 64-bit register: fd in the low and lookup flags in the
+ * high 32 bits (abi-digest §1.1, so `LOOKUP_SYMLINK_FOLLOW` is register bit 32).
+ */
+export function unpackLookup(register: bigint): Lookup {
+  const v = BigInt.asUintN(64, register);
+  return { fd: Number(v & 0xffff_ffffn), flags: Number(v >> 32n) };
 }

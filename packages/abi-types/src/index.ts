@@ -8,7 +8,15 @@
 
 export { ERRNO_MESSAGES } from './errno-messages.js';
 export { AbiError, type AbiErrorCode } from './errors.js';
-export { errnoMessage, errnoName, formatEnum, formatFlags, formatRights } from './format.js';
+export {
+  errnoMessage,
+  errnoName,
+  formatEnum,
+  formatFlags,
+  formatRights,
+  formatValue,
+  unpackLookup,
+} from './format.js';
 export * from './generated/constants.js';
 export * from './generated/structs.js';
 export * from './generated/syscalls.js';
