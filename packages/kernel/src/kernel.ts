@@ -10,6 +10,7 @@
  * continuations run, and every few slices it yields to the host event loop (setImmediate), so
  * host I/O and timers make progress.
  */
+import { INITIAL_RFLAGS, loadProcess } from '@cabi/elf-loader';
 import { type CpuFault, GuestMemory, Reg, type X86Cpu } from '@cabi/x86-core';
 import { Errno, errnoName, RIGHTS_ALL_LEGACY, Signal, type SignalName, signalName } from './abi.js';
 import { type Clock, hostClock, TimerQueue, VirtualClock } from './clock.js';
@@ -51,8 +52,8 @@ export interface LoadedImage {
 export interface ImageLoadOptions {
   /** Encoded argdata for the program. */
   argdata: Uint8Array;
-  /** Random bytes (canary, pid). */
-  random: (len: number) => Uint8Array;
+  /** Fills a buffer with random bytes (canary, pid). */
+  random: (buf: Uint8Array) => void;
   /** The main thread's tid. */
   tid: number;
   /** Number of CPUs to report. */
@@ -148,8 +149,8 @@ export interface SchedulerOptions {
 export interface KernelOptions {
   /** CPU implementation for new threads. */
   cpu: CpuFactory;
-  /** Loader for ELF executables given to spawn and proc_exec. */
-  loader: ImageLoader;
+  /** Loader for executables given to spawn and proc_exec (default: `@cabi/elf-loader`'s loadProcess). */
+  loader?: ImageLoader;
   /** Limits (merged over {@link DEFAULT_LIMITS}). */
   limits?: Partial<Limits>;
   /**
@@ -236,7 +237,7 @@ export class Kernel {
     this.random = options.random ?? (seed !== null ? seededRandom(seed) : cryptoRandom());
     this.ncpus = options.ncpus ?? 1;
     this.cpuFactory = options.cpu;
-    this.loader = options.loader;
+    this.loader = options.loader ?? elfLoader;
     this.sliceLength = Math.max(1, Math.floor(options.scheduler?.sliceInstructions ?? 20000));
     this.sliceRandom = options.scheduler?.randomSlices
       ? new SeededRandom((seed ?? Date.now()) ^ 0x5eed)
@@ -276,7 +277,7 @@ export class Kernel {
     try {
       loaded = this.loader(memory, image, {
         argdata,
-        random: (n) => this.randomBytes(n),
+        random: (buf) => this.random(buf),
         tid: thread.tid,
         ncpus: this.ncpus,
         stackSize: this.limits.stackSize,
@@ -387,7 +388,7 @@ export class Kernel {
     try {
       image = this.loader(memory, executable, {
         argdata,
-        random: (n) => this.randomBytes(n),
+        random: (buf) => this.random(buf),
         tid,
         ncpus: this.ncpus,
         stackSize: this.limits.stackSize,
@@ -410,10 +411,13 @@ export class Kernel {
 
   /** Sets a fresh CPU's registers for an image entry (digest §3.2). */
   static initRegisters(cpu: X86Cpu, image: LoadedImage): void {
+    for (let r = 0; r < 16; r++) cpu.setRegNumber(r as Reg, 0);
+    cpu.setRflags(INITIAL_RFLAGS);
     cpu.rip = image.entry;
     cpu.setRegNumber(Reg.RSP, image.rsp);
     cpu.setRegNumber(Reg.RDI, image.rdi);
     cpu.fsBase = BigInt(image.fsBase);
+    cpu.gsBase = 0n;
   }
 
   // ---- scheduling ---------------------------------------------------------------------------
@@ -568,6 +572,8 @@ export class Kernel {
     } else {
       thread.ret0 = 0;
       thread.ret1 = 0;
+      // A call that does not return is traced on entry, before the exit it causes.
+      if (tracer && info.noreturn) this.emit(tracer, thread, info, number, legacy, args, Errno.SUCCESS, t0);
       try {
         result = handler(this, thread, args);
       } catch (error) {
@@ -596,7 +602,7 @@ export class Kernel {
       return;
     }
     this.complete(thread, result, info);
-    if (tracer) this.emit(tracer, thread, info, number, legacy, args, result, t0);
+    if (tracer && !info.noreturn) this.emit(tracer, thread, info, number, legacy, args, result, t0);
   }
 
   private complete(thread: Thread, errno: number, info: SyscallInfo | undefined): void {
@@ -743,6 +749,16 @@ export class Kernel {
     this.wakeLoop();
   }
 }
+
+/** The default {@link ImageLoader}: `@cabi/elf-loader`'s loadProcess with our vDSO. */
+export const elfLoader: ImageLoader = (memory, executable, options) =>
+  loadProcess(memory, executable, {
+    argdata: options.argdata,
+    random: options.random,
+    tid: options.tid,
+    ncpus: options.ncpus,
+    stackSize: options.stackSize,
+  });
 
 /** Creates a kernel. */
 export function createKernel(options: KernelOptions): Kernel {

@@ -55,7 +55,7 @@ export function blocking<T>(
 }
 
 /** Maps a maybe-async value through `f`. */
-export function then<T, U>(value: MaybePromise<T>, f: (v: T) => MaybePromise<U>): MaybePromise<U> {
+export function andThen<T, U>(value: MaybePromise<T>, f: (v: T) => MaybePromise<U>): MaybePromise<U> {
   return isPromise(value) ? value.then(f) : f(value);
 }
 

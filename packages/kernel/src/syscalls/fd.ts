@@ -12,7 +12,7 @@ import { SharedMemoryObject } from '../objects/memory-file.js';
 import { createDatagramSocketPair, createPipe, createStreamSocketPair } from '../objects/pipe.js';
 import type { Thread } from '../process.js';
 import { typeRights } from '../rights.js';
-import { blocking, type Handler, offsetArg, then } from './common.js';
+import { andThen, blocking, type Handler, offsetArg } from './common.js';
 
 const FDFLAGS_ALL = Fdflags.APPEND | Fdflags.DSYNC | Fdflags.NONBLOCK | Fdflags.RSYNC | Fdflags.SYNC;
 
@@ -175,7 +175,7 @@ export const fd_read: Handler = (_k, t, a) => {
   const object = p.entry.object;
   const len = Math.min(p.total, MAX_TRANSFER);
   const r = blocking(object, 'read', () => object.read(len));
-  return then(r, (data) => (isErr(data) ? data.errno : scatter(t, p.iovs, data)));
+  return andThen(r, (data) => (isErr(data) ? data.errno : scatter(t, p.iovs, data)));
 };
 
 /** fd_pread(fd, iovs, iovs_len, offset) → nread: reads at an offset (needs FD_READ and FD_SEEK). */
@@ -189,7 +189,7 @@ export const fd_pread: Handler = (_k, t, a) => {
     return Errno.SUCCESS;
   }
   const r = p.entry.object.pread(Math.min(p.total, MAX_TRANSFER), offset);
-  return then(r, (data) => (isErr(data) ? data.errno : scatter(t, p.iovs, data)));
+  return andThen(r, (data) => (isErr(data) ? data.errno : scatter(t, p.iovs, data)));
 };
 
 /**
@@ -209,7 +209,7 @@ export const fd_write: Handler = (_k, t, a) => {
       return Errno.SUCCESS;
     }
     const r = blocking(object, 'write', () => object.write(data.subarray(done)));
-    return then(r, (n) => {
+    return andThen(r, (n) => {
       if (isErr(n)) {
         if (done > 0) {
           t.ret0 = done;
@@ -236,7 +236,7 @@ export const fd_pwrite: Handler = (_k, t, a) => {
   if (isErr(offset)) return offset.errno;
   const data = gather(t, p.iovs).subarray(0, MAX_TRANSFER);
   const r = p.entry.object.pwrite(data, offset);
-  return then(r, (n) => {
+  return andThen(r, (n) => {
     if (isErr(n)) return n.errno;
     t.ret0 = n;
     return Errno.SUCCESS;
@@ -257,7 +257,7 @@ export const fd_seek: Handler = (_k, t, a) => {
   if (whence !== Whence.CUR && whence !== Whence.END && whence !== Whence.SET) return Errno.EINVAL;
   if (delta > BigInt(Number.MAX_SAFE_INTEGER) || delta < -BigInt(Number.MAX_SAFE_INTEGER))
     return Errno.EINVAL;
-  return then(e.object.seek(Number(delta), whence), (r) => {
+  return andThen(e.object.seek(Number(delta), whence), (r) => {
     if (isErr(r)) return r.errno;
     t.ret0 = r;
     return Errno.SUCCESS;

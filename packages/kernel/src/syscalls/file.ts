@@ -5,7 +5,7 @@
 import { Errno, Rights } from '../abi.js';
 import { isErr } from '../errors.js';
 import { canWrite, copyIn } from '../guest.js';
-import { type Handler, then } from './common.js';
+import { andThen, type Handler } from './common.js';
 
 /** FILESTAT_* flags (spec: type `fsflags`). */
 const ATIM = 0x1;
@@ -20,7 +20,7 @@ export const file_stat_fget: Handler = (_k, t, a) => {
   if (isErr(e)) return e.errno;
   const buf = a[1] as number;
   if (!canWrite(t.process.memory, buf, 56)) return Errno.EFAULT;
-  return then(e.object.stat(), (st) => {
+  return andThen(e.object.stat(), (st) => {
     if (isErr(st)) return st.errno;
     const mem = t.process.memory;
     if (!canWrite(mem, buf, 56)) return Errno.EFAULT;

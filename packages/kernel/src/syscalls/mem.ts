@@ -12,7 +12,7 @@ import { Advice, Errno, MAP_ANON_FD, Mflags, Mprot, Msflags, Rights } from '../a
 import { isErr } from '../errors.js';
 import { SharedMemoryObject } from '../objects/memory-file.js';
 import type { Process } from '../process.js';
-import { type Handler, then } from './common.js';
+import { andThen, type Handler } from './common.js';
 
 /** Lowest address mem_map places mappings at without MAP_FIXED. */
 export const MMAP_FLOOR = 0x10000;
@@ -110,7 +110,7 @@ export const mem_map: Handler = (kernel, t, a) => {
     } else {
       const target = e.object;
       source = (at) =>
-        then(target.mapBytes(offset, len), (bytes) => {
+        andThen(target.mapBytes(offset, len), (bytes) => {
           if (isErr(bytes)) return bytes.errno;
           if (proc.memory === mem && mem.isMapped(at, bytes.length)) mem.poke(at, bytes);
           return Errno.SUCCESS;
@@ -142,7 +142,7 @@ export const mem_map: Handler = (kernel, t, a) => {
   }
   t.ret0 = at;
   if (!source) return Errno.SUCCESS;
-  return then(source(at), (r) => {
+  return andThen(source(at), (r) => {
     if (r !== Errno.SUCCESS) {
       mem.unmap(at, size);
       forgetShared(proc, at, size);

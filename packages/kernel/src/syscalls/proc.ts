@@ -10,7 +10,7 @@ import { FdTable } from '../fd-table.js';
 import { canRead, copyIn } from '../guest.js';
 import { ProcessFd } from '../objects/process-fd.js';
 import { Process, syncOut, Thread } from '../process.js';
-import { type Handler, NO_RETURN, then } from './common.js';
+import { andThen, type Handler, NO_RETURN } from './common.js';
 
 /** proc_exit(rval): ends the process (all its threads) with exit code `rval`. */
 export const proc_exit: Handler = (kernel, t, a) => {
@@ -108,7 +108,7 @@ export const proc_exec: Handler = (kernel, t, a) => {
     }
     table.place(i, entry);
   }
-  return then(readAll(e.object), (image) => {
+  return andThen(readAll(e.object), (image) => {
     if (typeof image === 'number') {
       table.closeAll();
       return image;

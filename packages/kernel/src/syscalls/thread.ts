@@ -2,6 +2,7 @@
  * thread family: thread_create, thread_exit, thread_yield, and the legacy thread_tcb_set
  * (spec: syscalls `thread_*`; register set-up in digest §3.7).
  */
+import { applyThreadStart, threadStartState } from '@cabi/elf-loader';
 import { Reg } from '@cabi/x86-core';
 import { Errno } from '../abi.js';
 import { canRead, canWrite } from '../guest.js';
@@ -14,8 +15,9 @@ import { futexKey, userWords } from './lock.js';
  * `{ entry_point, stack, stack_len, argument }` (32 bytes). As on FreeBSD, the top 8 bytes of
  * the stack hold the TCB, the word below it a pointer to the TCB (the new FS base points at that
  * word), rsp is 16-byte aligned minus 8 with a zero fake return address, rdi = tid and
- * rsi = argument. EAGAIN beyond the thread limit; EFAULT for unreadable attributes or a stack
- * that cannot hold the set-up.
+ * rsi = argument (the loader's threadStartState computes this). The new thread inherits the
+ * caller's SSE/x87 state. EAGAIN beyond the thread limit; EINVAL for a stack too small to hold
+ * the set-up; EFAULT for unreadable attributes or an unwritable stack.
  */
 export const thread_create: Handler = (kernel, t, a) => {
   const proc = t.process;
@@ -23,27 +25,26 @@ export const thread_create: Handler = (kernel, t, a) => {
   const attr = a[0] as number;
   if (!canRead(mem, attr, 32)) return Errno.EFAULT;
   const dv = mem.dv;
-  const entry = Number(dv.getBigUint64(attr, true));
-  const stack = Number(dv.getBigUint64(attr + 8, true));
-  const stackLen = Number(dv.getBigUint64(attr + 16, true));
+  const entry = dv.getBigUint64(attr, true);
+  const stack = dv.getBigUint64(attr + 8, true);
+  const stackLen = dv.getBigUint64(attr + 16, true);
   const argument = dv.getBigUint64(attr + 24, true);
   if (proc.threads.size >= kernel.limits.maxThreads) return Errno.EAGAIN;
-  const top = stack + stackLen;
-  const tcb = Math.floor((top - 8) / 8) * 8;
-  const tcbptr = tcb - 8;
-  const rsp = (tcbptr & ~15) - 8;
-  if (!Number.isSafeInteger(top) || rsp < stack || !canWrite(mem, rsp, top - rsp)) return Errno.EFAULT;
-  mem.write64(tcbptr, BigInt(tcb));
-  mem.write64(rsp, 0n);
   const tid = kernel.allocateTid();
+  const start = threadStartState({
+    entryPoint: Number(entry),
+    stack: Number(stack),
+    stackLen: Number(stackLen),
+    argument: 0,
+    tid,
+  });
+  if (!start || entry > 0xffffffffn) return Errno.EINVAL;
+  for (const w of start.writes) if (!canWrite(mem, w.address, w.bytes.length)) return Errno.EFAULT;
+  for (const w of start.writes) mem.writeBytes(w.address, w.bytes);
   const cpu = kernel.cpuFactory(mem);
   cpu.copyStateFrom(t.cpu);
-  for (let r = 0; r < 16; r++) cpu.setRegNumber(r as Reg, 0);
-  cpu.rip = entry;
-  cpu.setRegNumber(Reg.RSP, rsp);
-  cpu.setRegNumber(Reg.RDI, tid);
+  applyThreadStart(cpu, start);
   cpu.setReg(Reg.RSI, argument);
-  cpu.fsBase = BigInt(tcbptr);
   const thread = new Thread(tid, proc, cpu);
   proc.threads.set(tid, thread);
   kernel.makeRunnable(thread);
