@@ -1,0 +1,9 @@
+/**
+ * Extension modules plugged into the opcode table. The SSE and x87 engineers each add one import
+ * and one array entry here (see CONTRACT.md); nothing else in this file changes.
+ */
+import { sseExtension } from './sse/index.js';
+import type { CpuExtension } from './table.js';
+
+/** Every extension whose rows the decoder knows and whose CPUID bits are advertised. */
+export const extensions: readonly CpuExtension[] = [sseExtension];
