@@ -33,6 +33,9 @@ const YAML_TAG_PREFIX = 'tag:yaml.org,2002:';
  */
 export const YAML_MAX_DEPTH = 200;
 
+/** Most nodes that alias expansion may add, against "billion laughs" documents. */
+const ALIAS_BUDGET = 250_000;
+
 /** Where a tag occurred, 1-based. */
 export interface TagLocation {
   line: number;
@@ -238,7 +241,7 @@ function parseConfig(text: string, filename: string | undefined): Parsed {
   const pendingByNode = new Map<YamlNode, Pending>();
   const anchors = new Map<string, YamlNode>();
   const onPath = new Set<YamlNode>();
-  let aliasBudget = 1_000_000;
+  let aliasBudget = ALIAS_BUDGET;
 
   /** A scalar node's argdata value, or a Pending for a cloudabi tag. */
   const scalarValue = (node: YamlNode & { value: unknown; type?: string }): ArgdataValue | Pending => {
