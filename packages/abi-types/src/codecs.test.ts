@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as abi from './index.js';
 import {
   AbiError,
@@ -208,6 +208,27 @@ describe('struct codecs: concrete encodings', () => {
     expect(v.getBigUint64(16, true)).toBe(5n);
     expect(v.getUint16(28, true)).toBe(1);
     expect(readEvent(bytes)).toMatchObject({ type: 3, fd_readwrite: { nbytes: 5n, flags: 1 } });
+  });
+
+  it('types decoded unions so that checking the tag narrows the payload', () => {
+    const sub = readSubscription(
+      new Uint8Array(56).fill(0).map((_, i) => (i === 10 ? Eventtype.FD_READ : 0)),
+    );
+    expectTypeOf(readFdstat).returns.toEqualTypeOf<abi.Fdstat>();
+    expectTypeOf<abi.Fdstat['fs_rights_base']>().toEqualTypeOf<bigint>();
+    expectTypeOf<abi.Fdstat['fs_flags']>().toEqualTypeOf<number>();
+    expectTypeOf<abi.Filetype>().toEqualTypeOf<
+      0 | 0x10 | 0x11 | 0x20 | 0x30 | 0x40 | 0x50 | 0x60 | 0x70 | 0x80 | 0x81 | 0x82 | 0x90
+    >();
+    expectTypeOf<abi.Rights>().toEqualTypeOf<bigint>();
+    if (sub.type === Eventtype.FD_READ || sub.type === Eventtype.FD_WRITE) {
+      expectTypeOf(sub).toEqualTypeOf<abi.SubscriptionFdReadwrite>();
+      expect(sub.fd_readwrite).toEqual({ fd: 0, flags: 0 });
+    } else {
+      throw new Error('expected an fd_read subscription');
+    }
+    expectTypeOf<abi.EventNoPayload['type']>().toEqualTypeOf<1 | 2 | 5 | 6>();
+    expectTypeOf<abi.Auxv>().toEqualTypeOf<abi.AuxvAVal | abi.AuxvAPtr | abi.AuxvNoPayload>();
   });
 
   it('respects the byteOffset of a Uint8Array view', () => {
