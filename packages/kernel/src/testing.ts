@@ -26,14 +26,14 @@ import type { CpuFactory, ImageLoader, LoadedImage } from './kernel.js';
 import { syscallByName } from './syscall-table.js';
 
 /** Where script images live in guest memory. */
-const VDSO_BASE = 0x7000_0000;
+const HEAP_BASE = 0x10_0000;
+const HEAP_SIZE = 0x10_0000;
+const STACK_TOP = 0x22_0000;
+const STACK_SIZE = 0x1_0000;
+const VDSO_BASE = 0x23_0000;
 const VDSO_SIZE = 0x1000;
-const STACK_TOP = 0x6000_0000;
-const STACK_SIZE = 0x10000;
-const HEAP_BASE = 0x4000_0000;
-const HEAP_SIZE = 0x100000;
 /** rip of a `syscall` outside the vDSO (legacy numbering). */
-const LEGACY_RIP = 0x5000_0002;
+const LEGACY_RIP = 0x24_0002;
 
 /** A step of a script program. */
 export type ScriptStep =
