@@ -72,20 +72,19 @@ function readBigInt(bytes: Uint8Array, start: number, end: number): bigint {
 }
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** Where a subfield's value lies, or the reason it could not be parsed. */
-interface Subfield {
-  start: number;
-  end: number;
-}
+/** Extent of the subfield parsed last by {@link parseSubfield} (module state, to avoid allocating). */
+let subStart = 0;
+let subEnd = 0;
 
 /**
- * Parses the subfield (length prefix + value) at `pos`, which must be below `limit`.
- * Returns its extent, or an `ArgdataError` (EINVAL) saying why the prefix is bad,
- * following the reference `parse_subfield`: a first byte of 00 is an overlong
- * prefix, the prefix must end before `limit`, must fit in a safe integer, and the
- * length must not exceed the bytes that remain.
+ * Parses the subfield (length prefix + value) at `pos`, which must be below
+ * `limit`, and stores its value's extent in `subStart`/`subEnd`. Returns an
+ * `ArgdataError` (EINVAL) saying why the prefix is bad, or undefined. Follows the
+ * reference `parse_subfield`: a first byte of 00 is an overlong prefix, the prefix
+ * must end before `limit` and fit in a safe integer, and the length must not exceed
+ * the bytes that remain.
  */
-function parseSubfield(bytes: Uint8Array, pos: number, limit: number): Subfield | ArgdataError {
+function parseSubfield(bytes: Uint8Array, pos: number, limit: number): ArgdataError | undefined {
   const at = pos;
   if (bytes[pos] === 0)
     return new ArgdataError('EINVAL', 'overlong subfield length prefix (first byte 00)', at);
@@ -104,7 +103,18 @@ function parseSubfield(bytes: Uint8Array, pos: number, limit: number): Subfield 
       at,
     );
   }
-  return { start: pos, end: pos + len };
+  subStart = pos;
+  subEnd = pos + len;
+  return undefined;
+}
+
+const floatBytes = new Uint8Array(8);
+const floatView = new DataView(floatBytes.buffer);
+
+/** The big-endian binary64 at `bytes[p, p + 8)`. */
+function readFloat(bytes: Uint8Array, p: number): number {
+  for (let i = 0; i < 8; i++) floatBytes[i] = bytes[p + i]!;
+  return floatView.getFloat64(0);
 }
 
 /**
@@ -135,14 +145,14 @@ export class ArgdataSeqIterator implements IterableIterator<ArgdataReader> {
       if (this.error === undefined) this.complete = true;
       return { done: true, value: undefined };
     }
-    const sf = parseSubfield(this.#bytes, this.#pos, this.#end);
-    if (sf instanceof ArgdataError) {
-      this.error = sf;
+    const err = parseSubfield(this.#bytes, this.#pos, this.#end);
+    if (err !== undefined) {
+      this.error = err;
       return { done: true, value: undefined };
     }
-    this.#pos = sf.end;
+    this.#pos = subEnd;
     this.index++;
-    return { done: false, value: new ArgdataReader(this.#bytes, sf.start, sf.end) };
+    return { done: false, value: new ArgdataReader(this.#bytes, subStart, subEnd) };
   }
 
   [Symbol.iterator](): this {
@@ -177,27 +187,29 @@ export class ArgdataMapIterator implements IterableIterator<[ArgdataReader, Argd
       if (this.error === undefined) this.complete = true;
       return { done: true, value: undefined };
     }
-    const key = parseSubfield(this.#bytes, this.#pos, this.#end);
-    if (key instanceof ArgdataError) {
-      this.error = key;
+    let err = parseSubfield(this.#bytes, this.#pos, this.#end);
+    if (err !== undefined) {
+      this.error = err;
       return { done: true, value: undefined };
     }
-    if (key.end >= this.#end) {
-      this.error = new ArgdataError('EINVAL', 'map key without a value', key.end);
+    const keyStart = subStart;
+    const keyEnd = subEnd;
+    if (keyEnd >= this.#end) {
+      this.error = new ArgdataError('EINVAL', 'map key without a value', keyEnd);
       return { done: true, value: undefined };
     }
-    const value = parseSubfield(this.#bytes, key.end, this.#end);
-    if (value instanceof ArgdataError) {
-      this.error = value;
+    err = parseSubfield(this.#bytes, keyEnd, this.#end);
+    if (err !== undefined) {
+      this.error = err;
       return { done: true, value: undefined };
     }
-    this.#pos = value.end;
+    this.#pos = subEnd;
     this.index++;
     return {
       done: false,
       value: [
-        new ArgdataReader(this.#bytes, key.start, key.end),
-        new ArgdataReader(this.#bytes, value.start, value.end),
+        new ArgdataReader(this.#bytes, keyStart, keyEnd),
+        new ArgdataReader(this.#bytes, subStart, subEnd),
       ],
     };
   }
@@ -315,7 +327,7 @@ export class ArgdataReader {
     const p = this.#payload(TAG_FLOAT, 'float');
     if (this.end - p !== 8)
       throw new ArgdataError('EINVAL', `float payload of ${this.end - p} bytes (must be 8)`, p);
-    return new DataView(this.bytes.buffer, this.bytes.byteOffset + p, 8).getFloat64(0);
+    return readFloat(this.bytes, p);
   }
 
   /**
@@ -418,6 +430,9 @@ export class ArgdataReader {
   }
 }
 
+/** Reusable code unit arrays for short ASCII strings, one per length. */
+const SHORT_CODES: number[][] = Array.from({ length: 25 }, (_, n) => new Array<number>(n).fill(0));
+
 /** Decodes the str payload `bytes[p, end)` (which includes the NUL). */
 function decodeStr(bytes: Uint8Array, p: number, end: number): string {
   if (end - p < 1 || bytes[end - 1] !== 0)
@@ -433,7 +448,11 @@ function decodeStr(bytes: Uint8Array, p: number, end: number): string {
         break;
       }
     }
-    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(p, last) as unknown as number[]);
+    if (ascii) {
+      const codes = SHORT_CODES[n]!;
+      for (let i = 0; i < n; i++) codes[i] = bytes[p + i]!;
+      return String.fromCharCode.apply(null, codes);
+    }
   }
   try {
     return strictDecoder.decode(bytes.subarray(p, last));
@@ -471,7 +490,7 @@ function decodeLeaf(bytes: Uint8Array, start: number, end: number): ArgdataValue
       return new Fd(((bytes[p]! << 24) | (bytes[p + 1]! << 16) | (bytes[p + 2]! << 8) | bytes[p + 3]!) >>> 0);
     case TAG_FLOAT:
       if (n !== 8) throw new ArgdataError('EINVAL', `float payload of ${n} bytes (must be 8)`, p);
-      return new DataView(bytes.buffer, bytes.byteOffset + p, 8).getFloat64(0);
+      return readFloat(bytes, p);
     case TAG_INT:
       return readBigInt(bytes, p, end);
     case TAG_STR:
@@ -522,18 +541,20 @@ function decodeRange(bytes: Uint8Array, start: number, end: number): ArgdataValu
       add(stack[stack.length - 1]!, v);
       continue;
     }
-    const sf = parseSubfield(bytes, f.pos, f.end);
-    if (sf instanceof ArgdataError) throw sf;
-    f.pos = sf.end;
-    if (sf.start === sf.end) {
+    const err = parseSubfield(bytes, f.pos, f.end);
+    if (err !== undefined) throw err;
+    const start = subStart;
+    const end = subEnd;
+    f.pos = end;
+    if (start === end) {
       add(f, null);
       continue;
     }
-    const t = bytes[sf.start]!;
+    const t = bytes[start]!;
     if (t === TAG_MAP || t === TAG_SEQ) {
-      stack.push(open(sf.start, sf.end, t));
+      stack.push(open(start, end, t));
     } else {
-      add(f, decodeLeaf(bytes, sf.start, sf.end));
+      add(f, decodeLeaf(bytes, start, end));
     }
   }
 }
