@@ -162,6 +162,43 @@ function checkDepth(tokens: readonly unknown[], fail: (reason: string, offset: n
   }
 }
 
+/**
+ * Offsets of all tag tokens in the CST, sorted. Tags sit in the `start`/`sep`
+ * property lists of collection items, in documents' `start` and in block scalars'
+ * `props`; error messages use them to point at the tag rather than the value.
+ */
+function collectTagOffsets(tokens: readonly unknown[]): number[] {
+  const out: number[] = [];
+  const work: unknown[] = [...tokens];
+  while (work.length > 0) {
+    const t = work.pop();
+    if (Array.isArray(t)) {
+      for (const x of t) if (x !== null && typeof x === 'object') work.push(x);
+      continue;
+    }
+    if (t === null || typeof t !== 'object') continue;
+    const tok = t as Record<string, unknown>;
+    if (tok.type === 'tag' && typeof tok.offset === 'number') {
+      out.push(tok.offset);
+      continue;
+    }
+    for (const field of ['start', 'sep', 'props', 'end', 'items', 'key', 'value']) {
+      const v = tok[field];
+      if (v !== null && typeof v === 'object') work.push(v);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/**
+ * Scalar tags this module resolves itself. Declaring them to the composer as
+ * pass-through tags keeps their text as is and spares one warning object each.
+ */
+const PASS_THROUGH_TAGS = [
+  ...['fd', 'file', 'socket', 'executable'].flatMap((n) => [`${CLOUDABI_TAG_PREFIX}${n}`, `!${n}`]),
+  ...['int', 'float', 'bool', 'null', 'binary', 'timestamp'].map((n) => `${YAML_TAG_PREFIX}${n}`),
+].map((tag) => ({ tag, resolve: (text: string) => text }));
+
 const ADDRESS_RE = /^(?:\[([^\]]+)\]|([^:[\]]+)):([0-9]{1,5})$/;
 
 function parseAddress(text: string): SocketAddress | string {
@@ -203,6 +240,7 @@ function parseConfig(text: string, filename: string | undefined): Parsed {
     uniqueKeys: false,
     prettyErrors: false,
     strict: true,
+    customTags: PASS_THROUGH_TAGS,
   });
   const docs: Document.Parsed[] = [];
   try {
@@ -218,12 +256,7 @@ function parseConfig(text: string, filename: string | undefined): Parsed {
   const firstError: YAMLError | undefined = doc.errors[0];
   if (firstError !== undefined) fail(firstError.message.split('\n')[0]!, firstError.pos[0]);
 
-  // Offsets of tags, from the composer's "unresolved tag" warnings (every tag
-  // outside the failsafe schema gets one), to point errors at the tag itself.
-  const tagOffsets = doc.warnings
-    .filter((w) => w.code === 'TAG_RESOLVE_FAILED')
-    .map((w) => w.pos[0])
-    .sort((a, b) => a - b);
+  const tagOffsets = collectTagOffsets(tokens);
   const tagOffset = (node: YamlNode): number => {
     const start = node.range?.[0] ?? 0;
     let lo = 0;
