@@ -21,6 +21,7 @@ describe('cabi argdata', () => {
     expect(Array.from(enc.stdoutBytes)).toEqual([
       0x06,
       0x89,
+      0x08,
       ...new TextEncoder().encode('verbose'),
       0,
       0x82,
