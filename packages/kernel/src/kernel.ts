@@ -11,7 +11,7 @@
  * host I/O and timers make progress.
  */
 import { INITIAL_RFLAGS, loadProcess } from '@cabi/elf-loader';
-import { type CpuFault, GuestMemory, Reg, type X86Cpu } from '@cabi/x86-core';
+import { type CpuFault, GuestMemory, Reg, type RunResult, type X86Cpu } from '@cabi/x86-core';
 import { Errno, errnoName, RIGHTS_ALL_LEGACY, Signal, type SignalName, signalName } from './abi.js';
 import { type Clock, hostClock, TimerQueue, VirtualClock } from './clock.js';
 import { isPromise } from './errors.js';
@@ -504,7 +504,15 @@ export class Kernel {
     try {
       while (budget > 0 && thread.state === 'running') {
         const left = this.limits.instructionBudget - proc.instructions;
-        const run = cpu.run(Math.max(1, Math.min(budget, left)));
+        let run: RunResult;
+        try {
+          run = cpu.run(Math.max(1, Math.min(budget, left)));
+        } catch (error) {
+          // The CPU contract says run never throws for guest behaviour; if it does, that is an
+          // emulator bug, reported as the end of this process rather than of the host.
+          this.killProcess(proc, Signal.SIGILL, `CPU error: ${String(error)}`);
+          return;
+        }
         budget -= run.executed;
         thread.instructions += run.executed;
         virtual?.advance(run.executed);
@@ -731,7 +739,11 @@ export class Kernel {
       t.cpu.requestStop();
     }
     proc.threads.clear();
-    if (this.current === proc) this.current = null;
+    if (this.current === proc) {
+      // Its last writes to shared mappings must reach the other processes.
+      syncOut(proc);
+      this.current = null;
+    }
     this.processes.delete(proc.pid);
     proc.finish(status, termination);
     const tracer = this.tracers.get(proc.pid);
