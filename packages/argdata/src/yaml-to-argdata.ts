@@ -61,11 +61,14 @@ export type SocketAddress = { kind: 'unix'; path: string } | { kind: 'inet'; hos
  * - `!socket {type?, bind | connect}`: `type` is `stream` (default), `dgram` or
  *   `seqpacket`; exactly one of `bind` and `connect`. With `bind` the socket should
  *   also listen (cloudabi-run's C version did `listen(fd, 0)`).
- * - `!executable`: the program being run (any scalar value, ignored).
+ * - `!executable`: the program being run (any scalar; its text is passed as `value`).
+ *
+ * `value` is always the tagged node's content: the number or keyword of `!fd`, the
+ * whole map of `!file` and `!socket`, the text of `!executable`.
  */
 export type TagRequest = TagLocation &
   (
-    | { tag: 'fd'; fd: number; name: 'stdout' | 'stderr' | undefined }
+    | { tag: 'fd'; fd: number; name: 'stdout' | 'stderr' | undefined; value: number | 'stdout' | 'stderr' }
     | { tag: 'file'; path: string; mode: 'r' | 'w' | 'rw'; value: Record<string, ArgdataValue> }
     | {
         tag: 'socket';
@@ -74,7 +77,7 @@ export type TagRequest = TagLocation &
         connect: SocketAddress | undefined;
         value: Record<string, ArgdataValue>;
       }
-    | { tag: 'executable' }
+    | { tag: 'executable'; value: string }
   );
 
 /** The result of a tag callback: a descriptor number (0 … 2³²−1) or an {@link Fd}. */
@@ -358,11 +361,11 @@ function parseConfig(text: string, filename: string | undefined): Parsed {
       case 'fd': {
         if (!isScalar(node)) return fail('!fd takes a descriptor number, stdout or stderr', offset);
         const t = textValue.trim();
-        if (t === 'stdout') request = { ...loc, tag: 'fd', fd: 1, name: 'stdout' };
-        else if (t === 'stderr') request = { ...loc, tag: 'fd', fd: 2, name: 'stderr' };
+        if (t === 'stdout') request = { ...loc, tag: 'fd', fd: 1, name: 'stdout', value: 'stdout' };
+        else if (t === 'stderr') request = { ...loc, tag: 'fd', fd: 2, name: 'stderr', value: 'stderr' };
         else if (t === 'stdin') return fail('!fd stdin is not a cloudabi-run keyword; write !fd 0', offset);
         else if (/^[0-9]+$/.test(t) && Number(t) <= 0x7fffffff) {
-          request = { ...loc, tag: 'fd', fd: Number(t), name: undefined };
+          request = { ...loc, tag: 'fd', fd: Number(t), name: undefined, value: Number(t) };
         } else {
           return fail(
             `!fd: expected a descriptor number, stdout or stderr, found ${JSON.stringify(t)}`,
@@ -373,7 +376,7 @@ function parseConfig(text: string, filename: string | undefined): Parsed {
       }
       case 'executable':
         if (!isScalar(node)) return fail('!executable takes a scalar (its value is ignored)', offset);
-        request = { ...loc, tag: 'executable' };
+        request = { ...loc, tag: 'executable', value: textValue };
         break;
       case 'file': {
         const value = flatMap(node, 'file');

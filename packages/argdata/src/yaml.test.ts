@@ -184,8 +184,15 @@ self: !executable
       ['socket', 11, 7],
       ['executable', 12, 7],
     ]);
-    expect(calls[0]).toMatchObject({ tag: 'fd', fd: 1, name: 'stdout', filename: 'app.yaml' });
-    expect(calls[2]).toMatchObject({ tag: 'fd', fd: 0, name: undefined });
+    expect(calls[0]).toMatchObject({
+      tag: 'fd',
+      fd: 1,
+      name: 'stdout',
+      value: 'stdout',
+      filename: 'app.yaml',
+    });
+    expect(calls[2]).toMatchObject({ tag: 'fd', fd: 0, name: undefined, value: 0 });
+    expect(calls[7]).toMatchObject({ tag: 'executable', value: '' });
     expect(calls[3]).toMatchObject({ tag: 'file', path: '/var/log/app.log', mode: 'rw' });
     expect(calls[4]).toMatchObject({
       tag: 'file',
