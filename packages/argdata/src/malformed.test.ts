@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { argdataToYaml } from './argdata-to-yaml.js';
 import { ArgdataError, ArgdataYamlError } from './errors.js';
 import { ArgdataReader, decode } from './reader.js';
+import { remapFds } from './remap.js';
 import type { ArgdataValue } from './values.js';
 import { ArgdataMap, Fd } from './values.js';
 import { encode } from './writer.js';
@@ -196,6 +197,19 @@ describe('encoder input errors', () => {
     expect(decode(encode(Object.assign(Object.create(null), { k: 'v' })).bytes)).toEqual(
       new ArgdataMap([['k', 'v']]),
     );
+  });
+
+  it('results never share memory with Node Buffers or the writer', async () => {
+    const { Buffer } = await import('node:buffer');
+    const input = Buffer.from([0x07, 0x83, 0x01, 0x05, 0x06, 0x85, 0x03, 0x00, 0x00, 0x00, 0x09]);
+    const [bin] = decode(input) as [Uint8Array];
+    input[3] = 0;
+    expect(Array.from(bin)).toEqual([5, 6]);
+    const remapped = remapFds(input);
+    expect(input[10]).toBe(9);
+    expect(remapped.bytes[10]).toBe(0);
+    const { bytes: out } = encode('x');
+    expect(out.buffer.byteLength).toBe(3);
   });
 
   it('null encodes to zero bytes and decodes back', () => {

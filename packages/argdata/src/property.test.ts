@@ -10,6 +10,10 @@ import { ArgdataMap, argdataEquals, Fd, Timestamp } from './values.js';
 import { encode } from './writer.js';
 import { yamlToArgdata } from './yaml-to-argdata.js';
 
+/** `ARGDATA_FUZZ_SCALE=50 pnpm fuzz` runs every property fifty times as often. */
+const scale = Number(process.env.ARGDATA_FUZZ_SCALE ?? '1');
+const runs = (n: number): number => Math.max(1, Math.round(n * (Number.isFinite(scale) ? scale : 1)));
+
 const bigInts = fc.oneof(
   fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }),
   fc.constantFrom(
@@ -71,7 +75,7 @@ describe('round trips', () => {
         expect(argdataEquals(decode(bytes), v)).toBe(true);
         expect(argdataEquals(new ArgdataReader(bytes).toValue(), v)).toBe(true);
       }),
-      { numRuns: 600 },
+      { numRuns: runs(600) },
     );
   });
 
@@ -81,7 +85,7 @@ describe('round trips', () => {
         const { bytes } = encode(v);
         expect(encode(decode(bytes), { remapFds: false }).bytes).toEqual(bytes);
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -95,7 +99,7 @@ describe('round trips', () => {
         const numbered = fdsOf(decode(bytes));
         expect(numbered.map((n) => fds[n])).toEqual(original);
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -105,7 +109,7 @@ describe('round trips', () => {
         const text = argdataToYaml(v);
         expect(argdataEquals(yamlToArgdata(text), v), text).toBe(true);
       }),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     );
   });
 
@@ -126,7 +130,7 @@ describe('round trips', () => {
         if (n >= 0n && n < 2n ** 64n) expect(r.getInt('u64')).toBe(n);
         else expect(() => r.getInt('u64')).toThrow(ArgdataError);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -137,7 +141,7 @@ describe('round trips', () => {
         const { bytes } = encode(v);
         expect(argdataEquals(decode(bytes), v)).toBe(true);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 
@@ -149,7 +153,7 @@ describe('round trips', () => {
         const { bytes } = encode(v);
         expect(argdataEquals(decode(bytes), v)).toBe(true);
       }),
-      { numRuns: 30 },
+      { numRuns: runs(30) },
     );
   });
 });
@@ -167,7 +171,7 @@ describe('robustness on arbitrary bytes', () => {
         }
         expect(findInvalidUtf8(b, 0, b.length) < 0).toBe(ok);
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
 
@@ -191,7 +195,7 @@ describe('robustness on arbitrary bytes', () => {
         if (r.type === 'seq') for (const x of r.seqIterate()) expect(x.end).toBeLessThanOrEqual(b.length);
         if (r.type === 'map') for (const [k, x] of r.mapIterate()) expect(k.end).toBeLessThanOrEqual(x.start);
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
 
@@ -206,7 +210,7 @@ describe('robustness on arbitrary bytes', () => {
           expect(e).toBeInstanceOf(ArgdataError);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 });

@@ -480,7 +480,8 @@ function decodeLeaf(bytes: Uint8Array, start: number, end: number): ArgdataValue
   const n = end - p;
   switch (tag) {
     case TAG_BINARY:
-      return bytes.slice(p, end);
+      // A plain copy even when `bytes` is a Node Buffer, whose slice() would share memory.
+      return new Uint8Array(bytes.subarray(p, end));
     case TAG_BOOL:
       if (n === 0) return false;
       if (n === 1 && bytes[p] === 1) return true;

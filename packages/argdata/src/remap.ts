@@ -24,7 +24,7 @@ export interface RemapResult {
  *   reference `convert_fd`); the default keeps 0 … INT32_MAX.
  */
 export function remapFds(input: Uint8Array, convert?: (raw: number) => number): RemapResult {
-  const bytes = input.slice();
+  const bytes = new Uint8Array(input); // a copy (Buffer#slice would share memory)
   const fds: number[] = [];
   const numbers = new Map<number, number>();
   let fdLeaves = 0;

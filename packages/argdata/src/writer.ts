@@ -337,7 +337,8 @@ export function encode(value: ArgdataInput, options?: EncodeOptions): EncodeResu
     if (f.prefixed) w.prefix(w.written - f.startWritten);
   }
 
-  const bytes = w.buf.subarray(w.pos);
+  // An exact-size copy, so `bytes.buffer` holds exactly the encoding.
+  const bytes = w.buf.slice(w.pos);
   const total = bytes.length;
   const fds: number[] = [];
   const numbers = new Map<number, number>();
