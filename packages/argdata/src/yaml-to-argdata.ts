@@ -266,7 +266,8 @@ function parseConfig(text: string, filename: string | undefined): Parsed {
     let hi = tagOffsets.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (tagOffsets[mid]! < start) lo = mid + 1;
+      if (tagOffsets[mid]! <= start)
+        lo = mid + 1; // a tag at the node's start is its own
       else hi = mid;
     }
     return lo > 0 ? tagOffsets[lo - 1]! : start;
