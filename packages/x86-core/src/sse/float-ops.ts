@@ -243,7 +243,97 @@ function arith(op: Op, a: number, b: number, fmt: typeof F32): number {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fast paths: round-to-nearest with normal operands and a result safely inside the normal range.
+// The native binary64 operation is then the correctly rounded result (for binary32, rounding the
+// binary64 result again is innocuous: 53 ≥ 2·24 + 2, Figueroa's double-rounding theorem), and
+// only the inexact flag needs an error-free check, skipped when PE is already set and masked.
+
+const MIN_NORMAL32 = 1.1754943508222875e-38;
+const MAX32 = 3.4028234663852886e38;
+/** Results in [2^-960, 2^960] keep every error term of the binary64 checks exact. */
+const SAFE_LO = 1.0261342003245941e-289;
+const SAFE_HI = 9.745314011399999e288;
+/** MXCSR bits meaning "PE already set and masked": inexactness need not be computed. */
+const PE_STICKY = MX_PE | (MX_PE << 7);
+
+const normal32 = (b: number): boolean => {
+  const e = b & 0x7f800000;
+  return e !== 0 && e !== 0x7f800000;
+};
+/** Biased exponent in [0x100, 0x6ff]: |x| in [2^-767, 2^768). */
+const moderate64 = (hi: number): boolean => {
+  const e = hi & 0x7ff00000;
+  return e >= 0x10000000 && e < 0x70000000;
+};
+
+function fast32(op: Op, a: number, b: number): number {
+  const x = f32FromBits(a);
+  const y = f32FromBits(b);
+  let r: number;
+  let inexact: boolean;
+  const check = (sseEnv.mxcsr & PE_STICKY) !== PE_STICKY;
+  switch (op) {
+    case Op.Add:
+    case Op.Sub: {
+      const yy = op === Op.Sub ? -y : y;
+      const s = x + yy;
+      r = Math.fround(s);
+      inexact = check && (r !== s || sumError(x, yy, s) !== 0);
+      break;
+    }
+    case Op.Mul: {
+      const p = x * y;
+      r = Math.fround(p);
+      inexact = r !== p;
+      break;
+    }
+    default:
+      r = Math.fround(x / y);
+      inexact = check && r * y !== x;
+  }
+  const m = r < 0 ? -r : r;
+  if (!(m > MIN_NORMAL32 && m <= MAX32)) return -1;
+  if (inexact) sseEnv.post |= MX_PE;
+  return f32ToBits(r);
+}
+
+function fast64(op: Op, x: number, y: number): boolean {
+  let r: number;
+  let inexact = false;
+  const check = (sseEnv.mxcsr & PE_STICKY) !== PE_STICKY;
+  switch (op) {
+    case Op.Add:
+      r = x + y;
+      if (check) inexact = sumError(x, y, r) !== 0;
+      break;
+    case Op.Sub:
+      r = x - y;
+      if (check) inexact = sumError(x, -y, r) !== 0;
+      break;
+    case Op.Mul:
+      r = x * y;
+      if (check) inexact = productError(x, y, r) !== 0;
+      break;
+    default:
+      r = x / y;
+      if (check) {
+        const p = r * y;
+        inexact = x - p !== 0 || productError(r, y, p) !== 0;
+      }
+  }
+  const m = r < 0 ? -r : r;
+  if (!(m >= SAFE_LO && m <= SAFE_HI)) return false;
+  if (inexact) sseEnv.post |= MX_PE;
+  put64(r);
+  return true;
+}
+
 function binary32(op: Op, a: number, b: number): number {
+  if (((sseEnv.mxcsr >>> MX_RC_SHIFT) & 3) === RC_NEAREST && normal32(a) && normal32(b)) {
+    const r = fast32(op, a, b);
+    if (r >= 0) return r;
+  }
   if (isNaN32(a) || isNaN32(b)) return nan32(a, b);
   // x ÷ 0 reports ZE without DE for a denormal dividend (observed on hardware).
   const x = op === Op.Div && (b & 0x7fffffff) === 0 ? dazOnly32(a) : operand32(a);
@@ -255,6 +345,13 @@ function binary32(op: Op, a: number, b: number): number {
   return f32ToBits(r);
 }
 function binary64(op: Op, ah: number, al: number, bh: number, bl: number): void {
+  if (
+    ((sseEnv.mxcsr >>> MX_RC_SHIFT) & 3) === RC_NEAREST &&
+    moderate64(ah) &&
+    moderate64(bh) &&
+    fast64(op, f64FromWords(ah, al), f64FromWords(bh, bl))
+  )
+    return;
   if (isNaN64(ah, al) || isNaN64(bh, bl)) {
     nan64(ah, al, bh, bl);
     return;

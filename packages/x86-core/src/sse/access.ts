@@ -1,0 +1,103 @@
+/**
+ * Operand access for the SSE handlers: XMM registers live in the CPU register file (state.ts:
+ * XMM n at Uint32 index XMM_I32 + 4n, MXCSR at MXCSR_I32); memory operands are copied into a
+ * 16-byte source scratch in the same file so every handler addresses its operands as Uint32
+ * indices of `cpu.u32` (and the matching byte/word/float views).
+ *
+ * Scratch claimed by the SSE module inside the extension area of the register file
+ * (state.ts EXT_FREE_OFFSET): bytes 992–1007 hold a memory source operand, bytes 1008–1023 stage
+ * a result until the instruction can no longer fault (an unmasked SIMD exception leaves the
+ * destination unchanged, SDM Vol. 1, §11.5.1).
+ */
+import type { Cpu } from '../cpu.js';
+import { CpuFault } from '../fault.js';
+import type { Insn } from '../insn.js';
+import { MXCSR_I32, XMM_I32 } from '../state.js';
+import { sseBegin, sseEnd, sseFaulted } from './mxcsr.js';
+
+/** Uint32 index of the memory-source scratch (byte 992). */
+export const SRC = 248;
+/** Uint32 index of the result staging area (byte 1008). */
+export const STAGE = 252;
+
+/** Uint32 index of XMM register `n`. */
+export const xmm = (n: number): number => XMM_I32 + (n << 2);
+/** Uint32 index of the ModRM.reg XMM register. */
+export const xreg = (i: Insn): number => XMM_I32 + (i.reg << 2);
+
+/** #GP for a misaligned 16-byte operand of a legacy SSE instruction (SDM Vol. 1, §11.6.7). */
+function misaligned(cpu: Cpu, a: number): CpuFault {
+  const f = cpu.gp(`misaligned 16-byte SSE operand at 0x${a.toString(16)}`);
+  return f;
+}
+
+/**
+ * The 128-bit r/m source: the rm XMM register, or memory copied into {@link SRC}. `aligned`
+ * enforces the 16-byte alignment legacy SSE requires of m128 operands.
+ */
+export function src128(cpu: Cpu, i: Insn, aligned: boolean): number {
+  if (i.mod === 3) return XMM_I32 + (i.rm << 2);
+  const a = cpu.ea(i);
+  if (aligned && (a & 15) !== 0) throw misaligned(cpu, a);
+  cpu.read128(a, SRC);
+  return SRC;
+}
+
+/** The 64-bit r/m source (low quadword of the rm register, or m64 copied into SRC[0..1]). */
+export function src64(cpu: Cpu, i: Insn): number {
+  if (i.mod === 3) return XMM_I32 + (i.rm << 2);
+  const u = cpu.u32;
+  u[SRC] = cpu.read64(cpu.ea(i));
+  u[SRC + 1] = cpu.hi;
+  return SRC;
+}
+
+/** The 32-bit r/m source (low dword of the rm register, or m32 copied into SRC[0]). */
+export function src32(cpu: Cpu, i: Insn): number {
+  if (i.mod === 3) return XMM_I32 + (i.rm << 2);
+  cpu.u32[SRC] = cpu.memory.read32(cpu.ea(i));
+  return SRC;
+}
+
+/** The 16-bit r/m source (low word of the rm register or m16) in SRC[0]'s low half. */
+export function src16(cpu: Cpu, i: Insn): number {
+  if (i.mod === 3) return XMM_I32 + (i.rm << 2);
+  cpu.u32[SRC] = cpu.memory.read16(cpu.ea(i));
+  return SRC;
+}
+
+/** Address of a 128-bit memory destination, checking alignment when required. */
+export function dst128(cpu: Cpu, i: Insn, aligned: boolean): number {
+  const a = cpu.ea(i);
+  if (aligned && (a & 15) !== 0) throw misaligned(cpu, a);
+  return a;
+}
+
+/** Copies 4 dwords within the register file. */
+export function copy4(u: Uint32Array, d: number, s: number): void {
+  u[d] = u[s]!;
+  u[d + 1] = u[s + 1]!;
+  u[d + 2] = u[s + 2]!;
+  u[d + 3] = u[s + 3]!;
+}
+
+/** Starts a floating-point instruction: loads MXCSR into the SSE environment. */
+export function fpBegin(cpu: Cpu): void {
+  sseBegin(cpu.u32[MXCSR_I32]!);
+}
+
+/**
+ * Ends a floating-point instruction: records the exception flags in MXCSR and raises #XM when an
+ * unmasked exception occurred (the caller then must not have written the destination yet).
+ */
+export function fpEnd(cpu: Cpu): void {
+  cpu.u32[MXCSR_I32] = sseEnd();
+  if (sseFaulted) {
+    throw new CpuFault(
+      'floating-point',
+      undefined,
+      undefined,
+      'unmasked SIMD floating-point exception (#XM)',
+    );
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * CPUID feature bits of the instruction-set extensions implemented in this directory — the SSE
+ * module's part of the answer the core's cpuid gives (SDM Vol. 2A, CPUID, tables 3-10 "Feature
+ * Information Returned in the ECX Register" and 3-11 "... EDX Register"). A bit is listed here
+ * only when every instruction it covers is implemented and tested against the host CPU.
+ *
+ * ================================ ADVERTISED BY THE SSE MODULE ================================
+ */
+
+/** Leaf 1 EDX: SSE (bit 25), SSE2 (bit 26), FXSR is the x87 module's, CLFSH (bit 19). */
+export const SSE_LEAF1_EDX = (1 << 25) | (1 << 26) | (1 << 19);
+/** Leaf 1 ECX: nothing beyond SSE2 yet. */
+export const SSE_LEAF1_ECX = 0;
+
+/** Names of the advertised extensions, for documentation and diagnostics. */
+export const SSE_FEATURES: readonly string[] = ['sse', 'sse2', 'clflush'];

@@ -1,0 +1,18 @@
+/**
+ * The SSE extension module: every SSE-family opcode row and the CPUID bits it implements, as one
+ * {@link CpuExtension} the core's opcode table and cpuid consume.
+ */
+import type { CpuExtension } from '../table.js';
+import { SSE_LEAF1_ECX, SSE_LEAF1_EDX } from './features.js';
+import { fpRows } from './fp-rows.js';
+import { intRows } from './int-rows.js';
+import { moveRows } from './move-rows.js';
+
+/** SSE, SSE2 (and later extensions as they are completed). */
+export const sseExtension: CpuExtension = {
+  name: 'sse',
+  rows: [...moveRows, ...fpRows, ...intRows],
+  cpuid: { leaf1Edx: SSE_LEAF1_EDX, leaf1Ecx: SSE_LEAF1_ECX },
+};
+
+export { SSE_FEATURES } from './features.js';
