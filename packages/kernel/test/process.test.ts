@@ -56,29 +56,41 @@ describe('proc_fork, proc_exec, PROC_TERMINATE', () => {
     expect(out.text()).toBe('child 9');
   });
 
-  it('closing the process fd kills the child; a killed child reports its signal', async () => {
-    const status = await run(function* (g) {
-      const f = yield g.fork(function* (c) {
-        for (;;) yield c.spin(1000);
-      });
-      const dup = yield g.sys('fd_dup', f.value);
-      yield g.sys('fd_close', f.value);
-      const sub = g.alloc(56);
-      const ev = g.alloc(32);
-      g.memory.u8[sub + 10] = Eventtype.PROC_TERMINATE;
-      g.setU32(sub + 16, dup.value);
-      // Still running: a zero clock makes poll return at once with only the clock event.
-      const sub2 = g.alloc(112);
-      g.memory.u8.set(g.memory.u8.slice(sub, sub + 56), sub2);
-      g.memory.u8[sub2 + 56 + 10] = Eventtype.CLOCK;
-      g.setU32(sub2 + 56 + 24, 1);
-      const ev2 = g.alloc(64);
-      const r0 = yield g.sys('poll', sub2, ev2, 2);
-      if (r0.value !== 1 || g.memory.u8[ev2 + 10] !== Eventtype.CLOCK) yield g.sys('proc_exit', 1);
-      yield g.sys('fd_close', dup.value);
-      yield g.sys('proc_exit', 0);
-    });
+  it('closing the process fd kills the child', async () => {
+    const exits: unknown[] = [];
+    const status = await run(
+      function* (g) {
+        const f = yield g.fork(function* (c) {
+          for (;;) yield c.spin(1000);
+        });
+        const dup = yield g.sys('fd_dup', f.value);
+        yield g.sys('fd_close', f.value);
+        const sub = g.alloc(56);
+        g.memory.u8[sub + 10] = Eventtype.PROC_TERMINATE;
+        g.setU32(sub + 16, dup.value);
+        // Still running: a zero clock makes poll return at once with only the clock event.
+        const sub2 = g.alloc(112);
+        g.memory.u8.set(g.memory.u8.slice(sub, sub + 56), sub2);
+        g.memory.u8[sub2 + 56 + 10] = Eventtype.CLOCK;
+        g.setU32(sub2 + 56 + 24, 1);
+        const ev2 = g.alloc(64);
+        const r0 = yield g.sys('poll', sub2, ev2, 2);
+        if (r0.value !== 1 || g.memory.u8[ev2 + 10] !== Eventtype.CLOCK) yield g.sys('proc_exit', 1);
+        yield g.sys('fd_close', dup.value);
+        yield g.spin(100);
+        yield g.sys('proc_exit', 0);
+      },
+      {
+        trace: (e) => {
+          if (e.type === 'exit') exits.push(e);
+        },
+      },
+    );
     expect(status).toEqual({ exitCode: 0 });
+    expect(exits).toEqual([
+      { type: 'exit', pid: 2, status: { signal: 'SIGKILL' } },
+      { type: 'exit', pid: 1, status: { exitCode: 0 } },
+    ]);
   });
 
   it('a child killed by a signal reports it through PROC_TERMINATE', async () => {

@@ -73,6 +73,9 @@ export const thread_yield: Handler = (_k, t) => {
 
 /** Legacy thread_tcb_set(tcb): sets the FS base (digest §3.2: pre-2016 crt0 used it). */
 export const thread_tcb_set: Handler = (_k, t, a) => {
-  t.cpu.fsBase = BigInt(a[0] as number);
+  const tcb = a[0] as number;
+  // FreeBSD's cpu_set_user_tls refuses addresses outside the user address space.
+  if (!Number.isSafeInteger(tcb) || tcb >= 0x8000_0000_0000) return Errno.EINVAL;
+  t.cpu.fsBase = BigInt(tcb);
   return Errno.SUCCESS;
 };
