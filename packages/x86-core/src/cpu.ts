@@ -696,6 +696,8 @@ export class Cpu implements X86Cpu {
         i.exec(this, i);
         executed++;
         if (this.stop || executed >= budget) break;
+        // A fault while fetching the next instruction is reported at its address.
+        insn = null;
         const rip = this.rip;
         let n: Insn | null;
         if (rip === i.next) {
@@ -707,7 +709,6 @@ export class Cpu implements X86Cpu {
         } else if (rip === i.addr && !i.dead) {
           n = i;
         } else n = this.fetch(rip);
-        insn = null;
         i = n;
       }
     } catch (e) {

@@ -40,6 +40,8 @@ const IMM_O = 8; // moffs: 64-bit address (32 with 67)
 interface RowInfo {
   row: OpRow;
   modrm: boolean;
+  /** The form reads VEX.vvvv (a `B` or `H` operand); otherwise vvvv must be 1111b. */
+  usesVvvv: boolean;
   imm1: number;
   imm2: number;
 }
@@ -68,7 +70,8 @@ export class OpcodeTables {
       const k = immKind(o);
       if (k !== IMM_NONE) imms.push(k);
     }
-    const info: RowInfo = { row, modrm, imm1: imms[0] ?? IMM_NONE, imm2: imms[1] ?? IMM_NONE };
+    const usesVvvv = ops.some((o) => o.startsWith('B') || o.startsWith('H'));
+    const info: RowInfo = { row, modrm, usesVvvv, imm1: imms[0] ?? IMM_NONE, imm2: imms[1] ?? IMM_NONE };
     const table = row.vex ? this.vex : this.legacy;
     const count = row.plusReg ? 8 : 1;
     for (let k = 0; k < count; k++) {
@@ -352,6 +355,8 @@ export function decode(memory: GuestMemory, tables: OpcodeTables, addr: number):
 
   // Invalid-in-64-bit forms and illegal LOCK prefixes are #UD (SDM Vol. 2A §2.5, Vol. 3A §8.1.2.2).
   if (row.invalid64) return finish(insn, map, b, pfx);
+  // VEX.vvvv is reserved (must be 1111b) when the form has no vvvv operand (SDM Vol. 2A §2.3.6).
+  if (isVex && !chosen.usesVvvv && insn.vvvv !== 0) return finish(insn, map, b, pfx);
   if (pfx & PFX_LOCK && (row.lock !== true || mod === 3)) return finish(insn, map, b, pfx);
   insn.exec = row.exec;
   return insn;

@@ -35,11 +35,12 @@ function aluEG(op: number, byte: boolean): Handler {
   return (cpu, i) => {
     const size = byte ? 1 : i.opsize;
     const a = rmAddr(cpu, i);
+    // A read-modify-write operand is accessed with write intent: probe the write first.
+    if (op !== CMP && a >= 0) cpu.probeWrite(a, size);
     const d = ld(cpu, i, a, size);
     const dh = cpu.hi;
     const s = getG(cpu, i, size);
     const sh = cpu.hi;
-    if (op !== CMP && a >= 0) cpu.probeWrite(a, size);
     const r = alu(cpu, op, size, d, dh, s, sh);
     if (op !== CMP) st(cpu, i, a, size, r, cpu.hi);
   };
@@ -73,8 +74,8 @@ function aluEI(op: number, byte: boolean): Handler {
   return (cpu, i) => {
     const size = byte ? 1 : i.opsize;
     const a = rmAddr(cpu, i);
-    const d = ld(cpu, i, a, size);
     if (op !== CMP && a >= 0) cpu.probeWrite(a, size);
+    const d = ld(cpu, i, a, size);
     const r = alu(cpu, op, size, d, cpu.hi, i.imm, i.immHi);
     if (op !== CMP) st(cpu, i, a, size, r, cpu.hi);
   };
@@ -114,9 +115,9 @@ const incDecE =
   (cpu, i) => {
     const size = byte ? 1 : i.opsize;
     const a = rmAddr(cpu, i);
+    if (a >= 0) cpu.probeWrite(a, size);
     const d = ld(cpu, i, a, size);
     const dh = cpu.hi;
-    if (a >= 0) cpu.probeWrite(a, size);
     const r = incdec(cpu, dir, size, d, dh);
     st(cpu, i, a, size, r, cpu.hi);
   };
@@ -126,6 +127,7 @@ const notE =
   (cpu, i) => {
     const size = byte ? 1 : i.opsize;
     const a = rmAddr(cpu, i);
+    if (a >= 0) cpu.probeWrite(a, size);
     const d = ld(cpu, i, a, size);
     const dh = cpu.hi;
     st(cpu, i, a, size, ~d & MASK[size === 8 ? 4 : size]!, ~dh);
@@ -137,9 +139,9 @@ const negE =
   (cpu, i) => {
     const size = byte ? 1 : i.opsize;
     const a = rmAddr(cpu, i);
+    if (a >= 0) cpu.probeWrite(a, size);
     const d = ld(cpu, i, a, size);
     const dh = cpu.hi;
-    if (a >= 0) cpu.probeWrite(a, size);
     let r: number;
     let rh = 0;
     if (size === 8) {

@@ -38,16 +38,30 @@ function btEG(op: number): Handler {
       btReg(cpu, i, op, size, off);
       return;
     }
-    // Signed offset: the byte holding the bit is at ea + floor(offset / 8) (SDM Vol. 2A, BT).
-    let offset: number;
-    if (size === 2) offset = (off << 16) >> 16;
-    else if (size === 4) offset = off | 0;
-    else offset = cpu.hi * 4294967296 + (off >>> 0);
-    const base = cpu.ea(i);
-    const addr = base + Math.floor(offset / 8);
-    if (!(addr >= 0 && addr < 4294967296)) throw new CpuFault('page-not-present', addr, 'read');
-    const bit = offset - Math.floor(offset / 8) * 8;
-    btMem(cpu, op, addr, bit);
+    // Signed offset: the operand-sized unit holding the bit is at
+    // ea + size * floor(offset / bits) (SDM Vol. 2A, BT: "bit base" addressing).
+    let byteLo: number;
+    let byteHi: number;
+    if (size === 8) {
+      byteLo = ((off >>> 3) | (cpu.hi << 29)) & ~7;
+      byteHi = cpu.hi >> 3;
+    } else {
+      byteLo = size === 4 ? (off >> 5) * 4 : (((off << 16) >> 16) >> 4) * 2;
+      byteHi = byteLo >> 31;
+    }
+    let lo = cpu.ea(i) + (byteLo >>> 0);
+    let hi = byteHi;
+    if (lo >= 4294967296) {
+      lo -= 4294967296;
+      hi = (hi + 1) | 0;
+    }
+    if (i.adsize === 4) hi = 0;
+    if (hi !== 0) {
+      const top = hi >> 15;
+      if (top !== 0 && top !== -1) throw cpu.gp('non-canonical address');
+      throw new CpuFault('page-not-present', hi * 4294967296 + lo, 'read');
+    }
+    btMem(cpu, op, lo, size, off & (bits - 1));
   };
 }
 
@@ -56,7 +70,7 @@ function btEI(op: number): Handler {
     const size = i.opsize;
     const off = i.imm & ((size << 3) - 1);
     if (i.mod === 3) btReg(cpu, i, op, size, off);
-    else btMem(cpu, op, cpu.ea(i) + (off >>> 3), off & 7);
+    else btMem(cpu, op, cpu.ea(i), size, off);
   };
 }
 
@@ -83,13 +97,26 @@ function btReg(cpu: Cpu, i: Insn, op: number, size: number, off: number): void {
   }
 }
 
-function btMem(cpu: Cpu, op: number, addr: number, bit: number): void {
-  const v = cpu.read8(addr);
-  if (op !== BT) {
-    cpu.probeWrite(addr, 1);
-    cpu.write8(addr, applyBit(op, v, bit));
+function btMem(cpu: Cpu, op: number, addr: number, size: number, bit: number): void {
+  let v: number;
+  let vh = 0;
+  if (op !== BT) cpu.probeWrite(addr, size);
+  if (size === 2) v = cpu.read16(addr);
+  else if (size === 4) v = cpu.read32(addr);
+  else {
+    v = cpu.read64(addr);
+    vh = cpu.hi;
   }
-  cpu.setCF((v >>> bit) & 1);
+  const inHigh = bit >= 32;
+  const word = inHigh ? vh : v;
+  const b = bit & 31;
+  if (op !== BT) {
+    const nv = applyBit(op, word, b);
+    if (size === 2) cpu.write16(addr, nv);
+    else if (size === 4) cpu.write32(addr, nv);
+    else cpu.write64(addr, inHigh ? v : nv, inHigh ? nv : vh);
+  }
+  cpu.setCF((word >>> b) & 1);
 }
 
 /** Index of the lowest set bit of (lo,hi), or -1. */

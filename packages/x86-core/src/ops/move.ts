@@ -168,6 +168,7 @@ const xchgEG =
   (cpu, i) => {
     const size = byte ? 1 : i.opsize;
     const a = rmAddr(cpu, i);
+    if (a >= 0) cpu.probeWrite(a, size);
     const d = ld(cpu, i, a, size);
     const dh = cpu.hi;
     const s = getG(cpu, i, size);
@@ -193,9 +194,9 @@ const cmpxchg =
   (cpu, i) => {
     const size = byte ? 1 : i.opsize;
     const a = rmAddr(cpu, i);
+    if (a >= 0) cpu.probeWrite(a, size);
     const d = ld(cpu, i, a, size);
     const dh = cpu.hi;
-    if (a >= 0) cpu.probeWrite(a, size);
     const acc = getReg(cpu, 0, size);
     const acch = cpu.hi;
     alu(cpu, CMP, size, acc, acch, d, dh);
@@ -214,9 +215,9 @@ const xadd =
   (cpu, i) => {
     const size = byte ? 1 : i.opsize;
     const a = rmAddr(cpu, i);
+    if (a >= 0) cpu.probeWrite(a, size);
     const d = ld(cpu, i, a, size);
     const dh = cpu.hi;
-    if (a >= 0) cpu.probeWrite(a, size);
     const s = getG(cpu, i, size);
     const sh = cpu.hi;
     const r = alu(cpu, 0, size, d, dh, s, sh);
@@ -347,30 +348,41 @@ const popE: Handler = (cpu, i) => {
   }
 };
 
-/** enter imm16, imm8 (SDM Vol. 2A, ENTER), 64-bit operand size. */
+/** enter imm16, imm8 (SDM Vol. 2A, ENTER); 66 selects 16-bit pushes and a 16-bit BP. */
 const enter: Handler = (cpu, i) => {
   const r = cpu.r;
   const size = i.imm & 0xffff;
   const level = i.imm2 & 31;
+  const wide16 = i.opsize === 2;
   const sp0 = r[8]!;
   const sp1 = r[9]!;
   const bp0 = r[10]!;
   const bp1 = r[11]!;
   try {
-    cpu.push64(bp0, bp1);
+    if (wide16) cpu.push16(cpu.w[20]!);
+    else cpu.push64(bp0, bp1);
     const frame0 = r[8]!;
     const frame1 = r[9]!;
     if (level > 0) {
       let bp = bp0 >>> 0;
       for (let k = 1; k < level; k++) {
-        bp -= 8;
-        const lo = cpu.read64(bp);
-        cpu.push64(lo, cpu.hi);
+        if (wide16) {
+          bp -= 2;
+          cpu.push16(cpu.read16(bp));
+        } else {
+          bp -= 8;
+          const lo = cpu.read64(bp);
+          cpu.push64(lo, cpu.hi);
+        }
       }
-      cpu.push64(frame0, frame1);
+      if (wide16) cpu.push16(frame0 & 0xffff);
+      else cpu.push64(frame0, frame1);
     }
-    r[10] = frame0;
-    r[11] = frame1;
+    if (wide16) cpu.w[20] = frame0 & 0xffff;
+    else {
+      r[10] = frame0;
+      r[11] = frame1;
+    }
     const t = (r[8]! >>> 0) - size;
     r[8] = t | 0;
     if (t < 0) r[9] = (r[9]! - 1) | 0;
@@ -382,16 +394,20 @@ const enter: Handler = (cpu, i) => {
     throw e;
   }
 };
-const leave: Handler = (cpu) => {
+/** leave: RSP = RBP, then pop (R)BP (16 bits with 66). */
+const leave: Handler = (cpu, i) => {
   const r = cpu.r;
   const sp0 = r[8]!;
   const sp1 = r[9]!;
   r[8] = r[10]!;
   r[9] = r[11]!;
   try {
-    const lo = cpu.pop64();
-    r[10] = lo;
-    r[11] = cpu.hi;
+    if (i.opsize === 2) cpu.w[20] = cpu.pop16();
+    else {
+      const lo = cpu.pop64();
+      r[10] = lo;
+      r[11] = cpu.hi;
+    }
   } catch (e) {
     r[8] = sp0;
     r[9] = sp1;

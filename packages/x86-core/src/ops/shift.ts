@@ -63,10 +63,14 @@ const SAR = 7;
 /** Applies shift/rotate `op` to d (and dh) by raw count `count`; writes through `a` (-1 = rm register). */
 function shiftOp(cpu: Cpu, i: Insn, a: number, size: number, op: number, count: number): void {
   const c = count & (size === 8 ? 0x3f : 0x1f);
-  if (c === 0) return;
+  if (a >= 0) cpu.probeWrite(a, size);
   const d = ld(cpu, i, a, size);
   const dh = size === 8 ? cpu.hi : 0;
-  if (a >= 0) cpu.probeWrite(a, size);
+  if (c === 0) {
+    // The operand is still read and written back (a 32-bit register is zero-extended).
+    st(cpu, i, a, size, d, dh);
+    return;
+  }
   const bits = size << 3;
   if (op >= SHL) {
     let r: number;
@@ -180,7 +184,10 @@ function shiftOp(cpu: Cpu, i: Insn, a: number, size: number, op: number, count: 
     } else {
       // Rotate the (bits+1)-bit value CF:u; doubles hold it exactly.
       const k0 = c % (bits + 1);
-      if (k0 === 0) return;
+      if (k0 === 0) {
+        st(cpu, i, a, size, d, dh);
+        return;
+      }
       const k = op === RCL ? k0 : bits + 1 - k0;
       const v = oldCf * 2 ** bits + u;
       const span = 2 ** (bits + 1);
@@ -211,11 +218,14 @@ function doubleShift(left: boolean, src: 'cl' | 'imm'): Handler {
   return (cpu, i) => {
     const size = i.opsize;
     const c = (src === 'cl' ? cpu.b[8]! : i.imm) & (size === 8 ? 0x3f : 0x1f);
-    if (c === 0) return;
     const a = rmAddr(cpu, i);
+    if (a >= 0) cpu.probeWrite(a, size);
     const d = ld(cpu, i, a, size);
     const dh = size === 8 ? cpu.hi : 0;
-    if (a >= 0) cpu.probeWrite(a, size);
+    if (c === 0) {
+      st(cpu, i, a, size, d, dh);
+      return;
+    }
     const reg = i.reg << 1;
     const bits = size << 3;
     let r: number;

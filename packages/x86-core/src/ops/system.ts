@@ -118,6 +118,17 @@ const privileged: Handler = (cpu, i) => {
   throw cpu.gp(`privileged instruction ${i.row?.mnemonic ?? ''}`.trim());
 };
 const nop: Handler = () => {};
+/** mov to/from CRn: CR0, CR2, CR3, CR4, CR8 exist (#GP from user mode), others are #UD. */
+const movCr: Handler = (cpu, i) => {
+  const n = i.reg;
+  if (n === 0 || n === 2 || n === 3 || n === 4 || n === 8) throw cpu.gp('mov to or from a control register');
+  throw cpu.ud(`cr${n} does not exist`);
+};
+/** mov to/from DRn: DR0–DR7 exist (#GP from user mode), DR8–DR15 are #UD. */
+const movDr: Handler = (cpu, i) => {
+  if (i.reg < 8) throw cpu.gp('mov to or from a debug register');
+  throw cpu.ud(`dr${i.reg} does not exist`);
+};
 
 function setFlagBit(cpu: Cpu, bit: number, mode: 0 | 1 | 2): void {
   const f = cpu.materialize();
@@ -180,10 +191,10 @@ rows.push(
   priv(1, 0x30, 'wrmsr'),
   priv(1, 0x32, 'rdmsr'),
   priv(1, 0x33, 'rdpmc'),
-  priv(1, 0x20, 'mov', 'Rq,Cd', { modrm: true }),
-  priv(1, 0x21, 'mov', 'Rq,Dd', { modrm: true }),
-  priv(1, 0x22, 'mov', 'Cd,Rq', { modrm: true }),
-  priv(1, 0x23, 'mov', 'Dd,Rq', { modrm: true }),
+  priv(1, 0x20, 'mov', 'Rq,Cd', { modrm: true, exec: movCr }),
+  priv(1, 0x21, 'mov', 'Rq,Dd', { modrm: true, exec: movDr }),
+  priv(1, 0x22, 'mov', 'Cd,Rq', { modrm: true, exec: movCr }),
+  priv(1, 0x23, 'mov', 'Dd,Rq', { modrm: true, exec: movDr }),
   priv(1, 0x01, 'lgdt', 'M', { ext: 2, mod: 'mem' }),
   priv(1, 0x01, 'lidt', 'M', { ext: 3, mod: 'mem' }),
   priv(1, 0x01, 'lmsw', 'Ew', { ext: 6 }),

@@ -8,9 +8,10 @@
 export const PREC = 256;
 export const ONE = 1n << BigInt(PREC);
 
-/** Fixed-point multiply. */
+/** Fixed-point multiply, truncating toward zero (so series terms of either sign reach 0). */
 export function fmul(a: bigint, b: bigint): bigint {
-  return (a * b) >> BigInt(PREC);
+  const p = a * b;
+  return p < 0n ? -(-p >> BigInt(PREC)) : p >> BigInt(PREC);
 }
 
 /** Fixed-point divide. */

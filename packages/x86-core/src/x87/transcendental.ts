@@ -18,8 +18,11 @@ import {
   INDEFINITE,
   infinity,
   invalid,
+  isDenormalClass,
   isNaN80,
   lsbExponent,
+  PE,
+  UE,
   propagateNaN2,
   quiet,
   roundToReg,
@@ -81,11 +84,18 @@ export function f2xm1(env: FpEnv, a: F80): F80 {
     const y = { m: x.m * LN2, e: x.e - PREC };
     return finish(env, { m: y.m * 4n + (y.m < 0n ? -1n : 1n), e: y.e - 2 });
   }
-  if (top >= 14) return invalid(env);
+  if (top >= 1 || (top === 0 && a.sig !== 1n << 63n)) {
+    // Outside −1 ≤ x ≤ 1 the SDM leaves the result undefined; the host returns x with PE.
+    env.flags |= PE;
+    return a;
+  }
   const y = fmul(toFix(x), LN2);
-  // Exact results: x = 1 → 1, x = −1 → −0.5.
-  if (x.e >= 0 || (top === 0 && a.sig === 1n << 63n)) {
-    return finish(env, { m: a.sign ? -(1n << 62n) : 1n << 63n, e: a.sign ? -63 : -63 }, true);
+  if (top === 0 && a.sig === 1n << 63n) {
+    // x = ±1: the host does not treat these as exact. +1 behaves like a value just below 1 (PE,
+    // rounded per RC); −1 gives −0.5 with PE and C1 = 0.
+    if (a.sign === 0) return finish(env, { m: (1n << 200n) - 1n, e: -200 });
+    env.flags |= PE;
+    return { sign: 1, exp: 0x3ffe, sig: 1n << 63n };
   }
   return finish(env, fix(expm1(y)));
 }
@@ -114,8 +124,9 @@ export function fyl2x(env: FpEnv, x: F80, y: F80): F80 {
   const cy = classify(y);
   if (cx === Cls.Unsupported || cy === Cls.Unsupported) return invalid(env);
   if (isNaN80(cx) || isNaN80(cy)) return propagateNaN2(env, x, cx, y, cy);
-  if (denormalStops(env, cx) || denormalStops(env, cy)) return x;
+  // A negative x is invalid before any denormal operand is noticed.
   if (x.sign && cx !== Cls.Zero) return invalid(env);
+  if (denormalStops(env, cx) || denormalStops(env, cy)) return x;
   if (cx === Cls.Zero) {
     if (cy === Cls.Zero) return invalid(env);
     if (cy !== Cls.Infinity) env.flags |= ZE;
@@ -133,7 +144,14 @@ export function fyl2x(env: FpEnv, x: F80, y: F80): F80 {
   }
   if (cy === Cls.Zero || isOne) return zero(y.sign ^ logSign);
   const l = log2Big(x);
-  return finish(env, mulBig(toBig(y), l.v), l.exact);
+  const r = finish(env, mulBig(toBig(y), l.v), l.exact);
+  if (l.exact) {
+    // The host reports PE even for exact powers of two, with C1 set only for denormal x.
+    env.flags |= PE;
+    if (r.exp === 0 && r.sig !== 0n) env.flags |= UE;
+    env.c1 = isDenormalClass(cx) ? 1 : 0;
+  }
+  return r;
 }
 
 /** FYL2XP1: ST(1) × log2(ST(0) + 1), for |ST(0)| < 1 − √2/2. */
@@ -235,10 +253,17 @@ function trigArg(env: FpEnv, a: F80): { early: F80 | null; range: boolean; x: Bi
   return { early: null, range: true, x: toBig(a) };
 }
 
-/** sin and cos of a finite value with |x| < 2^63, as fixed point (reduction modulo π/2). */
+/**
+ * π truncated to 66 significant bits: the approximation x87 hardware reduces trigonometric
+ * arguments with (measured on the host: results for large arguments match this value and no other
+ * precision between 62 and 72 bits; Intel documents the same 66-bit constant).
+ */
+const PI66 = (PI >> BigInt(PI.toString(2).length - 66)) << BigInt(PI.toString(2).length - 66);
+
+/** sin and cos of a finite value with |x| < 2^63, as fixed point (reduction modulo π66/2). */
 function sinCosBig(x: Big): [bigint, bigint] {
   const xf = toFix(x);
-  const half = PI >> 1n;
+  const half = PI66 >> 1n;
   let q = (xf + (half >> 1n)) / half;
   if (xf < 0n && (xf + (half >> 1n)) % half !== 0n) q -= 1n;
   const r = xf - q * half;
@@ -296,7 +321,7 @@ const ONE_F80: F80 = { sign: 0, exp: 0x3fff, sig: 1n << 63n };
 export function fptan(env: FpEnv, a: F80): [F80, F80] | null {
   env.c1 = 0;
   const t = trigArg(env, a);
-  if (t.early) return [t.early, isNaN80(classify(t.early)) && t.early !== INDEFINITE ? t.early : ONE_F80];
+  if (t.early) return [t.early, t.early];
   if (!t.range) return null;
   if (!t.x) return [a, ONE_F80];
   return [tanOf(env, t.x), ONE_F80];
