@@ -238,4 +238,18 @@ describe('inspectElf', () => {
     expect(info.abi.syscallSites).toBe(0);
     expect(info.abi.reason).toMatch(/cloudabi_sys_/);
   });
+
+  it('recognises the legacy build as a raw-syscall binary', () => {
+    const info = inspectElf(fixture('legacy'));
+    expect(info.abi.era).toBe('raw-syscall');
+    expect(info.abi.vdsoNameReferences).toBe(0);
+    expect(info.abi.syscallSites).toBeGreaterThanOrEqual(49);
+    expect(info.abi.syscallBytePairs).toBeGreaterThanOrEqual(info.abi.syscallSites);
+  });
+
+  it('sees both in the echo server (vDSO calls plus the legacy sock_accept)', () => {
+    const info = inspectElf(fixture('echo'));
+    expect(info.abi.era).toBe('mixed');
+    expect(info.abi.syscallSites).toBe(1);
+  });
 });
