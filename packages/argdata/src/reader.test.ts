@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ArgdataError } from './errors.js';
 import { ArgdataReader, decode } from './reader.js';
 import { ArgdataMap, Fd, Timestamp } from './values.js';
@@ -44,6 +44,16 @@ describe('ArgdataReader getters', () => {
     expect(reader('05').getInt('u64')).toBe(0n);
     expect(reader('05 00 ff ff ff ff ff ff ff ff').getInt('u64')).toBe(0xffffffffffffffffn);
     expect(reader('05 80 00 00 00 00 00 00 00').getInt('i64')).toBe(-0x8000000000000000n);
+  });
+
+  it('getInt returns number up to 32 bits and bigint for 64-bit kinds', () => {
+    const r = reader('05 01');
+    expectTypeOf(r.getInt('i32')).toEqualTypeOf<number>();
+    expectTypeOf(r.getInt('u16')).toEqualTypeOf<number>();
+    expectTypeOf(r.getInt('i64')).toEqualTypeOf<bigint>();
+    expectTypeOf(r.getInt('u64')).toEqualTypeOf<bigint>();
+    expect(typeof r.getInt('u8')).toBe('number');
+    expect(typeof r.getInt('u64')).toBe('bigint');
   });
 
   it('getInt follows the reference length rules', () => {
