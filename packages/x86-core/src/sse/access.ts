@@ -13,7 +13,7 @@ import type { Cpu } from '../cpu.js';
 import { CpuFault } from '../fault.js';
 import type { Insn } from '../insn.js';
 import { MXCSR_I32, XMM_I32 } from '../state.js';
-import { sseBegin, sseEnd, sseFaulted } from './mxcsr.js';
+import { MX_MM, sseBegin, sseEnd, sseFaulted } from './mxcsr.js';
 
 /** Uint32 index of the memory-source scratch (byte 992). */
 export const SRC = 248;
@@ -31,14 +31,30 @@ function misaligned(cpu: Cpu, a: number): CpuFault {
   return f;
 }
 
+/** Alignment rule of a 16-byte memory operand. */
+export const enum Align {
+  /** Unaligned access allowed (movups, movdqu, lddqu, pcmpXstrX…). */
+  None = 0,
+  /** Legacy SSE m128 operand: 16-byte alignment unless MXCSR.MM is set. */
+  Sse = 1,
+  /** The explicitly aligned moves (movaps, movdqa, movntdq…): always 16-byte aligned. */
+  Always = 2,
+}
+
+function checkAlign(cpu: Cpu, a: number, align: Align): void {
+  if ((a & 15) !== 0 && align !== Align.None) {
+    if (align === Align.Always || (cpu.u32[MXCSR_I32]! & MX_MM) === 0) throw misaligned(cpu, a);
+  }
+}
+
 /**
- * The 128-bit r/m source: the rm XMM register, or memory copied into {@link SRC}. `aligned`
- * enforces the 16-byte alignment legacy SSE requires of m128 operands.
+ * The 128-bit r/m source: the rm XMM register, or memory copied into {@link SRC}, checking the
+ * 16-byte alignment legacy SSE requires of m128 operands (`true` = {@link Align.Sse}).
  */
-export function src128(cpu: Cpu, i: Insn, aligned: boolean): number {
+export function src128(cpu: Cpu, i: Insn, align: boolean | Align): number {
   if (i.mod === 3) return XMM_I32 + (i.rm << 2);
   const a = cpu.ea(i);
-  if (aligned && (a & 15) !== 0) throw misaligned(cpu, a);
+  checkAlign(cpu, a, align === true ? Align.Sse : align === false ? Align.None : align);
   cpu.read128(a, SRC);
   return SRC;
 }
@@ -67,9 +83,9 @@ export function src16(cpu: Cpu, i: Insn): number {
 }
 
 /** Address of a 128-bit memory destination, checking alignment when required. */
-export function dst128(cpu: Cpu, i: Insn, aligned: boolean): number {
+export function dst128(cpu: Cpu, i: Insn, align: Align): number {
   const a = cpu.ea(i);
-  if (aligned && (a & 15) !== 0) throw misaligned(cpu, a);
+  checkAlign(cpu, a, align);
   return a;
 }
 

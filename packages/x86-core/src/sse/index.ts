@@ -7,11 +7,12 @@ import { SSE_LEAF1_ECX, SSE_LEAF1_EDX } from './features.js';
 import { fpRows } from './fp-rows.js';
 import { intRows } from './int-rows.js';
 import { moveRows } from './move-rows.js';
+import { sse3Rows, ssse3Rows } from './sse3-rows.js';
 
 /** SSE, SSE2 (and later extensions as they are completed). */
 export const sseExtension: CpuExtension = {
   name: 'sse',
-  rows: [...moveRows, ...fpRows, ...intRows],
+  rows: [...moveRows, ...fpRows, ...intRows, ...sse3Rows, ...ssse3Rows],
   cpuid: { leaf1Edx: SSE_LEAF1_EDX, leaf1Ecx: SSE_LEAF1_ECX },
 };
 

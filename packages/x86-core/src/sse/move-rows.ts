@@ -8,27 +8,27 @@ import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import { MXCSR_I32, XMM_I32 } from '../state.js';
 import type { OpRow } from '../table.js';
-import { copy4, dst128, src128, xreg } from './access.js';
+import { Align, copy4, dst128, src128, xreg } from './access.js';
 import { mxcsrReservedBitsSet } from './mxcsr.js';
 
 /** Whole-register load (movaps/movapd/movdqa aligned; movups/movupd/movdqu/lddqu unaligned). */
-function load128(aligned: boolean) {
+function load128(align: Align) {
   return (cpu: Cpu, i: Insn): void => {
-    const s = src128(cpu, i, aligned);
+    const s = src128(cpu, i, align);
     copy4(cpu.u32, xreg(i), s);
   };
 }
 /** Whole-register store to xmm/m128. */
-function store128(aligned: boolean) {
+function store128(align: Align) {
   return (cpu: Cpu, i: Insn): void => {
     const d = xreg(i);
     if (i.mod === 3) copy4(cpu.u32, XMM_I32 + (i.rm << 2), d);
-    else cpu.write128(dst128(cpu, i, aligned), d);
+    else cpu.write128(dst128(cpu, i, align), d);
   };
 }
 /** Memory-only store (movntps/movntpd/movntdq: always aligned). */
 function storeNt(cpu: Cpu, i: Insn): void {
-  cpu.write128(dst128(cpu, i, true), xreg(i));
+  cpu.write128(dst128(cpu, i, Align.Always), xreg(i));
 }
 
 /** MOVSS load: from memory zero-extends; between registers only the low dword moves. */
@@ -213,12 +213,19 @@ function clflush(cpu: Cpu, i: Insn): void {
 }
 /** The SSE/SSE2 data-movement and MXCSR rows. */
 export const moveRows: readonly OpRow[] = [
-  { map: 1, opcode: 0x10, prefix: 0, mnemonic: 'movups', operands: 'Vps, Wps', exec: load128(false) },
-  { map: 1, opcode: 0x10, prefix: 0x66, mnemonic: 'movupd', operands: 'Vpd, Wpd', exec: load128(false) },
+  { map: 1, opcode: 0x10, prefix: 0, mnemonic: 'movups', operands: 'Vps, Wps', exec: load128(Align.None) },
+  { map: 1, opcode: 0x10, prefix: 0x66, mnemonic: 'movupd', operands: 'Vpd, Wpd', exec: load128(Align.None) },
   { map: 1, opcode: 0x10, prefix: 0xf3, mnemonic: 'movss', operands: 'Vss, Wss', exec: movssLoad },
   { map: 1, opcode: 0x10, prefix: 0xf2, mnemonic: 'movsd', operands: 'Vsd, Wsd', exec: movsdLoad },
-  { map: 1, opcode: 0x11, prefix: 0, mnemonic: 'movups', operands: 'Wps, Vps', exec: store128(false) },
-  { map: 1, opcode: 0x11, prefix: 0x66, mnemonic: 'movupd', operands: 'Wpd, Vpd', exec: store128(false) },
+  { map: 1, opcode: 0x11, prefix: 0, mnemonic: 'movups', operands: 'Wps, Vps', exec: store128(Align.None) },
+  {
+    map: 1,
+    opcode: 0x11,
+    prefix: 0x66,
+    mnemonic: 'movupd',
+    operands: 'Wpd, Vpd',
+    exec: store128(Align.None),
+  },
   { map: 1, opcode: 0x11, prefix: 0xf3, mnemonic: 'movss', operands: 'Wss, Vss', exec: movssStore },
   { map: 1, opcode: 0x11, prefix: 0xf2, mnemonic: 'movsd', operands: 'Wsd, Vsd', exec: movsdStore },
   { map: 1, opcode: 0x12, prefix: 0, mod: 'mem', mnemonic: 'movlps', operands: 'Vq, Mq', exec: movlpLoad },
@@ -247,10 +254,24 @@ export const moveRows: readonly OpRow[] = [
     operands: 'Mq, Vq',
     exec: movhpStore,
   },
-  { map: 1, opcode: 0x28, prefix: 0, mnemonic: 'movaps', operands: 'Vps, Wps', exec: load128(true) },
-  { map: 1, opcode: 0x28, prefix: 0x66, mnemonic: 'movapd', operands: 'Vpd, Wpd', exec: load128(true) },
-  { map: 1, opcode: 0x29, prefix: 0, mnemonic: 'movaps', operands: 'Wps, Vps', exec: store128(true) },
-  { map: 1, opcode: 0x29, prefix: 0x66, mnemonic: 'movapd', operands: 'Wpd, Vpd', exec: store128(true) },
+  { map: 1, opcode: 0x28, prefix: 0, mnemonic: 'movaps', operands: 'Vps, Wps', exec: load128(Align.Always) },
+  {
+    map: 1,
+    opcode: 0x28,
+    prefix: 0x66,
+    mnemonic: 'movapd',
+    operands: 'Vpd, Wpd',
+    exec: load128(Align.Always),
+  },
+  { map: 1, opcode: 0x29, prefix: 0, mnemonic: 'movaps', operands: 'Wps, Vps', exec: store128(Align.Always) },
+  {
+    map: 1,
+    opcode: 0x29,
+    prefix: 0x66,
+    mnemonic: 'movapd',
+    operands: 'Wpd, Vpd',
+    exec: store128(Align.Always),
+  },
   { map: 1, opcode: 0x2b, prefix: 0, mod: 'mem', mnemonic: 'movntps', operands: 'Mps, Vps', exec: storeNt },
   {
     map: 1,
@@ -261,10 +282,31 @@ export const moveRows: readonly OpRow[] = [
     operands: 'Mpd, Vpd',
     exec: storeNt,
   },
-  { map: 1, opcode: 0x6f, prefix: 0x66, mnemonic: 'movdqa', operands: 'Vdq, Wdq', exec: load128(true) },
-  { map: 1, opcode: 0x6f, prefix: 0xf3, mnemonic: 'movdqu', operands: 'Vdq, Wdq', exec: load128(false) },
-  { map: 1, opcode: 0x7f, prefix: 0x66, mnemonic: 'movdqa', operands: 'Wdq, Vdq', exec: store128(true) },
-  { map: 1, opcode: 0x7f, prefix: 0xf3, mnemonic: 'movdqu', operands: 'Wdq, Vdq', exec: store128(false) },
+  {
+    map: 1,
+    opcode: 0x6f,
+    prefix: 0x66,
+    mnemonic: 'movdqa',
+    operands: 'Vdq, Wdq',
+    exec: load128(Align.Always),
+  },
+  { map: 1, opcode: 0x6f, prefix: 0xf3, mnemonic: 'movdqu', operands: 'Vdq, Wdq', exec: load128(Align.None) },
+  {
+    map: 1,
+    opcode: 0x7f,
+    prefix: 0x66,
+    mnemonic: 'movdqa',
+    operands: 'Wdq, Vdq',
+    exec: store128(Align.Always),
+  },
+  {
+    map: 1,
+    opcode: 0x7f,
+    prefix: 0xf3,
+    mnemonic: 'movdqu',
+    operands: 'Wdq, Vdq',
+    exec: store128(Align.None),
+  },
   {
     map: 1,
     opcode: 0xe7,

@@ -30,10 +30,15 @@ export const MX_FTZ = 0x8000;
 /** MXCSR after reset and the value the ABI hands to a new thread. */
 export const MXCSR_DEFAULT = 0x1f80;
 /**
- * Bits ldmxcsr/fxrstor accept (MXCSR_MASK as fxsave reports it on processors with DAZ). Setting any
- * other bit raises #GP (SDM Vol. 1, §11.6.6 "Guidelines for Writing to the MXCSR Register").
+ * Misaligned-SSE mode (bit 17, AMD64 APM Vol. 4 "MXCSR"; the host CPU has it): when set, legacy SSE
+ * instructions other than the explicitly aligned moves accept misaligned 16-byte operands.
  */
-export const MXCSR_WRITABLE = 0xffff;
+export const MX_MM = 0x20000;
+/**
+ * Bits ldmxcsr/fxrstor accept (MXCSR_MASK as fxsave reports it on the host: DAZ and MM). Setting
+ * any other bit raises #GP (SDM Vol. 1, §11.6.6 "Guidelines for Writing to the MXCSR Register").
+ */
+export const MXCSR_WRITABLE = 0x2ffff;
 
 /** Rounding-control values (SDM Vol. 1, table 4-8). */
 export const RC_NEAREST = 0;

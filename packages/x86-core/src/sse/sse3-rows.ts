@@ -13,7 +13,7 @@ import { add32, add64, out64, sub32, sub64 } from './float-ops.js';
 const STAGE_B = STAGE << 2;
 const s8 = (v: number): number => (v << 24) >> 24;
 const s16 = (v: number): number => (v << 16) >> 16;
-const satS16 = (v: number): number => (v > 32767 ? 32767 : v < -32768 ? -32768 : v) & 0xffff;
+const satS16 = (v: number): number => (v > 32767 ? 32767 : Math.max(v, -32768)) & 0xffff;
 
 // ---- SSE3 ----------------------------------------------------------------------------------------
 
@@ -252,13 +252,29 @@ const r38 = (opcode: number, mnemonic: string, exec: (cpu: Cpu, i: Insn) => void
 /** SSSE3 rows (66-prefixed XMM forms). */
 export const ssse3Rows: readonly OpRow[] = [
   r38(0x00, 'pshufb', pshufb),
-  r38(0x01, 'phaddw', phw((a, b) => (a + b) & 0xffff)),
+  r38(
+    0x01,
+    'phaddw',
+    phw((a, b) => (a + b) & 0xffff),
+  ),
   r38(0x02, 'phaddd', phd(false)),
-  r38(0x03, 'phaddsw', phw((a, b) => satS16(a + b))),
+  r38(
+    0x03,
+    'phaddsw',
+    phw((a, b) => satS16(a + b)),
+  ),
   r38(0x04, 'pmaddubsw', pmaddubsw),
-  r38(0x05, 'phsubw', phw((a, b) => (a - b) & 0xffff)),
+  r38(
+    0x05,
+    'phsubw',
+    phw((a, b) => (a - b) & 0xffff),
+  ),
   r38(0x06, 'phsubd', phd(true)),
-  r38(0x07, 'phsubsw', phw((a, b) => satS16(a - b))),
+  r38(
+    0x07,
+    'phsubsw',
+    phw((a, b) => satS16(a - b)),
+  ),
   r38(0x08, 'psignb', psign(1)),
   r38(0x09, 'psignw', psign(2)),
   r38(0x0a, 'psignd', psign(4)),
