@@ -245,16 +245,17 @@ export const fd_pwrite: Handler = (_k, t, a) => {
 
 /**
  * fd_seek(fd, offset, whence) → newoffset. Asking for the current offset (offset 0, WHENCE_CUR)
- * needs only FD_TELL; any other seek needs FD_SEEK. Unknown whence is EINVAL; a resulting
+ * needs only FD_TELL; any other seek needs FD_SEEK. Unknown whence is EINVAL (checked first); a resulting
  * negative offset EINVAL; objects without an offset (pipes, sockets) ESPIPE.
  */
 export const fd_seek: Handler = (_k, t, a) => {
   const delta = a[1] as bigint;
   const whence = a[2] as number;
+  // FreeBSD validates whence before looking at the fd's rights.
+  if (whence !== Whence.CUR && whence !== Whence.END && whence !== Whence.SET) return Errno.EINVAL;
   const tell = delta === 0n && whence === Whence.CUR;
   const e = t.process.fds.get(a[0] as number, tell ? Rights.FD_TELL : Rights.FD_SEEK);
   if (isErr(e)) return e.errno;
-  if (whence !== Whence.CUR && whence !== Whence.END && whence !== Whence.SET) return Errno.EINVAL;
   if (delta > BigInt(Number.MAX_SAFE_INTEGER) || delta < -BigInt(Number.MAX_SAFE_INTEGER))
     return Errno.EINVAL;
   return andThen(e.object.seek(Number(delta), whence), (r) => {
