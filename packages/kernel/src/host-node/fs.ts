@@ -1,0 +1,346 @@
+/**
+ * The Node backend's file system: the real host file system through synchronous node:fs calls
+ * (the fast path; every call is short), confined to the directories the embedder grants.
+ *
+ * Directory handles are open host fds. Every operation names its target as
+ * `/proc/self/fd/<dirfd>/<name>`: Linux resolves the `<dirfd>` part to the directory that fd
+ * has open (wherever it has been moved meanwhile), and `<name>` is a single component, never
+ * followed when it is a symlink (O_NOFOLLOW, lstat, lutimes, link without follow). So another
+ * host process that renames directories or swaps components for symlinks between the resolver's
+ * check and the backend's use cannot redirect the guest outside the granted directory. This
+ * requires Linux's /proc.
+ */
+import * as fs from 'node:fs';
+import { Errno, Filetype } from '../abi.js';
+import { type Err, err, isErr, KernelError } from '../errors.js';
+import type { FileStat } from '../fd-object.js';
+import {
+  type HostDirEntry,
+  type HostFile,
+  type HostOpenFlags,
+  type TimeUpdate,
+  UnsupportedBackend,
+} from '../vfs/backend.js';
+import { errnoOf } from './errno.js';
+
+const C = fs.constants;
+const PROC_FD = '/proc/self/fd/';
+
+/** The CloudABI file type of a host mode (host FIFOs and sockets are SOCKET_STREAM, digest §6.2 item 21). */
+export function filetypeOfMode(mode: number): number {
+  switch (mode & C.S_IFMT) {
+    case C.S_IFREG:
+      return Filetype.REGULAR_FILE;
+    case C.S_IFDIR:
+      return Filetype.DIRECTORY;
+    case C.S_IFLNK:
+      return Filetype.SYMBOLIC_LINK;
+    case C.S_IFCHR:
+      return Filetype.CHARACTER_DEVICE;
+    case C.S_IFBLK:
+      return Filetype.BLOCK_DEVICE;
+    case C.S_IFIFO:
+    case C.S_IFSOCK:
+      return Filetype.SOCKET_STREAM;
+    default:
+      return Filetype.UNKNOWN;
+  }
+}
+
+/** Converts a bigint host stat to the CloudABI filestat. */
+export function fileStatOf(st: fs.BigIntStats): FileStat {
+  return {
+    dev: st.dev,
+    ino: st.ino,
+    filetype: filetypeOfMode(Number(st.mode)),
+    nlink: Number(st.nlink),
+    size: st.size,
+    atim: st.atimeNs,
+    mtim: st.mtimeNs,
+    ctim: st.ctimeNs,
+  };
+}
+
+function at(dir: number, name: string): string {
+  return `${PROC_FD}${dir}/${name}`;
+}
+
+/** A name a backend call may receive (the resolver guarantees it; checked again here). */
+function badName(name: string): boolean {
+  return name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0');
+}
+
+/** ns → seconds for node:fs (whole seconds and fraction converted separately to keep precision). */
+function seconds(t: bigint): number {
+  return Number(t / 1_000_000_000n) + Number(t % 1_000_000_000n) / 1e9;
+}
+
+function errnoCall(f: () => void, remap?: Record<string, number>): number {
+  try {
+    f();
+    return Errno.SUCCESS;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (remap && code && remap[code] !== undefined) return remap[code] as number;
+    return errnoOf(error);
+  }
+}
+
+/** Options of {@link nodeHost}. */
+export interface NodeHostOptions {
+  /** Permission bits for new files (before the umask); default 0o666. */
+  fileMode?: number;
+  /** Permission bits for new directories (before the umask); default 0o777. */
+  dirMode?: number;
+}
+
+/** The Node backend. Directory handles are host fds (numbers). */
+export class NodeBackend extends UnsupportedBackend<number> {
+  override readonly name = 'node';
+  private readonly fileMode: number;
+  private readonly dirMode: number;
+
+  constructor(options: NodeHostOptions = {}) {
+    super();
+    if (!fs.existsSync('/proc/self/fd')) {
+      throw new KernelError('the Node file system backend needs /proc/self/fd (Linux)');
+    }
+    this.fileMode = options.fileMode ?? 0o666;
+    this.dirMode = options.dirMode ?? 0o777;
+  }
+
+  /** Opens a host directory by its host path as a directory handle (embedder use only). */
+  openRoot(path: string): number {
+    return fs.openSync(path, C.O_RDONLY | C.O_DIRECTORY);
+  }
+
+  override lstat(dir: number, name: string | null): FileStat | Err {
+    try {
+      if (name === null) return fileStatOf(fs.fstatSync(dir, { bigint: true }));
+      if (badName(name)) return err(Errno.EINVAL);
+      return fileStatOf(fs.lstatSync(at(dir, name), { bigint: true }));
+    } catch (error) {
+      return err(errnoOf(error));
+    }
+  }
+
+  override openDir(dir: number, name: string): number | Err {
+    if (badName(name)) return err(Errno.EINVAL);
+    try {
+      return fs.openSync(at(dir, name), C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
+    } catch (error) {
+      const e = errnoOf(error);
+      if (e === Errno.ENOTDIR) {
+        // Linux answers ENOTDIR for a symlink under O_DIRECTORY|O_NOFOLLOW; tell them apart.
+        const st = this.lstat(dir, name);
+        if (!isErr(st) && st.filetype === Filetype.SYMBOLIC_LINK) return err(Errno.ELOOP);
+      }
+      return err(e === Errno.EMLINK ? Errno.ELOOP : e);
+    }
+  }
+
+  override dupDir(dir: number): number | Err {
+    try {
+      return fs.openSync(`${PROC_FD}${dir}`, C.O_RDONLY | C.O_DIRECTORY);
+    } catch (error) {
+      return err(errnoOf(error));
+    }
+  }
+
+  override closeDir(dir: number): void {
+    try {
+      fs.closeSync(dir);
+    } catch {
+      // Already closed: nothing to release.
+    }
+  }
+
+  override openFile(dir: number, name: string, flags: HostOpenFlags): HostFile | Err {
+    if (badName(name)) return err(Errno.EINVAL);
+    let mode = flags.write ? (flags.read ? C.O_RDWR : C.O_WRONLY) : C.O_RDONLY;
+    // Never follow a symlink; never block on a FIFO.
+    mode |= C.O_NOFOLLOW | C.O_NONBLOCK;
+    if (flags.create) mode |= C.O_CREAT;
+    if (flags.create && flags.exclusive) mode |= C.O_EXCL;
+    let fd: number;
+    try {
+      fd = fs.openSync(at(dir, name), mode, this.fileMode);
+    } catch (error) {
+      const e = errnoOf(error);
+      return err(e === Errno.EMLINK ? Errno.ELOOP : e);
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) {
+        fs.closeSync(fd);
+        return err(st.isDirectory() ? Errno.EISDIR : Errno.ENOTSUP);
+      }
+      if (flags.truncate && st.size > 0) fs.ftruncateSync(fd, 0);
+    } catch (error) {
+      fs.closeSync(fd);
+      return err(errnoOf(error));
+    }
+    return new NodeFile(fd);
+  }
+
+  override readlink(dir: number, name: string): string | Err {
+    if (badName(name)) return err(Errno.EINVAL);
+    try {
+      return fs.readlinkSync(at(dir, name), 'utf8');
+    } catch (error) {
+      return err(errnoOf(error));
+    }
+  }
+
+  override mkdir(dir: number, name: string): number {
+    if (badName(name)) return Errno.EINVAL;
+    return errnoCall(() => fs.mkdirSync(at(dir, name), this.dirMode));
+  }
+
+  override unlink(dir: number, name: string, directory: boolean): number {
+    if (badName(name)) return Errno.EINVAL;
+    if (directory) return errnoCall(() => fs.rmdirSync(at(dir, name)), { EEXIST: Errno.ENOTEMPTY });
+    // Linux says EISDIR for unlink of a directory; POSIX and CloudABI say EPERM (digest §6.2 item 20).
+    return errnoCall(() => fs.unlinkSync(at(dir, name)), { EISDIR: Errno.EPERM });
+  }
+
+  override rename(fromDir: number, from: string, toDir: number, to: string): number {
+    if (badName(from) || badName(to)) return Errno.EINVAL;
+    return errnoCall(() => fs.renameSync(at(fromDir, from), at(toDir, to)), {
+      EBUSY: Errno.EINVAL,
+      EEXIST: Errno.ENOTEMPTY,
+    });
+  }
+
+  override link(fromDir: number, from: string, toDir: number, to: string): number {
+    if (badName(from) || badName(to)) return Errno.EINVAL;
+    return errnoCall(() => fs.linkSync(at(fromDir, from), at(toDir, to)));
+  }
+
+  override symlink(target: string, dir: number, name: string): number {
+    if (badName(name)) return Errno.EINVAL;
+    return errnoCall(() => fs.symlinkSync(target, at(dir, name)));
+  }
+
+  override readdir(dir: number): HostDirEntry[] | Err {
+    try {
+      const names = fs.readdirSync(`${PROC_FD}${dir}`).sort();
+      const out: HostDirEntry[] = [];
+      for (const name of names) {
+        try {
+          const st = fs.lstatSync(at(dir, name), { bigint: true });
+          out.push({ name, ino: st.ino, filetype: filetypeOfMode(Number(st.mode)) });
+        } catch {
+          // Removed between listing and stat: not part of the listing.
+        }
+      }
+      return out;
+    } catch (error) {
+      return err(errnoOf(error));
+    }
+  }
+
+  override utimes(dir: number, name: string | null, atim: TimeUpdate, mtim: TimeUpdate): number {
+    if (name !== null && badName(name)) return Errno.EINVAL;
+    try {
+      const st =
+        name === null ? fs.fstatSync(dir, { bigint: true }) : fs.lstatSync(at(dir, name), { bigint: true });
+      const a = timeArg(atim, st.atimeNs);
+      const m = timeArg(mtim, st.mtimeNs);
+      if (name === null) fs.futimesSync(dir, a, m);
+      else fs.lutimesSync(at(dir, name), a, m);
+      return Errno.SUCCESS;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  }
+
+  override syncDir(dir: number): number {
+    return errnoCall(() => fs.fsyncSync(dir));
+  }
+}
+
+function timeArg(t: TimeUpdate, current: bigint): number {
+  if (t === null) return seconds(current);
+  if (t === 'now') return Date.now() / 1000;
+  return seconds(t);
+}
+
+/** An open host regular file. */
+export class NodeFile implements HostFile {
+  private closed = false;
+  constructor(readonly fd: number) {}
+  pread(len: number, offset: number): Uint8Array | Err {
+    if (len <= 0) return new Uint8Array(0);
+    const buf = new Uint8Array(len);
+    try {
+      let got = 0;
+      while (got < len) {
+        const n = fs.readSync(this.fd, buf, got, len - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return got === len ? buf : buf.subarray(0, got);
+    } catch (error) {
+      return err(errnoOf(error));
+    }
+  }
+  pwrite(data: Uint8Array, offset: number): number | Err {
+    try {
+      let put = 0;
+      while (put < data.length) put += fs.writeSync(this.fd, data, put, data.length - put, offset + put);
+      return put;
+    } catch (error) {
+      return err(errnoOf(error));
+    }
+  }
+  stat(): FileStat | Err {
+    try {
+      return fileStatOf(fs.fstatSync(this.fd, { bigint: true }));
+    } catch (error) {
+      return err(errnoOf(error));
+    }
+  }
+  truncate(size: number): number {
+    return errnoCall(() => fs.ftruncateSync(this.fd, size));
+  }
+  allocate(offset: number, len: number): number {
+    // node:fs has no posix_fallocate: extending the size has the same visible effect.
+    try {
+      const size = fs.fstatSync(this.fd).size;
+      if (offset + len > size) fs.ftruncateSync(this.fd, offset + len);
+      return Errno.SUCCESS;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  }
+  utimes(atim: TimeUpdate, mtim: TimeUpdate): number {
+    try {
+      const st = fs.fstatSync(this.fd, { bigint: true });
+      fs.futimesSync(this.fd, timeArg(atim, st.atimeNs), timeArg(mtim, st.mtimeNs));
+      return Errno.SUCCESS;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  }
+  sync(): number {
+    return errnoCall(() => fs.fsyncSync(this.fd));
+  }
+  datasync(): number {
+    return errnoCall(() => fs.fdatasyncSync(this.fd));
+  }
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // Nothing left to release.
+    }
+  }
+}
+
+/** Creates the Node file system backend. */
+export function nodeHost(options: NodeHostOptions = {}): NodeBackend {
+  return new NodeBackend(options);
+}
