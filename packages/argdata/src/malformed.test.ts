@@ -212,6 +212,16 @@ describe('encoder input errors', () => {
     expect(out.buffer.byteLength).toBe(3);
   });
 
+  it('huge ints round-trip byte for byte (linear-time paths)', () => {
+    for (const fill of [0x5a, 0xa5]) {
+      const b = new Uint8Array(1 + 200_000).fill(fill);
+      b[0] = 0x05;
+      const v = decode(b) as bigint;
+      expect(v < 0n).toBe(fill >= 0x80);
+      expect(encode(v).bytes).toEqual(b);
+    }
+  });
+
   it('null encodes to zero bytes and decodes back', () => {
     expect(encode(null).bytes.length).toBe(0);
     expect(decode(new Uint8Array(0))).toBeNull();

@@ -133,12 +133,19 @@ class BackWriter {
       else if (n === -1 && (v === -1n || (top & 0x80) === 0)) this.buf[--this.pos] = 0xff;
       return;
     }
-    for (;;) {
-      const b = Number(v & 0xffn);
-      this.byte(b);
-      v >>= 8n;
-      if ((v === 0n && (b & 0x80) === 0) || (v === -1n && (b & 0x80) !== 0)) return;
-    }
+    // Large values go through hex text, which is linear in the size of the number
+    // (shifting a bigint byte by byte would be quadratic). A negative v is written
+    // as the bitwise complement of -v - 1.
+    const negative = v < 0n;
+    let hex = (negative ? -v - 1n : v).toString(16);
+    if (hex.length % 2 !== 0) hex = `0${hex}`;
+    const n = hex.length / 2;
+    const flip = negative ? 0xff : 0x00;
+    this.ensure(n + 1);
+    for (let i = n - 1; i >= 0; i--)
+      this.buf[--this.pos] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16) ^ flip;
+    // Add a sign byte when the top bit does not already say the right thing.
+    if ((this.buf[this.pos]! & 0x80) !== (flip & 0x80)) this.buf[--this.pos] = flip;
   }
 
   str(s: string, path: () => string): void {
