@@ -11,7 +11,7 @@
  * host I/O and timers make progress.
  */
 import { INITIAL_RFLAGS, loadProcess } from '@cabi/elf-loader';
-import { type CpuFault, GuestMemory, Reg, type RunResult, type X86Cpu } from '@cabi/x86-core';
+import { Cpu, type CpuFault, GuestMemory, Reg, type RunResult, type X86Cpu } from '@cabi/x86-core';
 import { Errno, errnoName, RIGHTS_ALL_LEGACY, Signal, type SignalName, signalName } from './abi.js';
 import { type Clock, hostClock, TimerQueue, VirtualClock } from './clock.js';
 import { isPromise } from './errors.js';
@@ -147,8 +147,11 @@ export interface SchedulerOptions {
 
 /** Options of {@link createKernel}. */
 export interface KernelOptions {
-  /** CPU implementation for new threads. */
-  cpu: CpuFactory;
+  /**
+   * CPU implementation for new threads (default: x86-core's interpreter, whose rdtsc reads the
+   * kernel's monotonic clock so that deterministic runs stay reproducible).
+   */
+  cpu?: CpuFactory;
   /** Loader for executables given to spawn and proc_exec (default: `@cabi/elf-loader`'s loadProcess). */
   loader?: ImageLoader;
   /** Limits (merged over {@link DEFAULT_LIMITS}). */
@@ -236,7 +239,9 @@ export class Kernel {
     this.timers.onFire = () => this.wakeLoop();
     this.random = options.random ?? (seed !== null ? seededRandom(seed) : cryptoRandom());
     this.ncpus = options.ncpus ?? 1;
-    this.cpuFactory = options.cpu;
+    this.cpuFactory =
+      options.cpu ??
+      ((memory) => new Cpu(memory, { tsc: () => Number(this.clock.monotonic() & 0xf_ffff_ffff_ffffn) }));
     this.loader = options.loader ?? elfLoader;
     this.sliceLength = Math.max(1, Math.floor(options.scheduler?.sliceInstructions ?? 20000));
     this.sliceRandom = options.scheduler?.randomSlices

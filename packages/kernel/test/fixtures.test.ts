@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { encode, Fd } from '@cabi/argdata';
-import { Cpu } from '@cabi/x86-core';
 import { describe, expect, it } from 'vitest';
 import { bufferSink, createKernel, type ExitStatus, type KernelOptions } from '../src/index.js';
 
@@ -17,7 +16,7 @@ async function runFixture(
   options: Partial<KernelOptions> = {},
   args: Record<string, unknown> = {},
 ): Promise<{ status: ExitStatus; out: string }> {
-  const kernel = createKernel({ cpu: (m) => new Cpu(m), deterministic: 1, ...options });
+  const kernel = createKernel({ deterministic: 1, ...options });
   const sink = bufferSink();
   const { bytes } = encode({ stdout: new Fd(0), ...args } as never);
   const proc = await kernel.spawn(readFileSync(BIN + name), { argdata: bytes, fds: [sink] });
