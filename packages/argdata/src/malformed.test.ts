@@ -214,11 +214,13 @@ describe('encoder input errors', () => {
 
   it('huge ints round-trip byte for byte (linear-time paths)', () => {
     for (const fill of [0x5a, 0xa5]) {
-      const b = new Uint8Array(1 + 200_000).fill(fill);
+      const b = new Uint8Array(1 + 100_000).fill(fill);
       b[0] = 0x05;
       const v = decode(b) as bigint;
       expect(v < 0n).toBe(fill >= 0x80);
-      expect(encode(v).bytes).toEqual(b);
+      const out = encode(v).bytes;
+      expect(out.length).toBe(b.length);
+      expect(out.every((x, i) => x === b[i])).toBe(true);
     }
   });
 
