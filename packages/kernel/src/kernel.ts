@@ -601,6 +601,7 @@ export class Kernel {
       const traced = tracer ? [...args] : [];
       result.then(
         (errno) => {
+          thread.cancelWait = null;
           if (thread.state !== 'blocked') return;
           this.activate(proc);
           this.complete(thread, errno, info);
@@ -742,6 +743,8 @@ export class Kernel {
       proc.exitedHostCpuNs += t.hostCpuNs;
       t.state = 'exited';
       t.cpu.requestStop();
+      t.cancelWait?.();
+      t.cancelWait = null;
     }
     proc.threads.clear();
     if (this.current === proc) {

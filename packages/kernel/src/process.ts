@@ -59,6 +59,8 @@ export class Thread {
   instructions = 0;
   /** Host nanoseconds spent running this thread (host clock mode). */
   hostCpuNs = 0;
+  /** Releases what a parked syscall holds (timers, subscriptions) when the thread is killed. */
+  cancelWait: (() => void) | null = null;
   /** Set by thread_yield: the slice ends after the current syscall. */
   yielded = false;
   /** Reusable decoded-argument array. */

@@ -126,7 +126,9 @@ function futexPoll(
     timer = (onTimeout) => {
       if (typeof rel === 'number') return rel;
       if (!(flags & SUBSCRIPTION_CLOCK_ABSTIME) && timeout === NO_TIMEOUT) return () => {};
-      return kernel.timers.after(rel, onTimeout);
+      const cancel = kernel.timers.after(rel, onTimeout);
+      t.cancelWait = cancel;
+      return cancel;
     };
   }
   const words = userWords(proc);
@@ -245,6 +247,10 @@ function generalPoll(
         }
       }
       if (ready.length > 0) finish(ready);
+    };
+    t.cancelWait = () => {
+      done = true;
+      for (const c of cleanups) c();
     };
     for (const w of waiting) {
       if (w.object) cleanups.push(w.object.subscribe(check));
