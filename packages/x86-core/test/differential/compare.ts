@@ -18,6 +18,8 @@ export interface DiffCase extends TestCase {
   undefinedFsw: number;
   /** Byte ranges [from, to) of the data page holding implementation-specific values (saved FIP/FDP/FOP). */
   undefinedData?: [number, number][];
+  /** What is special about the case (e.g. 'far-branch', 'target:ro-straddle', 'count:0'), for filtering and reports. */
+  tags?: string[];
 }
 
 /** One differing field. */
@@ -62,7 +64,7 @@ export function describeEnd(r: CaseResult): string {
 /** True when both results ended the same way (same signal, same trap class, same rip and address). */
 function sameEnd(a: CaseResult, b: CaseResult): boolean {
   if (a.error !== undefined || b.error !== undefined) return false;
-  if (a.signo !== b.signo || a.trapno < 0 !== b.trapno < 0) return false;
+  if (a.signo !== b.signo) return false;
   if (a.signo === 0) return true;
   if (a.rip !== b.rip) return false;
   if (a.signo === SIG.SIGSEGV) {

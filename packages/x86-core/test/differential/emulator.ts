@@ -40,8 +40,8 @@ export const EMULATOR_BUDGET = 200_000;
 export class EmulatorRunner {
   readonly memory: GuestMemory;
   readonly cpu: X86Cpu;
-  private readonly filler = new Uint8Array(PAGE).fill(0xcc);
-  private readonly zeros = new Uint8Array(PAGE);
+  private readonly code = new Uint8Array(PAGE).fill(0xcc);
+  private codeUsed = PAGE;
 
   constructor(factory: CpuFactory) {
     this.memory = new GuestMemory({ maxBytes: 16 << 20 });
@@ -57,11 +57,17 @@ export class EmulatorRunner {
   /** Loads a case's starting state into the CPU and memory. */
   load(tc: TestCase): void {
     const { memory, cpu } = this;
-    const code = this.filler.slice();
+    // Rewrite only the part of the code page the previous case used (poke drops decoded code).
+    const code = this.code;
+    code.fill(0xcc, 0, this.codeUsed);
     code.set(tc.code);
-    memory.poke(CODE_ADDR, code);
-    memory.poke(DATA_ADDR, this.zeros);
-    memory.poke(DATA_ADDR, tc.data);
+    const used = Math.min(PAGE, Math.max(this.codeUsed, tc.code.length + 1));
+    memory.poke(CODE_ADDR, code.subarray(0, used));
+    this.codeUsed = tc.code.length + 1;
+    // The data page is never executable, so it can be rewritten directly.
+    memory.refresh();
+    memory.u8.fill(0, DATA_ADDR, DATA_ADDR + PAGE);
+    memory.u8.set(tc.data, DATA_ADDR);
     for (let i = 0; i < 16; i++) cpu.setReg(i as 0, tc.gpr[i] ?? 0n);
     cpu.fsBase = 0n;
     cpu.gsBase = 0n;
@@ -81,6 +87,9 @@ export class EmulatorRunner {
     let rip = cpu.rip;
     let result: ReturnType<X86Cpu['run']>;
     let error: string | undefined;
+    // Faults are Error objects; their stack traces are not needed here and dominate the cost.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       result = cpu.run(budget);
     } catch (e) {
@@ -89,6 +98,8 @@ export class EmulatorRunner {
       result = { reason: 'stopped', executed: 0 };
       signo = -1;
       trapno = -4;
+    } finally {
+      Error.stackTraceLimit = limit;
     }
     rip = cpu.rip;
     if (result.reason === 'fault' && result.fault) {

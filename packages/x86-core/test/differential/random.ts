@@ -77,6 +77,7 @@ const mask = (bits: number) => (1n << BigInt(bits)) - 1n;
 
 /** An edge-biased integer of `bits` bits (unsigned representation). */
 export function edgeInt(rng: Rng, bits: number): bigint {
+  if (bits <= 32) return BigInt(edgeSmall(rng, bits));
   const m = mask(bits);
   const sign = 1n << BigInt(bits - 1);
   switch (rng.int(16)) {
@@ -106,6 +107,40 @@ export function edgeInt(rng: Rng, bits: number): bigint {
       return (rng.u64() & m) >> BigInt(rng.int(bits)); // random magnitude
     default:
       return rng.u64() & m;
+  }
+}
+
+/** {@link edgeInt} for widths up to 32 bits, without BigInt. */
+export function edgeSmall(rng: Rng, bits: number): number {
+  const m = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+  const sign = 2 ** (bits - 1);
+  switch (rng.int(16)) {
+    case 0:
+      return 0;
+    case 1:
+      return 1;
+    case 2:
+      return m;
+    case 3:
+      return sign - 1;
+    case 4:
+      return sign;
+    case 5:
+      return sign + 1;
+    case 6:
+      return sign - 2;
+    case 7:
+      return rng.int(70) & m;
+    case 8:
+      return m - rng.int(4);
+    case 9:
+      return 2 ** rng.int(bits);
+    case 10:
+      return m - 2 ** rng.int(bits);
+    case 11:
+      return Math.floor((rng.u32() % (m + 1)) / 2 ** rng.int(bits));
+    default:
+      return rng.u32() % (m + 1);
   }
 }
 

@@ -39,7 +39,7 @@ export function roPageByte(i: number): number {
 export const SIG = { SIGILL: 4, SIGTRAP: 5, SIGBUS: 7, SIGFPE: 8, SIGSEGV: 11 } as const;
 
 /** Hardware trap numbers (Intel SDM Vol. 3A, table 6-1). */
-export const TRAP = { DE: 0, BP: 3, UD: 6, NM: 7, GP: 13, PF: 14, MF: 16, AC: 17, XM: 19 } as const;
+export const TRAP = { DE: 0, BP: 3, UD: 6, NM: 7, SS: 12, GP: 13, PF: 14, MF: 16, AC: 17, XM: 19 } as const;
 
 /** One differential test case: the full starting state and the instruction bytes. */
 export interface TestCase {

@@ -1,7 +1,7 @@
 /* Branchy kernel: quicksort, heapsort, insertion sort and a binary search over pseudo-random keys. */
 #include "rt.h"
 
-#define N 3000
+#define N 1000
 
 static int32_t a[N], b[N];
 static int64_t c[N];
@@ -104,7 +104,7 @@ ENTRY uint64_t prog_run(uint8_t *dst) {
   for (long i = 0; i < N; i += 3) found += bsearch32(a, N, b[i]) >= 0;
   for (long i = 0; i < 200; i++) found += bsearch32(a, N, (int32_t)xorshift()) + N;
   put64(&o, (uint64_t)found);
-  for (long i = 0; i < N; i += 97) {
+  for (long i = 0; i < N; i += 37) {
     put32(&o, (uint32_t)a[i]);
     put64(&o, (uint64_t)c[i]);
     put8(&o, (uint8_t)d[i]);
