@@ -25,6 +25,8 @@ import {
   mul32,
   mul64,
   out64,
+  round32,
+  round64,
   sqrt32,
   sqrt64,
   sub32,
@@ -209,6 +211,11 @@ const emulate: Emu = (c) => {
     f64(ah, al, bh, bl);
     return finish(c, out64.hi, out64.lo);
   }
+  if (c.op.startsWith('roundss')) return finish(c, ah, round32(bl, Number(c.op.slice(7))));
+  if (c.op.startsWith('roundsd')) {
+    round64(bh, bl, Number(c.op.slice(7)));
+    return finish(c, out64.hi, out64.lo);
+  }
   if (c.op.startsWith('cmpss')) return finish(c, ah, cmp32(Number(c.op.slice(5)), al, bl));
   if (c.op.startsWith('cmpsd')) {
     const t = cmp64(Number(c.op.slice(5)), ah, al, bh, bl) ? 0xffffffff : 0;
@@ -264,6 +271,10 @@ const OPS64 = ['addsd', 'subsd', 'mulsd', 'divsd', 'minsd', 'maxsd', 'sqrtsd', '
 for (let p = 0; p < 8; p++) {
   OPS32.push(`cmpss${p}`);
   OPS64.push(`cmpsd${p}`);
+}
+for (const imm of [0, 1, 2, 3, 4, 8, 12]) {
+  OPS32.push(`roundss${imm}`);
+  OPS64.push(`roundsd${imm}`);
 }
 const CVT_FROM32 = ['cvtss2sd', 'cvtss2si', 'cvttss2si', 'cvtss2si64', 'cvttss2si64'];
 const CVT_FROM64 = ['cvtsd2ss', 'cvtsd2si', 'cvttsd2si', 'cvtsd2si64', 'cvttsd2si64'];

@@ -685,3 +685,42 @@ export function f64toI32(hi: number, lo: number, truncate: boolean): number {
 export function f64toI64(hi: number, lo: number, truncate: boolean): void {
   toInt64(isNaN64(hi, lo) ? Number.NaN : dazOnly64(hi, lo), truncate);
 }
+
+// ---------------------------------------------------------------------------------------------
+// SSE4.1 ROUNDPS/ROUNDPD/ROUNDSS/ROUNDSD (SDM Vol. 2B, ROUNDSS, table 4-18 "Rounding Modes and
+// Encoding of Rounding Control (RC) Field"): imm8 bits 1:0 give the mode unless bit 2 selects
+// MXCSR.RC; bit 3 suppresses the precision exception. Only an SNaN raises IE; no DE.
+
+function roundMode(imm: number): number {
+  return (imm & 4) !== 0 ? rc() : imm & 3;
+}
+
+/** ROUNDSS lane: round a binary32 to an integral value. */
+export function round32(b: number, imm: number): number {
+  if (isNaN32(b)) {
+    if (isSNaN32(b)) sseEnv.pre |= MX_IE;
+    return (b | 0x400000) >>> 0;
+  }
+  const x = dazOnly32(b);
+  if (x === 0 || !Number.isFinite(x)) return f32ToBits(x);
+  const r = toInteger(x, roundMode(imm));
+  if (r !== x && (imm & 8) === 0) sseEnv.post |= MX_PE;
+  return f32ToBits(r === 0 ? (x < 0 ? -0 : 0) : r);
+}
+/** ROUNDSD lane; result in {@link out64}. */
+export function round64(hi: number, lo: number, imm: number): void {
+  if (isNaN64(hi, lo)) {
+    if (isSNaN64(hi, lo)) sseEnv.pre |= MX_IE;
+    out64.hi = (hi | 0x80000) >>> 0;
+    out64.lo = lo;
+    return;
+  }
+  const x = dazOnly64(hi, lo);
+  if (x === 0 || !Number.isFinite(x)) {
+    put64(x);
+    return;
+  }
+  const r = toInteger(x, roundMode(imm));
+  if (r !== x && (imm & 8) === 0) sseEnv.post |= MX_PE;
+  put64(r === 0 ? (x < 0 ? -0 : 0) : r);
+}

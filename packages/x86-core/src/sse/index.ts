@@ -8,11 +8,12 @@ import { fpRows } from './fp-rows.js';
 import { intRows } from './int-rows.js';
 import { moveRows } from './move-rows.js';
 import { sse3Rows, ssse3Rows } from './sse3-rows.js';
+import { sse41Rows } from './sse41-rows.js';
 
 /** SSE, SSE2 (and later extensions as they are completed). */
 export const sseExtension: CpuExtension = {
   name: 'sse',
-  rows: [...moveRows, ...fpRows, ...intRows, ...sse3Rows, ...ssse3Rows],
+  rows: [...moveRows, ...fpRows, ...intRows, ...sse3Rows, ...ssse3Rows, ...sse41Rows],
   cpuid: { leaf1Edx: SSE_LEAF1_EDX, leaf1Ecx: SSE_LEAF1_ECX },
 };
 
