@@ -10,6 +10,7 @@ import type { FdEntry } from '../fd-table.js';
 import { canRead, canWrite, copyIn, type IoVec, readIovecs } from '../guest.js';
 import { SharedMemoryObject } from '../objects/memory-file.js';
 import { createDatagramSocketPair, createPipe, createStreamSocketPair } from '../objects/pipe.js';
+import { PollQueue } from '../objects/poll-queue.js';
 import type { Thread } from '../process.js';
 import { typeRights } from '../rights.js';
 import { andThen, blocking, type Handler, offsetArg } from './common.js';
@@ -29,11 +30,13 @@ export const fd_close: Handler = (_k, t, a) => t.process.fds.close(a[0] as numbe
 
 /**
  * fd_create1(type) → fd: creates an anonymous object. At HEAD only SHARED_MEMORY exists (an
- * empty POSIX shared memory object, grown with file_stat_fput); any other type is EINVAL.
+ * empty POSIX shared memory object, grown with file_stat_fput); the legacy ABI also creates POLL
+ * objects (kqueues for poll_fd). Any other type is EINVAL.
  */
 export const fd_create1: Handler = (_k, t, a) => {
-  if (a[0] !== Filetype.SHARED_MEMORY) return Errno.EINVAL;
-  const fd = t.process.fds.insert(new SharedMemoryObject());
+  const type = a[0] as number;
+  if (type !== Filetype.SHARED_MEMORY && type !== Filetype.POLL) return Errno.EINVAL;
+  const fd = t.process.fds.insert(type === Filetype.POLL ? new PollQueue() : new SharedMemoryObject());
   if (isErr(fd)) return fd.errno;
   t.ret0 = fd;
   return Errno.SUCCESS;

@@ -21,6 +21,7 @@ import { file_stat_fget, file_stat_fput } from './file.js';
 import { condvar_signal, lock_unlock } from './lock.js';
 import { mem_advise, mem_lock, mem_map, mem_protect, mem_sync, mem_unlock, mem_unmap } from './mem.js';
 import { poll } from './poll.js';
+import { poll_fd } from './poll-fd.js';
 import { proc_exec, proc_exit, proc_fork, proc_raise } from './proc.js';
 import { random_get } from './random.js';
 import { thread_create, thread_exit, thread_tcb_set, thread_yield } from './thread.js';
@@ -57,6 +58,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   mem_unlock,
   mem_unmap,
   poll,
+  poll_fd,
   proc_exec,
   proc_exit,
   proc_fork,
