@@ -21,9 +21,9 @@ const ARGDATA = Uint8Array.from([
   0x06, 0x88, 0x08, 0x73, 0x74, 0x64, 0x6f, 0x75, 0x74, 0x00, 0x85, 0x03, 0, 0, 0, 1,
 ]);
 
-function start(): { mem: GuestMemory; img: ProcessImage; cpu: Cpu } {
+function start(name = 'hello'): { mem: GuestMemory; img: ProcessImage; cpu: Cpu } {
   const mem = new GuestMemory();
-  const img = loadProcess(mem, fixture('hello'), {
+  const img = loadProcess(mem, fixture(name), {
     argdata: ARGDATA,
     random: (b) => b.fill(0x5a),
     seed: 7,
@@ -92,52 +92,59 @@ describe('hello on the x86-core CPU', () => {
     expect(cpu.instructionCount).toBeGreaterThan(100);
   });
 
-  it('sets up TLS through fs:0, then writes its greeting and exits', () => {
-    const { mem, img, cpu } = start();
-    let nr = nextSyscall(cpu, img);
-    expect(nr).toBe(NR.get('mem_protect'));
-    expect(mem.protect(reg(cpu, Reg.RDI), reg(cpu, Reg.RSI), cloudabiProt(reg(cpu, Reg.RDX)))).toBe(true);
-    succeed(cpu);
-    expect(mem.protectionAt(img.relro!.address)).toBe(PROT_READ);
-
-    nr = nextSyscall(cpu, img);
-    expect(nr).toBe(NR.get('mem_map')); // TLS block + SafeStack stack for the main thread
-    expect(reg(cpu, Reg.RDX)).toBe(6); // READ | WRITE
-    expect(reg(cpu, Reg.R10)).toBe(5); // ANON | PRIVATE
-    expect(cpu.getReg32(Reg.R8)).toBe(0xffffffff);
-    const len = reg(cpu, Reg.RSI);
-    const area = mem.findFree(len, 0x4000_0000);
-    mem.map(area, len, PROT_READ | PROT_WRITE);
-    succeed(cpu, area);
-
-    let output = '';
-    for (;;) {
-      nr = nextSyscall(cpu, img);
-      if (nr === NR.get('fd_write')) {
-        // TLS is live: fs base unchanged, fs:0 now names a TCB inside the new mapping, whose
-        // parent word was copied from the kernel's TCB (zero).
-        expect(Number(cpu.fsBase)).toBe(img.fsBase);
-        const tcb = u64(mem, img.fsBase);
-        expect(tcb).toBeGreaterThanOrEqual(area);
-        expect(tcb).toBeLessThan(area + len);
-        expect(tcb % 16).toBe(0);
-        expect(u64(mem, tcb)).toBe(0);
-        expect(reg(cpu, Reg.RDI)).toBe(1);
-        let n = 0;
-        for (let i = 0; i < reg(cpu, Reg.RDX); i++) {
-          const iov = reg(cpu, Reg.RSI) + i * 16;
-          const p = u64(mem, iov);
-          const l = u64(mem, iov + 8);
-          output += new TextDecoder().decode(mem.u8.slice(p, p + l));
-          n += l;
-        }
-        succeed(cpu, n);
-      } else {
-        expect(nr).toBe(NR.get('proc_exit'));
-        expect(reg(cpu, Reg.RDI)).toBe(0);
-        break;
+  it.each(['hello', 'hello-exec'])(
+    '%s sets up TLS through fs:0, then writes its greeting and exits',
+    (name) => {
+      const { mem, img, cpu } = start(name);
+      if (name === 'hello-exec') {
+        expect(img.base).toBe(0);
+        expect(img.entry).toBe(0x401000);
       }
-    }
-    expect(output).toBe('Hello, world!\n');
-  });
+      let nr = nextSyscall(cpu, img);
+      expect(nr).toBe(NR.get('mem_protect'));
+      expect(mem.protect(reg(cpu, Reg.RDI), reg(cpu, Reg.RSI), cloudabiProt(reg(cpu, Reg.RDX)))).toBe(true);
+      succeed(cpu);
+      expect(mem.protectionAt(img.relro!.address)).toBe(PROT_READ);
+
+      nr = nextSyscall(cpu, img);
+      expect(nr).toBe(NR.get('mem_map')); // TLS block + SafeStack stack for the main thread
+      expect(reg(cpu, Reg.RDX)).toBe(6); // READ | WRITE
+      expect(reg(cpu, Reg.R10)).toBe(5); // ANON | PRIVATE
+      expect(cpu.getReg32(Reg.R8)).toBe(0xffffffff);
+      const len = reg(cpu, Reg.RSI);
+      const area = mem.findFree(len, 0x4000_0000);
+      mem.map(area, len, PROT_READ | PROT_WRITE);
+      succeed(cpu, area);
+
+      let output = '';
+      for (;;) {
+        nr = nextSyscall(cpu, img);
+        if (nr === NR.get('fd_write')) {
+          // TLS is live: fs base unchanged, fs:0 now names a TCB inside the new mapping, whose
+          // parent word was copied from the kernel's TCB (zero).
+          expect(Number(cpu.fsBase)).toBe(img.fsBase);
+          const tcb = u64(mem, img.fsBase);
+          expect(tcb).toBeGreaterThanOrEqual(area);
+          expect(tcb).toBeLessThan(area + len);
+          expect(tcb % 16).toBe(0);
+          expect(u64(mem, tcb)).toBe(0);
+          expect(reg(cpu, Reg.RDI)).toBe(1);
+          let n = 0;
+          for (let i = 0; i < reg(cpu, Reg.RDX); i++) {
+            const iov = reg(cpu, Reg.RSI) + i * 16;
+            const p = u64(mem, iov);
+            const l = u64(mem, iov + 8);
+            output += new TextDecoder().decode(mem.u8.slice(p, p + l));
+            n += l;
+          }
+          succeed(cpu, n);
+        } else {
+          expect(nr).toBe(NR.get('proc_exit'));
+          expect(reg(cpu, Reg.RDI)).toBe(0);
+          break;
+        }
+      }
+      expect(output).toBe('Hello, world!\n');
+    },
+  );
 });
