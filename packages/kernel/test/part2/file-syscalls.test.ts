@@ -225,7 +225,7 @@ describe('file syscalls through guest memory', () => {
     const want = DIR.inheriting; // directory rights too: inapplicable ones are dropped, not refused
     const r = await h.call(file_open, fd, ...path(h, 'f'), 0, fdstat(h, Fdflags.APPEND, want, 0n));
     expect(r).toBe(Errno.SUCCESS);
-    const e = h.fds.peek(h.thread.ret0);
+    const e = h.fds.peek(Number(h.thread.ret0));
     expect(e?.object).toBeInstanceOf(FileFd);
     expect(e?.base).toBe(want & FILE.base);
     expect(e?.object.fdflags).toBe(Fdflags.APPEND);
@@ -252,7 +252,7 @@ describe('file syscalls through guest memory', () => {
     const fd = h.add(root, DIR.base, DIR.inheriting);
     const all = h.alloc(65536);
     expect(await h.call(file_readdir, fd, all, 65536, 0n)).toBe(0);
-    const total = h.thread.ret0;
+    const total = Number(h.thread.ret0);
     expect(total).toBeLessThan(65536);
     for (const size of [1, 23, 24, 25, 100, 1000, total - 1]) {
       const buf = h.alloc(size);
