@@ -308,6 +308,10 @@ describe('malformed ELF corpus', () => {
   });
 });
 
+/** `pnpm --filter @cabi/elf-loader fuzz` raises the number of runs for a long fuzzing session. */
+const SCALE = Math.max(1, Number(process.env.CABI_FUZZ_SCALE ?? 1) || 1);
+const valid = ['hello', 'legacy', 'thread', 'hello-exec'].map(fixture);
+
 describe('hostile input', () => {
   const expectOnlyElfErrors = (bytes: Uint8Array, load: boolean): void => {
     try {
@@ -328,60 +332,69 @@ describe('hostile input', () => {
     }
   };
 
-  it('random byte mutations of a valid binary raise nothing but ElfError', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.record({ at: fc.nat({ max: 0x800 }), value: fc.nat({ max: 255 }) }), {
-          minLength: 1,
-          maxLength: 12,
-        }),
-        (muts) => {
-          const b = hello.slice();
-          for (const m of muts) b[m.at] = m.value;
-          expectOnlyElfErrors(b, false);
-        },
-      ),
-      { numRuns: 3000 },
-    );
-  }, 60_000);
-
-  it('random field values in the headers raise nothing but ElfError, also when loading', () => {
-    const fields = [24, 32, 52, 54, 56];
-    fc.assert(
-      fc.property(
-        fc.oneof(
-          fc.record({
-            kind: fc.constant('ehdr' as const),
-            at: fc.constantFrom(...fields),
-            value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  it(
+    'random byte mutations of a valid binary raise nothing but ElfError',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.nat({ max: valid.length - 1 }),
+          fc.array(fc.record({ at: fc.nat({ max: 0x800 }), value: fc.nat({ max: 255 }) }), {
+            minLength: 1,
+            maxLength: 12,
           }),
-          fc.record({
-            kind: fc.constant('phdr' as const),
-            index: fc.nat({ max: 8 }),
-            field: fc.constantFrom(0, 4, 8, 16, 32, 40, 48),
-            value: fc.oneof(
-              fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-              fc.bigInt({ min: 0n, max: 0x10_0000n }),
-              fc.constantFrom(0n, 1n, 0x1000n, 0xffff_f000n, 1n << 32n, (1n << 64n) - 1n),
-            ),
-          }),
+          (which, muts) => {
+            const b = valid[which]!.slice();
+            for (const m of muts) b[m.at] = m.value;
+            expectOnlyElfErrors(b, false);
+          },
         ),
-        (m) => {
-          const e = p();
-          if (m.kind === 'ehdr') {
-            if (m.at >= 52) e.u16(m.at, Number(m.value & 0xffffn));
-            else e.u64(m.at, m.value);
-          } else if (m.field < 8) {
-            e.u32(e.ph(m.index) + m.field, Number(m.value & 0xffff_ffffn));
-          } else {
-            e.u64(e.ph(m.index) + m.field, m.value);
-          }
-          expectOnlyElfErrors(e.bytes, true);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  }, 120_000);
+        { numRuns: 3000 * SCALE },
+      );
+    },
+    60_000 * SCALE,
+  );
+
+  it(
+    'random field values in the headers raise nothing but ElfError, also when loading',
+    () => {
+      const fields = [24, 32, 52, 54, 56];
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.record({
+              kind: fc.constant('ehdr' as const),
+              at: fc.constantFrom(...fields),
+              value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+            }),
+            fc.record({
+              kind: fc.constant('phdr' as const),
+              index: fc.nat({ max: 8 }),
+              field: fc.constantFrom(0, 4, 8, 16, 32, 40, 48),
+              value: fc.oneof(
+                fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+                fc.bigInt({ min: 0n, max: 0x10_0000n }),
+                fc.constantFrom(0n, 1n, 0x1000n, 0xffff_f000n, 1n << 32n, (1n << 64n) - 1n),
+              ),
+            }),
+          ),
+          (m) => {
+            const e = p();
+            if (m.kind === 'ehdr') {
+              if (m.at >= 52) e.u16(m.at, Number(m.value & 0xffffn));
+              else e.u64(m.at, m.value);
+            } else if (m.field < 8) {
+              e.u32(e.ph(m.index) + m.field, Number(m.value & 0xffff_ffffn));
+            } else {
+              e.u64(e.ph(m.index) + m.field, m.value);
+            }
+            expectOnlyElfErrors(e.bytes, true);
+          },
+        ),
+        { numRuns: 300 * SCALE },
+      );
+    },
+    120_000 * SCALE,
+  );
 
   it('every truncation raises nothing but ElfError', () => {
     for (let n = 0; n < hello.length; n += 97) expectOnlyElfErrors(hello.slice(0, n), false);
