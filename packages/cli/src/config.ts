@@ -104,7 +104,9 @@ export async function buildConfig(
     [flags.stderr, 2, 'stderr'],
   ];
   for (const [key, fd, name] of stdio) {
-    if (key !== undefined) map.push(key, await resolveTag({ tag: 'fd', fd, name, ...location }));
+    if (key !== undefined) {
+      map.push(key, await resolveTag({ tag: 'fd', fd, name, value: name ?? fd, ...location }));
+    }
   }
   for (const spec of flags.arg ?? []) {
     const eq = spec.indexOf('=');
