@@ -63,12 +63,14 @@ export type SocketAddress = { kind: 'unix'; path: string } | { kind: 'inet'; hos
  *   also listen (cloudabi-run's C version did `listen(fd, 0)`).
  * - `!executable`: the program being run (any scalar; its text is passed as `value`).
  *
- * `value` is always the tagged node's content: the number or keyword of `!fd`, the
- * whole map of `!file` and `!socket`, the text of `!executable`.
+ * `value` is the tagged node's content: the number or keyword of `!fd`, the whole
+ * map of `!file` and `!socket`, the text of `!executable`. The converters always set
+ * it; it is optional for `!fd` and `!executable` so that callers can build requests
+ * of their own (e.g. from command-line flags) from `fd` alone.
  */
 export type TagRequest = TagLocation &
   (
-    | { tag: 'fd'; fd: number; name: 'stdout' | 'stderr' | undefined; value: number | 'stdout' | 'stderr' }
+    | { tag: 'fd'; fd: number; name: 'stdout' | 'stderr' | undefined; value?: number | 'stdout' | 'stderr' }
     | { tag: 'file'; path: string; mode: 'r' | 'w' | 'rw'; value: Record<string, ArgdataValue> }
     | {
         tag: 'socket';
@@ -77,7 +79,7 @@ export type TagRequest = TagLocation &
         connect: SocketAddress | undefined;
         value: Record<string, ArgdataValue>;
       }
-    | { tag: 'executable'; value: string }
+    | { tag: 'executable'; value?: string }
   );
 
 /** The result of a tag callback: a descriptor number (0 … 2³²−1) or an {@link Fd}. */
