@@ -17,6 +17,7 @@ import {
   LF_DST,
   LF_DSTH,
   LF_FLAGS,
+  LF_IMUL64,
   LF_INC,
   LF_LOGIC,
   LF_NONE,
@@ -33,6 +34,7 @@ import {
 import { EA_ABS, EA_BASE, EA_BASE_INDEX, EA_INDEX, type Insn, SEG_FS, SEG_NONE } from './insn.js';
 import { type GuestMemory, PAGE_CODE, PROT_WRITE } from './memory.js';
 import { opcodeTables } from './opcodes.js';
+import { imulOverflow64 } from './ops/common.js';
 import {
   AF,
   ARITH_FLAGS,
@@ -167,6 +169,15 @@ export class Cpu implements X86Cpu {
     lf[LF_RESH] = rh;
   }
 
+  /** Records a logical operation (CF = OF = AF = 0; SF/ZF/PF from the result). */
+  setFlagsLogic(bits: number, res: number, resHi: number): void {
+    const lf = this.lf;
+    lf[LF_OP] = LF_LOGIC;
+    lf[LF_BITS] = bits;
+    lf[LF_RES] = res;
+    lf[LF_RESH] = resHi;
+  }
+
   /**
    * Records a result whose SF/ZF/PF follow from it while CF, OF and AF are given (`aux` holds
    * those bits in their RFLAGS positions). `resHi` is the high half for 64-bit results.
@@ -200,6 +211,8 @@ export class Cpu implements X86Cpu {
           : ltu(lf[LF_DSTH]!, lf[LF_DST]!, lf[LF_SRCH]!, lf[LF_SRC]!);
       case LF_LOGIC:
         return 0;
+      case LF_IMUL64:
+        return imulOverflow64(lf[LF_DST]!, lf[LF_DSTH]!, lf[LF_SRC]!, lf[LF_SRCH]!) ? 1 : 0;
       default:
         return lf[LF_AUX]! & CF;
     }
@@ -246,6 +259,8 @@ export class Cpu implements X86Cpu {
         break;
       case LF_LOGIC:
         return 0;
+      case LF_IMUL64:
+        return imulOverflow64(lf[LF_DST]!, lf[LF_DSTH]!, lf[LF_SRC]!, lf[LF_SRCH]!) ? 1 : 0;
       default:
         return (lf[LF_AUX]! >>> 11) & 1;
     }
@@ -267,6 +282,7 @@ export class Cpu implements X86Cpu {
       case LF_NONE:
         return lf[LF_FLAGS]! & AF;
       case LF_LOGIC:
+      case LF_IMUL64:
         return 0;
       case LF_SZP:
         return lf[LF_AUX]! & AF;

@@ -4,6 +4,7 @@
  */
 import { sseExtension } from './sse/index.js';
 import type { CpuExtension } from './table.js';
+import { x87Extension } from './x87/table.js';
 
 /** Every extension whose rows the decoder knows and whose CPUID bits are advertised. */
-export const extensions: readonly CpuExtension[] = [sseExtension];
+export const extensions: readonly CpuExtension[] = [sseExtension, x87Extension];

@@ -45,6 +45,12 @@ export const LF_DEC = 7;
 /** SF/ZF/PF from the result; CF, OF and AF given explicitly in LF_AUX (shifts, mul, BMI). */
 export const LF_SZP = 8;
 
+/**
+ * Two- and three-operand imul at 64 bits: RES/RESH hold the truncated product, DST/DSTH and
+ * SRC/SRCH the factors; CF = OF (signed overflow) is computed from them only when read.
+ */
+export const LF_IMUL64 = 9;
+
 /** PARITY[b] is PF (0x4) when byte b has an even number of set bits. */
 export const PARITY = new Uint8Array(256);
 for (let b = 0; b < 256; b++) {

@@ -4,7 +4,7 @@
  */
 import type { Cpu } from '../cpu.js';
 import { CpuFault } from '../fault.js';
-import { LF_LOGIC, LF_SUB } from '../flags.js';
+import { LF_IMUL64, LF_SUB } from '../flags.js';
 import type { Handler, Insn } from '../insn.js';
 import { AF, CF, OF, PF, SF, ZF } from '../state.js';
 import type { OpRow } from '../table.js';
@@ -17,6 +17,8 @@ import {
   incdec,
   ld,
   MASK,
+  mul64Low,
+  mulHi64,
   mulu64,
   negWide,
   rmAddr,
@@ -24,16 +26,31 @@ import {
   setReg,
   sext,
   st,
+  subHigh,
   wide,
 } from './common.js';
 
 const NAMES = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
 const LOGIC_UNDEF = AF;
 
+/** Register–register form for 32/64-bit operands: GPR (dk/2) op= GPR (sk/2). */
+function regReg(cpu: Cpu, op: number, size: number, dk: number, sk: number): void {
+  const r = cpu.r;
+  const v = alu(cpu, op, size, r[dk]!, r[dk + 1]!, r[sk]!, r[sk + 1]!);
+  if (op !== CMP) {
+    r[dk] = v;
+    r[dk + 1] = cpu.hi;
+  }
+}
+
 /** E op= G. */
 function aluEG(op: number, byte: boolean): Handler {
   return (cpu, i) => {
     const size = byte ? 1 : i.opsize;
+    if (i.mod === 3 && size >= 4) {
+      regReg(cpu, op, size, i.rm << 1, i.reg << 1);
+      return;
+    }
     const a = rmAddr(cpu, i);
     // A read-modify-write operand is accessed with write intent: probe the write first.
     if (op !== CMP && a >= 0) cpu.probeWrite(a, size);
@@ -50,6 +67,10 @@ function aluEG(op: number, byte: boolean): Handler {
 function aluGE(op: number, byte: boolean): Handler {
   return (cpu, i) => {
     const size = byte ? 1 : i.opsize;
+    if (i.mod === 3 && size >= 4) {
+      regReg(cpu, op, size, i.reg << 1, i.rm << 1);
+      return;
+    }
     const s = ld(cpu, i, rmAddr(cpu, i), size);
     const sh = cpu.hi;
     const d = getG(cpu, i, size);
@@ -73,6 +94,16 @@ function aluAI(op: number, byte: boolean): Handler {
 function aluEI(op: number, byte: boolean): Handler {
   return (cpu, i) => {
     const size = byte ? 1 : i.opsize;
+    if (i.mod === 3 && size >= 4) {
+      const r = cpu.r;
+      const k = i.rm << 1;
+      const v = alu(cpu, op, size, r[k]!, r[k + 1]!, i.imm, i.immHi);
+      if (op !== CMP) {
+        r[k] = v;
+        r[k + 1] = cpu.hi;
+      }
+      return;
+    }
     const a = rmAddr(cpu, i);
     if (op !== CMP && a >= 0) cpu.probeWrite(a, size);
     const d = ld(cpu, i, a, size);
@@ -82,8 +113,8 @@ function aluEI(op: number, byte: boolean): Handler {
 }
 
 function testWith(cpu: Cpu, size: number, d: number, dh: number, s: number, sh: number): void {
-  if (size === 8) cpu.setFlagsOp64(LF_LOGIC, 0, 0, 0, 0, d & s, dh & sh);
-  else cpu.setFlagsOp(LF_LOGIC, size << 3, 0, 0, d & s & MASK[size]!);
+  if (size === 8) cpu.setFlagsLogic(64, d & s, dh & sh);
+  else cpu.setFlagsLogic(size << 3, d & s & MASK[size]!, 0);
 }
 
 const testEG =
@@ -221,36 +252,30 @@ const mulE =
     cpu.setFlagsSZP(size << 3, low, lowHi, over ? CF | OF : 0);
   };
 
-function subHigh(l: number, h: number): void {
-  const t = (wide[2]! >>> 0) - (l >>> 0);
-  wide[2] = t | 0;
-  wide[3] = (wide[3]! - h - (t < 0 ? 1 : 0)) | 0;
-}
-
 /** imul G, E[, imm]: truncated signed product, CF = OF = truncation changed the value. */
 function imulInto(cpu: Cpu, i: Insn, s: number, sh: number, t: number, th: number): void {
   const size = i.opsize;
+  if (size === 8) {
+    // Truncated product now; CF/OF only if someone reads them (lazy LF_IMUL64).
+    const lo = mul64Low(s, sh, t, th);
+    const hi = mulHi64;
+    setG(cpu, i, 8, lo, hi);
+    cpu.setFlagsOp64(LF_IMUL64, s, sh, t, th, lo, hi);
+    return;
+  }
   let low: number;
-  let lowHi = 0;
   let over: number;
   if (size === 2) {
     const p = sext(s, 2) * sext(t, 2);
     low = p & 0xffff;
     over = p !== sext(low, 2) ? 1 : 0;
-  } else if (size === 4) {
-    mulu64(s, s >> 31, t, t >> 31);
-    low = wide[0]!;
-    over = wide[1] !== low >> 31 ? 1 : 0;
   } else {
-    mulu64(s, sh, t, th);
-    if (sh < 0) subHigh(t, th);
-    if (th < 0) subHigh(s, sh);
-    low = wide[0]!;
-    lowHi = wide[1]!;
-    over = wide[2] !== lowHi >> 31 || wide[3] !== lowHi >> 31 ? 1 : 0;
+    // The double product is exact below 2^53; above that it cannot equal an int32 anyway.
+    low = Math.imul(s, t);
+    over = (s | 0) * (t | 0) !== low ? 1 : 0;
   }
-  setG(cpu, i, size, low, lowHi);
-  cpu.setFlagsSZP(size << 3, low, lowHi, over ? CF | OF : 0);
+  setG(cpu, i, size, low, 0);
+  cpu.setFlagsSZP(size << 3, low, 0, over ? CF | OF : 0);
 }
 
 const imulGE: Handler = (cpu, i) => {

@@ -5,7 +5,7 @@
  * `cpu.hi`. An address argument of -1 means "the ModRM r/m register".
  */
 import type { Cpu } from '../cpu.js';
-import { LF_ADC, LF_ADD, LF_AUX, LF_DEC, LF_INC, LF_LOGIC, LF_SBB, LF_SUB } from '../flags.js';
+import { LF_ADC, LF_ADD, LF_AUX, LF_DEC, LF_INC, LF_SBB, LF_SUB } from '../flags.js';
 import type { Insn } from '../insn.js';
 
 /** Value masks by operand size in bytes (index 8 unused: 64-bit values go in halves). */
@@ -185,7 +185,7 @@ export function alu(
       return r;
     case OR:
       r = d | s;
-      cpu.setFlagsOp(LF_LOGIC, bits, 0, 0, r);
+      cpu.setFlagsLogic(bits, r, 0);
       return r;
     case ADC: {
       const c = cpu.getCF();
@@ -203,11 +203,11 @@ export function alu(
     }
     case AND:
       r = d & s;
-      cpu.setFlagsOp(LF_LOGIC, bits, 0, 0, r);
+      cpu.setFlagsLogic(bits, r, 0);
       return r;
     case XOR:
       r = d ^ s;
-      cpu.setFlagsOp(LF_LOGIC, bits, 0, 0, r);
+      cpu.setFlagsLogic(bits, r, 0);
       return r;
     default:
       r = (d - s) & mask;
@@ -245,17 +245,17 @@ export function alu64(cpu: Cpu, op: number, dl: number, dh: number, sl: number, 
     case OR:
       rl = dl | sl;
       rh = dh | sh;
-      cpu.setFlagsOp64(LF_LOGIC, 0, 0, 0, 0, rl, rh);
+      cpu.setFlagsLogic(64, rl, rh);
       break;
     case AND:
       rl = dl & sl;
       rh = dh & sh;
-      cpu.setFlagsOp64(LF_LOGIC, 0, 0, 0, 0, rl, rh);
+      cpu.setFlagsLogic(64, rl, rh);
       break;
     default:
       rl = dl ^ sl;
       rh = dh ^ sh;
-      cpu.setFlagsOp64(LF_LOGIC, 0, 0, 0, 0, rl, rh);
+      cpu.setFlagsLogic(64, rl, rh);
   }
   cpu.hi = rh;
   return rl;
@@ -288,41 +288,73 @@ export function sext(v: number, size: number): number {
 /** Scratch words for wide multiplication/division results. */
 export const wide = new Int32Array(4);
 
-const limbA = new Float64Array(4);
-const limbB = new Float64Array(4);
-const limbOut = new Float64Array(8);
+let mulLo = 0;
+let mulHi = 0;
+/** Unsigned 32×32 → 64: low word in mulLo, high word in mulHi (both int32). */
+function mul32(a: number, b: number): void {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const p00 = a0 * b0;
+  const p01 = a0 * b1;
+  const p10 = a1 * b0;
+  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  mulLo = Math.imul(a, b);
+  mulHi = (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
+}
+
+/** Low 64 bits of the product al:ah × bl:bh (same for signed and unsigned): returns the low word, high word in `mulHi64`. */
+export function mul64Low(al: number, ah: number, bl: number, bh: number): number {
+  mul32(al, bl);
+  const lo = mulLo;
+  mulHi64 = (mulHi + Math.imul(al, bh) + Math.imul(ah, bl)) | 0;
+  return lo;
+}
+/** High word written by {@link mul64Low}. */
+export let mulHi64 = 0;
+
+/** Whether the signed 64×64 product al:ah × bl:bh overflows 64 bits (imul's CF/OF). */
+export function imulOverflow64(al: number, ah: number, bl: number, bh: number): boolean {
+  mulu64(al, ah, bl, bh);
+  if (ah < 0) subHigh(bl, bh);
+  if (bh < 0) subHigh(al, ah);
+  const s = wide[1]! >> 31;
+  return wide[2] !== s || wide[3] !== s;
+}
+
+/** wide[2..3] −= h:l (turns the unsigned high half into the signed one). */
+export function subHigh(l: number, h: number): void {
+  const t = (wide[2]! >>> 0) - (l >>> 0);
+  wide[2] = t | 0;
+  wide[3] = (wide[3]! - h - (t < 0 ? 1 : 0)) | 0;
+}
 
 /**
- * Unsigned 64×64 → 128-bit multiply of al:ah by bl:bh into `wide` (low word first), using 16-bit
- * limbs so every partial product is exact in a double.
+ * Unsigned 64×64 → 128-bit multiply of al:ah by bl:bh into `wide` (low word first), from four
+ * exact 32×32 partial products.
  */
 export function mulu64(al: number, ah: number, bl: number, bh: number): void {
-  const a = limbA;
-  const b = limbB;
-  const out = limbOut;
-  a[0] = al & 0xffff;
-  a[1] = al >>> 16;
-  a[2] = ah & 0xffff;
-  a[3] = ah >>> 16;
-  b[0] = bl & 0xffff;
-  b[1] = bl >>> 16;
-  b[2] = bh & 0xffff;
-  b[3] = bh >>> 16;
-  out.fill(0);
-  for (let x = 0; x < 4; x++) {
-    let carry = 0;
-    const ax = a[x]!;
-    for (let y = 0; y < 4; y++) {
-      const t = out[x + y]! + ax * b[y]! + carry;
-      out[x + y] = t & 0xffff;
-      carry = Math.floor(t / 65536);
-    }
-    out[x + 4] = carry;
-  }
-  wide[0] = out[0]! | (out[1]! << 16);
-  wide[1] = out[2]! | (out[3]! << 16);
-  wide[2] = out[4]! | (out[5]! << 16);
-  wide[3] = out[6]! | (out[7]! << 16);
+  mul32(al, bl);
+  const w0 = mulLo;
+  const c1 = mulHi >>> 0;
+  mul32(al, bh);
+  const x0 = mulLo >>> 0;
+  const x1 = mulHi >>> 0;
+  mul32(ah, bl);
+  const y0 = mulLo >>> 0;
+  const y1 = mulHi >>> 0;
+  mul32(ah, bh);
+  const z0 = mulLo >>> 0;
+  const z1 = mulHi >>> 0;
+  // Column sums stay below 2^34, exact in doubles.
+  const s1 = c1 + x0 + y0;
+  const s2 = x1 + y1 + z0 + Math.floor(s1 / 4294967296);
+  const s3 = z1 + Math.floor(s2 / 4294967296);
+  wide[0] = w0;
+  wide[1] = s1 | 0;
+  wide[2] = s2 | 0;
+  wide[3] = s3 | 0;
 }
 
 /** Negates the 128-bit value in `wide` (two's complement). */
