@@ -11,9 +11,17 @@
 export const SSE_LEAF1_EDX = (1 << 25) | (1 << 26) | (1 << 19);
 /**
  * Leaf 1 ECX: SSE3 (bit 0; its FISTTP is the x87 module's and implemented there), SSSE3 (bit 9),
- * SSE4.1 (bit 19).
+ * SSE4.1 (bit 19), SSE4.2 (bit 20; POPCNT, bit 23, is the core's).
  */
-export const SSE_LEAF1_ECX = (1 << 0) | (1 << 9) | (1 << 19);
+export const SSE_LEAF1_ECX = (1 << 0) | (1 << 9) | (1 << 19) | (1 << 20);
 
 /** Names of the advertised extensions, for documentation and diagnostics. */
-export const SSE_FEATURES: readonly string[] = ['sse', 'sse2', 'clflush', 'sse3', 'ssse3', 'sse4.1'];
+export const SSE_FEATURES: readonly string[] = [
+  'sse',
+  'sse2',
+  'clflush',
+  'sse3',
+  'ssse3',
+  'sse4.1',
+  'sse4.2',
+];

@@ -9,11 +9,12 @@ import { intRows } from './int-rows.js';
 import { moveRows } from './move-rows.js';
 import { sse3Rows, ssse3Rows } from './sse3-rows.js';
 import { sse41Rows } from './sse41-rows.js';
+import { sse42Rows } from './sse42-rows.js';
 
 /** SSE, SSE2 (and later extensions as they are completed). */
 export const sseExtension: CpuExtension = {
   name: 'sse',
-  rows: [...moveRows, ...fpRows, ...intRows, ...sse3Rows, ...ssse3Rows, ...sse41Rows],
+  rows: [...moveRows, ...fpRows, ...intRows, ...sse3Rows, ...ssse3Rows, ...sse41Rows, ...sse42Rows],
   cpuid: { leaf1Edx: SSE_LEAF1_EDX, leaf1Ecx: SSE_LEAF1_ECX },
 };
 
