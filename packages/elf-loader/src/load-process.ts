@@ -35,15 +35,15 @@ export interface LoadOptions {
   /** Fills a buffer with random bytes (canary and pid). */
   random: (buf: Uint8Array) => void;
   /** Seed for the placement of the image; without it the base is drawn from `random`. */
-  seed?: number;
+  seed?: number | undefined;
   /** Thread id of the main thread (AT_TID); below 2^30. */
   tid: number;
   /** Number of CPUs reported in AT_NCPUS. */
   ncpus: number;
   /** Main-thread stack size in bytes (default 8 MiB). */
-  stackSize?: number;
+  stackSize?: number | undefined;
   /** Map the vDSO and announce it in AT_SYSINFO_EHDR (default true). */
-  vdso?: boolean;
+  vdso?: boolean | undefined;
 }
 
 /** One auxiliary vector entry. */
