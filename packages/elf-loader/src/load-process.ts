@@ -88,7 +88,10 @@ export interface ProcessImage {
   fsBase: number;
   /** Address of the TCB (8 bytes, zero). */
   tcb: number;
-  /** Load bias (AT_BASE); 0 for ET_EXEC. */
+  /**
+   * Load bias (AT_BASE): 0 for ET_EXEC. Negative only for a PIE linked above the address it was
+   * placed at (AT_BASE then holds the two's complement).
+   */
   base: number;
   /** First and last (exclusive) address of the loaded image. */
   imageStart: number;
@@ -167,10 +170,13 @@ function chooseBase(memory: GuestMemory, elf: ElfImage, options: LoadOptions): n
     options.random(b);
     pick = new DataView(b.buffer).getUint32(0, true) / 2 ** 32;
   }
+  // The load bias is what is randomized, so a PIE linked at 0 lands in the window; one linked
+  // higher keeps its layout shifted by the same bias.
   const slots = IMAGE_WINDOW_SIZE / ELF_PAGE_SIZE;
-  let start = IMAGE_WINDOW_START + Math.floor(pick * slots) * ELF_PAGE_SIZE;
+  let start = IMAGE_WINDOW_START + Math.floor(pick * slots) * ELF_PAGE_SIZE + elf.minVaddr;
   if (!memory.isFree(start, span)) start = memory.findFree(span, IMAGE_WINDOW_START);
   if (start < 0) throw new ElfError('no-memory', `no free range of ${span} bytes for the image`);
+  // A negative bias (an image linked above where it ended up) is fine: the guest adds it modulo 2^64.
   return start - elf.minVaddr;
 }
 
@@ -297,8 +303,7 @@ function buildImage(
   const adv = new DataView(auxBytes.buffer);
   auxv.forEach((e, i) => {
     adv.setUint32(i * 16, e.type, true);
-    adv.setUint32(i * 16 + 8, e.value >>> 0, true);
-    adv.setUint32(i * 16 + 12, Math.floor(e.value / 2 ** 32), true);
+    adv.setBigUint64(i * 16 + 8, BigInt.asUintN(64, BigInt(e.value)), true);
   });
   memory.poke(auxvAddress, auxBytes);
 

@@ -183,6 +183,37 @@ describe('loadProcess', () => {
   });
 });
 
+describe('PIE linked at a non-zero address', () => {
+  it('keeps the layout, shifted by a randomized bias', () => {
+    const e = new ElfPatch(hello);
+    const shift = 0x200000;
+    e.u64(24, Number(e.dv.getBigUint64(24, true)) + shift);
+    for (let i = 0; i < e.phnum; i++)
+      if (e.phType(i) !== 0x6474e551) e.setPh(i, 'vaddr', e.phField(i, 'vaddr') + shift);
+    const mem = new GuestMemory();
+    const img = loadProcess(mem, e.bytes, { argdata, random: (b) => b.fill(1), seed: 9, tid: 1, ncpus: 1 });
+    expect(img.base).toBeGreaterThanOrEqual(IMAGE_WINDOW_START);
+    expect(img.imageStart).toBe(img.base + shift);
+    expect(img.entry).toBe(img.base + shift + 0x1000);
+    expect(img.auxv.find((x) => x.type === AT.BASE)?.value).toBe(img.base);
+  });
+
+  it("writes a negative bias as a 64-bit two's complement AT_BASE", () => {
+    const e = new ElfPatch(hello);
+    const shift = 0x8000_0000;
+    e.u64(24, Number(e.dv.getBigUint64(24, true)) + shift);
+    for (let i = 0; i < e.phnum; i++)
+      if (e.phType(i) !== 0x6474e551) e.setPh(i, 'vaddr', e.phField(i, 'vaddr') + shift);
+    // Only 64 MiB of address space: the image must move below its link address.
+    const mem = new GuestMemory({ maxBytes: 64 * 1024 * 1024 });
+    const img = loadProcess(mem, e.bytes, { argdata, random: (b) => b.fill(1), seed: 9, tid: 1, ncpus: 1 });
+    expect(img.base).toBeLessThan(0);
+    expect(img.imageStart).toBeGreaterThan(0);
+    const at = img.auxvAddress + img.auxv.findIndex((x) => x.type === AT.BASE) * 16 + 8;
+    expect(mem.dv.getBigUint64(at, true)).toBe(BigInt.asUintN(64, BigInt(img.base)));
+  });
+});
+
 describe('threadStartState', () => {
   it('puts the TCB at the top of the stack and enters like a call', () => {
     const s = threadStartState({
