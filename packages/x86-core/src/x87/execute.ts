@@ -36,6 +36,8 @@ export interface X87Host {
   getFlags(): number;
   /** FCOMI/FUCOMI: sets ZF, PF, CF as given and clears OF, SF, AF. */
   setCompareFlags(zf: boolean, pf: boolean, cf: boolean): void;
+  /** Throws the fault a write of n bytes at addr would raise (stores check before anything changes). */
+  probeWrite(addr: number, n: number): void;
   /** FNSTSW AX. */
   setAx(v: number): void;
   /** FXSAVE/FXRSTOR: MXCSR and the XMM file (16 bytes per register). */
@@ -211,6 +213,7 @@ function memoryForm(
         }
         case 2:
         case 3: {
+          h.probeWrite(ea, 4);
           track(f, rip, esc, modrm, ea);
           storeGuarded(f, () => {
             const r = f.store((v) => toF32(f, v), 0xffc00000, reg === 3);
@@ -239,6 +242,7 @@ function memoryForm(
           return;
         }
         case 7:
+          h.probeWrite(ea, 10);
           track(f, rip, esc, modrm, ea);
           storeGuarded(f, () => {
             const r = f.store((v) => v, INDEFINITE_F80, true);
@@ -264,6 +268,7 @@ function memoryForm(
           return;
         case 2:
         case 3:
+          h.probeWrite(ea, 8);
           track(f, rip, esc, modrm, ea);
           storeGuarded(f, () => {
             const r = f.store((v) => toF64(f, v), 0xfff8000000000000n, reg === 3);
@@ -296,6 +301,7 @@ function memoryForm(
           loadInt(f, h, ea, 64, rip, esc, modrm);
           return;
         case 6:
+          h.probeWrite(ea, 10);
           track(f, rip, esc, modrm, ea);
           storeGuarded(f, () => {
             const r = f.store((v) => f80ToBcd(f, v), BCD_INDEFINITE, true);
@@ -320,11 +326,17 @@ const BCD_INDEFINITE = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff);
 function storeGuarded(f: X87, body: () => void): void {
   const sw = f.sw;
   const tw = f.tagWord;
+  const fip = f.fip;
+  const fop = f.fop;
+  const fdp = f.fdp;
   try {
     body();
   } catch (e) {
     f.sw = sw;
     f.tagWord = tw;
+    f.fip = fip;
+    f.fop = fop;
+    f.fdp = fdp;
     throw e;
   }
 }
@@ -354,6 +366,7 @@ function storeInt(
   esc: number,
   modrm: number,
 ): void {
+  h.probeWrite(ea, bits / 8);
   track(f, rip, esc, modrm, ea);
   storeGuarded(f, () => {
     const r = f.store((v) => toInt(f, v, bits, truncate), -(1n << BigInt(bits - 1)), popAfter);
@@ -539,7 +552,7 @@ function d9Register(f: X87, reg: number, i: number, rip: number, modrm: number):
       break;
     case 3:
       // D9 D8+i: undocumented alias of FSTP ST(i).
-      f.storeSt(i, true);
+      f.storeSt(i, true, true);
       return;
     case 4:
       switch (i) {
@@ -624,6 +637,7 @@ function d9Register(f: X87, reg: number, i: number, rip: number, modrm: number):
 // Environment and state images (SDM Vol. 1, 8.1.10 figures 8-9/8-10; Vol. 2A FXSAVE table 3-53)
 
 function storeEnv(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
+  h.probeWrite(ea, opsize16 ? 14 : 28);
   if (opsize16) {
     h.write16(ea, f.cw);
     h.write16(ea + 2, f.sw);
@@ -645,6 +659,8 @@ function storeEnv(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
 
 function loadEnv(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
   const s = opsize16 ? 2 : 4;
+  // The host touches the last byte of the image first (its fault address for a straddling image).
+  h.read8(ea + (opsize16 ? 13 : 27));
   const cw = h.read16(ea);
   const sw = h.read16(ea + s);
   const tw = h.read16(ea + 2 * s);
@@ -661,6 +677,7 @@ function loadEnv(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
 }
 
 function fnsave(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
+  h.probeWrite(ea, opsize16 ? 94 : 108);
   const base = ea + (opsize16 ? 14 : 28);
   // Registers in ST order; write the last one first so a fault leaves the state untouched.
   for (let i = 7; i >= 0; i--) writeF80(h, base + 10 * i, f.st(i));
@@ -669,6 +686,7 @@ function fnsave(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
 }
 
 function frstor(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
+  h.read8(ea + (opsize16 ? 93 : 107));
   const base = ea + (opsize16 ? 14 : 28);
   const regs: F80[] = [];
   for (let i = 0; i < 8; i++) regs.push(readF80(h, base + 10 * i));
@@ -685,6 +703,7 @@ function frstor(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
  */
 export function fxsave(f: X87, h: X87Host, ea: number, w: boolean): void {
   if (ea % 16 !== 0) throw new CpuFault('general-protection', ea);
+  h.probeWrite(ea, 512);
   const regBytes = new Uint8Array(16);
   for (let i = 15; i >= 0; i--) {
     h.readXmm(i, regBytes);

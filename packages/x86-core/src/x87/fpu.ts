@@ -82,7 +82,7 @@ export function tagOf(v: F80): number {
 /** Result of a partial-remainder step. */
 export interface RemainderResult {
   value: F80;
-  /** Low three bits of the quotient (meaningful when complete). */
+  /** Low three bits of the quotient (meaningful when complete); −1 when no quotient was formed. */
   quotient: number;
   /** The reduction is incomplete (C2 = 1). */
   partial: boolean;
@@ -352,8 +352,18 @@ export class X87 implements FpEnv {
   }
 
   /** FST/FSTP ST(i). */
-  storeSt(i: number, popAfter: boolean): void {
+  storeSt(i: number, popAfter: boolean, rawAlias = false): void {
     this.begin();
+    if (rawAlias && this.isEmpty(0)) {
+      // D9 D8+i (the undocumented FSTP1) copies an empty ST(0) as it is: no stack fault, and the
+      // destination becomes empty (measured on the host).
+      const p = this.phys(i);
+      this.setPhysRaw(p, this.st(0));
+      this.setTag(p, TAG_EMPTY);
+      this.pop();
+      this.finish(0);
+      return;
+    }
     if (this.isEmpty(0)) {
       if (!this.underflow()) {
         this.finish(0);
@@ -468,7 +478,9 @@ export class X87 implements FpEnv {
       this.finish(0);
       return;
     }
-    if (this.memDenormalStops(this.st(0), value, convFlags)) return;
+    // value / ±0 (FDIVR with ST(0) = 0) raises ZE alone, like the register form.
+    const zeroDivisor = op === OP_DIVR && classify(this.st(0)) === Cls.Zero;
+    if (!zeroDivisor && this.memDenormalStops(this.st(0), value, convFlags)) return;
     // An SNaN memory operand was already quieted by the widening; arithmetic sees the QNaN.
     const r = this.compute(op, this.st(0), value);
     if (!this.suppressed()) this.setSt(0, r);
@@ -555,10 +567,12 @@ export class X87 implements FpEnv {
   compareToFlags(src: number, quietNaN: boolean, popAfter: boolean): number {
     this.begin();
     let r = CMP_UNORDERED;
-    if (this.isEmpty(0) || this.isEmpty(src)) this.underflow();
+    const fault = this.isEmpty(0) || this.isEmpty(src);
+    if (fault) this.underflow();
     else r = compare(this, this.st(0), this.st(src), quietNaN);
     if (popAfter && !this.suppressed()) this.pop();
-    this.finish(0);
+    // C1 changes only on a stack fault (SDM Vol. 2A, FCOMI "FPU Flags Affected").
+    this.finish(fault ? 0 : (this.swBits >> 9) & 1);
     return r;
   }
 
@@ -602,8 +616,8 @@ export class X87 implements FpEnv {
       this.finish(0);
       return;
     }
+    // Without a stack fault C1 is left alone (SDM Vol. 2A, FCMOVcc "FPU Flags Affected").
     if (cond) this.setSt(0, this.st(i));
-    this.finish(0);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -754,6 +768,12 @@ export class X87 implements FpEnv {
       return;
     }
     this.setSt(0, r.value);
+    if (r.quotient < 0) {
+      // NaN, invalid and other special operands: C0 and C3 keep their values, C1 and C2 clear.
+      this.swBits &= ~(SW_C1 | SW_C2);
+      this.finish(0);
+      return;
+    }
     let s = this.swBits & ~SW_CC;
     if (r.partial) s |= SW_C2;
     else {

@@ -87,7 +87,7 @@ export function fprem(env: FpEnv, a: F80, b: F80, nearest: boolean): RemainderRe
   env.c1 = 0;
   const ca = classify(a);
   const cb = classify(b);
-  const done = (value: F80): RemainderResult => ({ value, quotient: 0, partial: false });
+  const done = (value: F80): RemainderResult => ({ value, quotient: -1, partial: false });
   if (ca === Cls.Unsupported || cb === Cls.Unsupported) return done(invalid(env));
   if (isNaN80(ca) || isNaN80(cb)) return done(propagateNaN2(env, a, ca, b, cb));
   if (ca === Cls.Infinity || cb === Cls.Zero) {
@@ -111,7 +111,7 @@ export function fprem(env: FpEnv, a: F80, b: F80, nearest: boolean): RemainderRe
     const value = r === 0n ? { sign: a.sign, exp: 0, sig: 0n } : roundToReg(env, a.sign, r, m, false, false);
     return { value, quotient: Number(q & 7n), partial: true };
   }
-  if (d < -1) return done(roundToReg(env, a.sign, a.sig, la, false, false));
+  if (d < -1) return { value: roundToReg(env, a.sign, a.sig, la, false, false), quotient: 0, partial: false };
   const m = Math.min(la, lb);
   const A = a.sig << BigInt(la - m);
   const B = b.sig << BigInt(lb - m);

@@ -113,6 +113,7 @@ export function runEmulated(c: ProbeCase): ProbeResult {
       flags = (flags & ~0x8d5) | (zf ? 0x40 : 0) | (pf ? 4 : 0) | (cf ? 1 : 0);
     },
     setAx: () => {},
+    probeWrite: () => {},
     getMxcsr: () => 0x1f80,
     setMxcsr: () => {},
     readXmm: () => {},

@@ -45,6 +45,7 @@ function hostFor(cpu: Cpu): X87Host {
     getFlags: () => cpu.getRflags(),
     setCompareFlags: (zf, pf, cf) =>
       cpu.setArithFlags(COMI_FLAGS, (zf ? 0x40 : 0) | (pf ? 0x4 : 0) | (cf ? 0x1 : 0)),
+    probeWrite: (a, n) => cpu.probeWrite(a, n),
     setAx: (v) => {
       cpu.w[0] = v;
     },

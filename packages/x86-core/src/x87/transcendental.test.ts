@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EDGES, makeCase, randomNear, Rng } from './cases.js';
-import { diff, type ProbeCase, type ProbeResult, runEmulated, runNative } from './probe.js';
+import { EDGES, makeCase, Rng, randomNear } from './cases.js';
+import { diff, type ProbeCase, runEmulated, runNative } from './probe.js';
 
 /** Distance in units of the last place between two register images with equal sign/exponent. */
 function ulps(a: string, b: string): bigint {
@@ -29,10 +29,14 @@ const OPS: [string, number, (r: Rng, c: ProbeCase) => void][] = [
   ['f2xm1', 0xf0, (r, c) => void (c.a = { sign: r.int(2), exp: 0x3fff - 1 - r.int(30), sig: r.u64() | I })],
   ['fyl2x', 0xf1, (r, c) => void (c.a = { ...randomNear(r, 60), sign: 0 })],
   ['fptan', 0xf2, (r, c) => void (c.a = randomNear(r, 8))],
-  ['fpatan', 0xf3, (r, c) => {
-    c.a = randomNear(r, 8);
-    c.b = randomNear(r, 8);
-  }],
+  [
+    'fpatan',
+    0xf3,
+    (r, c) => {
+      c.a = randomNear(r, 8);
+      c.b = randomNear(r, 8);
+    },
+  ],
   ['fyl2xp1', 0xf9, (r, c) => void (c.a = { sign: r.int(2), exp: 0x3fff - 2 - r.int(30), sig: r.u64() | I })],
   ['fsincos', 0xfb, (r, c) => void (c.a = randomNear(r, 8))],
   ['fsin', 0xfe, (r, c) => void (c.a = { sign: r.int(2), exp: 0x3fff + r.int(70) - 8, sig: r.u64() | I })],
@@ -59,7 +63,11 @@ describe('x87 transcendental instructions against the host CPU', () => {
       const h = hw[i]!;
       const e = runEmulated(c);
       // Exact specials; finite results may differ in the last place (and in C1) as below.
-      const near = { ...e, sw: (e.sw & ~0x200) | (h.sw & 0x200), st: e.st.map((s, k) => (ulps(s, h.st[k]!) <= 1n ? h.st[k]! : s)) };
+      const near = {
+        ...e,
+        sw: (e.sw & ~0x200) | (h.sw & 0x200),
+        st: e.st.map((s, k) => (ulps(s, h.st[k]!) <= 1n ? h.st[k]! : s)),
+      };
       const d = diff(c, h, near, { flags: false, memBytes: 0 });
       if (d) bad.push(d);
     });
@@ -83,7 +91,9 @@ describe('x87 transcendental instructions against the host CPU', () => {
         const h = hw[i]!;
         const e = runEmulated(c);
         if (h.sw === e.sw && h.st.join() === e.st.join()) exact++;
-        const ok = (h.sw & ~0x200) === (e.sw & ~0x200) && h.st.every((s, k) => ulps(s, e.st[k]!) <= tolerance(name, s));
+        const ok =
+          (h.sw & ~0x200) === (e.sw & ~0x200) &&
+          h.st.every((s, k) => ulps(s, e.st[k]!) <= tolerance(name, s));
         if (!ok) far.push(diff(c, h, e, { flags: false, memBytes: 0 }));
       });
       report.push(`${name}: ${exact}/${cases.length} bit-exact`);

@@ -15,17 +15,16 @@ import {
   type F80,
   type FpEnv,
   IE,
-  INDEFINITE,
   infinity,
   invalid,
   isDenormalClass,
   isNaN80,
   lsbExponent,
   PE,
-  UE,
   propagateNaN2,
   quiet,
   roundToReg,
+  UE,
   ZE,
   zero,
 } from './float80.js';
@@ -51,7 +50,17 @@ function toFix(b: Big): bigint {
 function finish(env: FpEnv, b: Big, exact = false): F80 {
   if (b.m === 0n) return zero(0);
   const sign = b.m < 0n ? 1 : 0;
-  return roundToReg(env, sign, sign ? -b.m : b.m, b.e, !exact, false);
+  const m = sign ? -b.m : b.m;
+  // These instructions detect tininess after rounding: a result that rounds to a normal value
+  // raises no underflow (measured on the host).
+  const trial: FpEnv = { cw: env.cw | UE, flags: 0, c1: 0 };
+  const r = roundToReg(trial, sign, m, b.e, !exact, false);
+  if (r.exp !== 0) {
+    env.flags |= trial.flags & ~UE;
+    env.c1 = trial.c1;
+    return r;
+  }
+  return roundToReg(env, sign, m, b.e, !exact, false);
 }
 
 function fix(m: bigint): Big {
@@ -81,8 +90,7 @@ export function f2xm1(env: FpEnv, a: F80): F80 {
   const top = x.e + bitLength(a.sig) - 1;
   if (top < -100) {
     // 2^x − 1 = x ln2 + (x ln2)²/2 + …; the square is far below the rounding position.
-    const y = { m: x.m * LN2, e: x.e - PREC };
-    return finish(env, { m: y.m * 4n + (y.m < 0n ? -1n : 1n), e: y.e - 2 });
+    return finish(env, nudge({ m: x.m * LN2, e: x.e - PREC }, 1));
   }
   if (top >= 1 || (top === 0 && a.sig !== 1n << 63n)) {
     // Outside −1 ≤ x ≤ 1 the SDM leaves the result undefined; the host returns x with PE.
@@ -113,6 +121,33 @@ function log2Big(a: F80): { v: Big; exact: boolean } {
   return { v: { m: (BigInt(top) << BigInt(PREC)) + log2m, e: -PREC }, exact: false };
 }
 
+/** log2(m × 2^e) for m > 0, in fixed point. */
+function log2Of(m: bigint, e: number): Big {
+  const n = bitLength(m);
+  const top = e + n - 1;
+  const sh = PREC - (n - 1);
+  const mf = sh >= 0 ? m << BigInt(sh) : m >> BigInt(-sh);
+  const t = fdiv(mf - ONE, mf + ONE);
+  return { m: (BigInt(top) << BigInt(PREC)) + fdiv(2n * atanh(t), LN2), e: -PREC };
+}
+
+/**
+ * x moved in magnitude by less than half a unit of its 64th significant bit (`dir` = ±1, a sticky
+ * bit): used where the true result differs from x only far below the rounding position.
+ */
+function nudge(x: Big, dir: number): Big {
+  const neg = x.m < 0n;
+  let m = neg ? -x.m : x.m;
+  let e = x.e;
+  const n = bitLength(m);
+  if (n < 70) {
+    m <<= BigInt(70 - n);
+    e -= 70 - n;
+  }
+  m = m * 4n + BigInt(dir);
+  return { m: neg ? -m : m, e: e - 2 };
+}
+
 function mulBig(a: Big, b: Big): Big {
   return { m: a.m * b.m, e: a.e + b.e };
 }
@@ -126,12 +161,13 @@ export function fyl2x(env: FpEnv, x: F80, y: F80): F80 {
   if (isNaN80(cx) || isNaN80(cy)) return propagateNaN2(env, x, cx, y, cy);
   // A negative x is invalid before any denormal operand is noticed.
   if (x.sign && cx !== Cls.Zero) return invalid(env);
-  if (denormalStops(env, cx) || denormalStops(env, cy)) return x;
   if (cx === Cls.Zero) {
+    // log2(±0): decided before a denormal y is noticed.
     if (cy === Cls.Zero) return invalid(env);
     if (cy !== Cls.Infinity) env.flags |= ZE;
     return infinity(y.sign ^ 1);
   }
+  if (denormalStops(env, cx) || denormalStops(env, cy)) return x;
   if (cx === Cls.Infinity) {
     if (cy === Cls.Zero) return invalid(env);
     return infinity(y.sign);
@@ -161,8 +197,14 @@ export function fyl2xp1(env: FpEnv, x: F80, y: F80): F80 {
   const cy = classify(y);
   if (cx === Cls.Unsupported || cy === Cls.Unsupported) return invalid(env);
   if (isNaN80(cx) || isNaN80(cy)) return propagateNaN2(env, x, cx, y, cy);
+  if (x.sign && cx === Cls.Infinity) return invalid(env);
   if (denormalStops(env, cx) || denormalStops(env, cy)) return x;
-  if (cx === Cls.Infinity) return invalid(env);
+  if (x.sign && cx === Cls.Normal && x.exp >= 0x3fff) {
+    // x ≤ −1: the host returns x unchanged with PE.
+    env.flags |= PE;
+    return x;
+  }
+  if (cx === Cls.Infinity) return cy === Cls.Zero ? invalid(env) : infinity(y.sign);
   if (cx === Cls.Zero) {
     if (cy === Cls.Infinity) return invalid(env);
     return zero(x.sign ^ y.sign);
@@ -174,13 +216,17 @@ export function fyl2xp1(env: FpEnv, x: F80, y: F80): F80 {
   let l: Big;
   if (top < -100) {
     // log2(1 + x) = x / ln2 − x² / (2 ln2) + …
-    l = { m: bx.m * fdiv(ONE, LN2) * 4n - (bx.m < 0n ? -1n : 1n), e: bx.e - PREC - 2 };
-    if (bx.m < 0n) l.m -= 1n;
+    l = nudge({ m: bx.m * fdiv(ONE, LN2), e: bx.e - PREC }, -1);
   } else {
-    if (top >= 0) return invalid(env);
-    const xf = toFix(bx);
-    const t = fdiv(xf, 2n * ONE + xf);
-    l = fix(fdiv(2n * atanh(t), LN2));
+    if (top < -1) {
+      const xf = toFix(bx);
+      const t = fdiv(xf, 2n * ONE + xf);
+      l = fix(fdiv(2n * atanh(t), LN2));
+    } else {
+      // |x| ≥ 1/2 (beyond the documented domain, computed anyway by the host): log2 of 1 + x exactly.
+      const e = Math.min(bx.e, 0);
+      l = log2Of((1n << BigInt(-e)) + (bx.m << BigInt(bx.e - e)), e);
+    }
   }
   return finish(env, mulBig(toBig(y), l));
 }
@@ -225,7 +271,7 @@ export function fpatan(env: FpEnv, x: F80, y: F80): F80 {
   let r: Big;
   if (!yBig && !x.sign && ttop < -100) {
     // atan(t) = t − t³/3 + …, with t tiny.
-    r = { m: tm * 4n - 1n, e: t.e - 2 };
+    r = nudge(t, -1);
     return finish(env, sy ? { m: -r.m, e: r.e } : r);
   }
   const a = ttop < -PREC + 8 ? 0n : atan(toFix(t));
@@ -286,8 +332,15 @@ function isTiny(x: Big): boolean {
 }
 
 /** sin(x) for tiny x: x − x³/6, represented as x minus a sticky bit. */
-function tinySin(x: Big): Big {
-  return { m: x.m * 4n - (x.m < 0n ? -1n : 1n), e: x.e - 2 };
+/**
+ * FPTAN for tiny x: the host returns x itself, reporting PE (and UE for a denormal
+ * x), rather than rounding x ∓ x³/3 under RC.
+ */
+function tinyIdentity(env: FpEnv, x: Big): F80 {
+  const r = finish(env, x, true);
+  env.flags |= PE;
+  if (r.exp === 0 && r.sig !== 0n) env.flags |= UE;
+  return r;
 }
 
 export function fsin(env: FpEnv, a: F80): F80 | null {
@@ -296,7 +349,7 @@ export function fsin(env: FpEnv, a: F80): F80 | null {
   if (t.early) return t.early;
   if (!t.range) return null;
   if (!t.x) return a;
-  if (isTiny(t.x)) return finish(env, tinySin(t.x));
+  if (isTiny(t.x)) return finish(env, nudge(t.x, -1));
   return finish(env, fix(sinCosBig(t.x)[0]));
 }
 
@@ -311,7 +364,7 @@ export function fcos(env: FpEnv, a: F80): F80 | null {
 }
 
 function tanOf(env: FpEnv, x: Big): F80 {
-  if (isTiny(x)) return finish(env, { m: x.m * 4n + (x.m < 0n ? -1n : 1n), e: x.e - 2 });
+  if (isTiny(x)) return tinyIdentity(env, x);
   const [s, c] = sinCosBig(x);
   return finish(env, fix(fdiv(s, c)));
 }
@@ -334,7 +387,8 @@ export function fsincos(env: FpEnv, a: F80): [F80, F80] | null {
   if (!t.range) return null;
   if (!t.x) return [a, ONE_F80];
   if (isTiny(t.x)) {
-    const s = finish(env, tinySin(t.x));
+    // sin(x) = x − x³/6 − …, rounded under RC (FPTAN, in contrast, returns tiny x unchanged).
+    const s = finish(env, nudge(t.x, -1));
     const c1 = env.c1;
     const c = finish(env, { m: (1n << 200n) - 1n, e: -200 });
     env.c1 = c1;
