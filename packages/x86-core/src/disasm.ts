@@ -277,7 +277,16 @@ export function formatInsn(insn: Insn, memory: GuestMemory | null = null): strin
     prefix += compare ? (insn.lastRep === 0xf3 ? 'repe ' : 'repne ') : 'rep ';
   }
   if (mnemonic === 'nop' || mnemonic === 'pause') return prefix + mnemonic;
+  let immSeen = false;
   const ops =
-    row.operands === '' ? [] : row.operands.split(',').map((o) => operandText(o.trim(), insn, memory));
+    row.operands === ''
+      ? []
+      : row.operands.split(',').map((raw) => {
+          const o = raw.trim();
+          // A second immediate (enter's Ib) lives in imm2.
+          if (o === 'Ib' && immSeen) return hex(insn.imm2 & 0xff);
+          if (o.startsWith('I')) immSeen = true;
+          return operandText(o, insn, memory);
+        });
   return ops.length === 0 ? prefix + mnemonic : `${prefix}${mnemonic} ${ops.join(', ')}`;
 }

@@ -55,10 +55,9 @@ function bit64(lo: number, hi: number, n: number): number {
 const ROL = 0;
 const ROR = 1;
 const RCL = 2;
-const RCR = 3;
+
 const SHL = 4;
 const SHR = 5;
-const SAR = 7;
 
 /** Applies shift/rotate `op` to d (and dh) by raw count `count`; writes through `a` (-1 = rm register). */
 function shiftOp(cpu: Cpu, i: Insn, a: number, size: number, op: number, count: number): void {

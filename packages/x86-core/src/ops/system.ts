@@ -100,7 +100,7 @@ const rdtsc: Handler = (cpu) => {
   r[5] = 0;
 };
 
-const int3: Handler = (cpu, i) => {
+const int3: Handler = (_cpu, i) => {
   // #BP is a trap: the reported rip is that of the next instruction (SDM Vol. 3A §6.15).
   const f = new CpuFault('breakpoint');
   f.rip = i.next;
