@@ -93,6 +93,43 @@ export const KNOWN_OPEN: readonly KnownOpen[] = [
     rows: /^maskmovdqu /,
     tag: /^target:/,
   },
+  {
+    id: 'x87-c1-kept',
+    owner: 'x87',
+    summary:
+      'fcmovcc and fcomi/fucomi/fcomip/fucomip leave FSW.C1 as it was on the host CPU (no stack fault); x86-core clears it.',
+    rows: /^(fcmov[a-z]+|fu?comip?) ST0,STi /,
+  },
+  {
+    id: 'x87-fprem-quotient-bits',
+    owner: 'x87',
+    summary:
+      'fprem/fprem1: the quotient bits in C0/C3/C1 (and C2 for partial remainders) differ from the host.',
+    rows: /^fprem1? /,
+  },
+  {
+    id: 'x87-transcendental-last-bit',
+    owner: 'x87',
+    summary:
+      'f2xm1, fyl2x, fyl2xp1, fptan, fpatan, fsin, fcos, fsincos: results differ from the host CPU in the last significand bit for some operands, and C1 (round-up) with them.',
+    rows: /^(f2xm1|fyl2xp?1?|fptan|fpatan|fsin|fcos|fsincos) /,
+  },
+  {
+    id: 'x87-fstp1-alias-empty',
+    owner: 'x87',
+    summary:
+      'The D9 D8+i alias of fstp st(i) with an empty ST(0): the host pops without signalling stack underflow (no IE/SF, no tag written); x86-core signals the underflow and stores the indefinite.',
+    rows: /^fstp STi \[d9 \/3/,
+    tag: /^x87:st0-empty$/,
+  },
+  {
+    id: 'x87-store-fault-address',
+    owner: 'x87',
+    summary:
+      'x87 and fxsave/fxrstor memory accesses that fault (read-only, unmapped or straddling targets): the host reports another faulting address (e.g. fst m64 at 0x300000 faults at 0x300000 on the host, 0x300004 in x86-core: the high dword is stored first).',
+    rows: /^(f[a-z0-9]*) (m|M)/,
+    tag: /^target:/,
+  },
 ];
 
 /** The open entry that covers a case, if any. */

@@ -55,6 +55,21 @@ export function generateForRows(
   return out;
 }
 
+/** Generates rounds of {@link generateForRows} (fresh seeds) until at least `min` cases exist. */
+export function generateAtLeast(
+  rows: readonly OpRow[],
+  min: number,
+  seed: number,
+  skip?: (tc: DiffCase) => boolean,
+): DiffCase[] {
+  const out: DiffCase[] = [];
+  for (let round = 0; out.length < min && round < 8; round++) {
+    const perRow = Math.max(8, Math.ceil((min - out.length) / Math.max(1, rows.length)));
+    for (const tc of generateForRows(rows, perRow, (seed + round * 0x2545f491) >>> 0, skip)) out.push(tc);
+  }
+  return out;
+}
+
 /** Runs cases on both sides and compares them. */
 export async function runCases(
   cases: readonly DiffCase[],
