@@ -32,6 +32,7 @@ function parseArgs(argv: readonly string[]): Options {
     seed: (Date.now() ^ (process.pid << 16)) >>> 0,
     batch: 4000,
     rows: null,
+    skipKnown: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
