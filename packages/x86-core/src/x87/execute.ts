@@ -63,8 +63,9 @@ function read64(h: X87Host, a: number): [number, number] {
 }
 
 function readF80(h: X87Host, a: number): F80 {
+  // Bytes in address order, so a straddling operand faults at its first inaccessible byte.
   let sig = 0n;
-  for (let i = 7; i >= 0; i--) sig = (sig << 8n) | BigInt(h.read8(a + i));
+  for (let i = 0; i < 8; i++) sig |= BigInt(h.read8(a + i)) << BigInt(8 * i);
   const se = h.read16(a + 8);
   return { sign: se >> 15, exp: se & 0x7fff, sig };
 }
@@ -636,8 +637,26 @@ function d9Register(f: X87, reg: number, i: number, rip: number, modrm: number):
 // ---------------------------------------------------------------------------------------------
 // Environment and state images (SDM Vol. 1, 8.1.10 figures 8-9/8-10; Vol. 2A FXSAVE table 3-53)
 
+/**
+ * Checks a state-image store before anything is written, touching the bytes in the host's order:
+ * the first dword, then the last byte, then the rest (so a straddling image faults where the
+ * host's does).
+ */
+function probeImage(h: X87Host, ea: number, n: number): void {
+  h.probeWrite(ea, 4);
+  h.probeWrite(ea + n - 1, 1);
+  h.probeWrite(ea, n);
+}
+
+/** Like {@link probeImage} for loads: the first dword, the last byte, then one byte per page. */
+function probeRead(h: X87Host, ea: number, n: number): void {
+  for (let i = 0; i < 4; i++) h.read8(ea + i);
+  h.read8(ea + n - 1);
+  for (let a = (ea | 0xfff) + 1; a < ea + n; a += 0x1000) h.read8(a);
+}
+
 function storeEnv(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
-  h.probeWrite(ea, opsize16 ? 14 : 28);
+  probeImage(h, ea, opsize16 ? 14 : 28);
   if (opsize16) {
     h.write16(ea, f.cw);
     h.write16(ea + 2, f.sw);
@@ -659,8 +678,7 @@ function storeEnv(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
 
 function loadEnv(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
   const s = opsize16 ? 2 : 4;
-  // The host touches the last byte of the image first (its fault address for a straddling image).
-  h.read8(ea + (opsize16 ? 13 : 27));
+  probeRead(h, ea, opsize16 ? 14 : 28);
   const cw = h.read16(ea);
   const sw = h.read16(ea + s);
   const tw = h.read16(ea + 2 * s);
@@ -677,7 +695,7 @@ function loadEnv(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
 }
 
 function fnsave(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
-  h.probeWrite(ea, opsize16 ? 94 : 108);
+  probeImage(h, ea, opsize16 ? 94 : 108);
   const base = ea + (opsize16 ? 14 : 28);
   // Registers in ST order; write the last one first so a fault leaves the state untouched.
   for (let i = 7; i >= 0; i--) writeF80(h, base + 10 * i, f.st(i));
@@ -686,7 +704,7 @@ function fnsave(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
 }
 
 function frstor(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
-  h.read8(ea + (opsize16 ? 93 : 107));
+  probeRead(h, ea, opsize16 ? 94 : 108);
   const base = ea + (opsize16 ? 14 : 28);
   const regs: F80[] = [];
   for (let i = 0; i < 8; i++) regs.push(readF80(h, base + 10 * i));
@@ -703,6 +721,8 @@ function frstor(f: X87, h: X87Host, ea: number, opsize16: boolean): void {
  */
 export function fxsave(f: X87, h: X87Host, ea: number, w: boolean): void {
   if (ea % 16 !== 0) throw new CpuFault('general-protection', ea);
+  // FXSAVE touches its last byte first on the host.
+  h.probeWrite(ea + 511, 1);
   h.probeWrite(ea, 512);
   const regBytes = new Uint8Array(16);
   for (let i = 15; i >= 0; i--) {
@@ -733,6 +753,9 @@ export function fxsave(f: X87, h: X87Host, ea: number, w: boolean): void {
 /** FXRSTOR: loads the 512-byte image (#GP for a misaligned operand or reserved MXCSR bits). */
 export function fxrstor(f: X87, h: X87Host, ea: number, w: boolean): void {
   if (ea % 16 !== 0) throw new CpuFault('general-protection', ea);
+  // FXRSTOR, like FXSAVE, touches its last byte first on the host.
+  h.read8(ea + 511);
+  for (let a = ea; a < ea + 512; a = (a | 0xfff) + 1) h.read8(a);
   const mxcsr = h.read32(ea + 24);
   if (mxcsr & ~h.mxcsrMask) throw new CpuFault('general-protection', ea);
   const regs: F80[] = [];

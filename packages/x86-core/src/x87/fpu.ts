@@ -764,6 +764,7 @@ export class X87 implements FpEnv {
     }
     const r = fn(this, this.st(0), this.st(1), nearest);
     if (this.suppressed()) {
+      this.swBits &= ~SW_C2;
       this.finish(0);
       return;
     }

@@ -94,7 +94,8 @@ export function fprem(env: FpEnv, a: F80, b: F80, nearest: boolean): RemainderRe
     return done(invalid(env));
   }
   if (denormalStops(env, ca) || denormalStops(env, cb)) return done(a);
-  if (ca === Cls.Zero || cb === Cls.Infinity) return done(a);
+  // A zero dividend or an infinite divisor gives quotient 0 (C0 = C3 = C1 = 0).
+  if (ca === Cls.Zero || cb === Cls.Infinity) return { value: a, quotient: 0, partial: false };
   const ea = topExponent(a);
   const eb = topExponent(b);
   const d = ea - eb;

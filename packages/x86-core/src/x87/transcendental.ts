@@ -199,18 +199,18 @@ export function fyl2xp1(env: FpEnv, x: F80, y: F80): F80 {
   if (isNaN80(cx) || isNaN80(cy)) return propagateNaN2(env, x, cx, y, cy);
   if (x.sign && cx === Cls.Infinity) return invalid(env);
   if (denormalStops(env, cx) || denormalStops(env, cy)) return x;
-  if (x.sign && cx === Cls.Normal && x.exp >= 0x3fff) {
-    // x ≤ −1: the host returns x unchanged with PE.
-    env.flags |= PE;
-    return x;
-  }
   if (cx === Cls.Infinity) return cy === Cls.Zero ? invalid(env) : infinity(y.sign);
   if (cx === Cls.Zero) {
     if (cy === Cls.Infinity) return invalid(env);
     return zero(x.sign ^ y.sign);
   }
-  if (cy === Cls.Infinity) return infinity(x.sign ^ y.sign);
   if (cy === Cls.Zero) return zero(x.sign ^ y.sign);
+  if (cy === Cls.Infinity) return infinity(x.sign ^ y.sign);
+  if (x.sign && cx === Cls.Normal && x.exp >= 0x3fff) {
+    // x ≤ −1 with a finite y: the host returns x unchanged with PE.
+    env.flags |= PE;
+    return x;
+  }
   const bx = toBig(x);
   const top = bx.e + bitLength(x.sig) - 1;
   let l: Big;
