@@ -8,6 +8,16 @@
 static double ma[M][M], mb[M][M], mc[M][M];
 static float fv[512];
 
+/* Rounding to integral values: the compiler's own instruction (roundsd) on SSE4.1 builds. */
+static double round_down(double x) {
+#ifdef __SSE4_1__
+  return __builtin_floor(x);
+#else
+  double t = (double)(int64_t)x;
+  return t > x ? t - 1 : t;
+#endif
+}
+
 static double my_sqrt(double x) {
   if (x <= 0) return 0;
   double g = x > 1 ? x / 2 : 1;
@@ -96,5 +106,8 @@ ENTRY uint64_t prog_run(uint8_t *dst) {
   }
   putbytes(&o, &mx, 8);
   putbytes(&o, &mn, 8);
+  double fl = 0;
+  for (int i = -50; i < 50; i++) fl += round_down(i * 0.37) * (double)i;
+  putbytes(&o, &fl, 8);
   return o.n;
 }
