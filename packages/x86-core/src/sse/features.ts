@@ -7,8 +7,8 @@
  * ================================ ADVERTISED BY THE SSE MODULE ================================
  */
 
-/** Leaf 1 EDX: SSE (bit 25), SSE2 (bit 26), FXSR is the x87 module's, CLFSH (bit 19). */
-export const SSE_LEAF1_EDX = (1 << 25) | (1 << 26) | (1 << 19);
+/** Leaf 1 EDX: MMX (bit 23), SSE (bit 25), SSE2 (bit 26), CLFSH (bit 19); FXSR is the x87 module's. */
+export const SSE_LEAF1_EDX = (1 << 23) | (1 << 25) | (1 << 26) | (1 << 19);
 /**
  * Leaf 1 ECX: SSE3 (bit 0; its FISTTP is the x87 module's and implemented there), SSSE3 (bit 9),
  * SSE4.1 (bit 19), SSE4.2 (bit 20; POPCNT, bit 23, is the core's).
