@@ -140,8 +140,15 @@ function invalid(env: FpEnv): F80 {
   return INDEFINITE;
 }
 
+const TWO64 = 1n << 64n;
+
 function bitLength(x: bigint): number {
-  // x > 0. toString(16) is fast enough for the bigint sizes seen here.
+  // x > 0. Values below 2^64 (every significand) take the fast path through two 32-bit halves.
+  if (x < TWO64) {
+    const hi = Number(x >> 32n);
+    if (hi !== 0) return 64 - Math.clz32(hi);
+    return 32 - Math.clz32(Number(x));
+  }
   const s = x.toString(16);
   const d = s.charCodeAt(0);
   const top = d <= 57 ? d - 48 : d - 87;
