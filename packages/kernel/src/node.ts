@@ -51,3 +51,4 @@ export function fdFromWritable(stream: Writable, options: WritableFdOptions = {}
     options.end ? () => stream.end() : null,
   );
 }
+export * from './host-node/index.js';

@@ -336,3 +336,4 @@ export class ScriptCpu implements X86Cpu {
     return { reason: 'fault', executed, fault };
   }
 }
+export * from './testing-fs.js';

@@ -334,3 +334,19 @@ export const file_allocate: Handler = (_k, t, a) => {
   if (!(e.object instanceof FileFd)) return Errno.ENODEV;
   return e.object.allocate(range.offset, range.len);
 };
+
+/** The handlers of this file, for the kernel's handler table. */
+export const FILE_PATH_HANDLERS: Readonly<Record<string, Handler>> = {
+  file_advise,
+  file_allocate,
+  file_create,
+  file_link,
+  file_open,
+  file_readdir,
+  file_readlink,
+  file_rename,
+  file_stat_get,
+  file_stat_put,
+  file_symlink,
+  file_unlink,
+};

@@ -93,11 +93,16 @@ export class FileFd extends FdObject {
   offset = 0;
   private closed = false;
 
-  constructor(readonly file: HostFile) {
+  constructor(
+    readonly file: HostFile,
+    /** Whether the host file was opened for reading / writing (others answer EBADF, as the host would). */
+    readonly access: { readonly read: boolean; readonly write: boolean } = { read: true, write: true },
+  ) {
     super();
   }
 
   override read(len: number): MaybePromise<Uint8Array | Err> {
+    if (!this.access.read) return err(Errno.EBADF);
     const at = this.offset;
     return andThen(this.file.pread(len, at), (r) => {
       if (!isErr(r)) this.offset = at + r.length;
@@ -105,6 +110,7 @@ export class FileFd extends FdObject {
     });
   }
   override write(data: Uint8Array): MaybePromise<number | Err> {
+    if (!this.access.write) return err(Errno.EBADF);
     if (this.fdflags & Fdflags.APPEND) {
       // The append position is taken from the file's size at the time of the write.
       return andThen(this.file.stat(), (st) => {
@@ -124,9 +130,11 @@ export class FileFd extends FdObject {
     });
   }
   override pread(len: number, offset: number): MaybePromise<Uint8Array | Err> {
+    if (!this.access.read) return err(Errno.EBADF);
     return this.file.pread(len, offset);
   }
   override pwrite(data: Uint8Array, offset: number): MaybePromise<number | Err> {
+    if (!this.access.write) return err(Errno.EBADF);
     if (offset + data.length > MAX_OFFSET) return err(Errno.EFBIG);
     return this.file.pwrite(data, offset);
   }
@@ -150,6 +158,7 @@ export class FileFd extends FdObject {
     return this.file.datasync();
   }
   override truncate(size: number): MaybePromise<number> {
+    if (!this.access.write) return Errno.EINVAL;
     if (!(size >= 0) || size > MAX_OFFSET) return Errno.EFBIG;
     return this.file.truncate(size);
   }
@@ -166,6 +175,7 @@ export class FileFd extends FdObject {
   }
   /** file_allocate. */
   allocate(offset: number, len: number): MaybePromise<number> {
+    if (!this.access.write) return Errno.EBADF;
     if (offset + len > MAX_OFFSET) return Errno.EFBIG;
     return this.file.allocate(offset, len);
   }

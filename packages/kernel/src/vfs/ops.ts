@@ -81,7 +81,7 @@ export function openAt(dir: Dir, path: Uint8Array | string, req: OpenRequest): M
         truncate: req.truncate,
       }),
       (f) => {
-        if (!isErr(f)) return new FileFd(f);
+        if (!isErr(f)) return new FileFd(f, { read: req.read, write: req.write });
         if (f.errno === Errno.ELOOP) return req.follow ? FOLLOW : f;
         if (f.errno === Errno.EISDIR && !req.write && !req.truncate && !req.create) return openDir();
         return f;

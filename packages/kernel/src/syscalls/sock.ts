@@ -1,0 +1,309 @@
+/**
+ * sock family: sock_recv, sock_send (data and fd passing), sock_shutdown, and for 2015–2017
+ * binaries the legacy sock_accept, sock_listen and sock_stat_get (spec: `sock_*`; struct
+ * layouts recv_in/recv_out/send_in/send_out per digest §2.7, legacy sockstat/sockaddr per §2.8;
+ * semantics per digest §6.3 item 24).
+ */
+import { SaFamily, Sstate } from '@cabi/abi-types';
+import { Errno, Rights } from '../abi.js';
+import { type Err, isErr, type MaybePromise } from '../errors.js';
+import { type FdObject, isSocketType } from '../fd-object.js';
+import type { FdEntry } from '../fd-table.js';
+import { canRead, canWrite, copyIn, copyOut, type IoVec, readIovecs } from '../guest.js';
+import { typeRights } from '../rights.js';
+import {
+  dropPassed,
+  isAccepting,
+  messageSocket,
+  type PassedFd,
+  type ReceivedMessage,
+  type SocketAddress,
+} from '../sock/messages.js';
+import { dispose } from '../vfs/ops.js';
+import { andThen, blocking, type Handler } from './common.js';
+
+/** riflags (spec: type `riflags`). */
+const PEEK = 0x4;
+const WAITALL = 0x10;
+/** roflags (spec: type `roflags`). */
+const FDS_TRUNCATED = 0x1;
+const DATA_TRUNCATED = 0x8;
+/** sdflags (spec: type `sdflags`). */
+const SHUT_RD = 0x1;
+const SHUT_WR = 0x2;
+/** Most fds one message may carry (FreeBSD's SCM_RIGHTS limit is of this order). */
+const MAX_PASSED_FDS = 1024;
+/** Legacy SOCKSTAT_CLEAR_ERROR. */
+const CLEAR_ERROR = 0x1;
+
+function u64(dv: DataView, at: number): number {
+  const v = dv.getBigUint64(at, true);
+  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(v);
+}
+
+function socketOf(entry: FdEntry | Err): FdObject | number {
+  if (isErr(entry)) return entry.errno;
+  return isSocketType(entry.object.filetype) ? entry.object : Errno.ENOTSOCK;
+}
+
+/** Scatters `data` over iovecs (already checked writable). */
+function scatter(mem: Parameters<typeof copyOut>[0], iovs: IoVec[], data: Uint8Array): boolean {
+  let at = 0;
+  for (const v of iovs) {
+    if (at >= data.length) break;
+    const n = Math.min(v.len, data.length - at);
+    if (!copyOut(mem, v.buf, data.subarray(at, at + n))) return false;
+    at += n;
+  }
+  return true;
+}
+
+/**
+ * sock_recv(sock, in, out): receives into ri_data and fds into ri_fds (needs FD_READ).
+ * PEEK leaves the data queued; WAITALL keeps a stream receive going until the buffer is full or
+ * the stream ends. Results: ro_datalen, ro_fdslen, ro_flags (DATA_TRUNCATED for a longer
+ * datagram, FDS_TRUNCATED when fds did not fit and were closed).
+ */
+export const sock_recv: Handler = (_k, t, a) => {
+  const proc = t.process;
+  const mem = proc.memory;
+  const object = socketOf(proc.fds.get(a[0] as number, Rights.FD_READ));
+  if (typeof object === 'number') return object;
+  const input = copyIn(mem, a[1] as number, 40);
+  if (!input) return Errno.EFAULT;
+  const dv = new DataView(input.buffer);
+  const dataPtr = u64(dv, 0);
+  const dataLen = u64(dv, 8);
+  const fdsPtr = u64(dv, 16);
+  const fdsLen = u64(dv, 24);
+  const flags = dv.getUint16(32, true);
+  if (flags & ~(PEEK | WAITALL)) return Errno.EINVAL;
+  const outPtr = a[2] as number;
+  if (!canWrite(mem, outPtr, 64)) return Errno.EFAULT;
+  const iovs = readIovecs(mem, dataPtr, dataLen);
+  if (typeof iovs === 'number') return iovs;
+  let total = 0;
+  for (const v of iovs) {
+    if (!canWrite(mem, v.buf, v.len)) return Errno.EFAULT;
+    total += v.len;
+  }
+  if (fdsLen > 0 && !canWrite(mem, fdsPtr, Math.min(fdsLen, MAX_PASSED_FDS) * 4)) return Errno.EFAULT;
+  const peek = (flags & PEEK) !== 0;
+  const socket = messageSocket(object);
+  const receive = (len: number) => blocking(object, 'read', () => socket.receive(len, peek));
+
+  const finish = (parts: Uint8Array[], fds: PassedFd[], dataTruncated: boolean): number => {
+    let size = 0;
+    for (const p of parts) size += p.length;
+    const data = parts.length === 1 ? (parts[0] as Uint8Array) : new Uint8Array(size);
+    if (parts.length > 1) {
+      let at = 0;
+      for (const p of parts) {
+        data.set(p, at);
+        at += p.length;
+      }
+    }
+    if (!canWrite(mem, outPtr, 64) || !scatter(mem, iovs, data)) {
+      if (!peek) dropPassed(fds);
+      return Errno.EFAULT;
+    }
+    let outFlags = dataTruncated ? DATA_TRUNCATED : 0;
+    let delivered = 0;
+    if (!peek) {
+      const room = Math.min(fdsLen, MAX_PASSED_FDS);
+      for (const f of fds) {
+        const fd =
+          delivered < room ? proc.fds.insert(f.object, { base: f.base, inheriting: f.inheriting }) : null;
+        if (typeof fd === 'number' && canWrite(mem, fdsPtr + delivered * 4, 4)) {
+          mem.dv.setUint32(fdsPtr + delivered * 4, fd, true);
+          delivered++;
+        } else {
+          if (typeof fd === 'number') proc.fds.close(fd);
+          outFlags |= FDS_TRUNCATED;
+        }
+        // The in-flight reference moves into the table (or is dropped).
+        f.object.release();
+      }
+    }
+    const out = new Uint8Array(64);
+    const odv = new DataView(out.buffer);
+    odv.setBigUint64(0, BigInt(data.length), true);
+    odv.setBigUint64(8, BigInt(delivered), true);
+    odv.setUint16(56, outFlags, true);
+    return copyOut(mem, outPtr, out) ? Errno.SUCCESS : Errno.EFAULT;
+  };
+
+  return andThen(receive(total), (first): MaybePromise<number> => {
+    if (isErr(first)) return first.errno;
+    const waitall = (flags & WAITALL) !== 0 && !peek;
+    if (!waitall || first.data.length === 0 || first.data.length >= total) {
+      return finish([first.data], first.fds, first.dataTruncated);
+    }
+    const parts = [first.data];
+    const fds = [...first.fds];
+    let got = first.data.length;
+    const more = (): MaybePromise<number> =>
+      andThen(receive(total - got), (r: ReceivedMessage | Err): MaybePromise<number> => {
+        if (isErr(r) || r.data.length === 0) return finish(parts, fds, false);
+        parts.push(r.data);
+        fds.push(...r.fds);
+        got += r.data.length;
+        return got >= total ? finish(parts, fds, false) : more();
+      });
+    return more();
+  });
+};
+
+/**
+ * sock_send(sock, in, out): sends si_data with the fds listed in si_fds (needs FD_WRITE); each
+ * passed fd keeps the sender's rights. so_datalen is how much data was accepted.
+ */
+export const sock_send: Handler = (_k, t, a) => {
+  const proc = t.process;
+  const mem = proc.memory;
+  const object = socketOf(proc.fds.get(a[0] as number, Rights.FD_WRITE));
+  if (typeof object === 'number') return object;
+  const input = copyIn(mem, a[1] as number, 40);
+  if (!input) return Errno.EFAULT;
+  const dv = new DataView(input.buffer);
+  const dataPtr = u64(dv, 0);
+  const dataLen = u64(dv, 8);
+  const fdsPtr = u64(dv, 16);
+  const fdsLen = u64(dv, 24);
+  const outPtr = a[2] as number;
+  if (!canWrite(mem, outPtr, 8)) return Errno.EFAULT;
+  const iovs = readIovecs(mem, dataPtr, dataLen);
+  if (typeof iovs === 'number') return iovs;
+  let total = 0;
+  for (const v of iovs) {
+    if (!canRead(mem, v.buf, v.len)) return Errno.EFAULT;
+    total += v.len;
+  }
+  if (fdsLen > MAX_PASSED_FDS) return Errno.EINVAL;
+  if (fdsLen > 0 && !canRead(mem, fdsPtr, fdsLen * 4)) return Errno.EFAULT;
+  const passed: PassedFd[] = [];
+  for (let i = 0; i < fdsLen; i++) {
+    const entry = proc.fds.peek(mem.dv.getUint32(fdsPtr + i * 4, true));
+    if (!entry) return Errno.EBADF;
+    if (!entry.object.passable) return Errno.ENOTSUP;
+    passed.push({ object: entry.object, base: entry.base, inheriting: entry.inheriting });
+  }
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const v of iovs) {
+    data.set(mem.u8.subarray(v.buf, v.buf + v.len), at);
+    at += v.len;
+  }
+  const socket = messageSocket(object);
+  return andThen(
+    blocking(object, 'write', () => socket.send(data, passed)),
+    (n) => {
+      if (isErr(n)) return n.errno;
+      const out = new Uint8Array(8);
+      new DataView(out.buffer).setBigUint64(0, BigInt(n), true);
+      return copyOut(mem, outPtr, out) ? Errno.SUCCESS : Errno.EFAULT;
+    },
+  );
+};
+
+/** sock_shutdown(sock, how): SHUT_RD and/or SHUT_WR (needs SOCK_SHUTDOWN). */
+export const sock_shutdown: Handler = (_k, t, a) => {
+  const how = a[1] as number;
+  const object = socketOf(t.process.fds.get(a[0] as number, Rights.SOCK_SHUTDOWN));
+  if (typeof object === 'number') return object;
+  if (how === 0 || how & ~(SHUT_RD | SHUT_WR)) return Errno.EINVAL;
+  const target = object as FdObject & { shutdown?: (how: number) => number };
+  if (typeof target.shutdown !== 'function') return Errno.ENOTCONN;
+  return target.shutdown(how);
+};
+
+/** Encodes a legacy sockaddr (20 bytes; inet port in network byte order). */
+function encodeSockaddr(out: Uint8Array, at: number, address: SocketAddress | undefined): void {
+  if (!address) return;
+  if (address.family === 'unix') {
+    out[at] = SaFamily.UNIX;
+    return;
+  }
+  const parts = address.address.split('.').map((p) => Number(p));
+  if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) return;
+  out[at] = SaFamily.INET;
+  out.set(parts, at + 2);
+  out[at + 6] = (address.port >> 8) & 0xff;
+  out[at + 7] = address.port & 0xff;
+}
+
+/**
+ * Legacy sock_accept(sock, buf) → conn: takes a pending connection of a listening socket,
+ * blocking unless the socket is non-blocking. The socket type rights hold no legacy SOCK_ACCEPT
+ * bit (digest §2.9), so the call needs FD_READ. The new fd's rights are the socket type's,
+ * narrowed by the listening fd's inheriting rights; `buf` (if not NULL) gets a sockstat.
+ */
+export const sock_accept: Handler = (_k, t, a) => {
+  const proc = t.process;
+  const entry = proc.fds.get(a[0] as number, Rights.FD_READ);
+  const object = socketOf(entry);
+  if (typeof object === 'number' || isErr(entry)) return typeof object === 'number' ? object : Errno.EBADF;
+  if (!isAccepting(object)) return Errno.EINVAL;
+  const buf = a[1] as number;
+  if (buf !== 0 && !canWrite(proc.memory, buf, 48)) return Errno.EFAULT;
+  return andThen(
+    blocking(object, 'read', () => object.accept()),
+    (conn) => {
+      if (isErr(conn)) return conn.errno;
+      const type = typeRights(conn.filetype);
+      const fd = proc.fds.insert(conn, { base: type.base & entry.inheriting, inheriting: entry.inheriting });
+      if (isErr(fd)) {
+        dispose(conn);
+        return fd.errno;
+      }
+      if (buf !== 0) {
+        const st = new Uint8Array(48);
+        const peer = (conn as FdObject & { peerAddress?: () => SocketAddress | undefined }).peerAddress?.();
+        encodeSockaddr(st, 20, peer);
+        if (!copyOut(proc.memory, buf, st)) return Errno.EFAULT;
+      }
+      t.ret0 = fd;
+      return Errno.SUCCESS;
+    },
+  );
+};
+
+/** Legacy sock_listen(sock, backlog): a listening socket already listens; others are EINVAL. */
+export const sock_listen: Handler = (_k, t, a) => {
+  const object = socketOf(t.process.fds.get(a[0] as number));
+  if (typeof object === 'number') return object;
+  return isAccepting(object) ? Errno.SUCCESS : Errno.EINVAL;
+};
+
+/**
+ * Legacy sock_stat_get(sock, buf, flags): the socket's addresses, pending error and state
+ * (ACCEPTCONN for listening sockets). Needs FILE_STAT_FGET (the socket type holds no legacy
+ * SOCK_STAT_GET bit).
+ */
+export const sock_stat_get: Handler = (_k, t, a) => {
+  const flags = a[2] as number;
+  if (flags & ~CLEAR_ERROR) return Errno.EINVAL;
+  const object = socketOf(t.process.fds.get(a[0] as number, Rights.FILE_STAT_FGET));
+  if (typeof object === 'number') return object;
+  const buf = a[1] as number;
+  if (!canWrite(t.process.memory, buf, 48)) return Errno.EFAULT;
+  const st = new Uint8Array(48);
+  const sock = object as FdObject & {
+    address?: () => SocketAddress | undefined;
+    peerAddress?: () => SocketAddress | undefined;
+  };
+  encodeSockaddr(st, 0, sock.address?.());
+  encodeSockaddr(st, 20, sock.peerAddress?.());
+  if (isAccepting(object)) new DataView(st.buffer).setUint32(44, Sstate.ACCEPTCONN, true);
+  return copyOut(t.process.memory, buf, st) ? Errno.SUCCESS : Errno.EFAULT;
+};
+
+/** The handlers of this file, for the kernel's handler table. */
+export const SOCK_HANDLERS: Readonly<Record<string, Handler>> = {
+  sock_accept,
+  sock_listen,
+  sock_recv,
+  sock_send,
+  sock_shutdown,
+  sock_stat_get,
+};
