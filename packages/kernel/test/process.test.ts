@@ -224,3 +224,47 @@ describe('signals and faults', () => {
     expect(status).toEqual({ exitCode: 0 });
   });
 });
+
+describe('shared-scope futexes across fork', () => {
+  it('a lock in shared memory hands over between processes', async () => {
+    const { LOCK_KERNEL_MANAGED, LOCK_WRLOCKED, MAP_ANON_FD, Mflags, Mprot, Scope } = await import(
+      '../src/index.js'
+    );
+    const { pollLock } = await import('./helpers.js');
+    const status = await run(function* (g) {
+      const me = Number(g.rdi);
+      const m = yield g.sys(
+        'mem_map',
+        0,
+        4096,
+        Mprot.READ | Mprot.WRITE,
+        Mflags.ANON | Mflags.SHARED,
+        MAP_ANON_FD,
+        0n,
+      );
+      const lock = m.value;
+      const flag = m.value + 8;
+      g.setU32(lock, (me | LOCK_WRLOCKED) >>> 0);
+      const f = yield g.fork(function* (c) {
+        const e = yield* pollLock(c, lock, Eventtype.LOCK_WRLOCK, Scope.SHARED);
+        // The child now owns the lock; the parent set the flag before unlocking.
+        const ok =
+          e === 0 && (c.u32(lock) & ~LOCK_KERNEL_MANAGED) >>> 0 === (Number(c.rsi) | LOCK_WRLOCKED) >>> 0;
+        yield c.sys('proc_exit', ok && c.u32(flag) === 1 ? 0 : 1);
+      });
+      // Let the child block on the lock (it sets the managed bit).
+      for (let i = 0; i < 20 && !(g.u32(lock) & LOCK_KERNEL_MANAGED); i++) yield g.sys('thread_yield');
+      if (!(g.u32(lock) & LOCK_KERNEL_MANAGED)) yield g.sys('proc_exit', 3);
+      g.setU32(flag, 1);
+      const u = yield g.sys('lock_unlock', lock, Scope.SHARED);
+      if (u.cf) yield g.sys('proc_exit', 4);
+      const sub = g.alloc(56);
+      const ev = g.alloc(32);
+      g.memory.u8[sub + 10] = Eventtype.PROC_TERMINATE;
+      g.setU32(sub + 16, f.value);
+      yield g.sys('poll', sub, ev, 1);
+      yield g.sys('proc_exit', g.u32(ev + 24));
+    });
+    expect(status).toEqual({ exitCode: 0 });
+  });
+});
