@@ -229,7 +229,7 @@ export class Kernel {
   private idleWake: (() => void) | null = null;
   private current: Process | null = null;
 
-  constructor(options: KernelOptions) {
+  constructor(options: KernelOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const seed =
       typeof options.deterministic === 'number' ? options.deterministic : options.deterministic ? 1 : null;
@@ -781,7 +781,7 @@ export const elfLoader: ImageLoader = (memory, executable, options) =>
   });
 
 /** Creates a kernel. */
-export function createKernel(options: KernelOptions): Kernel {
+export function createKernel(options: KernelOptions = {}): Kernel {
   return new Kernel(options);
 }
 
