@@ -28,7 +28,7 @@ function sendIn(h: Harness, data: string, fds: number[]): number {
   h.memory.dv.setBigUint64(iov, BigInt(buf), true);
   h.memory.dv.setBigUint64(iov + 8, BigInt(len), true);
   const fdArr = h.alloc(Math.max(4, fds.length * 4));
-  fds.forEach((fd, i) => h.memory.dv.setUint32(fdArr + i * 4, fd, true));
+  for (const [i, fd] of fds.entries()) h.memory.dv.setUint32(fdArr + i * 4, fd, true);
   const si = h.alloc(40);
   h.memory.dv.setBigUint64(si, BigInt(iov), true);
   h.memory.dv.setBigUint64(si + 8, 1n, true);
