@@ -1,0 +1,198 @@
+/**
+ * The benchmark runner: builds the kernels natively with gcc, runs each natively and under cabi
+ * (interpreter), checks that the checksums agree and prints medians, ratios and guest MIPS.
+ *
+ *   pnpm --filter @cabi/bench bench [--full] [--runs N] [kernel …]
+ *
+ * Default sizes are the "quick" ones (the whole suite in about a minute); `--full` uses sizes that
+ * run 0.2–2 s natively, which takes the interpreter far longer. Times come in two kinds: wall time
+ * from process start (or spawn) to exit, and the workload time each kernel measures itself with
+ * the monotonic clock around its work. Ratios and MIPS use the workload time, so that process
+ * start-up (a few ms natively, the ELF load under cabi) does not swamp the quick sizes.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildNative, CLOUDABI_BIN, hasTool, KERNELS, type KernelName } from './build.js';
+import { type CabiRunResult, geomean, median, type RunResult, runCabi, runNative } from './harness.js';
+
+/** Workload sizes: quick (default) and full (0.2–2 s natively on the reference machine). */
+export const SIZES: Record<KernelName, { quick: number; full: number }> = {
+  sha256: { quick: 20, full: 10_000 },
+  vm: { quick: 10_000, full: 4_000_000 },
+  buffer: { quick: 20, full: 40_000 },
+  nbody: { quick: 8_000, full: 3_000_000 },
+  qsort: { quick: 30_000, full: 2_000_000 },
+  syscall: { quick: 200, full: 8_000 },
+  threads: { quick: 1_000, full: 200_000 },
+};
+
+interface Options {
+  full: boolean;
+  runs: number | null;
+  kernels: KernelName[];
+}
+
+function usage(message: string): never {
+  console.error(`${message}\nusage: bench [--full] [--runs N] [${KERNELS.join('|')} …]`);
+  process.exit(64);
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const options: Options = { full: false, runs: null, kernels: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--') continue;
+    if (a === '--full') options.full = true;
+    else if (a === '--runs') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) usage('--runs needs a positive integer');
+      options.runs = n;
+    } else if ((KERNELS as readonly string[]).includes(a)) options.kernels.push(a as KernelName);
+    else usage(`unknown argument ${a}`);
+  }
+  if (options.kernels.length === 0) options.kernels = [...KERNELS];
+  return options;
+}
+
+interface Row {
+  name: KernelName;
+  size: number;
+  native: RunResult[];
+  cabi: CabiRunResult[];
+  qemu: RunResult[];
+  cabiError: string | null;
+  qemuError: string | null;
+  mismatch: string[];
+}
+
+function fmt(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+function table(rows: readonly string[][]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '),
+    )
+    .join('\n');
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  if (!hasTool('gcc')) {
+    console.error('bench: gcc is needed for the native builds');
+    return 1;
+  }
+  const qemu = spawnSync('sh', ['-c', 'command -v qemu-x86_64'], { encoding: 'utf8' }).stdout.trim();
+  const nativeRuns = options.runs ?? 5;
+  const cabiRuns = options.runs ?? 3;
+  const dir = mkdtempSync(join(tmpdir(), 'cabi-bench-native-'));
+  const rows: Row[] = [];
+  try {
+    const native = buildNative(dir);
+    for (const name of options.kernels) {
+      const size = options.full ? SIZES[name].full : SIZES[name].quick;
+      const row: Row = {
+        name,
+        size,
+        native: [],
+        cabi: [],
+        qemu: [],
+        cabiError: null,
+        qemuError: null,
+        mismatch: [],
+      };
+      rows.push(row);
+      for (let i = 0; i < nativeRuns; i++) row.native.push(runNative(name, native[name], size));
+      const expected = row.native[0]?.checksum ?? '';
+      for (const r of row.native)
+        if (r.checksum !== expected) row.mismatch.push(`native runs disagree: ${r.checksum}`);
+      const image = readFileSync(join(CLOUDABI_BIN, name));
+      try {
+        for (let i = 0; i < cabiRuns; i++) {
+          const r = await runCabi(name, image, size);
+          row.cabi.push(r);
+          if (r.checksum !== expected) row.mismatch.push(`cabi ${r.checksum} != native ${expected}`);
+          process.stderr.write(
+            `  ${name} (size ${size}) cabi run ${i + 1}/${cabiRuns}: ${fmt(r.innerMs)} ms\n`,
+          );
+        }
+      } catch (e) {
+        row.cabiError = e instanceof Error ? e.message : String(e);
+      }
+      if (qemu) {
+        try {
+          for (let i = 0; i < cabiRuns; i++) {
+            const r = runNative(name, native[name], size, [qemu]);
+            row.qemu.push(r);
+            if (r.checksum !== expected) row.mismatch.push(`qemu ${r.checksum} != native ${expected}`);
+          }
+        } catch (e) {
+          row.qemuError = e instanceof Error ? e.message : String(e);
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const header = ['kernel', 'size', 'native wall', 'native work', 'cabi wall', 'cabi work', 'ratio'];
+  if (qemu) header.push('qemu work', 'qemu ratio');
+  header.push('guest instr', 'MIPS', 'checksum');
+  const lines: string[][] = [header];
+  const ratios: number[] = [];
+  const qemuRatios: number[] = [];
+  for (const row of rows) {
+    const nWall = median(row.native.map((r) => r.ms));
+    const nWork = median(row.native.map((r) => r.innerMs));
+    const ok = row.cabiError === null && row.cabi.length > 0;
+    const cWall = ok ? median(row.cabi.map((r) => r.ms)) : Number.NaN;
+    const cWork = ok ? median(row.cabi.map((r) => r.innerMs)) : Number.NaN;
+    const instr = ok ? median(row.cabi.map((r) => r.instructions)) : Number.NaN;
+    const ratio = cWork / nWork;
+    if (ok) ratios.push(ratio);
+    const line = [row.name, String(row.size), fmt(nWall), fmt(nWork)];
+    line.push(ok ? fmt(cWall) : 'failed', ok ? fmt(cWork) : '-', ok ? `${ratio.toFixed(1)}x` : '-');
+    if (qemu) {
+      const qok = row.qemuError === null && row.qemu.length > 0;
+      const qWork = qok ? median(row.qemu.map((r) => r.innerMs)) : Number.NaN;
+      if (qok) qemuRatios.push(qWork / nWork);
+      line.push(qok ? fmt(qWork) : 'failed', qok ? `${(qWork / nWork).toFixed(1)}x` : '-');
+    }
+    line.push(ok ? String(instr) : '-', ok ? (instr / cWork / 1000).toFixed(2) : '-');
+    line.push(row.mismatch.length ? 'MISMATCH' : ok ? 'agrees' : 'native only');
+    lines.push(line);
+  }
+  const geo = ['geomean', '', '', '', '', '', ratios.length ? `${geomean(ratios).toFixed(1)}x` : '-'];
+  if (qemu) geo.push('', qemuRatios.length ? `${geomean(qemuRatios).toFixed(1)}x` : '-');
+  geo.push('', '', `${ratios.length}/${rows.length} kernels`);
+  lines.push(geo);
+
+  console.log(
+    `\ncabi benchmark suite (${options.full ? 'full' : 'quick'} sizes; medians of ${nativeRuns} native and ${cabiRuns} cabi runs; times in ms)`,
+  );
+  console.log(
+    "wall = spawn to exit; work = the kernel's own clock around its workload; ratio and MIPS use work time\n",
+  );
+  console.log(table(lines));
+  console.log('\nJIT: no JIT tier exists in @cabi/x86-core yet; the cabi column is the interpreter.');
+  if (!qemu) console.log('qemu-user: qemu-x86_64 not installed (Debian package qemu-user), no qemu column.');
+  let failed = false;
+  for (const row of rows) {
+    if (row.cabiError) {
+      failed = true;
+      console.log(`${row.name}: did not run under cabi: ${row.cabiError}`);
+    }
+    if (row.qemuError) console.log(`${row.name}: did not run under qemu-user: ${row.qemuError}`);
+    for (const m of row.mismatch) {
+      failed = true;
+      console.log(`${row.name}: checksum mismatch: ${m}`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main();
