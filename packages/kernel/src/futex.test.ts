@@ -197,4 +197,20 @@ describe('futex condvars', () => {
     expect(m.words.get(CV)).toBe(0);
     expect(f.stats()).toEqual({ locks: 0, condvars: 0 });
   });
+
+  it('waits of killed threads are forgotten: the lock goes to the next live waiter', async () => {
+    const f = new FutexEngine();
+    const m = memory();
+    m.words.set(L, (1 | WR) >>> 0);
+    void f.wrlock(m, 'l', L, 2, null);
+    const p3 = f.wrlock(m, 'l', L, 3, null) as Promise<number>;
+    m.words.set(L + 4, (9 | WR) >>> 0);
+    void f.condvarWait(m, 'c', CV, 'l2', L + 4, 9, null);
+    m.words.set(L + 4, (8 | WR) >>> 0);
+    f.cancelWaiters(new Set([2, 9]));
+    expect(f.unlock(m, 'l', L, 1)).toBe(0);
+    expect(m.words.get(L)).toBe((3 | WR) >>> 0);
+    expect(await p3).toBe(0);
+    expect(f.stats()).toEqual({ locks: 0, condvars: 0 });
+  });
 });

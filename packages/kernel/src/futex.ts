@@ -45,6 +45,8 @@ class Waiter {
   /** Waiters donated by condvar_signal, to be requeued once this one holds the lock. */
   readonly donated: Waiter[] = [];
   resume: (() => void) | null = null;
+  /** The condvar a condvar waiter waits on (also after being requeued onto its lock). */
+  condvar: FutexCondvar | null = null;
   constructor(readonly tid: number) {}
 }
 
@@ -84,6 +86,39 @@ export class FutexEngine {
   /** Numbers of tracked lock and condvar objects. */
   stats(): FutexStats {
     return { locks: this.locks.size, condvars: this.condvars.size };
+  }
+
+  /**
+   * Forgets the waits of threads that no longer exist (their process ended): they leave every
+   * queue, so a lock is never handed to a dead thread and no state leaks.
+   */
+  cancelWaiters(tids: ReadonlySet<number>): void {
+    if (tids.size === 0) return;
+    for (const fc of [...this.condvars.values()]) {
+      const gone = fc.waiters.filter((w) => tids.has(w.tid));
+      if (gone.length === 0) continue;
+      fc.waiters.splice(0, fc.waiters.length, ...fc.waiters.filter((w) => !tids.has(w.tid)));
+      fc.lock.refs -= gone.length;
+      fc.waitcount -= gone.length;
+      this.condvarRelease(fc);
+    }
+    for (const fl of [...this.locks.values()]) {
+      for (const queue of [fl.readers, fl.writers]) {
+        const gone = queue.filter((w) => tids.has(w.tid));
+        if (gone.length === 0) continue;
+        queue.splice(0, queue.length, ...queue.filter((w) => !tids.has(w.tid)));
+        fl.refs -= gone.length;
+        // Condvar waiters requeued onto the lock still count on their condvar.
+        for (const w of gone) {
+          if (w.condvar) {
+            w.condvar.waitcount--;
+            this.condvarRelease(w.condvar);
+          }
+        }
+      }
+      if (fl.readers.length === 0 && fl.writers.length === 0) fl.owner = UNMANAGED;
+      this.lockRelease(fl);
+    }
   }
 
   // ---- lock objects ------------------------------------------------------------------------
@@ -354,6 +389,7 @@ export class FutexEngine {
     }
     cv.waitcount++;
     const w = new Waiter(tid);
+    w.condvar = cv;
     return FutexEngine.sleep(cv.waiters, fl, w, timer).then(async (r) => {
       if (!w.locked) {
         if (r !== Errno.SUCCESS) FutexEngine.condvarUnmanage(cv, mem, cvAddr);

@@ -291,13 +291,14 @@ export class Kernel {
       return Errno.ENOEXEC;
     }
     if (memory.mappedBytes > this.limits.maxMemory) return Errno.ENOMEM;
-    for (const other of [...proc.threads.values()]) {
-      if (other !== thread) {
-        other.state = 'exited';
-        other.cpu.requestStop();
-        proc.exitedInstructions += other.instructions;
-        proc.threads.delete(other.tid);
-      }
+    const others = [...proc.threads.values()].filter((other) => other !== thread);
+    this.futex.cancelWaiters(new Set(others.map((other) => other.tid)));
+    for (const other of others) {
+      other.state = 'exited';
+      other.cpu.requestStop();
+      other.cancelWait?.();
+      proc.exitedInstructions += other.instructions;
+      proc.threads.delete(other.tid);
     }
     const old = proc.fds;
     proc.fds = fds;
@@ -746,6 +747,7 @@ export class Kernel {
       t.cancelWait?.();
       t.cancelWait = null;
     }
+    this.futex.cancelWaiters(new Set(proc.threads.keys()));
     proc.threads.clear();
     if (this.current === proc) {
       // Its last writes to shared mappings must reach the other processes.
