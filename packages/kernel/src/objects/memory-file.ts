@@ -140,6 +140,13 @@ export class MemoryFile extends SeekableBytes {
     this.offset = next;
     return next;
   }
+  /** Regular files are always ready; reads report the bytes left after the offset (FIONREAD). */
+  override readiness(kind: 'read' | 'write') {
+    const left = Math.max(0, this.bytes.size - this.offset);
+    return kind === 'read'
+      ? { ready: true, nbytes: left, hangup: false }
+      : { ready: this.writable, nbytes: 0, hangup: false };
+  }
   override sync(): number {
     return Errno.SUCCESS;
   }
