@@ -122,6 +122,11 @@ export interface SyscallTraceEvent {
   results: Record<string, number | bigint>;
   /** Host milliseconds from entry to completion (includes time parked). */
   durationMs: number;
+  /**
+   * The calling process's address space when the call completed, so a tracer can show the paths
+   * and buffers the arguments point at. Read it during the callback only, and never write to it.
+   */
+  memory: GuestMemory;
 }
 
 /** A process lifecycle event for the tracer. */
@@ -669,6 +674,7 @@ export class Kernel {
         errnoName: errnoName(errno === NO_RETURN ? 0 : errno),
         results,
         durationMs: performance.now() - t0,
+        memory: thread.process.memory,
       });
     } catch {
       // Tracers must not disturb the guest.
