@@ -189,4 +189,37 @@ describe('fixture programs on the x86-core CPU', () => {
     const { status } = await runFixture('workers', { limits: { instructionBudget: 10_000 } });
     expect(status).toMatchObject({ signal: 'SIGXCPU', reason: 'instruction budget of 10000 exhausted' });
   });
+
+  it('deterministic mode reproduces the exact syscall sequence of a multi-threaded program', async () => {
+    const record = async () => {
+      const seq: string[] = [];
+      const kernel = createKernel({
+        deterministic: 5,
+        scheduler: { sliceInstructions: 777, randomSlices: true },
+      });
+      const sink = bufferSink();
+      const { bytes } = encode({ stdout: new Fd(0) });
+      const proc = await kernel.spawn(readFileSync(`${BIN}futex`), {
+        argdata: bytes,
+        fds: [sink],
+        trace: (e) => {
+          if (e.type === 'syscall')
+            seq.push(`${e.tid}:${e.name}:${e.errno}:${String(Object.values(e.results))}`);
+        },
+      });
+      await proc.wait();
+      return { seq, out: sink.text() };
+    };
+    const a = await record();
+    const b = await record();
+    expect(a.seq.length).toBeGreaterThan(100);
+    expect(b.seq).toEqual(a.seq);
+    expect(b.out).toBe(a.out);
+  }, 60_000);
+
+  it('runs with the host clock and crypto randomness too', async () => {
+    const { status, out } = await runFixture('futex', { deterministic: false });
+    expect(status).toEqual({ exitCode: 0 });
+    expect(out).toContain('consumed 200 items, sum 20100 (expected 20100)');
+  }, 60_000);
 });
