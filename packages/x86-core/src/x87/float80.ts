@@ -335,11 +335,6 @@ function roundToReg(env: FpEnv, sign: number, sig: bigint, e: number, sticky: bo
   return packExt(sign, fmt);
 }
 
-/** Reads a finite operand as (sig, lsb exponent). */
-function sigOf(a: F80): bigint {
-  return a.sig;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Arithmetic (SDM Vol. 2A: FADD, FSUB, FMUL, FDIV, FSQRT; Vol. 1, 4.9 for the exception rules)
 
@@ -386,8 +381,8 @@ export function add(env: FpEnv, a: F80, b: F80, negB = false): F80 {
     if (a.sign === sb) return zero(a.sign);
     return zero(rcOf(env) === RC_DOWN ? 1 : 0);
   }
-  if (ca === Cls.Zero) return roundToReg(env, sb, sigOf(b), lsbExponent(b), false, true);
-  if (cb === Cls.Zero) return roundToReg(env, a.sign, sigOf(a), lsbExponent(a), false, true);
+  if (ca === Cls.Zero) return roundToReg(env, sb, b.sig, lsbExponent(b), false, true);
+  if (cb === Cls.Zero) return roundToReg(env, a.sign, a.sig, lsbExponent(a), false, true);
   const ea = lsbExponent(a);
   const eb = lsbExponent(b);
   const e = Math.min(ea, eb);
@@ -724,39 +719,6 @@ export function toInt(env: FpEnv, a: F80, bits: number, truncate: boolean): bigi
     return indefinite;
   }
   return value;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers for the instruction layer
-
-/** Reads 10 bytes of double-extended memory image (little-endian) into an F80. */
-export function fromBytes(b: Uint8Array, off: number): F80 {
-  let sig = 0n;
-  for (let i = 7; i >= 0; i--) sig = (sig << 8n) | BigInt(b[off + i]!);
-  const se = b[off + 8]! | (b[off + 9]! << 8);
-  return { sign: se >> 15, exp: se & 0x7fff, sig };
-}
-
-/** Writes an F80 as its 10-byte memory image. */
-export function toBytes(a: F80, b: Uint8Array, off: number): void {
-  let sig = a.sig;
-  for (let i = 0; i < 8; i++) {
-    b[off + i] = Number(sig & 0xffn);
-    sig >>= 8n;
-  }
-  const se = (a.sign << 15) | a.exp;
-  b[off + 8] = se & 0xff;
-  b[off + 9] = se >> 8;
-}
-
-/** Converts an F80 to the nearest JS number (for diagnostics and the transcendental helpers). */
-export function toNumber(a: F80): number {
-  const c = classify(a);
-  if (c === Cls.Zero) return a.sign ? -0 : 0;
-  if (c === Cls.Infinity) return a.sign ? -Infinity : Infinity;
-  if (c === Cls.Unsupported || isNaN80(c)) return Number.NaN;
-  const v = Number(a.sig) * 2 ** (lsbExponent(a) + 0);
-  return a.sign ? -v : v;
 }
 
 export { bitLength, EXP_BIAS, invalid, isDenormalClass, lsbExponent, propagateNaN2, quiet, roundToReg };

@@ -36,7 +36,6 @@ import {
   div,
   type F80,
   type FpEnv,
-  fromInt,
   IE,
   INDEFINITE,
   isNaN80,
@@ -784,11 +783,6 @@ export class X87 implements FpEnv {
     }
     this.swBits = s;
     this.finish(r.partial ? 0 : r.quotient & 1);
-  }
-
-  /** Pushes the integer v exactly (FILD). */
-  loadInt(v: bigint): void {
-    this.load(fromInt(v));
   }
 }
 
