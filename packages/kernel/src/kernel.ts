@@ -490,6 +490,12 @@ export class Kernel {
           await null;
         }
       }
+    } catch (error) {
+      // Unreachable by design (handlers and the CPU are guarded); should it happen, every
+      // process ends with the reason instead of an unhandled rejection taking the host down.
+      for (const proc of [...this.processes.values()]) {
+        this.killProcess(proc, Signal.SIGSYS, `kernel error in the scheduler: ${String(error)}`);
+      }
     } finally {
       this.looping = false;
     }
