@@ -90,7 +90,7 @@ export function dst128(cpu: Cpu, i: Insn, align: Align): number {
 }
 
 /** Copies 4 dwords within the register file. */
-export function copy4(u: Uint32Array, d: number, s: number): void {
+export function copy4(u: Int32Array | Uint32Array, d: number, s: number): void {
   u[d] = u[s]!;
   u[d + 1] = u[s + 1]!;
   u[d + 2] = u[s + 2]!;

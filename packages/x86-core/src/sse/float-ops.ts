@@ -28,15 +28,21 @@ const scratch = new ArrayBuffer(8);
 const sF32 = new Float32Array(scratch);
 const sF64 = new Float64Array(scratch);
 const sU32 = new Uint32Array(scratch);
+const sI32 = new Int32Array(scratch);
+
+/**
+ * Bit patterns travel as int32 values (the register file's Int32Array view), which V8 keeps
+ * unboxed; inputs may also be given as uint32.
+ */
 
 /** The binary32 default QNaN ("real indefinite"). */
-export const QNAN32 = 0xffc00000;
+export const QNAN32 = 0xffc00000 | 0;
 /** High word of the binary64 default QNaN (low word zero). */
-export const QNAN64_HI = 0xfff80000;
+export const QNAN64_HI = 0xfff80000 | 0;
 /** The 32-bit integer indefinite returned by out-of-range conversions. */
-export const INT32_INDEFINITE = 0x80000000;
+export const INT32_INDEFINITE = 0x80000000 | 0;
 
-/** Result of a binary64 operation: high and low 32-bit words. */
+/** Result of a binary64 operation: high and low 32-bit words (int32). */
 export const out64 = { hi: 0, lo: 0 };
 
 /** Decodes a binary32 bit pattern that is not a NaN. */
@@ -47,7 +53,7 @@ export function f32FromBits(b: number): number {
 /** Encodes a double that is exactly representable in binary32 (or ±∞) as its bit pattern. */
 export function f32ToBits(x: number): number {
   sF32[0] = x;
-  return sU32[0]!;
+  return sI32[0]!;
 }
 /** Decodes a binary64 that is not a NaN from its words. */
 export function f64FromWords(hi: number, lo: number): number {
@@ -57,8 +63,8 @@ export function f64FromWords(hi: number, lo: number): number {
 }
 function put64(x: number): void {
   sF64[0] = x;
-  out64.lo = sU32[0]!;
-  out64.hi = sU32[1]!;
+  out64.lo = sI32[0]!;
+  out64.hi = sI32[1]!;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,21 +112,21 @@ function dazOnly64(hi: number, lo: number): number {
 
 /** The bit pattern of a binary32 operand after DAZ (no DE reported). */
 function dazBits32(b: number): number {
-  return (sseEnv.mxcsr & MX_DAZ) !== 0 && isDenormal32(b) ? (b & 0x80000000) >>> 0 : b;
+  return (sseEnv.mxcsr & MX_DAZ) !== 0 && isDenormal32(b) ? b & 0x80000000 : b;
 }
 
 /** NaN propagation for two binary32 operands, at least one a NaN (SDM Vol. 1, table 4-7). */
 function nan32(a: number, b: number): number {
   if (isSNaN32(a) || isSNaN32(b)) sseEnv.pre |= MX_IE;
-  return ((isNaN32(a) ? a : b) | 0x400000) >>> 0;
+  return (isNaN32(a) ? a : b) | 0x400000;
 }
 function nan64(ah: number, al: number, bh: number, bl: number): void {
   if (isSNaN64(ah, al) || isSNaN64(bh, bl)) sseEnv.pre |= MX_IE;
   if (isNaN64(ah, al)) {
-    out64.hi = (ah | 0x80000) >>> 0;
+    out64.hi = ah | 0x80000;
     out64.lo = al;
   } else {
-    out64.hi = (bh | 0x80000) >>> 0;
+    out64.hi = bh | 0x80000;
     out64.lo = bl;
   }
 }
@@ -267,6 +273,9 @@ const moderate64 = (hi: number): boolean => {
   return e >= 0x10000000 && e < 0x70000000;
 };
 
+/** Set by {@link fast32}: whether it produced the result. */
+let fastHit = false;
+
 function fast32(op: Op, a: number, b: number): number {
   const x = f32FromBits(a);
   const y = f32FromBits(b);
@@ -293,7 +302,8 @@ function fast32(op: Op, a: number, b: number): number {
       inexact = check && r * y !== x;
   }
   const m = r < 0 ? -r : r;
-  if (!(m > MIN_NORMAL32 && m <= MAX32)) return -1;
+  fastHit = m > MIN_NORMAL32 && m <= MAX32;
+  if (!fastHit) return 0;
   if (inexact) sseEnv.post |= MX_PE;
   return f32ToBits(r);
 }
@@ -332,7 +342,7 @@ function fast64(op: Op, x: number, y: number): boolean {
 function binary32(op: Op, a: number, b: number): number {
   if (((sseEnv.mxcsr >>> MX_RC_SHIFT) & 3) === RC_NEAREST && normal32(a) && normal32(b)) {
     const r = fast32(op, a, b);
-    if (r >= 0) return r;
+    if (fastHit) return r;
   }
   if (isNaN32(a) || isNaN32(b)) return nan32(a, b);
   // x ÷ 0 reports ZE without DE for a denormal dividend (observed on hardware).
@@ -462,7 +472,7 @@ function minmax64(ah: number, al: number, bh: number, bl: number, max: boolean):
   if (isNaN64(ah, al) || isNaN64(bh, bl)) {
     sseEnv.pre |= MX_IE;
     if ((sseEnv.mxcsr & MX_DAZ) !== 0 && isDenormal64(bh, bl)) {
-      out64.hi = (bh & 0x80000000) >>> 0;
+      out64.hi = bh & 0x80000000;
       out64.lo = 0;
     } else {
       out64.hi = bh;
@@ -506,9 +516,9 @@ export function cmp32(pred: number, a: number, b: number): number {
   const un = isNaN32(a) || isNaN32(b);
   if (un) {
     if (signalsOnQNaN(pred) || isSNaN32(a) || isSNaN32(b)) sseEnv.pre |= MX_IE;
-    return cmpResult(pred, 0, 0, true) ? 0xffffffff : 0;
+    return cmpResult(pred, 0, 0, true) ? -1 : 0;
   }
-  return cmpResult(pred, operand32(a), operand32(b), false) ? 0xffffffff : 0;
+  return cmpResult(pred, operand32(a), operand32(b), false) ? -1 : 0;
 }
 /** CMPSD lane: true when the predicate holds (the caller writes all ones or zeros). */
 export function cmp64(pred: number, ah: number, al: number, bh: number, bl: number): boolean {
@@ -558,8 +568,8 @@ export function comi64(ah: number, al: number, bh: number, bl: number, signaling
 export function cvt32to64(b: number): void {
   if (isNaN32(b)) {
     if (isSNaN32(b)) sseEnv.pre |= MX_IE;
-    out64.hi = ((b & 0x80000000) | 0x7ff80000 | ((b & 0x3fffff) >>> 3)) >>> 0;
-    out64.lo = (b << 29) >>> 0;
+    out64.hi = (b & 0x80000000) | 0x7ff80000 | ((b & 0x3fffff) >>> 3);
+    out64.lo = b << 29;
     return;
   }
   put64(operand32(b));
@@ -568,7 +578,7 @@ export function cvt32to64(b: number): void {
 export function cvt64to32(bh: number, bl: number): number {
   if (isNaN64(bh, bl)) {
     if (isSNaN64(bh, bl)) sseEnv.pre |= MX_IE;
-    return ((bh & 0x80000000) | 0x7fc00000 | ((bh & 0x7ffff) << 3) | (bl >>> 29)) >>> 0;
+    return (bh & 0x80000000) | 0x7fc00000 | ((bh & 0x7ffff) << 3) | (bl >>> 29);
   }
   const x = operand64(bh, bl);
   if (x === 0 || x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) return f32ToBits(x);
@@ -646,27 +656,27 @@ function toInt32(x: number, truncate: boolean): number {
     return INT32_INDEFINITE;
   }
   if (r !== x) sseEnv.post |= MX_PE;
-  return r >>> 0;
+  return r | 0;
 }
 /** As {@link toInt32} for 64-bit results; words in {@link out64}. */
 function toInt64(x: number, truncate: boolean): void {
   if (!Number.isFinite(x)) {
     sseEnv.pre |= MX_IE;
-    out64.hi = 0x80000000;
+    out64.hi = INT32_INDEFINITE;
     out64.lo = 0;
     return;
   }
   const r = toInteger(x, truncate ? RC_ZERO : rc());
   if (r >= TWO63 || r < -TWO63) {
     sseEnv.pre |= MX_IE;
-    out64.hi = 0x80000000;
+    out64.hi = INT32_INDEFINITE;
     out64.lo = 0;
     return;
   }
   if (r !== x) sseEnv.post |= MX_PE;
   const hi = Math.floor(r / 4294967296);
-  out64.hi = hi >>> 0;
-  out64.lo = (r - hi * 4294967296) >>> 0;
+  out64.hi = hi | 0;
+  out64.lo = (r - hi * 4294967296) | 0;
 }
 
 /** CVTSS2SI/CVTTSS2SI (32-bit destination) on a binary32 pattern. */
@@ -699,7 +709,7 @@ function roundMode(imm: number): number {
 export function round32(b: number, imm: number): number {
   if (isNaN32(b)) {
     if (isSNaN32(b)) sseEnv.pre |= MX_IE;
-    return (b | 0x400000) >>> 0;
+    return b | 0x400000;
   }
   const x = dazOnly32(b);
   if (x === 0 || !Number.isFinite(x)) return f32ToBits(x);
@@ -711,7 +721,7 @@ export function round32(b: number, imm: number): number {
 export function round64(hi: number, lo: number, imm: number): void {
   if (isNaN64(hi, lo)) {
     if (isSNaN64(hi, lo)) sseEnv.pre |= MX_IE;
-    out64.hi = (hi | 0x80000) >>> 0;
+    out64.hi = hi | 0x80000;
     out64.lo = lo;
     return;
   }

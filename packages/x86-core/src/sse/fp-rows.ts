@@ -49,7 +49,7 @@ function ps(op: Bin32) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     fpBegin(cpu);
     u[STAGE] = op(u[d]!, u[s]!);
     u[STAGE + 1] = op(u[d + 1]!, u[s + 1]!);
@@ -64,7 +64,7 @@ function ss(op: Bin32) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src32(cpu, i);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     fpBegin(cpu);
     const r = op(u[d]!, u[s]!);
     fpEnd(cpu);
@@ -76,7 +76,7 @@ function pd(op: Bin64) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     fpBegin(cpu);
     op(u[d + 1]!, u[d]!, u[s + 1]!, u[s]!);
     u[STAGE] = out64.lo;
@@ -93,7 +93,7 @@ function sd(op: Bin64) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src64(cpu, i);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     fpBegin(cpu);
     op(u[d + 1]!, u[d]!, u[s + 1]!, u[s]!);
     fpEnd(cpu);
@@ -120,7 +120,7 @@ function arith4(opcode: number, name: string, op32: Bin32, op64: Bin64): OpRow[]
 function cmpps(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   const p = i.imm & 7;
   fpBegin(cpu);
   for (let k = 0; k < 4; k++) u[STAGE + k] = cmp32(p, u[d + k]!, u[s + k]!);
@@ -130,7 +130,7 @@ function cmpps(cpu: Cpu, i: Insn): void {
 function cmpss(cpu: Cpu, i: Insn): void {
   const s = src32(cpu, i);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   const r = cmp32(i.imm & 7, u[d]!, u[s]!);
   fpEnd(cpu);
@@ -139,7 +139,7 @@ function cmpss(cpu: Cpu, i: Insn): void {
 function cmppd(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   const p = i.imm & 7;
   fpBegin(cpu);
   const r0 = cmp64(p, u[d + 1]!, u[d]!, u[s + 1]!, u[s]!) ? 0xffffffff : 0;
@@ -151,7 +151,7 @@ function cmppd(cpu: Cpu, i: Insn): void {
 function cmpsd(cpu: Cpu, i: Insn): void {
   const s = src64(cpu, i);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   const r = cmp64(i.imm & 7, u[d + 1]!, u[d]!, u[s + 1]!, u[s]!) ? 0xffffffff : 0;
   fpEnd(cpu);
@@ -164,7 +164,7 @@ function comi(double: boolean, signaling: boolean) {
   return (cpu: Cpu, i: Insn): void => {
     const s = double ? src64(cpu, i) : src32(cpu, i);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     fpBegin(cpu);
     const f = double
       ? comi64(u[d + 1]!, u[d]!, u[s + 1]!, u[s]!, signaling)
@@ -181,7 +181,7 @@ function logic(kind: number) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     for (let k = 0; k < 4; k++) {
       const a = u[d + k]!;
       const b = u[s + k]!;
@@ -196,7 +196,7 @@ function logic(kind: number) {
 function cvtps2pd(cpu: Cpu, i: Insn): void {
   const s = src64(cpu, i);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   cvt32to64(u[s]!);
   u[STAGE] = out64.lo;
@@ -211,7 +211,7 @@ function cvtps2pd(cpu: Cpu, i: Insn): void {
 function cvtpd2ps(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   const r0 = cvt64to32(u[s + 1]!, u[s]!);
   const r1 = cvt64to32(u[s + 3]!, u[s + 2]!);
@@ -224,7 +224,7 @@ function cvtpd2ps(cpu: Cpu, i: Insn): void {
 function cvtss2sd(cpu: Cpu, i: Insn): void {
   const s = src32(cpu, i);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   cvt32to64(u[s]!);
   fpEnd(cpu);
@@ -234,7 +234,7 @@ function cvtss2sd(cpu: Cpu, i: Insn): void {
 function cvtsd2ss(cpu: Cpu, i: Insn): void {
   const s = src64(cpu, i);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   const r = cvt64to32(u[s + 1]!, u[s]!);
   fpEnd(cpu);
@@ -244,7 +244,7 @@ function cvtsd2ss(cpu: Cpu, i: Insn): void {
 function cvtdq2ps(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   for (let k = 0; k < 4; k++) u[STAGE + k] = i32to32(u[s + k]!);
   fpEnd(cpu);
@@ -255,7 +255,7 @@ function cvtps2dq(truncate: boolean) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     fpBegin(cpu);
     for (let k = 0; k < 4; k++) u[STAGE + k] = f32toI32(u[s + k]!, truncate);
     fpEnd(cpu);
@@ -266,7 +266,7 @@ function cvtps2dq(truncate: boolean) {
 function cvtdq2pd(cpu: Cpu, i: Insn): void {
   const s = src64(cpu, i);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   const a = u[s]!;
   const b = u[s + 1]!;
   i32to64(a);
@@ -281,7 +281,7 @@ function cvtpd2dq(truncate: boolean) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     fpBegin(cpu);
     const r0 = f64toI32(u[s + 1]!, u[s]!, truncate);
     const r1 = f64toI32(u[s + 3]!, u[s + 2]!, truncate);
@@ -296,7 +296,7 @@ function cvtpd2dq(truncate: boolean) {
 function cvtsi2s(double: boolean) {
   return (cpu: Cpu, i: Insn): void => {
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     let lo: number;
     let hi = 0;
     const wide = i.opsize === 8;
@@ -324,7 +324,7 @@ function cvtsi2s(double: boolean) {
 function cvts2si(double: boolean, truncate: boolean) {
   return (cpu: Cpu, i: Insn): void => {
     const s = double ? src64(cpu, i) : src32(cpu, i);
-    const u = cpu.u32;
+    const u = cpu.r;
     const r = cpu.r;
     const g = i.reg << 1;
     fpBegin(cpu);
@@ -348,7 +348,7 @@ function cvts2si(double: boolean, truncate: boolean) {
 function shufps(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   const m = i.imm;
   u[STAGE] = u[d + (m & 3)]!;
   u[STAGE + 1] = u[d + ((m >>> 2) & 3)]!;
@@ -359,7 +359,7 @@ function shufps(cpu: Cpu, i: Insn): void {
 function shufpd(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   const m = i.imm;
   const a = d + ((m & 1) << 1);
   const b = s + ((m & 2) << 0);
@@ -374,7 +374,7 @@ function unpckps(high: boolean) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true) + (high ? 2 : 0);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     const o = d + (high ? 2 : 0);
     u[STAGE] = u[o]!;
     u[STAGE + 1] = u[s]!;
@@ -388,7 +388,7 @@ export function unpckq(high: boolean) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true) + (high ? 2 : 0);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     const o = d + (high ? 2 : 0);
     u[STAGE] = u[o]!;
     u[STAGE + 1] = u[o + 1]!;
@@ -398,14 +398,14 @@ export function unpckq(high: boolean) {
   };
 }
 function movmskps(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = XMM_I32 + (i.rm << 2);
   const m =
     (u[s]! >>> 31) | ((u[s + 1]! >>> 31) << 1) | ((u[s + 2]! >>> 31) << 2) | ((u[s + 3]! >>> 31) << 3);
   cpu.setReg32(i.reg, m);
 }
 function movmskpd(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = XMM_I32 + (i.rm << 2);
   cpu.setReg32(i.reg, (u[s + 1]! >>> 31) | ((u[s + 3]! >>> 31) << 1));
 }

@@ -56,13 +56,13 @@ function enterMmx(cpu: Cpu): void {
 /** Writes MMn (lo, hi) and sets Rn's sign/exponent to all ones. */
 function setMm(cpu: Cpu, n: number, lo: number, hi: number): void {
   const o = mm(n);
-  const u = cpu.u32;
+  const u = cpu.r;
   u[o] = lo;
   u[o + 1] = hi;
   cpu.w[(o + 2) << 1] = 0xffff;
 }
 /** The 64-bit source operand (MMn or m64) into `src[0..1]` of the given index. */
-function readQ(cpu: Cpu, i: Insn, u: Uint32Array, at: number): void {
+function readQ(cpu: Cpu, i: Insn, u: Int32Array, at: number): void {
   if (i.mod === 3) {
     const o = mm(i.rm);
     u[at] = u[o]!;
@@ -91,7 +91,7 @@ const enum Layout {
 function wrap(exec: Exec, layout: Layout): Exec {
   return (cpu, i) => {
     checkPending(cpu);
-    const u = cpu.u32;
+    const u = cpu.r;
     for (let k = 0; k < 4; k++) {
       saved[k] = u[X14 + k]!;
       saved[4 + k] = u[X15 + k]!;
@@ -141,7 +141,7 @@ function wrap(exec: Exec, layout: Layout): Exec {
 function wrapShiftImm(exec: Exec): Exec {
   return (cpu, i) => {
     checkPending(cpu);
-    const u = cpu.u32;
+    const u = cpu.r;
     for (let k = 0; k < 4; k++) saved[k] = u[X14 + k]!;
     const s = mm(i.rm);
     u[X14] = u[s]!;
@@ -159,7 +159,7 @@ function wrapShiftImm(exec: Exec): Exec {
 function wrapToGpr(exec: Exec, immMask: number): Exec {
   return (cpu, i) => {
     checkPending(cpu);
-    const u = cpu.u32;
+    const u = cpu.r;
     for (let k = 0; k < 4; k++) saved[k] = u[X15 + k]!;
     const s = mm(i.rm);
     u[X15] = u[s]!;
@@ -193,7 +193,7 @@ function movdToMm(cpu: Cpu, i: Insn): void {
 /** MOVD r/m32, mm / MOVQ r/m64, mm (0F 7E). */
 function movdFromMm(cpu: Cpu, i: Insn): void {
   checkPending(cpu);
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = mm(i.reg);
   if (i.opsize === 8) cpu.setRm64(i, u[s]!, u[s + 1]!);
   else cpu.setRm32(i, u[s]!);
@@ -202,7 +202,7 @@ function movdFromMm(cpu: Cpu, i: Insn): void {
 /** MOVQ mm, mm/m64 (0F 6F). */
 function movqToMm(cpu: Cpu, i: Insn): void {
   checkPending(cpu);
-  const u = cpu.u32;
+  const u = cpu.r;
   readQ(cpu, i, u, SRC);
   enterMmx(cpu);
   setMm(cpu, i.reg, u[SRC]!, u[SRC + 1]!);
@@ -210,7 +210,7 @@ function movqToMm(cpu: Cpu, i: Insn): void {
 /** MOVQ mm/m64, mm (0F 7F) and MOVNTQ m64, mm (0F E7). */
 function movqFromMm(cpu: Cpu, i: Insn): void {
   checkPending(cpu);
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = mm(i.reg);
   const lo = u[s]!;
   const hi = u[s + 1]!;
@@ -225,7 +225,7 @@ function movqFromMm(cpu: Cpu, i: Insn): void {
 /** MOVQ2DQ xmm, mm (F3 0F D6): the upper quadword is zeroed. */
 function movq2dq(cpu: Cpu, i: Insn): void {
   checkPending(cpu);
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = mm(i.rm);
   const d = XMM_I32 + (i.reg << 2);
   u[d] = u[s]!;
@@ -237,7 +237,7 @@ function movq2dq(cpu: Cpu, i: Insn): void {
 /** MOVDQ2Q mm, xmm (F2 0F D6). */
 function movdq2q(cpu: Cpu, i: Insn): void {
   checkPending(cpu);
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = XMM_I32 + (i.rm << 2);
   enterMmx(cpu);
   setMm(cpu, i.reg, u[s]!, u[s + 1]!);
@@ -245,7 +245,7 @@ function movdq2q(cpu: Cpu, i: Insn): void {
 /** PSHUFW mm, mm/m64, imm8 (0F 70). */
 function pshufw(cpu: Cpu, i: Insn): void {
   checkPending(cpu);
-  const u = cpu.u32;
+  const u = cpu.r;
   const w = cpu.w;
   const t = SRC;
   readQ(cpu, i, u, t);
@@ -261,7 +261,7 @@ function pinsrw(cpu: Cpu, i: Insn): void {
   checkPending(cpu);
   const v = i.mod === 3 ? cpu.r[i.rm << 1]! & 0xffff : cpu.memory.read16(cpu.ea(i));
   const d = mm(i.reg);
-  const u = cpu.u32;
+  const u = cpu.r;
   let lo = u[d]!;
   let hi = u[d + 1]!;
   const k = i.imm & 3;
@@ -299,7 +299,7 @@ function emms(cpu: Cpu, _i: Insn): void {
 /** CVTPI2PS xmm, mm/m64: two int32 to singles in the low lanes (MMX transition only for a register source). */
 function cvtpi2ps(cpu: Cpu, i: Insn): void {
   if (i.mod === 3) checkPending(cpu);
-  const u = cpu.u32;
+  const u = cpu.r;
   const t = SRC;
   readQ(cpu, i, u, t);
   const d = XMM_I32 + (i.reg << 2);
@@ -314,7 +314,7 @@ function cvtpi2ps(cpu: Cpu, i: Insn): void {
 /** CVTPI2PD xmm, mm/m64: two int32 to doubles (exact). */
 function cvtpi2pd(cpu: Cpu, i: Insn): void {
   if (i.mod === 3) checkPending(cpu);
-  const u = cpu.u32;
+  const u = cpu.r;
   const t = SRC;
   readQ(cpu, i, u, t);
   const d = XMM_I32 + (i.reg << 2);
@@ -332,7 +332,7 @@ function cvtpi2pd(cpu: Cpu, i: Insn): void {
 function cvtps2pi(truncate: boolean): Exec {
   return (cpu, i) => {
     checkPending(cpu);
-    const u = cpu.u32;
+    const u = cpu.r;
     const t = SRC;
     if (i.mod === 3) {
       const s = XMM_I32 + (i.rm << 2);
@@ -354,7 +354,7 @@ function cvtps2pi(truncate: boolean): Exec {
 function cvtpd2pi(truncate: boolean): Exec {
   return (cpu, i) => {
     checkPending(cpu);
-    const u = cpu.u32;
+    const u = cpu.r;
     let s: number;
     if (i.mod === 3) s = XMM_I32 + (i.rm << 2);
     else {

@@ -33,7 +33,7 @@ function storeNt(cpu: Cpu, i: Insn): void {
 
 /** MOVSS load: from memory zero-extends; between registers only the low dword moves. */
 function movssLoad(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const d = xreg(i);
   if (i.mod === 3) {
     u[d] = u[XMM_I32 + (i.rm << 2)]!;
@@ -45,14 +45,14 @@ function movssLoad(cpu: Cpu, i: Insn): void {
   u[d + 3] = 0;
 }
 function movssStore(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = xreg(i);
   if (i.mod === 3) u[XMM_I32 + (i.rm << 2)] = u[s]!;
   else cpu.memory.write32(cpu.ea(i), u[s]!);
 }
 /** MOVSD (F2 0F 10) load: from memory zero-extends; register form moves the low quadword. */
 function movsdLoad(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const d = xreg(i);
   if (i.mod === 3) {
     const s = XMM_I32 + (i.rm << 2);
@@ -67,7 +67,7 @@ function movsdLoad(cpu: Cpu, i: Insn): void {
 }
 /** Stores the low quadword of xmm (reg operand) to xmm/m64 (register destination: low quadword only). */
 function movsdStore(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = xreg(i);
   if (i.mod === 3) {
     const d = XMM_I32 + (i.rm << 2);
@@ -77,7 +77,7 @@ function movsdStore(cpu: Cpu, i: Insn): void {
 }
 /** MOVQ xmm, xmm/m64 (F3 0F 7E): low quadword, upper quadword zeroed. */
 function movqLoad(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const d = xreg(i);
   let lo: number;
   let hi: number;
@@ -96,7 +96,7 @@ function movqLoad(cpu: Cpu, i: Insn): void {
 }
 /** MOVQ xmm/m64, xmm (66 0F D6): a register destination gets its upper quadword zeroed. */
 function movqStore(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = xreg(i);
   if (i.mod === 3) {
     const d = XMM_I32 + (i.rm << 2);
@@ -108,7 +108,7 @@ function movqStore(cpu: Cpu, i: Insn): void {
 }
 /** MOVD/MOVQ xmm, r/m32 or r/m64 (66 [REX.W] 0F 6E): zero-extends into the whole register. */
 function movdToXmm(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const d = xreg(i);
   if (i.opsize === 8) {
     u[d] = cpu.getRm64(i);
@@ -122,14 +122,14 @@ function movdToXmm(cpu: Cpu, i: Insn): void {
 }
 /** MOVD/MOVQ r/m32 or r/m64, xmm (66 [REX.W] 0F 7E). */
 function movdFromXmm(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = xreg(i);
   if (i.opsize === 8) cpu.setRm64(i, u[s]!, u[s + 1]!);
   else cpu.setRm32(i, u[s]!);
 }
 /** movlps/movlpd load (memory only): replaces the low quadword. */
 function movlpLoad(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const d = xreg(i);
   const lo = cpu.read64(cpu.ea(i));
   u[d] = lo;
@@ -137,25 +137,25 @@ function movlpLoad(cpu: Cpu, i: Insn): void {
 }
 /** movhps/movhpd load (memory only): replaces the high quadword. */
 function movhpLoad(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const d = xreg(i);
   const lo = cpu.read64(cpu.ea(i));
   u[d + 2] = lo;
   u[d + 3] = cpu.hi;
 }
 function movlpStore(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = xreg(i);
   cpu.write64(cpu.ea(i), u[s]!, u[s + 1]!);
 }
 function movhpStore(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const s = xreg(i);
   cpu.write64(cpu.ea(i), u[s + 2]!, u[s + 3]!);
 }
 /** MOVHLPS: low quadword of destination ← high quadword of source. */
 function movhlps(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const d = xreg(i);
   const s = XMM_I32 + (i.rm << 2);
   u[d] = u[s + 2]!;
@@ -163,7 +163,7 @@ function movhlps(cpu: Cpu, i: Insn): void {
 }
 /** MOVLHPS: high quadword of destination ← low quadword of source. */
 function movlhps(cpu: Cpu, i: Insn): void {
-  const u = cpu.u32;
+  const u = cpu.r;
   const d = xreg(i);
   const s = XMM_I32 + (i.rm << 2);
   u[d + 2] = u[s]!;

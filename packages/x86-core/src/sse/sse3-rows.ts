@@ -21,7 +21,7 @@ const satS16 = (v: number): number => (v > 32767 ? 32767 : Math.max(v, -32768)) 
 function addsubps(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   u[STAGE] = sub32(u[d]!, u[s]!);
   u[STAGE + 1] = add32(u[d + 1]!, u[s + 1]!);
@@ -33,7 +33,7 @@ function addsubps(cpu: Cpu, i: Insn): void {
 function addsubpd(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   sub64(u[d + 1]!, u[d]!, u[s + 1]!, u[s]!);
   u[STAGE] = out64.lo;
@@ -49,7 +49,7 @@ function hps(sub: boolean) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     const op = sub ? sub32 : add32;
     fpBegin(cpu);
     u[STAGE] = op(u[d]!, u[d + 1]!);
@@ -64,7 +64,7 @@ function hpd(sub: boolean) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     const op = sub ? sub64 : add64;
     fpBegin(cpu);
     op(u[d + 1]!, u[d]!, u[d + 3]!, u[d + 2]!);
@@ -82,7 +82,7 @@ function movdup32(odd: boolean) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true) + (odd ? 1 : 0);
     const d = xreg(i);
-    const u = cpu.u32;
+    const u = cpu.r;
     const a = u[s]!;
     const b = u[s + 2]!;
     u[d] = a;
@@ -95,7 +95,7 @@ function movdup32(odd: boolean) {
 function movddup(cpu: Cpu, i: Insn): void {
   const s = src64(cpu, i);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   const lo = u[s]!;
   const hi = u[s + 1]!;
   u[d] = lo;

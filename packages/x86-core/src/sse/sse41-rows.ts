@@ -46,7 +46,7 @@ function blendi(size: number): Exec {
 function ptest(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   let and = 0;
   let andn = 0;
   for (let k = 0; k < 4; k++) {
@@ -176,7 +176,7 @@ function phminposuw(cpu: Cpu, i: Insn): void {
       at = k;
     }
   }
-  const u = cpu.u32;
+  const u = cpu.r;
   u[d] = min | (at << 16);
   u[d + 1] = 0;
   u[d + 2] = 0;
@@ -202,7 +202,7 @@ function mpsadbw(cpu: Cpu, i: Insn): void {
 function roundps(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   for (let k = 0; k < 4; k++) u[STAGE + k] = round32(u[s + k]!, i.imm);
   fpEnd(cpu);
@@ -211,7 +211,7 @@ function roundps(cpu: Cpu, i: Insn): void {
 function roundpd(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   for (let k = 0; k < 4; k += 2) {
     round64(u[s + k + 1]!, u[s + k]!, i.imm);
@@ -224,7 +224,7 @@ function roundpd(cpu: Cpu, i: Insn): void {
 function roundss(cpu: Cpu, i: Insn): void {
   const s = src32(cpu, i);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   const r = round32(u[s]!, i.imm);
   fpEnd(cpu);
@@ -233,7 +233,7 @@ function roundss(cpu: Cpu, i: Insn): void {
 function roundsd(cpu: Cpu, i: Insn): void {
   const s = src64(cpu, i);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   fpBegin(cpu);
   round64(u[s + 1]!, u[s]!, i.imm);
   fpEnd(cpu);
@@ -247,7 +247,7 @@ function roundsd(cpu: Cpu, i: Insn): void {
 function dpps(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   const m = i.imm;
   fpBegin(cpu);
   const p0 = m & 0x10 ? mul32(u[d]!, u[s]!) : 0;
@@ -262,7 +262,7 @@ function dpps(cpu: Cpu, i: Insn): void {
 function dppd(cpu: Cpu, i: Insn): void {
   const s = src128(cpu, i, true);
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   const m = i.imm;
   fpBegin(cpu);
   let h0 = 0;
@@ -329,7 +329,7 @@ function insert(size: number): Exec {
 /** INSERTPS: a single from xmm (imm8[7:6]) or m32 into lane imm8[5:4], then zero lanes of imm8[3:0]. */
 function insertps(cpu: Cpu, i: Insn): void {
   const d = xreg(i);
-  const u = cpu.u32;
+  const u = cpu.r;
   const m = i.imm;
   const v = i.mod === 3 ? u[xmm(i.rm) + ((m >>> 6) & 3)]! : cpu.memory.read32(cpu.ea(i));
   u[d + ((m >>> 4) & 3)] = v;
