@@ -269,7 +269,11 @@ function timeArg(t: TimeUpdate, current: bigint): number {
 /** An open host regular file. */
 export class NodeFile implements HostFile {
   private closed = false;
-  constructor(readonly fd: number) {}
+  constructor(
+    readonly fd: number,
+    /** Whether closing the last guest fd closes the host fd (false for the host's own 0, 1, 2). */
+    private readonly owned = true,
+  ) {}
   pread(len: number, offset: number): Uint8Array | Err {
     if (len <= 0) return new Uint8Array(0);
     const buf = new Uint8Array(len);
@@ -332,6 +336,7 @@ export class NodeFile implements HostFile {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (!this.owned) return;
     try {
       fs.closeSync(this.fd);
     } catch {

@@ -138,7 +138,7 @@ class HostDeviceFd extends FdObject {
 
 function fdFromOpenHostFd(fd: number, read: boolean, write: boolean): FdObject {
   const st = fs.fstatSync(fd);
-  if (st.isFile()) return new FileFd(new NodeFile(fd), { read, write });
+  if (st.isFile()) return new FileFd(new NodeFile(fd, fd > 2), { read, write });
   if (st.isDirectory()) return new DirectoryFd<number>(backend(), fd);
   if (st.isCharacterDevice() && !tty.isatty(fd)) return new HostDeviceFd(fd);
   if (tty.isatty(fd))

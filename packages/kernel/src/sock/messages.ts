@@ -16,7 +16,7 @@
 import { Errno } from '../abi.js';
 import { type Err, err, type MaybePromise } from '../errors.js';
 import type { FdObject } from '../fd-object.js';
-import { type ByteChannel, DatagramSocket, StreamSocket } from '../objects/pipe.js';
+import { type ByteChannel, type DatagramChannel, DatagramSocket, StreamSocket } from '../objects/pipe.js';
 
 /** An fd in flight: the object and the sender's rights. */
 export interface PassedFd {
@@ -54,6 +54,24 @@ interface Attachment {
 
 const streamAttachments = new WeakMap<ByteChannel, Attachment[]>();
 const datagramAttachments = new WeakMap<Uint8Array, PassedFd[]>();
+const watched = new WeakSet<object>();
+
+/**
+ * Once a channel's reader is gone, fds still in flight on it can never be delivered: release
+ * them (so that, e.g., a passed pipe end really closes). Both socket ends are watched because
+ * either may close first.
+ */
+function watchChannel(channel: ByteChannel | DatagramChannel, pending: () => PassedFd[][]): void {
+  if (watched.has(channel)) return;
+  watched.add(channel);
+  const stops: (() => void)[] = [];
+  const check = (): void => {
+    if (channel.readerOpen) return;
+    for (const fds of pending()) dropPassed(fds);
+    for (const stop of stops.splice(0)) stop();
+  };
+  for (const end of channel.ends) stops.push(end.subscribe(check));
+}
 
 /** Copies the first `n` queued bytes without consuming them. */
 function peekQueue(channel: ByteChannel, n: number): Uint8Array {
@@ -107,6 +125,8 @@ function streamSend(sock: StreamSocket, data: Uint8Array, fds: PassedFd[]): numb
     }
     for (const f of fds) f.object.retain();
     list.push({ before, fds });
+    const attachments = list;
+    watchChannel(ch, () => attachments.splice(0).map((a) => a.fds));
     ch.changed();
   }
   return n;
@@ -143,6 +163,15 @@ function datagramSend(sock: DatagramSocket, data: Uint8Array, fds: PassedFd[]): 
   if (fds.length > 0) {
     for (const f of fds) f.object.retain();
     datagramAttachments.set(msg, fds);
+    watchChannel(out, () => {
+      const left: PassedFd[][] = [];
+      for (const m of out.messages) {
+        const passed = datagramAttachments.get(m);
+        if (passed) left.push(passed);
+        datagramAttachments.delete(m);
+      }
+      return left;
+    });
   }
   out.changed();
   return data.length;

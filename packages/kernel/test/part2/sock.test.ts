@@ -119,6 +119,22 @@ describe('sock_send / sock_recv on socket pairs', () => {
     expect(new TextDecoder().decode(h.u8(w.buf, 6))).toBe('abcdef');
   });
 
+  it('fds still in flight are released when the receiving end closes', async () => {
+    for (const make of [createStreamSocketPair, () => createDatagramSocketPair()]) {
+      const h = new Harness();
+      const [a, b] = make();
+      const fa = h.add(a);
+      const fb = h.add(b);
+      const [c] = createStreamSocketPair();
+      const fc = h.add(c);
+      expect(await h.call(sock_send, fa, sendIn(h, 'z', [fc]), h.alloc(8))).toBe(0);
+      h.fds.close(fc);
+      expect(c.references).toBe(1);
+      h.fds.close(fb);
+      expect(c.references).toBe(0);
+    }
+  });
+
   it('datagrams: fds travel with the message, DATA_TRUNCATED; errors', async () => {
     const h = new Harness();
     const [a, b] = createDatagramSocketPair();
