@@ -1,8 +1,10 @@
 import type { SyscallTraceEvent } from '@cabi/kernel';
+import { GuestMemory } from '@cabi/x86-core';
 import { describe, expect, it } from 'vitest';
 import { formatTraceLine, parseTraceFilter, quoteBytes, TraceSummary } from './trace-format.js';
 
 const event = (over: Partial<SyscallTraceEvent>): SyscallTraceEvent => ({
+  memory: new GuestMemory(),
   type: 'syscall',
   pid: 1,
   tid: 2,

@@ -12,8 +12,8 @@ import {
   type SyscallTraceEvent,
   type TraceEvent,
 } from '@cabi/kernel';
-import { fdFromHostFd, hostSocket, openHostPath } from '@cabi/kernel/node';
-import { Cpu } from '@cabi/x86-core';
+import { fdFromHostFd, hostRights, hostSocket, openHostPath } from '@cabi/kernel/node';
+import { Cpu, PROT_READ } from '@cabi/x86-core';
 import { buildConfig, type ConfigFlags, hasConfigFlags } from '../config.js';
 import { CliError, describeHostError, UsageError } from '../errors.js';
 import { type CliIo, readAll, writeAndDrain } from '../io.js';
@@ -206,7 +206,8 @@ export async function runCommand(
   try {
     const proc = await kernel.spawn(executable, {
       argdata: bytes,
-      fds: fds.map((i) => built.objects[i]!),
+      // Each object gets the rights its host access mode allows (a read-only file loses FD_WRITE).
+      fds: fds.map((i) => ({ object: built.objects[i]!, rights: hostRights(built.objects[i]!) })),
       ...(tracer ? { trace: tracer } : {}),
       signal: controller.signal,
     });
@@ -226,14 +227,10 @@ export async function runCommand(
   return 'exitCode' in status ? status.exitCode & 0xff : exitStatusForSignal(status.signal);
 }
 
-function readerOf(
-  event: SyscallTraceEvent,
-): ((address: number, length: number) => Uint8Array | undefined) | undefined {
-  const memory = (event as { memory?: { check(a: number, l: number, p: number): boolean; u8: Uint8Array } })
-    .memory;
-  if (!memory) return undefined;
+function readerOf(event: SyscallTraceEvent): (address: number, length: number) => Uint8Array | undefined {
+  const memory = event.memory;
   return (address, length) =>
-    memory.check(address, length, 1) ? memory.u8.slice(address, address + length) : undefined;
+    memory.check(address, length, PROT_READ) ? memory.u8.slice(address, address + length) : undefined;
 }
 
 function toJson(event: SyscallTraceEvent): Record<string, unknown> {
