@@ -13,7 +13,7 @@ import {
   type TraceEvent,
 } from '@cabi/kernel';
 import { fdFromHostFd, hostRights, hostSocket, openHostPath } from '@cabi/kernel/node';
-import { Cpu, PROT_READ } from '@cabi/x86-core';
+import { PROT_READ } from '@cabi/x86-core';
 import { buildConfig, type ConfigFlags, hasConfigFlags } from '../config.js';
 import { CliError, describeHostError, UsageError } from '../errors.js';
 import { type CliIo, readAll, writeAndDrain } from '../io.js';
@@ -194,7 +194,6 @@ export async function runCommand(
   const built = await buildConfig(configText, configName, flags, (request) => openResource(request, program));
   const { bytes, fds } = encode(built.value);
   const kernel = createKernel({
-    cpu: (memory) => new Cpu(memory),
     limits,
     ...(seed !== undefined ? { deterministic: seed } : {}),
   });
