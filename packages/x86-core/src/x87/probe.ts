@@ -22,6 +22,8 @@ export interface ProbeCase {
   mem: Uint8Array;
   /** Instruction bytes: optional `6a ii 9d` (push imm8; popfq) prefix, then the x87 opcode and ModRM. */
   code: number[];
+  /** Status-word bits preset before the instruction (C0–C3, exception flags masked by `cw`). */
+  sw?: number;
 }
 
 export interface ProbeResult {
@@ -123,6 +125,7 @@ export function runEmulated(c: ProbeCase): ProbeResult {
   f.setControl(c.cw);
   for (let i = 1; i < c.n; i++) f.load(c.b);
   if (c.n > 0) f.load(c.a);
+  if (c.sw) f.sw = (f.sw & 0x3800) | (c.sw & ~0x3800);
   let code = c.code;
   if (code[0] === 0x6a && code[2] === 0x9d) {
     flags = (code[1]! & 0xd5) | 2;
@@ -159,5 +162,5 @@ export function diff(
     if (hw.st[i] !== em.st[i]) out.push(`st${i} hw=${hw.st[i]} em=${em.st[i]}`);
   }
   if (out.length === 0) return '';
-  return `cw=${hex(c.cw, 4)} n=${c.n} a=${f80Hex(c.a)} b=${f80Hex(c.b)} mem=${bytesHex(c.mem.subarray(0, 16))} code=${c.code.map((x) => hex(x, 2)).join('')}: ${out.join('; ')}`;
+  return `cw=${hex(c.cw, 4)} sw0=${hex(c.sw ?? 0, 4)} n=${c.n} a=${f80Hex(c.a)} b=${f80Hex(c.b)} mem=${bytesHex(c.mem.subarray(0, 16))} code=${c.code.map((x) => hex(x, 2)).join('')}: ${out.join('; ')}`;
 }

@@ -1,9 +1,10 @@
 /*
  * Host-CPU probe for the x87 tests. Each input line describes one case:
- *   cw n a b mem code
+ *   cw n a b mem code [sw]
  * (hex fields: control word; number of stack entries to load (0-8: ST(0) = a, the rest b);
  * a and b as 20 hex digits sign/exponent then significand; 112 bytes of memory
- * operand as 224 hex digits; the instruction bytes, whose memory operand addresses [rdi]).
+ * operand as 224 hex digits; the instruction bytes, whose memory operand addresses [rdi]; optionally
+ * status-word bits to preset before the instruction: condition codes and masked exception flags).
  * For each case it prints: status word, full tag word, RFLAGS (arithmetic bits), the 112 memory
  * bytes after the instruction, and ST(0)..ST(7) from FNSAVE as 20 hex digits each.
  */
@@ -36,9 +37,10 @@ int main(void) {
   if (code == MAP_FAILED) return 1;
   char line[1024];
   while (fgets(line, sizeof line, stdin)) {
-    char cwS[8], aS[32], bS[32], memS[2 * MEM + 8], codeS[64];
+    char cwS[8], aS[32], bS[32], memS[2 * MEM + 8], codeS[64], swS[8] = "0";
     unsigned n;
-    if (sscanf(line, "%7s %u %31s %31s %239s %63s", cwS, &n, aS, bS, memS, codeS) != 6) continue;
+    if (sscanf(line, "%7s %u %31s %31s %239s %63s %7s", cwS, &n, aS, bS, memS, codeS, swS) < 6) continue;
+    unsigned swInit = (unsigned)strtoul(swS, NULL, 16);
     unsigned short cw = (unsigned short)strtoul(cwS, NULL, 16);
     unsigned char a[16] = {0}, b[16] = {0}, mem[MEM], save[108];
     parse_f80(aS, a);
@@ -51,6 +53,16 @@ int main(void) {
     __asm__ volatile("fninit\n\tfldcw %0" ::"m"(cw));
     for (unsigned i = 1; i < n; i++) __asm__ volatile("fldt %0" ::"m"(*(unsigned char(*)[10])b));
     if (n > 0) __asm__ volatile("fldt %0" ::"m"(*(unsigned char(*)[10])a));
+    if (swInit) {
+      /* Preset condition codes and (masked) exception flags, keeping TOP. */
+      unsigned char env[28];
+      __asm__ volatile("fnstenv %0" : "=m"(env));
+      unsigned sw = (env[4] | env[5] << 8) & 0x3800;
+      sw |= swInit & ~0x3800u;
+      env[4] = sw & 0xff;
+      env[5] = sw >> 8;
+      __asm__ volatile("fldenv %0" ::"m"(env));
+    }
     __asm__ volatile(
         "sub $256, %%rsp\n\t"
         "mov %[mem], %%rdi\n\t"
