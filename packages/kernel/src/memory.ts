@@ -4,7 +4,6 @@
  *
  * @packageDocumentation
  */
-import type { FdObject } from './fd-object.js';
 import { type MemoryBackend, type MemoryDirectory, memoryHost } from './host-memory/index.js';
 import { DirectoryFd } from './vfs/objects.js';
 
@@ -46,6 +45,9 @@ export { MAX_SYMLINKS, NAME_MAX, PATH_MAX, parsePath, walk } from './vfs/resolve
  * A directory capability over a memory file system, to hand to a guest as an fd: the root of
  * `backend` (a new, empty file system by default) or one of its directories.
  */
-export function memoryDirectory(backend: MemoryBackend = memoryHost(), dir?: MemoryDirectory): FdObject {
+export function memoryDirectory(
+  backend: MemoryBackend = memoryHost(),
+  dir?: MemoryDirectory,
+): DirectoryFd<MemoryDirectory> {
   return new DirectoryFd<MemoryDirectory>(backend, dir ?? backend.root);
 }

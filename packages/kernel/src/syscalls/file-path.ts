@@ -51,8 +51,13 @@ const RIGHT_FILE_CREATE_FIFO = 0x800n;
 
 const ALL_FDFLAGS = Fdflags.APPEND | Fdflags.DSYNC | Fdflags.NONBLOCK | Fdflags.RSYNC | Fdflags.SYNC;
 
-/** Rights that make the host open a file for reading / for writing (digest §6.2 item 13). */
-const READ_RIGHTS = Rights.FD_READ | Rights.FILE_READDIR | Rights.MEM_MAP_EXEC;
+/**
+ * Rights that make the host open a file for reading / for writing (digest §6.2 item 13). This
+ * kernel also reads a file to execute it (PROC_EXEC) or to map it (MEM_MAP), so those need the
+ * host's read access too; the guest's own reads are still governed by FD_READ.
+ */
+const READ_RIGHTS =
+  Rights.FD_READ | Rights.FILE_READDIR | Rights.MEM_MAP_EXEC | Rights.MEM_MAP | Rights.PROC_EXEC;
 const WRITE_RIGHTS = Rights.FD_DATASYNC | Rights.FD_WRITE | Rights.FILE_ALLOCATE | Rights.FILE_STAT_FPUT_SIZE;
 
 /** A decoded `lookup` argument (fd in the low 32 bits, lookupflags in the high 32). */
