@@ -8,6 +8,7 @@ import { LF_IMUL64, LF_SUB } from '../flags.js';
 import type { Handler, Insn } from '../insn.js';
 import { AF, CF, OF, PF, SF, ZF } from '../state.js';
 import type { OpRow } from '../table.js';
+import { fastEG, fastEI, fastGE, fastTest } from './alu-fast.js';
 import {
   alu,
   CMP,
@@ -427,21 +428,36 @@ for (let op = 0; op < 8; op++) {
   const common = { mnemonic: m, undefinedFlags: undef };
   rows.push(
     { ...common, map: 0, opcode: base, operands: 'Eb,Gb', exec: aluEG(op, true), lock },
-    { ...common, map: 0, opcode: base + 1, operands: 'Ev,Gv', exec: aluEG(op, false), lock },
+    { ...common, map: 0, opcode: base + 1, operands: 'Ev,Gv', exec: fastEG(op, aluEG(op, false)), lock },
     { ...common, map: 0, opcode: base + 2, operands: 'Gb,Eb', exec: aluGE(op, true) },
-    { ...common, map: 0, opcode: base + 3, operands: 'Gv,Ev', exec: aluGE(op, false) },
+    { ...common, map: 0, opcode: base + 3, operands: 'Gv,Ev', exec: fastGE(op, aluGE(op, false)) },
     { ...common, map: 0, opcode: base + 4, operands: 'AL,Ib', exec: aluAI(op, true) },
     { ...common, map: 0, opcode: base + 5, operands: 'rAX,Iz', exec: aluAI(op, false) },
     { ...common, map: 0, opcode: 0x80, ext: op, operands: 'Eb,Ib', exec: aluEI(op, true), lock },
-    { ...common, map: 0, opcode: 0x81, ext: op, operands: 'Ev,Iz', exec: aluEI(op, false), lock },
-    { ...common, map: 0, opcode: 0x83, ext: op, operands: 'Ev,Ibs', exec: aluEI(op, false), lock },
+    { ...common, map: 0, opcode: 0x81, ext: op, operands: 'Ev,Iz', exec: fastEI(op, aluEI(op, false)), lock },
+    {
+      ...common,
+      map: 0,
+      opcode: 0x83,
+      ext: op,
+      operands: 'Ev,Ibs',
+      exec: fastEI(op, aluEI(op, false)),
+      lock,
+    },
   );
 }
 const MUL_UNDEF = SF | ZF | AF | PF;
 const DIV_UNDEF = CF | OF | SF | ZF | AF | PF;
 rows.push(
   { map: 0, opcode: 0x84, mnemonic: 'test', operands: 'Eb,Gb', exec: testEG(true), undefinedFlags: AF },
-  { map: 0, opcode: 0x85, mnemonic: 'test', operands: 'Ev,Gv', exec: testEG(false), undefinedFlags: AF },
+  {
+    map: 0,
+    opcode: 0x85,
+    mnemonic: 'test',
+    operands: 'Ev,Gv',
+    exec: fastTest(testEG(false)),
+    undefinedFlags: AF,
+  },
   { map: 0, opcode: 0xa8, mnemonic: 'test', operands: 'AL,Ib', exec: testAI(true), undefinedFlags: AF },
   { map: 0, opcode: 0xa9, mnemonic: 'test', operands: 'rAX,Iz', exec: testAI(false), undefinedFlags: AF },
   // F6/F7 /1 is an undocumented alias of /0 that hardware executes as TEST.

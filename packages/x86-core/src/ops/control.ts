@@ -9,11 +9,60 @@ import { CC_NAMES } from './common.js';
 const jmpRel: Handler = (cpu, i) => {
   cpu.rip = i.target;
 };
-const jcc =
-  (cc: number): Handler =>
+/**
+ * Jcc handlers, one function literal per condition so each call of `cond` sees a constant code
+ * (the engine can then specialise the condition evaluation per opcode).
+ */
+const JCC: Handler[] = [
   (cpu, i) => {
-    if (cpu.cond(cc)) cpu.rip = i.target;
-  };
+    if (cpu.cond(0)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(1)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(2)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(3)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(4)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(5)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(6)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(7)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(8)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(9)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(10)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(11)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(12)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(13)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(14)) cpu.rip = i.target;
+  },
+  (cpu, i) => {
+    if (cpu.cond(15)) cpu.rip = i.target;
+  },
+];
 const jmpE: Handler = (cpu, i) => {
   const lo = cpu.getRm64(i);
   cpu.jump(lo, cpu.hi);
@@ -120,8 +169,8 @@ const rows: OpRow[] = [
 for (let cc = 0; cc < 16; cc++) {
   const mnemonic = `j${CC_NAMES[cc]}`;
   rows.push(
-    { map: 0, opcode: 0x70 + cc, size: 'f64', mnemonic, operands: 'Jb', exec: jcc(cc), noDiffTest: true },
-    { map: 1, opcode: 0x80 + cc, size: 'f64', mnemonic, operands: 'Jz', exec: jcc(cc), noDiffTest: true },
+    { map: 0, opcode: 0x70 + cc, size: 'f64', mnemonic, operands: 'Jb', exec: JCC[cc]!, noDiffTest: true },
+    { map: 1, opcode: 0x80 + cc, size: 'f64', mnemonic, operands: 'Jz', exec: JCC[cc]!, noDiffTest: true },
   );
 }
 

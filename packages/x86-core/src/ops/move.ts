@@ -17,6 +17,25 @@ const movEG =
     const v = getG(cpu, i, size);
     st(cpu, i, rmAddr(cpu, i), size, v, cpu.hi);
   };
+/** mov r/m32/64, r32/64 without the generic size dispatch (the most common store). */
+const movEGv: Handler = (cpu, i) => {
+  const r = cpu.r;
+  const k = i.reg << 1;
+  const size = i.opsize;
+  if (size === 2) {
+    cpu.setRm16(i, cpu.w[k << 1]!);
+    return;
+  }
+  if (i.mod === 3) {
+    const d = i.rm << 1;
+    r[d] = r[k]!;
+    r[d + 1] = size === 8 ? r[k + 1]! : 0;
+    return;
+  }
+  const a = cpu.ea(i);
+  if (size === 8) cpu.write64(a, r[k]!, r[k + 1]!);
+  else cpu.memory.write32(a, r[k]!);
+};
 const movGE =
   (byte: boolean): Handler =>
   (cpu, i) => {
@@ -441,7 +460,7 @@ const nop: Handler = () => {};
 
 const rows: OpRow[] = [
   { map: 0, opcode: 0x88, mnemonic: 'mov', operands: 'Eb,Gb', exec: movEG(true) },
-  { map: 0, opcode: 0x89, mnemonic: 'mov', operands: 'Ev,Gv', exec: movEG(false) },
+  { map: 0, opcode: 0x89, mnemonic: 'mov', operands: 'Ev,Gv', exec: movEGv },
   { map: 0, opcode: 0x8a, mnemonic: 'mov', operands: 'Gb,Eb', exec: movGE(true) },
   { map: 0, opcode: 0x8b, mnemonic: 'mov', operands: 'Gv,Ev', exec: movGEv },
   { map: 0, opcode: 0xc6, ext: 0, mnemonic: 'mov', operands: 'Eb,Ib', exec: movEI(true) },
