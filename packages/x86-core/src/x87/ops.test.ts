@@ -235,32 +235,41 @@ describe('x87 instructions against the host CPU', () => {
         [0xdd, 0x37],
         [0xd9, 0x27],
         [0xdd, 0x27],
+        [0x66, 0xd9, 0x37],
+        [0x66, 0xdd, 0x37],
+        [0x66, 0xd9, 0x27],
+        [0x66, 0xdd, 0x27],
       ]);
+      const image16 = code[0] === 0x66;
+      const op = image16 ? code.slice(1) : code;
       const mem = emptyMem();
       for (let i = 0; i < MEM; i++) mem[i] = r.int(256);
       // FNSAVE and FLDENV/FRSTOR expose all eight registers: fill them so none is stale.
-      const c = makeCase(r, code, { mem, n: code[1] === 0x37 || code[1] === 0x27 ? 8 : 2 });
+      const c = makeCase(r, code, { mem, n: op[1] === 0x37 || op[1] === 0x27 ? 8 : 2 });
       const dv = new DataView(mem.buffer);
-      if (code[1] === 0x2f) dv.setUint16(0, (r.int(0x1000) & 0xf3f) | 0x40, true);
-      if (code[1] === 0x27) {
+      if (op[1] === 0x2f) dv.setUint16(0, (r.int(0x1000) & 0xf3f) | 0x40, true);
+      if (op[1] === 0x27) {
         // A plausible environment/save image: control word with masks set, random status, tags.
+        const base = image16 ? 14 : 28;
         dv.setUint16(0, 0x37f | (r.int(16) << 8), true);
-        dv.setUint16(code[0] === 0xd9 ? 4 : 4, r.int(0x10000) & 0x7fff, true);
+        dv.setUint16(image16 ? 2 : 4, r.int(0x10000) & 0x7fff, true);
         for (let i = 0; i < 8; i++) {
           const v = makeCase(r, []).a;
-          dv.setBigUint64(28 + 10 * i, v.sig, true);
-          dv.setUint16(36 + 10 * i, (v.sign << 15) | v.exp, true);
+          dv.setBigUint64(base + 10 * i, v.sig, true);
+          dv.setUint16(base + 8 + 10 * i, (v.sign << 15) | v.exp, true);
         }
       }
       cases.push(c);
     }
-    // FIP/FCS/FOP/FDP/FDS (env bytes 12–27) record the probe's own instructions; compare the rest.
+    // FIP/FCS/FOP/FDP/FDS (bytes 12–27 of the 32-bit image, 6–13 of the 16-bit one) record the
+    // probe's own instructions; compare the rest.
     const hw = runNative(cases);
     const bad: string[] = [];
     cases.forEach((c, i) => {
       const h = hw[i]!;
       const e = runEmulated(c);
-      for (const res of [h, e]) res.mem.fill(0, 12, 28);
+      const image16 = c.code[0] === 0x66;
+      for (const res of [h, e]) res.mem.fill(0, image16 ? 6 : 12, image16 ? 14 : 28);
       const d = diff(c, h, e, { flags: false, memBytes: MEM });
       if (d) bad.push(d);
     });

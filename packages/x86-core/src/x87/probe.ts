@@ -20,7 +20,10 @@ export interface ProbeCase {
   a: F80;
   b: F80;
   mem: Uint8Array;
-  /** Instruction bytes: optional `6a ii 9d` (push imm8; popfq) prefix, then the x87 opcode and ModRM. */
+  /**
+   * Instruction bytes: optional `6a ii 9d` (push imm8; popfq) prefix, an optional 66 prefix, then
+   * the x87 opcode and ModRM.
+   */
   code: number[];
   /** Status-word bits preset before the instruction (C0–C3, exception flags masked by `cw`). */
   sw?: number;
@@ -131,7 +134,9 @@ export function runEmulated(c: ProbeCase): ProbeResult {
     flags = (code[1]! & 0xd5) | 2;
     code = code.slice(3);
   }
-  executeX87(f, host, code[0]!, code[1]!, 0, 0);
+  const opsize16 = code[0] === 0x66;
+  if (opsize16) code = code.slice(1);
+  executeX87(f, host, code[0]!, code[1]!, 0, 0, opsize16);
   const st: string[] = [];
   for (let i = 0; i < 8; i++) st.push(f80Hex(f.st(i)));
   return { sw: f.sw, tw: f.tagWord, flags: flags & 0x8d5, mem, st };

@@ -1,10 +1,19 @@
 /**
- * F2XM1, FYL2X, FYL2XP1, FPATAN, FPTAN, FSIN, FCOS and FSINCOS (SDM Vol. 2A). Results are
- * computed with about 190 significant bits (./bigfix.ts) and rounded once under the control
- * word's rounding control (precision control does not apply), i.e. correctly rounded. Hardware
- * implementations are only guaranteed to be within one unit in the last place, so a result can
- * differ from the host CPU in its last bit where the host does not round correctly; the tests
- * document how often that happens on the host.
+ * F2XM1, FYL2X, FYL2XP1, FPATAN, FPTAN, FSIN, FCOS and FSINCOS (SDM Vol. 2A).
+ *
+ * Results are computed with about 190 significant bits (./bigfix.ts) and rounded once under the
+ * control word's rounding control (precision control does not apply), i.e. correctly rounded.
+ * Trigonometric arguments are reduced modulo π truncated to 66 bits, as the hardware does, so large
+ * arguments give the host's answers rather than the mathematically exact ones.
+ *
+ * The host's (AMD) algorithms are not correctly rounded; measured against it with random operands:
+ * - f2xm1, fyl2x, fyl2xp1, fpatan: the significand differs by one unit in the last place for 2–5%
+ *   of operands, and C1 (rounded up) differs for a similar share;
+ * - fsin, fcos, fsincos, fptan: the host's absolute error is near 2^-68, so where the result is
+ *   small (|result| ≲ 2^-4, e.g. arguments near multiples of π, or small arguments of fptan) it can
+ *   differ by several units in the last place; elsewhere by at most one (1–15% of operands).
+ * Special operands (zeros, infinities, NaNs, denormals, unsupported encodings, empty registers,
+ * out-of-domain arguments) follow the host exactly, including the undocumented results below.
  */
 import { atan, atanh, expm1, fdiv, fmul, LN2, ONE, PI, PREC, sinCos } from './bigfix.js';
 import {
