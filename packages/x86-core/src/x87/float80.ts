@@ -143,16 +143,22 @@ function invalid(env: FpEnv): F80 {
 const TWO64 = 1n << 64n;
 
 function bitLength(x: bigint): number {
-  // x > 0. Values below 2^64 (every significand) take the fast path through two 32-bit halves.
-  if (x < TWO64) {
-    const hi = Number(x >> 32n);
-    if (hi !== 0) return 64 - Math.clz32(hi);
-    return 32 - Math.clz32(Number(x));
+  // x > 0. Work in 64-bit steps down to a value that splits into two exact 32-bit halves.
+  let base = 0;
+  if (x >= TWO64) {
+    if (x >= 1n << 512n) {
+      const s = x.toString(16);
+      const d = s.charCodeAt(0);
+      return (s.length - 1) * 4 + (32 - Math.clz32(d <= 57 ? d - 48 : d - 87));
+    }
+    while (x >= TWO64) {
+      x >>= 64n;
+      base += 64;
+    }
   }
-  const s = x.toString(16);
-  const d = s.charCodeAt(0);
-  const top = d <= 57 ? d - 48 : d - 87;
-  return (s.length - 1) * 4 + (32 - Math.clz32(top));
+  const hi = Number(x >> 32n);
+  if (hi !== 0) return base + 64 - Math.clz32(hi);
+  return base + 32 - Math.clz32(Number(x));
 }
 
 /** Target of one rounding: precision in bits and the exponent range of normal values. */
