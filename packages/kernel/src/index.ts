@@ -57,6 +57,7 @@ export {
 export {
   BufferSink,
   bufferSink,
+  type MemoryBudget,
   type MemoryFdOptions,
   MemoryFile,
   memoryFd,

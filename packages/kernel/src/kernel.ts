@@ -18,6 +18,7 @@ import { isPromise } from './errors.js';
 import { FdObject } from './fd-object.js';
 import { FdTable } from './fd-table.js';
 import { FutexEngine } from './futex.js';
+import type { MemoryBudget } from './objects/memory-file.js';
 import {
   type ExitStatus,
   faultDiagnostic,
@@ -80,7 +81,10 @@ export interface Limits {
   maxThreads: number;
   /** Processes alive at once in the kernel (EAGAIN from proc_fork beyond). Default 64. */
   maxProcesses: number;
-  /** Mapped guest memory per process in bytes (ENOMEM beyond). Default 1 GiB. */
+  /**
+   * Mapped guest memory per process in bytes (ENOMEM beyond), and separately the bytes all
+   * guest-created shared memory objects may hold together (ENOSPC/ENOMEM beyond). Default 1 GiB.
+   */
   maxMemory: number;
   /** Instructions a process may execute before it is killed with SIGXCPU. Default: unlimited. */
   instructionBudget: number;
@@ -222,6 +226,8 @@ export class Kernel {
   readonly processes = new Map<number, Process>();
   readonly cpuFactory: CpuFactory;
   readonly loader: ImageLoader;
+  /** Host bytes guest-created memory objects (shared memory) may allocate together. */
+  readonly objectMemory: MemoryBudget;
   /** Tracers per process. */
   readonly tracers = new Map<number, Tracer>();
 
@@ -236,6 +242,7 @@ export class Kernel {
 
   constructor(options: KernelOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.objectMemory = { used: 0, limit: this.limits.maxMemory };
     const seed =
       typeof options.deterministic === 'number' ? options.deterministic : options.deterministic ? 1 : null;
     this.deterministic = seed !== null;

@@ -163,7 +163,7 @@ export function signalNameOf(sig: number): SignalName {
 /** Copies a process's shared mappings into their objects (it stops being the current process). */
 export function syncOut(proc: Process): void {
   for (const r of proc.sharedRegions) {
-    r.object.reserve(r.offset + r.len);
+    if (!r.object.reserve(r.offset + r.len)) continue;
     r.object.backing.data.set(proc.memory.u8.subarray(r.addr, r.addr + r.len), r.offset);
   }
 }
@@ -171,7 +171,7 @@ export function syncOut(proc: Process): void {
 /** Copies shared objects' bytes into a process's shared mappings (it becomes current). */
 export function syncIn(proc: Process): void {
   for (const r of proc.sharedRegions) {
-    r.object.reserve(r.offset + r.len);
+    if (!r.object.reserve(r.offset + r.len)) continue;
     proc.memory.u8.set(r.object.backing.data.subarray(r.offset, r.offset + r.len), r.addr);
   }
 }

@@ -169,3 +169,38 @@ describe('clean termination', () => {
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 });
+
+describe('shared memory objects draw from a bounded budget', () => {
+  it('truncate allocates nothing; writes beyond the budget are ENOSPC', async () => {
+    const { Filetype: FT } = await import('../src/index.js');
+    const seen: number[] = [];
+    const { write } = await import('./helpers.js');
+    const status = await run(
+      function* (g) {
+        const results: number[] = [];
+        const st = g.alloc(56);
+        g.setU64(st + 24, 512n * 1024n * 1024n);
+        for (let i = 0; i < 4; i++) {
+          const shm = yield g.sys('fd_create1', FT.SHARED_MEMORY);
+          results.push((yield g.sys('file_stat_fput', shm.value, st, 0x10)).errno);
+        }
+        const small = yield g.sys('fd_create1', FT.SHARED_MEMORY);
+        results.push((yield* write(g, small.value, 'x'.repeat(1000))).errno);
+        // One call writing 8 × 512 KiB (the same buffer eight times) exceeds the 4 MiB budget.
+        const buf = g.alloc(512 * 1024);
+        const iov = g.alloc(8 * 16);
+        for (let i = 0; i < 8; i++) {
+          g.setU64(iov + i * 16, buf);
+          g.setU64(iov + i * 16 + 8, 512 * 1024);
+        }
+        results.push((yield g.sys('fd_write', small.value, iov, 8)).errno);
+        results.push((yield g.sys('fd_write', small.value, iov, 2)).errno);
+        seen.push(...results);
+        yield g.sys('proc_exit', 0);
+      },
+      { limits: { maxMemory: 4 * 1024 * 1024 } },
+    );
+    expect(status).toEqual({ exitCode: 0 });
+    expect(seen).toEqual([0, 0, 0, 0, 0, Errno.ENOSPC, 0]);
+  });
+});

@@ -7,32 +7,73 @@ import { Errno, Fdflags, Filetype, Whence } from '../abi.js';
 import { type Err, err } from '../errors.js';
 import { FdObject, type FileStat } from '../fd-object.js';
 
-/** Growable bytes with a logical size, shared by seekable memory objects. */
+/**
+ * A pool of host bytes that guest-created memory objects draw from, so that many objects cannot
+ * together make the host allocate without bound.
+ */
+export interface MemoryBudget {
+  /** Bytes currently allocated by objects using this budget. */
+  used: number;
+  /** The most they may allocate together. */
+  readonly limit: number;
+}
+
+/**
+ * Growable bytes with a logical size, shared by seekable memory objects. The logical size may
+ * exceed what is allocated (a truncate up to a large size allocates nothing); bytes beyond the
+ * allocation read as zero and are allocated, against the budget, when written or mapped.
+ */
 class Bytes {
   data: Uint8Array;
   size: number;
-  constructor(initial: Uint8Array) {
+  constructor(
+    initial: Uint8Array,
+    private readonly budget: MemoryBudget | null = null,
+  ) {
     this.data = initial;
     this.size = initial.length;
   }
-  resize(size: number): void {
-    if (size > this.data.length) {
-      const grown = new Uint8Array(Math.max(size, this.data.length * 2, 64));
-      grown.set(this.data.subarray(0, this.size));
-      this.data = grown;
-    } else if (size < this.size) {
-      this.data.fill(0, size, this.size);
+  /** Makes `data` at least `end` bytes long; false when the budget does not allow it. */
+  reserve(end: number): boolean {
+    if (end <= this.data.length) return true;
+    const capacity = Math.max(end, Math.min(this.data.length * 2, end + (1 << 24)), 64);
+    const extra = capacity - this.data.length;
+    if (this.budget && this.budget.used + extra > this.budget.limit) {
+      if (this.budget.used + (end - this.data.length) > this.budget.limit) return false;
+      return this.reserveExactly(end);
     }
+    return this.reserveExactly(capacity);
+  }
+  private reserveExactly(capacity: number): boolean {
+    const grown = new Uint8Array(capacity);
+    grown.set(this.data.subarray(0, Math.min(this.size, this.data.length)));
+    if (this.budget) this.budget.used += capacity - this.data.length;
+    this.data = grown;
+    return true;
+  }
+  resize(size: number): void {
+    if (size < this.size)
+      this.data.fill(0, Math.min(size, this.data.length), Math.min(this.size, this.data.length));
     this.size = size;
   }
   read(len: number, offset: number): Uint8Array {
     if (offset >= this.size) return new Uint8Array(0);
-    return this.data.slice(offset, Math.min(this.size, offset + len));
+    const end = Math.min(this.size, offset + len);
+    const out = new Uint8Array(end - offset);
+    if (offset < this.data.length) out.set(this.data.subarray(offset, Math.min(end, this.data.length)));
+    return out;
   }
-  write(data: Uint8Array, offset: number): void {
+  write(data: Uint8Array, offset: number): boolean {
     const end = offset + data.length;
-    if (end > this.size) this.resize(end);
+    if (!this.reserve(end)) return false;
     this.data.set(data, offset);
+    if (end > this.size) this.size = end;
+    return true;
+  }
+  /** Returns the allocation to the budget (the object closed). */
+  free(): void {
+    if (this.budget) this.budget.used -= this.data.length;
+    this.data = new Uint8Array(0);
   }
 }
 
@@ -45,13 +86,13 @@ abstract class SeekableBytes extends FdObject {
   /** The current file offset. */
   offset = 0;
   protected mtime = 0n;
-  constructor(initial: Uint8Array) {
+  constructor(initial: Uint8Array, budget: MemoryBudget | null = null) {
     super();
-    this.bytes = new Bytes(initial);
+    this.bytes = new Bytes(initial, budget);
   }
   /** The current contents (a copy). */
   contents(): Uint8Array {
-    return this.bytes.data.slice(0, this.bytes.size);
+    return this.bytes.read(this.bytes.size, 0);
   }
   override read(len: number): Uint8Array | Err {
     const out = this.bytes.read(len, this.offset);
@@ -61,7 +102,7 @@ abstract class SeekableBytes extends FdObject {
   override write(data: Uint8Array): number | Err {
     const at = this.fdflags & Fdflags.APPEND ? this.bytes.size : this.offset;
     if (at + data.length > MAX_MEMORY_OBJECT) return err(Errno.EFBIG);
-    this.bytes.write(data, at);
+    if (!this.bytes.write(data, at)) return err(Errno.ENOSPC);
     this.offset = at + data.length;
     return data.length;
   }
@@ -95,20 +136,19 @@ abstract class SeekableBytes extends FdObject {
  */
 export class SharedMemoryObject extends SeekableBytes {
   readonly filetype = Filetype.SHARED_MEMORY;
-  constructor() {
-    super(new Uint8Array(0));
+  constructor(budget: MemoryBudget | null = null) {
+    super(new Uint8Array(0), budget);
   }
-  /** The backing bytes and their size, for shared mappings. */
+  /** The backing bytes and their size, for shared mappings (valid after {@link reserve}). */
   get backing(): { data: Uint8Array; size: number } {
     return this.bytes;
   }
-  /** Grows the backing store so that `[0, end)` exists in `data` (without changing the size). */
-  reserve(end: number): void {
-    if (end > this.bytes.data.length) {
-      const size = this.bytes.size;
-      this.bytes.resize(end);
-      this.bytes.size = size;
-    }
+  /** Allocates the backing store for `[0, end)` (without changing the size); false over budget. */
+  reserve(end: number): boolean {
+    return this.bytes.reserve(end);
+  }
+  protected override onClose(): void {
+    this.bytes.free();
   }
 }
 
@@ -130,7 +170,7 @@ export class MemoryFile extends SeekableBytes {
   override pwrite(data: Uint8Array, offset: number): number | Err {
     if (!this.writable) return err(Errno.EBADF);
     if (offset + data.length > MAX_MEMORY_OBJECT) return err(Errno.EFBIG);
-    this.bytes.write(data, offset);
+    if (!this.bytes.write(data, offset)) return err(Errno.ENOSPC);
     return data.length;
   }
   override seek(delta: number, whence: number): number | Err {

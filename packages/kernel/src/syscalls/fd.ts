@@ -33,10 +33,12 @@ export const fd_close: Handler = (_k, t, a) => t.process.fds.close(a[0] as numbe
  * empty POSIX shared memory object, grown with file_stat_fput); the legacy ABI also creates POLL
  * objects (kqueues for poll_fd). Any other type is EINVAL.
  */
-export const fd_create1: Handler = (_k, t, a) => {
+export const fd_create1: Handler = (k, t, a) => {
   const type = a[0] as number;
   if (type !== Filetype.SHARED_MEMORY && type !== Filetype.POLL) return Errno.EINVAL;
-  const fd = t.process.fds.insert(type === Filetype.POLL ? new PollQueue() : new SharedMemoryObject());
+  const fd = t.process.fds.insert(
+    type === Filetype.POLL ? new PollQueue() : new SharedMemoryObject(k.objectMemory),
+  );
   if (isErr(fd)) return fd.errno;
   t.ret0 = fd;
   return Errno.SUCCESS;

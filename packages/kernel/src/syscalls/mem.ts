@@ -88,7 +88,10 @@ export const mem_map: Handler = (kernel, t, a) => {
   let source: ((at: number) => number | Promise<number>) | null = null;
   if (flags & Mflags.ANON) {
     if (fd !== MAP_ANON_FD || off !== 0n) return Errno.EINVAL;
-    if (shared) object = new SharedMemoryObject();
+    if (shared) {
+      object = new SharedMemoryObject(kernel.objectMemory);
+      if (!object.reserve(size)) return Errno.ENOMEM;
+    }
   } else {
     let need = Rights.MEM_MAP;
     if (prot & Mprot.READ) need |= Rights.FD_READ;
@@ -103,7 +106,7 @@ export const mem_map: Handler = (kernel, t, a) => {
       object = e.object;
       const sharedObject = object;
       source = (at) => {
-        sharedObject.reserve(offset + size);
+        if (!sharedObject.reserve(offset + size)) return Errno.ENOMEM;
         mem.poke(at, sharedObject.backing.data.subarray(offset, offset + size));
         return Errno.SUCCESS;
       };
@@ -215,8 +218,7 @@ export const mem_sync: Handler = (_k, t, a) => {
   for (const r of proc.sharedRegions) {
     const from = Math.max(r.addr, addr);
     const to = Math.min(r.addr + r.len, addr + len);
-    if (from >= to) continue;
-    r.object.reserve(r.offset + r.len);
+    if (from >= to || !r.object.reserve(r.offset + r.len)) continue;
     r.object.backing.data.set(proc.memory.u8.subarray(from, to), r.offset + (from - r.addr));
   }
   return Errno.SUCCESS;
