@@ -44,6 +44,13 @@ describe('data movement', () => {
     expect(cpu.getReg(Reg.R15)).toBe(22n);
     expect(cpu.getRflags() & ZF).toBe(ZF);
   });
+  it('cmpxchg8b and xlatb', () => {
+    const cpu = exec(
+      `mov rdi, ${DATA}\nmov qword ptr [rdi], 0\nxor eax, eax\nxor edx, edx\nmov ebx, 0x11\nmov r8, rcx\nmov ecx, 0x22\ncmpxchg8b [rdi]\nmov rcx, r8\nmov rsi, [rdi]\nmov rbx, rdi\nmov byte ptr [rdi+5], 0x99\nmov eax, 5\nxlatb`,
+    );
+    expect(cpu.getReg(Reg.RSI)).toBe(0x0000002200000011n);
+    expect(cpu.getReg(Reg.RAX)).toBe(0x99n);
+  });
   it('cmovcc zero-extends a 32-bit destination even when the condition is false', () => {
     const cpu = exec('mov rax, -1\nmov ebx, 1\ncmp ebx, ebx\ncmovne eax, ebx\nmov rdx, -1\ncmove rdx, rbx');
     expect(cpu.getReg(Reg.RAX)).toBe(0xffffffffn);

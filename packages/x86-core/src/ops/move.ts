@@ -458,6 +458,29 @@ const sahf: Handler = (cpu) => {
 };
 const nop: Handler = () => {};
 
+/** xlat: AL = [seg:rBX + AL] (SDM Vol. 2B, XLAT/XLATB). */
+const xlat: Handler = (cpu, i) => {
+  const r = cpu.r;
+  let lo = (r[6]! >>> 0) + cpu.b[0]!;
+  let hi = i.adsize === 4 ? 0 : r[7]!;
+  if (i.adsize === 4) lo = lo >>> 0;
+  if (i.seg !== SEG_NONE) {
+    const s = i.seg === SEG_FS ? FS_BASE_I32 : GS_BASE_I32;
+    lo += r[s]! >>> 0;
+    hi += r[s + 1]!;
+  }
+  if (lo >= 4294967296) {
+    lo -= 4294967296;
+    hi++;
+  }
+  if ((hi | 0) !== 0) {
+    const top = (hi | 0) >> 15;
+    if (top !== 0 && top !== -1) throw cpu.gp('non-canonical address');
+    throw new CpuFault('page-not-present', hi * 4294967296 + lo, 'read');
+  }
+  cpu.b[0] = cpu.read8(lo);
+};
+
 const rows: OpRow[] = [
   { map: 0, opcode: 0x88, mnemonic: 'mov', operands: 'Eb,Gb', exec: movEG(true) },
   { map: 0, opcode: 0x89, mnemonic: 'mov', operands: 'Ev,Gv', exec: movEGv },
@@ -519,6 +542,7 @@ const rows: OpRow[] = [
   { map: 0, opcode: 0x9c, size: 'd64', mnemonic: 'pushf/pushfq/pushfq', operands: '', exec: pushf },
   { map: 0, opcode: 0x9d, size: 'd64', mnemonic: 'popf/popfq/popfq', operands: '', exec: popf },
   { map: 0, opcode: 0x9f, mnemonic: 'lahf', operands: '', exec: lahf },
+  { map: 0, opcode: 0xd7, mnemonic: 'xlatb', operands: '', exec: xlat },
   { map: 0, opcode: 0x9e, mnemonic: 'sahf', operands: '', exec: sahf },
   { map: 1, opcode: 0x1f, ext: 0, mnemonic: 'nop', operands: 'Ev', exec: nop },
   // 0F 18–0F 1E: prefetch hints and reserved-NOP space (endbr64 is F3 0F 1E FA); all execute as nops.
