@@ -276,7 +276,8 @@ export class NodeFile implements HostFile {
   ) {}
   pread(len: number, offset: number): Uint8Array | Err {
     if (len <= 0) return new Uint8Array(0);
-    const buf = new Uint8Array(len);
+    // Not zero-filled: only the bytes the host returns are handed on.
+    const buf = new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
     try {
       let got = 0;
       while (got < len) {
