@@ -142,14 +142,19 @@ function scatter(t: Thread, iovs: IoVec[], data: Uint8Array): number {
   return Errno.SUCCESS;
 }
 
-/** Gathers the iovecs' bytes. */
-function gather(t: Thread, iovs: IoVec[]): Uint8Array {
-  const total = iovs.reduce((s, v) => s + v.len, 0);
+/** Gathers the iovecs' bytes, at most `limit` of them (iovecs may repeat one buffer many times). */
+function gather(t: Thread, iovs: IoVec[], limit: number): Uint8Array {
+  const total = Math.min(
+    limit,
+    iovs.reduce((s, v) => s + v.len, 0),
+  );
   const out = new Uint8Array(total);
   let at = 0;
   for (const v of iovs) {
-    out.set(copyIn(t.process.memory, v.buf, v.len)!, at);
-    at += v.len;
+    if (at >= total) break;
+    const n = Math.min(v.len, total - at);
+    out.set(t.process.memory.u8.subarray(v.buf, v.buf + n), at);
+    at += n;
   }
   return out;
 }
@@ -205,7 +210,7 @@ export const fd_pread: Handler = (_k, t, a) => {
 export const fd_write: Handler = (_k, t, a) => {
   const p = prepare(t, a, Rights.FD_WRITE, true);
   if (typeof p === 'number') return p;
-  const data = gather(t, p.iovs).subarray(0, MAX_TRANSFER);
+  const data = gather(t, p.iovs, MAX_TRANSFER);
   const object = p.entry.object;
   let done = 0;
   const step = (): number | Promise<number> => {
@@ -239,7 +244,7 @@ export const fd_pwrite: Handler = (_k, t, a) => {
   if (typeof p === 'number') return p;
   const offset = offsetArg(a[3] as bigint);
   if (isErr(offset)) return offset.errno;
-  const data = gather(t, p.iovs).subarray(0, MAX_TRANSFER);
+  const data = gather(t, p.iovs, MAX_TRANSFER);
   const r = p.entry.object.pwrite(data, offset);
   return andThen(r, (n) => {
     if (isErr(n)) return n.errno;
