@@ -9,7 +9,7 @@ import type { OpRow } from '../../src/table.js';
 import { CODE_ADDR, DATA_ADDR, defaultFx, FX, PAGE, RO_ADDR } from '../native/harness.js';
 import type { DiffCase } from './compare.js';
 import { type Encoding, encode, immWidth, type MemOperand, type RowShape } from './encoder.js';
-import { edgeF32, edgeF64, edgeF80, edgeInt, edgeReg, type Rng } from './random.js';
+import { edgeF32, edgeF64, edgeF80, edgeInt, edgeReg, edgeSmall, type Rng } from './random.js';
 
 const RSP = 4;
 const RBP = 5;
@@ -132,7 +132,14 @@ function fillTyped(rng: Rng, buf: Uint8Array, off: number, n: number, kind: Kind
       }
       default: {
         const bytes = Math.min(intBits / 8, 8);
-        writeLe(buf, p, edgeInt(rng, bytes * 8), bytes);
+        if (bytes <= 4) {
+          // Narrow lanes without BigInt (this is the bulk of XMM and data filling).
+          let v = edgeSmall(rng, bytes * 8);
+          for (let k = 0; k < bytes && p + k < buf.length; k++) {
+            buf[p + k] = v & 0xff;
+            v = Math.floor(v / 256);
+          }
+        } else writeLe(buf, p, edgeInt(rng, bytes * 8), bytes);
         p += bytes;
       }
     }
@@ -260,6 +267,35 @@ function isBranchRel(shape: RowShape): boolean {
 }
 
 /** Generates one case for a row. */
+/**
+ * An integer instruction that leaves the flags in a lazily computed state for the instruction
+ * under test to consume (add, adc, sub, sbb, logic, cmp, test, inc, dec, neg: all flags defined).
+ * It writes only a register from R8–R15 that the instruction under test does not name.
+ */
+function flagPrefix(rng: Rng, avoid: readonly number[]): number[] {
+  const free = [8, 9, 10, 11, 12, 13, 14, 15].filter((r) => !avoid.includes(r));
+  const dst = rng.pick(free.length > 0 ? free : [15]);
+  const size = rng.pick([1, 2, 4, 8]);
+  const out: number[] = size === 2 ? [0x66] : [];
+  if (rng.chance(0.75)) {
+    const src = rng.int(16);
+    const base = rng.pick([0x00, 0x08, 0x10, 0x18, 0x20, 0x28, 0x30, 0x38, 0x84]);
+    out.push(0x40 | (size === 8 ? 8 : 0) | (src >= 8 ? 4 : 0) | 1, base + (size === 1 ? 0 : 1));
+    out.push(0xc0 | ((src & 7) << 3) | (dst & 7));
+  } else {
+    const [op, ext] = rng.pick([
+      [0xfe, 0],
+      [0xfe, 1],
+      [0xf6, 3],
+    ] as const);
+    out.push(0x40 | (size === 8 ? 8 : 0) | 1, op + (size === 1 ? 0 : 1), 0xc0 | (ext << 3) | (dst & 7));
+  }
+  return out;
+}
+
+/** Probability that a case starts with a {@link flagPrefix} instruction. */
+export const FLAG_PREFIX_RATE = 0.2;
+
 export function generateCase(shape: RowShape, rng: Rng): Generated {
   const { row } = shape;
   const opsize = rng.pick(shape.sizes);
@@ -365,7 +401,12 @@ export function generateCase(shape: RowShape, rng: Rng): Generated {
       gpr[RCX] = rng.pick([0n, 1n, 2n, 0x100000000n, 0xffffffffffffffffn, gpr[RCX] ?? 0n]);
   }
 
-  let code = encode(enc, CODE_ADDR);
+  // Non-branch forms are sometimes preceded by a flag-producing instruction, so that flags are
+  // consumed in the lazy state another instruction left them in (not only as loaded).
+  const prefix = !branch && rng.chance(FLAG_PREFIX_RATE) ? flagPrefix(rng, usedRegs(enc)) : [];
+  if (prefix.length > 0) tags.push('prefix:flags');
+  const at = CODE_ADDR + prefix.length;
+  let code = Uint8Array.from([...prefix, ...encode(enc, at)]);
   if (branch) {
     const landing = BigInt(CODE_ADDR + code.length + rng.int(2));
     if (/^(call|jmp)$/.test(row.mnemonic) && !isBranchRel(shape)) {
@@ -378,9 +419,9 @@ export function generateCase(shape: RowShape, rng: Rng): Generated {
     code = Uint8Array.from([...code, CMC]);
   }
   if (shape.ops.includes('Ob') || shape.ops.includes('Ov')) {
-    const at = shape.imms.findIndex((k) => k === 'Ob' || k === 'Ov');
-    enc.imms[at] = BigInt(target);
-    code = encode(enc, CODE_ADDR);
+    const imm = shape.imms.findIndex((k) => k === 'Ob' || k === 'Ov');
+    enc.imms[imm] = BigInt(target);
+    code = Uint8Array.from([...prefix, ...encode(enc, at)]);
   }
 
   const undefinedFlags = undefinedFlagsOf(row, enc, gpr, opsize);
@@ -424,6 +465,13 @@ export function generateCase(shape: RowShape, rng: Rng): Generated {
     tags,
   };
   return { tc, enc };
+}
+
+/** Registers an encoding names (ModRM reg/rm, VEX.vvvv, base and index). */
+function usedRegs(enc: Encoding): number[] {
+  const out = [enc.reg, enc.rm, enc.vvvv];
+  if (enc.mem) out.push(enc.mem.base, enc.mem.index);
+  return out;
 }
 
 /** Picks an addressing form; avoids using the ModRM.reg register as base/index where possible. */

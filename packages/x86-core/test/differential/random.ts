@@ -64,7 +64,13 @@ export class Rng {
   /** Random bytes. */
   bytes(n: number): Uint8Array {
     const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.u32() & 0xff;
+    for (let i = 0; i < n; i += 4) {
+      const v = this.u32();
+      out[i] = v & 0xff;
+      if (i + 1 < n) out[i + 1] = (v >>> 8) & 0xff;
+      if (i + 2 < n) out[i + 2] = (v >>> 16) & 0xff;
+      if (i + 3 < n) out[i + 3] = v >>> 24;
+    }
     return out;
   }
 }
