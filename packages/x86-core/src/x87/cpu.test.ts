@@ -20,7 +20,7 @@ describe('x87 through the decoder and the CPU loop', () => {
     // 1.5 × 0 + π
     expect(cpu.memory.dv.getFloat64(DATA + 16, true)).toBe(Math.PI);
     expect(cpu.getReg32(Reg.RAX) & 0xffff).toBe(0x0020);
-  });
+  }, 60_000);
 
   it('fcomi sets ZF/PF/CF for branches and fcmov reads them', () => {
     const cpu = exec(
@@ -40,7 +40,7 @@ describe('x87 through the decoder and the CPU loop', () => {
     expect(cpu.getReg32(Reg.RDX) & 0xff).toBe(0);
     expect(cpu.memory.dv.getInt32(DATA, true)).toBe(1);
     expect(x87Of(cpu).tagWord).toBe(0xffff);
-  });
+  }, 60_000);
 
   it('reports an unmasked exception as a floating-point fault at the next waiting instruction', () => {
     const { cpu } = machine(
@@ -61,7 +61,7 @@ describe('x87 through the decoder and the CPU loop', () => {
     expect(res.fault?.signal).toBe('SIGFPE');
     expect(cpu.memory.read8(res.fault!.rip)).toBe(0x9b);
     expect(x87Of(cpu).sw & 0x80).toBe(0x80);
-  });
+  }, 60_000);
 
   it('fxsave/fxrstor round-trip the x87 stack, MXCSR and XMM registers', () => {
     const cpu = exec(
@@ -86,14 +86,14 @@ describe('x87 through the decoder and the CPU loop', () => {
     expect(cpu.mxcsr).toBe(0x3f80);
     expect(cpu.getReg(Reg.RBX)).toBe(0x1122334455667788n);
     expect(cpu.memory.read8(DATA + 4)).toBe(0xc0);
-  });
+  }, 60_000);
 
   it('fxsave needs a 16-byte aligned operand', () => {
     const { cpu } = machine(asm('fxsave [rdi]\nsyscall'));
     cpu.setReg(Reg.RDI, BigInt(DATA + 8));
     const res = cpu.run(10);
     expect(res.fault?.kind).toBe('general-protection');
-  });
+  }, 60_000);
 
   it('disassembles x87 forms in Intel syntax', () => {
     const { cpu } = machine(
@@ -113,5 +113,5 @@ describe('x87 through the decoder and the CPU loop', () => {
       'fnstsw ax',
       'fucomip st(0), st(1)',
     ]);
-  });
+  }, 60_000);
 });

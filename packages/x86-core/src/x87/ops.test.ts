@@ -74,7 +74,7 @@ describe('x87 instructions against the host CPU', () => {
       cases.push(makeCase(r, [esc, (r.int(8) << 3) | 7], { mem: randomMem(r, kind) }));
     }
     expect(compareAll(cases).slice(0, 8)).toEqual([]);
-  });
+  }, 120_000);
 
   it('loads and stores in every format (fld/fild/fbld, fst/fstp/fist/fistp/fisttp/fbstp)', () => {
     const r = new Rng(4242);
@@ -122,7 +122,7 @@ describe('x87 instructions against the host CPU', () => {
       cases.push(c);
     }
     expect(compareAll(cases, { flags: false, memBytes: 16 }).slice(0, 8)).toEqual([]);
-  });
+  }, 120_000);
 
   it('compares: fcom/fcomp/fcompp/fucom/fucomp/fucompp/ficom/ftst/fxam and fcomi/fucomi with EFLAGS', () => {
     const r = new Rng(99);
@@ -159,7 +159,7 @@ describe('x87 instructions against the host CPU', () => {
     }
     bad.push(...compareAll(flagCases, { flags: true, memBytes: 0 }));
     expect(bad.slice(0, 8)).toEqual([]);
-  });
+  }, 120_000);
 
   it('one-operand and stack instructions: fsqrt frndint fchs fabs fxch fld/fst/fstp st(i) ffree fincstp fdecstp fnop, constants', () => {
     const r = new Rng(2024);
@@ -191,7 +191,7 @@ describe('x87 instructions against the host CPU', () => {
     ];
     for (let k = 0; k < 5000; k++) cases.push(makeCase(r, r.pick(forms)));
     expect(compareAll(cases).slice(0, 8)).toEqual([]);
-  });
+  }, 120_000);
 
   it('fcmovcc with every flag combination', () => {
     const r = new Rng(31337);
@@ -201,7 +201,7 @@ describe('x87 instructions against the host CPU', () => {
       cases.push(makeCase(r, [0x6a, r.int(256) & 0x55, 0x9d, esc, 0xc0 | (r.int(4) << 3) | r.int(2)]));
     }
     expect(compareAll(cases).slice(0, 8)).toEqual([]);
-  });
+  }, 120_000);
 
   it('fscale, fxtract, fprem, fprem1', () => {
     const r = new Rng(5150);
@@ -219,7 +219,7 @@ describe('x87 instructions against the host CPU', () => {
       cases.push(c);
     }
     expect(compareAll(cases).slice(0, 8)).toEqual([]);
-  });
+  }, 120_000);
 
   it('control and environment: fnstcw fldcw fnstsw fnclex fninit fnstenv fldenv fnsave frstor', () => {
     const r = new Rng(8080);
@@ -274,5 +274,5 @@ describe('x87 instructions against the host CPU', () => {
       if (d) bad.push(d);
     });
     expect(bad.slice(0, 8)).toEqual([]);
-  });
+  }, 120_000);
 });
