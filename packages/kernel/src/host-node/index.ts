@@ -21,6 +21,7 @@ export {
   type HostSocketAddress,
   type HostSocketSpec,
   hostSocket,
+  NetDatagramFd,
   NetListenFd,
   NetStreamFd,
 } from './net.js';

@@ -4,6 +4,7 @@
  * `!socket` does. Listening sockets accept through the legacy sock_accept and report pending
  * connections as read readiness to poll.
  */
+import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { Errno, Filetype } from '../abi.js';
 import { type Err, err, isErr } from '../errors.js';
@@ -201,6 +202,133 @@ export class NetListenFd extends FdObject implements AcceptingSocket {
   }
 }
 
+/** Most datagrams queued for the guest before new ones are dropped (UDP semantics). */
+const DGRAM_QUEUE = 1024;
+/** The largest UDP payload. */
+const MAX_UDP = 65507;
+
+/**
+ * A host UDP socket: bound (receiving from anyone; sending needs a connected peer, since the
+ * CloudABI socket calls have no destination address) or connected to one peer.
+ */
+export class NetDatagramFd extends FdObject implements MessageSocket {
+  readonly filetype = Filetype.SOCKET_DGRAM;
+  private readonly queue: Uint8Array[] = [];
+  private closed = false;
+  private readShut = false;
+  private writeShut = false;
+
+  constructor(
+    readonly socket: dgram.Socket,
+    private readonly connected: boolean,
+  ) {
+    super();
+    socket.on('message', (msg: Buffer) => {
+      if (this.readShut || this.queue.length >= DGRAM_QUEUE) return;
+      this.queue.push(new Uint8Array(msg));
+      this.notify();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.notify();
+    });
+    socket.on('error', () => {});
+  }
+
+  receive(len: number, peek: boolean): ReceivedMessage | Err {
+    const msg = this.queue[0];
+    if (!msg)
+      return this.readShut || this.closed
+        ? { data: new Uint8Array(0), fds: [], dataTruncated: false }
+        : err(Errno.EAGAIN);
+    if (!peek) this.queue.shift();
+    const truncated = msg.length > len;
+    return { data: truncated ? msg.slice(0, len) : msg, fds: [], dataTruncated: truncated };
+  }
+
+  send(data: Uint8Array, fds: PassedFd[]): number | Err {
+    if (fds.length > 0) return err(Errno.ENOTSUP);
+    return this.write(data);
+  }
+
+  override read(len: number): Uint8Array | Err {
+    const r = this.receive(len, false);
+    return isErr(r) ? r : r.data;
+  }
+
+  override write(data: Uint8Array): number | Err {
+    if (this.writeShut || this.closed) return err(Errno.EPIPE);
+    if (!this.connected) return err(Errno.EDESTADDRREQ);
+    if (data.length > MAX_UDP) return err(Errno.EMSGSIZE);
+    this.socket.send(data.slice());
+    return data.length;
+  }
+
+  override readiness(kind: 'read' | 'write'): Readiness {
+    if (kind === 'read') {
+      const first = this.queue[0];
+      const done = this.readShut || this.closed;
+      return { ready: first !== undefined || done, nbytes: first?.length ?? 0, hangup: done };
+    }
+    if (this.writeShut || this.closed) return { ready: true, nbytes: 0, hangup: true, error: Errno.EPIPE };
+    return { ready: this.connected, nbytes: this.connected ? MAX_UDP : 0, hangup: false };
+  }
+
+  /** sock_shutdown. */
+  shutdown(how: number): number {
+    if (!this.connected) return Errno.ENOTCONN;
+    if (how & 1) {
+      this.readShut = true;
+      this.queue.length = 0;
+    }
+    if (how & 2) this.writeShut = true;
+    this.notify();
+    return Errno.SUCCESS;
+  }
+
+  /** The local address (legacy sock_stat_get). */
+  address(): SocketAddress | undefined {
+    try {
+      const a = this.socket.address();
+      return inetAddress(a.address, a.port);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The UDP port the socket is bound to. */
+  get port(): number | undefined {
+    const a = this.address();
+    return a?.family === 'inet' ? a.port : undefined;
+  }
+
+  protected override onClose(): void {
+    if (!this.closed) this.socket.close();
+  }
+}
+
+function datagramSocket(spec: HostSocketSpec): Promise<FdObject> {
+  const where = (spec.bind ?? spec.connect) as HostSocketAddress;
+  if (where.kind !== 'inet') {
+    return Promise.reject(
+      new Error(`socket ${describe(where)}: Unix datagram sockets are not supported by the Node backend`),
+    );
+  }
+  const socket = dgram.createSocket(net.isIPv6(where.host) ? 'udp6' : 'udp4');
+  return new Promise((resolve, reject) => {
+    socket.once('error', (e) => {
+      socket.close();
+      reject(new Error(`socket ${describe(where)}: ${oneLine(e)}`));
+    });
+    const ready = (): void => {
+      socket.removeAllListeners('error');
+      resolve(new NetDatagramFd(socket, !!spec.connect));
+    };
+    if (spec.bind) socket.bind(where.port, where.host, ready);
+    else socket.connect(where.port, where.host, ready);
+  });
+}
+
 /** A host socket address: a Unix socket path or an inet host and port. */
 export type HostSocketAddress = { kind: 'unix'; path: string } | { kind: 'inet'; host: string; port: number };
 
@@ -225,16 +353,18 @@ function oneLine(error: unknown): string {
 }
 
 /**
- * Creates a host socket for a guest (`!socket` in a cloudabi-run config): `bind` gives a
- * listening socket, `connect` a connected stream. Only stream sockets are supported by the Node
- * backend. Rejects with a one-line Error naming the address when the host refuses.
+ * Creates a host socket for a guest (`!socket` in a cloudabi-run config). Stream: `bind` gives a
+ * listening TCP or Unix socket, `connect` a connected stream. Datagram (UDP only): `bind` a
+ * socket receiving from anyone, `connect` one exchanging with a single peer. Seqpacket sockets
+ * do not exist in Node. Rejects with a one-line Error naming the address when the host refuses.
  */
 export function hostSocket(spec: HostSocketSpec): Promise<FdObject> {
-  if (spec.type !== 'stream') {
-    return Promise.reject(new Error(`socket: ${spec.type} sockets are not supported by the Node backend`));
-  }
   if (!!spec.bind === !!spec.connect) {
     return Promise.reject(new Error('socket: give exactly one of bind and connect'));
+  }
+  if (spec.type === 'dgram') return datagramSocket(spec);
+  if (spec.type !== 'stream') {
+    return Promise.reject(new Error(`socket: ${spec.type} sockets are not supported by the Node backend`));
   }
   if (spec.bind) {
     const where = spec.bind;

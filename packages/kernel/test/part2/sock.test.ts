@@ -1,3 +1,4 @@
+import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -6,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { Errno, Filetype, Rights } from '../../src/abi.js';
 import { isErr } from '../../src/errors.js';
 import type { FdObject } from '../../src/fd-object.js';
-import { hostSocket, type NetListenFd, type NetStreamFd } from '../../src/host-node/index.js';
+import {
+  hostSocket,
+  type NetDatagramFd,
+  type NetListenFd,
+  type NetStreamFd,
+} from '../../src/host-node/index.js';
 import { memoryDirectory } from '../../src/memory.js';
 import { createDatagramSocketPair, createStreamSocketPair } from '../../src/objects/pipe.js';
 import { typeRights } from '../../src/rights.js';
@@ -216,7 +222,48 @@ describe('host sockets (node:net)', () => {
       hostSocket({ type: 'stream', connect: { kind: 'inet', host: '127.0.0.1', port: 1 } }),
     ).rejects.toThrow(/^socket 127\.0\.0\.1:1: ECONNREFUSED$/);
     await expect(
-      hostSocket({ type: 'dgram', bind: { kind: 'inet', host: '127.0.0.1', port: 0 } }),
+      hostSocket({ type: 'seqpacket', bind: { kind: 'inet', host: '127.0.0.1', port: 0 } }),
     ).rejects.toThrow(/not supported/);
+    await expect(hostSocket({ type: 'dgram', bind: { kind: 'unix', path: '/tmp/x' } })).rejects.toThrow(
+      /not supported/,
+    );
+  });
+});
+
+describe('host UDP sockets', () => {
+  it('bound: receives datagrams with boundaries and DATA_TRUNCATED; connected: exchanges with its peer', async () => {
+    const bound = (await hostSocket({
+      type: 'dgram',
+      bind: { kind: 'inet', host: '127.0.0.1', port: 0 },
+    })) as NetDatagramFd;
+    const h = new Harness();
+    const fd = h.add(bound);
+    const client = dgram.createSocket('udp4');
+    client.send('first', bound.port as number, '127.0.0.1');
+    client.send('second datagram', bound.port as number, '127.0.0.1');
+    const ro = h.alloc(64);
+    const r1 = recvIn(h, 100, 0);
+    expect(await h.call(sock_recv, fd, r1.ri, ro)).toBe(0);
+    expect(new TextDecoder().decode(h.u8(r1.buf, out(h, ro).datalen))).toBe('first');
+    const r2 = recvIn(h, 6, 0);
+    expect(await h.call(sock_recv, fd, r2.ri, ro)).toBe(0);
+    expect(out(h, ro)).toEqual({ datalen: 6, fdslen: 0, flags: 8 });
+    // Sending needs a peer.
+    expect(await h.call(sock_send, fd, sendIn(h, 'x', []), h.alloc(8))).toBe(Errno.EDESTADDRREQ);
+    const peer = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', () => resolve()));
+    peer.on('message', (m, from) => peer.send(Buffer.from(`echo ${m}`), from.port, from.address));
+    const connected = await hostSocket({
+      type: 'dgram',
+      connect: { kind: 'inet', host: '127.0.0.1', port: peer.address().port },
+    });
+    const cfd = h.add(connected);
+    expect(await h.call(sock_send, cfd, sendIn(h, 'ping', []), h.alloc(8))).toBe(0);
+    const r3 = recvIn(h, 100, 0);
+    expect(await h.call(sock_recv, cfd, r3.ri, ro)).toBe(0);
+    expect(new TextDecoder().decode(h.u8(r3.buf, out(h, ro).datalen))).toBe('echo ping');
+    h.fds.closeAll();
+    client.close();
+    peer.close();
   });
 });
