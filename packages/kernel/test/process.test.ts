@@ -268,3 +268,25 @@ describe('shared-scope futexes across fork', () => {
     expect(status).toEqual({ exitCode: 0 });
   });
 });
+
+describe('stop signals', () => {
+  it('SIGSTOP stops every thread; the process stays alive until killed', async () => {
+    const { createKernel: create } = await import('../src/index.js');
+    const { ScriptProgram: Program } = await import('../src/testing.js');
+    const program = new Program();
+    const kernel = create({ deterministic: true, cpu: program.cpus(), loader: program.loader() });
+    let after = false;
+    const proc = await kernel.spawn(
+      program.image('main', function* (g) {
+        yield g.sys('proc_raise', Signal.SIGSTOP);
+        after = true;
+        yield g.sys('proc_exit', 0);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    expect(after).toBe(false);
+    proc.kill();
+    expect(await proc.wait()).toEqual({ signal: 'SIGKILL' });
+    expect(after).toBe(false);
+  });
+});
