@@ -102,6 +102,10 @@ export class Cpu implements X86Cpu {
   readonly tsc: () => number;
   private retired = 0;
   private stopReason = STOP_NONE;
+  /** Iterations a batching REP handler may run in this call (set by the loop). */
+  repBudget = 1;
+  /** Completed REP iterations beyond the first, reported by a batching handler. */
+  repExtra = 0;
   /** Set by handlers (syscall) or requestStop to end the run after the current instruction. */
   stop = false;
 
@@ -706,8 +710,15 @@ export class Cpu implements X86Cpu {
       for (;;) {
         insn = i;
         this.rip = i.next;
-        i.exec(this, i);
-        executed++;
+        if (i.batch) {
+          this.repBudget = budget - executed;
+          i.exec(this, i);
+          executed += 1 + this.repExtra;
+          this.repExtra = 0;
+        } else {
+          i.exec(this, i);
+          executed++;
+        }
         if (this.stop || executed >= budget) break;
         // A fault while fetching the next instruction is reported at its address.
         insn = null;
@@ -725,6 +736,9 @@ export class Cpu implements X86Cpu {
         i = n;
       }
     } catch (e) {
+      // Iterations a batching REP instruction completed before it faulted have retired.
+      executed += this.repExtra;
+      this.repExtra = 0;
       this.retired += executed;
       if (!(e instanceof CpuFault)) throw e;
       // A fault inside a handler: the instruction did not retire; rip points at it (int3 presets

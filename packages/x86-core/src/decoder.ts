@@ -359,6 +359,7 @@ export function decode(memory: GuestMemory, tables: OpcodeTables, addr: number):
   if (isVex && !chosen.usesVvvv && insn.vvvv !== 0) return finish(insn, map, b, pfx);
   if (pfx & PFX_LOCK && (row.lock !== true || mod === 3)) return finish(insn, map, b, pfx);
   insn.exec = row.exec;
+  insn.batch = row.repBatch === true && (pfx & (PFX_REP | PFX_REPNE)) !== 0;
   return insn;
 }
 

@@ -107,6 +107,8 @@ export class Insn {
   vexL = 0;
   /** Branch target for relative jumps/calls (absolute, may be out of range). */
   target = 0;
+  /** A REP-prefixed string instruction whose handler batches iterations (see OpRow.repBatch). */
+  batch = false;
   /** Cached successor when execution falls through (`rip == next`). */
   fall: Insn | null = null;
   /** Cached successor when a branch is taken (`rip == target`). */

@@ -79,6 +79,11 @@ export interface OpRow {
    * The count is the masked count (CL or imm8 AND 0x1F, or 0x3F for 64-bit operands).
    */
   undefinedFlagsWhen?: { flags: number; when: 'count>1' | 'count!=0' | 'count>=width' | 'src==0' }[];
+  /**
+   * With a REP prefix the handler may run several iterations per call: it reads `cpu.repBudget`
+   * (iterations allowed) and reports completed iterations beyond the first in `cpu.repExtra`.
+   */
+  repBatch?: boolean;
   /** Test generators should skip this form (control flow, system, privileged). */
   noDiffTest?: boolean;
 }

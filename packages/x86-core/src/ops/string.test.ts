@@ -39,4 +39,20 @@ describe('string instructions', () => {
     expect(cpu.memory.u8[DATA + 9]).toBe(1);
     expect(cpu.memory.u8[DATA + 10]).toBe(0);
   });
+  it('a fault in the middle of a REP leaves the completed iterations retired and rCX/rDI exact', () => {
+    const { cpu } = machine(asm(`mov rdi, ${DATA + 0xfffc}\nmov ecx, 10\nrep stosb`));
+    const res = cpu.run(1000);
+    expect(res.reason).toBe('fault');
+    expect(res.executed).toBe(2 + 4);
+    expect(res.fault?.address).toBe(DATA + 0x10000);
+    expect(cpu.getReg(Reg.RCX)).toBe(6n);
+    expect(cpu.getReg(Reg.RDI)).toBe(BigInt(DATA + 0x10000));
+  });
+  it('a long rep movsq copies in one run', () => {
+    const cpu = exec(
+      `mov rsi, ${DATA}\nmov rdi, ${DATA + 0x8000}\nmov qword ptr [rsi+0x7ff8], 42\nmov ecx, 0x1000\nrep movsq\nmov rax, [${DATA + 0xfff8}]`,
+    );
+    expect(cpu.getReg(Reg.RAX)).toBe(42n);
+    expect(cpu.instructionCount).toBe(4 + 0x1000 + 2);
+  });
 });

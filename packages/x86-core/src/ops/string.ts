@@ -111,48 +111,59 @@ function stringOp(kind: number, byte: boolean): Handler {
     const rep = (i.pfx & (PFX_REP | PFX_REPNE)) !== 0;
     if (rep && countZero(cpu, i)) return;
     const delta = cpu.lf[LF_FLAGS]! & DF ? -size : size;
-    let again = true;
-    switch (kind) {
-      case MOVS: {
-        const v = load(cpu, strAddr(cpu, i, RSI, true), size);
-        store(cpu, strAddr(cpu, i, RDI, false), size, v, cpu.hi);
-        advance(cpu, i, RSI, delta);
-        advance(cpu, i, RDI, delta);
-        break;
+    // With a REP prefix, up to cpu.repBudget iterations run in this call; completed iterations
+    // beyond the first are reported in cpu.repExtra (each iteration retires as one instruction).
+    const max = rep ? cpu.repBudget : 1;
+    for (let done = 1; ; done++) {
+      let again = true;
+      switch (kind) {
+        case MOVS: {
+          const v = load(cpu, strAddr(cpu, i, RSI, true), size);
+          store(cpu, strAddr(cpu, i, RDI, false), size, v, cpu.hi);
+          advance(cpu, i, RSI, delta);
+          advance(cpu, i, RDI, delta);
+          break;
+        }
+        case STOS: {
+          const v = getReg(cpu, 0, size);
+          store(cpu, strAddr(cpu, i, RDI, false), size, v, cpu.hi);
+          advance(cpu, i, RDI, delta);
+          break;
+        }
+        case LODS: {
+          const v = load(cpu, strAddr(cpu, i, RSI, true), size);
+          setReg(cpu, 0, size, v, cpu.hi);
+          advance(cpu, i, RSI, delta);
+          break;
+        }
+        case CMPS: {
+          const s = load(cpu, strAddr(cpu, i, RSI, true), size);
+          const sh = cpu.hi;
+          const d = load(cpu, strAddr(cpu, i, RDI, false), size);
+          // cmps compares [rSI] − [rDI] (SDM Vol. 2A, CMPS).
+          alu(cpu, CMP, size, s, sh, d, cpu.hi);
+          advance(cpu, i, RSI, delta);
+          advance(cpu, i, RDI, delta);
+          again = (cpu.getZF() === 1) === (i.lastRep === 0xf3);
+          break;
+        }
+        default: {
+          const d = load(cpu, strAddr(cpu, i, RDI, false), size);
+          const dh = cpu.hi;
+          const a = getReg(cpu, 0, size);
+          alu(cpu, CMP, size, a, cpu.hi, d, dh);
+          advance(cpu, i, RDI, delta);
+          again = (cpu.getZF() === 1) === (i.lastRep === 0xf3);
+        }
       }
-      case STOS: {
-        const v = getReg(cpu, 0, size);
-        store(cpu, strAddr(cpu, i, RDI, false), size, v, cpu.hi);
-        advance(cpu, i, RDI, delta);
-        break;
+      if (!rep || !countDown(cpu, i) || !again) return;
+      if (done >= max) {
+        // Budget used up with work left: resume here on the next run, as after an interrupt.
+        cpu.rip = i.addr;
+        return;
       }
-      case LODS: {
-        const v = load(cpu, strAddr(cpu, i, RSI, true), size);
-        setReg(cpu, 0, size, v, cpu.hi);
-        advance(cpu, i, RSI, delta);
-        break;
-      }
-      case CMPS: {
-        const s = load(cpu, strAddr(cpu, i, RSI, true), size);
-        const sh = cpu.hi;
-        const d = load(cpu, strAddr(cpu, i, RDI, false), size);
-        // cmps compares [rSI] − [rDI] (SDM Vol. 2A, CMPS).
-        alu(cpu, CMP, size, s, sh, d, cpu.hi);
-        advance(cpu, i, RSI, delta);
-        advance(cpu, i, RDI, delta);
-        again = (cpu.getZF() === 1) === (i.lastRep === 0xf3);
-        break;
-      }
-      default: {
-        const d = load(cpu, strAddr(cpu, i, RDI, false), size);
-        const dh = cpu.hi;
-        const a = getReg(cpu, 0, size);
-        alu(cpu, CMP, size, a, cpu.hi, d, dh);
-        advance(cpu, i, RDI, delta);
-        again = (cpu.getZF() === 1) === (i.lastRep === 0xf3);
-      }
+      cpu.repExtra = done;
     }
-    if (rep && countDown(cpu, i) && again) cpu.rip = i.addr;
   };
 }
 
@@ -168,13 +179,14 @@ const rows: OpRow[] = [];
 for (const [kind, name] of names) {
   const opcode = opcodes[kind]!;
   rows.push(
-    { map: 0, opcode, mnemonic: `${name}b`, operands: '', exec: stringOp(kind, true) },
+    { map: 0, opcode, mnemonic: `${name}b`, operands: '', exec: stringOp(kind, true), repBatch: true },
     {
       map: 0,
       opcode: opcode + 1,
       mnemonic: `${name}w/${name}d/${name}q`,
       operands: '',
       exec: stringOp(kind, false),
+      repBatch: true,
     },
   );
 }
