@@ -118,7 +118,7 @@ export class FileFd extends FdObject {
         const at = Number(st.size);
         return andThen(this.file.pwrite(data, at), (n) => {
           if (!isErr(n)) this.offset = at + n;
-          return n;
+          return this.synced(n);
         });
       });
     }
@@ -126,8 +126,17 @@ export class FileFd extends FdObject {
     if (at + data.length > MAX_OFFSET) return err(Errno.EFBIG);
     return andThen(this.file.pwrite(data, at), (n) => {
       if (!isErr(n)) this.offset = at + n;
-      return n;
+      return this.synced(n);
     });
+  }
+  /**
+   * With FDFLAG_SYNC or FDFLAG_DSYNC (RSYNC only matters for reads) a write completes once the
+   * data (and for SYNC the metadata) reached the host's storage.
+   */
+  private synced(n: number | Err): MaybePromise<number | Err> {
+    if (isErr(n) || !(this.fdflags & (Fdflags.SYNC | Fdflags.DSYNC))) return n;
+    const done = this.fdflags & Fdflags.SYNC ? this.file.sync() : this.file.datasync();
+    return andThen(done, (e) => (e === Errno.SUCCESS ? n : err(e)));
   }
   override pread(len: number, offset: number): MaybePromise<Uint8Array | Err> {
     if (!this.access.read) return err(Errno.EBADF);
@@ -136,7 +145,7 @@ export class FileFd extends FdObject {
   override pwrite(data: Uint8Array, offset: number): MaybePromise<number | Err> {
     if (!this.access.write) return err(Errno.EBADF);
     if (offset + data.length > MAX_OFFSET) return err(Errno.EFBIG);
-    return this.file.pwrite(data, offset);
+    return andThen(this.file.pwrite(data, offset), (n) => this.synced(n));
   }
   override seek(delta: number, whence: number): MaybePromise<number | Err> {
     const to = (base: number): number | Err => {
