@@ -210,7 +210,9 @@ export class SpawnError extends Error {
   override readonly name = 'SpawnError';
 }
 
-const YIELD_EVERY_SLICES = 64;
+// Deterministic mode yields after a fixed number of slices (a time-based yield would let Promise
+// chains settle at timing-dependent points); host mode also yields every few milliseconds.
+const YIELD_EVERY_SLICES = 16;
 const YIELD_EVERY_MS = 8;
 const CF = 1;
 
