@@ -17,6 +17,12 @@ export interface RunResult {
   ms: number;
   /** Time the kernel itself measured between start and end of its workload, in milliseconds. */
   innerMs: number;
+  /**
+   * CPU time of the workload in milliseconds: natively (and under qemu-user) the process CPU-time
+   * clock read by the kernel around its work; under cabi the host CPU time (user + system) of this
+   * Node process from spawn to exit, since the interpreter runs every guest thread on it.
+   */
+  cpuMs: number;
 }
 
 /** A run under cabi also reports the instructions its threads retired. */
@@ -29,14 +35,14 @@ export class BenchRunError extends Error {
   override readonly name = 'BenchRunError';
 }
 
-const LINE = /^(\w+) size=(\d+) checksum=([0-9a-f]{16}) ns=(\d+)$/m;
+const LINE = /^(\w+) size=(\d+) checksum=([0-9a-f]{16}) ns=(\d+) cpu=(\d+)$/m;
 
 function parse(name: string, size: number, out: string, ms: number): RunResult {
   const m = LINE.exec(out);
   if (!m || m[1] !== name || Number(m[2]) !== size) {
     throw new BenchRunError(`${name}: unexpected output ${JSON.stringify(out.slice(0, 200))}`);
   }
-  return { checksum: m[3] ?? '', ms, innerMs: Number(m[4]) / 1e6 };
+  return { checksum: m[3] ?? '', ms, innerMs: Number(m[4]) / 1e6, cpuMs: Number(m[5]) / 1e6 };
 }
 
 /**
@@ -90,8 +96,10 @@ export async function runCabi(name: string, image: Uint8Array, size: number): Pr
   const sink = bufferSink();
   const { bytes } = encode({ stdout: new Fd(0), size: BigInt(size) });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const proc = await kernel.spawn(image, { argdata: bytes, fds: [sink] });
   const status = await proc.wait();
+  const cpu = process.cpuUsage(cpu0);
   const ms = performance.now() - t0;
   const out = sink.text();
   if (!('exitCode' in status) || status.exitCode !== 0) {
@@ -101,7 +109,7 @@ export async function runCabi(name: string, image: Uint8Array, size: number): Pr
   }
   let instructions = 0;
   for (const cpu of cpus) instructions += cpu.instructionCount;
-  return { ...parse(name, size, out, ms), instructions };
+  return { ...parse(name, size, out, ms), cpuMs: (cpu.user + cpu.system) / 1000, instructions };
 }
 
 /** The median of a non-empty list. */

@@ -142,47 +142,66 @@ async function main(): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const header = ['kernel', 'size', 'native wall', 'native work', 'cabi wall', 'cabi work', 'ratio'];
-  if (qemu) header.push('qemu work', 'qemu ratio');
+  const header = ['kernel', 'size', 'native wall', 'native work', 'native cpu'];
+  header.push('cabi wall', 'cabi work', 'cabi cpu', 'ratio work', 'ratio cpu');
+  if (qemu) header.push('qemu work', 'qemu cpu', 'qemu ratio work', 'qemu ratio cpu');
   header.push('guest instr', 'MIPS', 'checksum');
   const lines: string[][] = [header];
-  const ratios: number[] = [];
-  const qemuRatios: number[] = [];
+  const ratios: number[][] = [[], [], [], []];
+  const ratioCell = (r: number, k: number): string => {
+    ratios[k]?.push(r);
+    return `${r.toFixed(1)}x`;
+  };
   for (const row of rows) {
     const nWall = median(row.native.map((r) => r.ms));
     const nWork = median(row.native.map((r) => r.innerMs));
+    const nCpu = median(row.native.map((r) => r.cpuMs));
+    const line = [row.name, String(row.size), fmt(nWall), fmt(nWork), fmt(nCpu)];
     const ok = row.cabiError === null && row.cabi.length > 0;
-    const cWall = ok ? median(row.cabi.map((r) => r.ms)) : Number.NaN;
-    const cWork = ok ? median(row.cabi.map((r) => r.innerMs)) : Number.NaN;
-    const instr = ok ? median(row.cabi.map((r) => r.instructions)) : Number.NaN;
-    const ratio = cWork / nWork;
-    if (ok) ratios.push(ratio);
-    const line = [row.name, String(row.size), fmt(nWall), fmt(nWork)];
-    line.push(
-      ok ? fmt(cWall) : options.skipCabi ? 'skipped' : 'failed',
-      ok ? fmt(cWork) : '-',
-      ok ? `${ratio.toFixed(1)}x` : '-',
-    );
-    if (qemu) {
-      const qok = row.qemuError === null && row.qemu.length > 0;
-      const qWork = qok ? median(row.qemu.map((r) => r.innerMs)) : Number.NaN;
-      if (qok) qemuRatios.push(qWork / nWork);
-      line.push(qok ? fmt(qWork) : 'failed', qok ? `${(qWork / nWork).toFixed(1)}x` : '-');
+    let mips = '-';
+    let instr = '-';
+    if (ok) {
+      const cWork = median(row.cabi.map((r) => r.innerMs));
+      const cCpu = median(row.cabi.map((r) => r.cpuMs));
+      const n = median(row.cabi.map((r) => r.instructions));
+      line.push(fmt(median(row.cabi.map((r) => r.ms))), fmt(cWork), fmt(cCpu));
+      line.push(ratioCell(cWork / nWork, 0), ratioCell(cCpu / nCpu, 1));
+      instr = String(n);
+      mips = (n / cCpu / 1000).toFixed(2);
+    } else {
+      line.push(options.skipCabi ? 'skipped' : 'failed', '-', '-', '-', '-');
     }
-    line.push(ok ? String(instr) : '-', ok ? (instr / cWork / 1000).toFixed(2) : '-');
+    if (qemu) {
+      if (row.qemuError === null && row.qemu.length > 0) {
+        const qWork = median(row.qemu.map((r) => r.innerMs));
+        const qCpu = median(row.qemu.map((r) => r.cpuMs));
+        line.push(fmt(qWork), fmt(qCpu), ratioCell(qWork / nWork, 2), ratioCell(qCpu / nCpu, 3));
+      } else {
+        line.push('failed', '-', '-', '-');
+      }
+    }
+    line.push(instr, mips);
     line.push(row.mismatch.length ? 'MISMATCH' : ok || row.qemu.length ? 'agrees' : 'native only');
     lines.push(line);
   }
-  const geo = ['geomean', '', '', '', '', '', ratios.length ? `${geomean(ratios).toFixed(1)}x` : '-'];
-  if (qemu) geo.push('', qemuRatios.length ? `${geomean(qemuRatios).toFixed(1)}x` : '-');
-  geo.push('', '', `${ratios.length}/${rows.length} kernels`);
-  lines.push(geo);
+  const geo = (k: number): string => {
+    const list = ratios[k] ?? [];
+    return list.length ? `${geomean(list).toFixed(1)}x` : '-';
+  };
+  const last = ['geomean', '', '', '', '', '', '', '', geo(0), geo(1)];
+  if (qemu) last.push('', '', geo(2), geo(3));
+  last.push('', '', `${ratios[0]?.length ?? 0}/${rows.length} under cabi`);
+  lines.push(last);
 
+  const runs = `medians of ${nativeRuns} native and ${cabiRuns} ${options.skipCabi ? 'qemu' : 'cabi'} runs`;
+  console.log(`\ncabi benchmark suite (${options.full ? 'full' : 'quick'} sizes; ${runs}; times in ms)`);
   console.log(
-    `\ncabi benchmark suite (${options.full ? 'full' : 'quick'} sizes; medians of ${nativeRuns} native and ${cabiRuns} ${options.skipCabi ? 'qemu' : 'cabi'} runs; times in ms)`,
-  );
-  console.log(
-    "wall = spawn to exit; work = the kernel's own clock around its workload; ratio and MIPS use work time\n",
+    [
+      "wall = spawn to exit; work = the kernel's monotonic clock around its workload;",
+      'cpu = process CPU time of the workload (under cabi: the host CPU time of this Node process for the run);',
+      'ratio = cabi / native; MIPS = guest instructions / cabi cpu time',
+      '',
+    ].join('\n'),
   );
   console.log(table(lines));
   console.log('\nJIT: no JIT tier exists in @cabi/x86-core yet; the cabi column is the interpreter.');

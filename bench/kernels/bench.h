@@ -29,6 +29,8 @@ void bench_out(const char *s, size_t n);
 void *bench_alloc(size_t n);
 /* Monotonic clock in nanoseconds. */
 uint64_t bench_clock_ns(void);
+/* CPU time of the whole process (all threads) in nanoseconds. */
+uint64_t bench_cpu_ns(void);
 /* Ends the program with a message (for failed invariants). */
 _Noreturn void bench_fail(const char *msg);
 
@@ -53,8 +55,8 @@ size_t bench_write(int fd, const void *buf, size_t n);
 size_t bench_read(int fd, void *buf, size_t n);
 
 /* ---- common.c: shared by both builds ---- */
-/* Prints "<name> size=<size> checksum=<16 hex digits> ns=<elapsed>". */
-void bench_report(uint64_t size, uint64_t checksum, uint64_t elapsed_ns);
+/* Prints "<name> size=<size> checksum=<16 hex digits> ns=<elapsed> cpu=<process CPU time, ns>". */
+void bench_report(uint64_t size, uint64_t checksum, uint64_t elapsed_ns, uint64_t cpu_ns);
 /* A 64-bit mixing step (splitmix64 finaliser) for checksums and pseudo-random data. */
 static inline uint64_t bench_mix(uint64_t x) {
   x ^= x >> 30;

@@ -21,7 +21,7 @@ static size_t put_str(char *p, const char *s) {
   return n;
 }
 
-void bench_report(uint64_t size, uint64_t checksum, uint64_t elapsed_ns) {
+void bench_report(uint64_t size, uint64_t checksum, uint64_t elapsed_ns, uint64_t cpu_ns) {
   char line[160];
   size_t n = put_str(line, bench_name);
   n += put_str(line + n, " size=");
@@ -30,6 +30,8 @@ void bench_report(uint64_t size, uint64_t checksum, uint64_t elapsed_ns) {
   for (int shift = 60; shift >= 0; shift -= 4) line[n++] = "0123456789abcdef"[(checksum >> shift) & 15];
   n += put_str(line + n, " ns=");
   n += put_dec(line + n, elapsed_ns);
+  n += put_str(line + n, " cpu=");
+  n += put_dec(line + n, cpu_ns);
   line[n++] = '\n';
   bench_out(line, n);
 }

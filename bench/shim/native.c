@@ -36,6 +36,12 @@ uint64_t bench_clock_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t bench_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 struct bench_thread {
   pthread_t t;
 };
@@ -100,8 +106,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s <size>\n", argv[0]);
     return 64;
   }
-  uint64_t t0 = bench_clock_ns();
+  uint64_t c0 = bench_cpu_ns(), t0 = bench_clock_ns();
   uint64_t sum = bench_run(size);
-  bench_report(size, sum, bench_clock_ns() - t0);
+  uint64_t t1 = bench_clock_ns(), c1 = bench_cpu_ns();
+  bench_report(size, sum, t1 - t0, c1 - c0);
   return 0;
 }
