@@ -434,6 +434,25 @@ export class Cpu implements X86Cpu {
    */
   ea(i: Insn): number {
     const r = this.r;
+    // Fast path: 64-bit addressing without a segment base and a result below 2^32.
+    if (i.plainEa) {
+      if (i.eaKind === EA_BASE) {
+        const b = i.base << 1;
+        const lo = (r[b]! >>> 0) + i.disp;
+        if (r[b + 1] === 0 && lo >= 0 && lo < TWO32) return lo;
+      } else if (i.eaKind === EA_BASE_INDEX) {
+        const b = i.base << 1;
+        const x = i.index << 1;
+        const lo = (r[b]! >>> 0) + (r[x]! >>> 0) * (1 << i.scale) + i.disp;
+        if ((r[b + 1]! | r[x + 1]!) === 0 && lo >= 0 && lo < TWO32) return lo;
+      }
+    }
+    return this.eaSlow(i);
+  }
+
+  /** The general effective-address computation (any form, 67 prefix, FS/GS, range faults). */
+  private eaSlow(i: Insn): number {
+    const r = this.r;
     let lo: number;
     let hi: number;
     switch (i.eaKind) {

@@ -341,6 +341,7 @@ export function decode(memory: GuestMemory, tables: OpcodeTables, addr: number):
       insn.opsize = pfx & PFX_W ? 8 : opsize66 ? 2 : 4;
   }
   insn.adsize = pfx & PFX_ADSIZE ? 4 : 8;
+  insn.plainEa = insn.adsize === 8 && seg === SEG_NONE;
 
   if (chosen.imm1 !== IMM_NONE) readImm(insn, chosen.imm1, false);
   if (chosen.imm2 !== IMM_NONE) readImm(insn, chosen.imm2, true);

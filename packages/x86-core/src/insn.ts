@@ -93,6 +93,8 @@ export class Insn {
    * are resolved at decode time (next + disp32) and may be negative or ≥ 2^32 (then they fault).
    */
   disp = 0;
+  /** 64-bit addressing without a segment override (the effective-address fast path applies). */
+  plainEa = false;
   /** The memory operand is RIP-relative (for the disassembler; `disp` is already absolute). */
   ripRel = false;
   /** First immediate, low 32 bits as a signed int32 (sign- or zero-extended as the form says). */

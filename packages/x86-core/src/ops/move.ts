@@ -544,7 +544,7 @@ const rows: OpRow[] = [
   { map: 0, opcode: 0x9f, mnemonic: 'lahf', operands: '', exec: lahf },
   { map: 0, opcode: 0xd7, mnemonic: 'xlatb', operands: '', exec: xlat },
   { map: 0, opcode: 0x9e, mnemonic: 'sahf', operands: '', exec: sahf },
-  { map: 1, opcode: 0x1f, ext: 0, mnemonic: 'nop', operands: 'Ev', exec: nop },
+  { map: 1, opcode: 0x1f, mnemonic: 'nop', operands: 'Ev', exec: nop },
   // 0F 18–0F 1E: prefetch hints and reserved-NOP space (endbr64 is F3 0F 1E FA); all execute as nops.
   ...[0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e].map(
     (opcode): OpRow => ({
