@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Reg } from '../api.js';
-import { asm, DATA, exec, machine } from '../test-helpers.js';
+import { asm, CODE, DATA, exec, machine } from '../test-helpers.js';
 import { x87Of } from './table.js';
 
 describe('x87 through the decoder and the CPU loop', () => {
@@ -93,6 +93,26 @@ describe('x87 through the decoder and the CPU loop', () => {
     cpu.setReg(Reg.RDI, BigInt(DATA + 8));
     const res = cpu.run(10);
     expect(res.fault?.kind).toBe('general-protection');
+  }, 60_000);
+
+  it('records the last instruction and data pointers and opcode for FNSTENV as the host does', () => {
+    const { cpu } = machine(
+      asm(`fld qword ptr [rdi + 8]
+           fld1
+           fadd st, st(1)
+           fnclex
+           fnstenv [rdi + 32]
+           syscall`),
+    );
+    cpu.setReg(Reg.RDI, BigInt(DATA));
+    expect(cpu.run(100).reason).toBe('syscall');
+    const dv = cpu.memory.dv;
+    // FIP = the fadd (control instructions such as fnclex do not update it), FOP = D8 C1,
+    // FDP = the last memory operand (register forms keep it).
+    expect(dv.getUint32(DATA + 32 + 12, true)).toBe(CODE + 5);
+    expect(dv.getUint32(DATA + 32 + 16, true) >>> 16).toBe(0x0c1);
+    expect(dv.getUint32(DATA + 32 + 20, true)).toBe(DATA + 8);
+    expect(dv.getUint32(DATA + 32, true)).toBe(0xffff037f);
   }, 60_000);
 
   it('disassembles x87 forms in Intel syntax', () => {
