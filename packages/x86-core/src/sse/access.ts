@@ -13,7 +13,7 @@ import type { Cpu } from '../cpu.js';
 import { CpuFault } from '../fault.js';
 import type { Insn } from '../insn.js';
 import { MXCSR_I32, XMM_I32 } from '../state.js';
-import { MX_MM, sseBegin, sseEnd, sseFaulted } from './mxcsr.js';
+import { MX_MM, sseBegin, sseEnd, sseEnv } from './mxcsr.js';
 
 /** Uint32 index of the memory-source scratch (byte 992). */
 export const SRC = 248;
@@ -107,8 +107,9 @@ export function fpBegin(cpu: Cpu): void {
  * unmasked exception occurred (the caller then must not have written the destination yet).
  */
 export function fpEnd(cpu: Cpu): void {
+  if ((sseEnv.pre | sseEnv.post) === 0) return;
   cpu.u32[MXCSR_I32] = sseEnd();
-  if (sseFaulted) {
+  if (sseEnv.faulted) {
     throw new CpuFault(
       'floating-point',
       undefined,

@@ -33,7 +33,7 @@ import {
   sub64,
 } from './float-ops.js';
 import { type ProbeCase, runOnHost } from './host-probe.js';
-import { sseBegin, sseEnd, sseFaulted } from './mxcsr.js';
+import { sseBegin, sseEnd, sseEnv } from './mxcsr.js';
 
 /** Deterministic xorshift generator so failures reproduce. */
 function rng(seed: number): () => number {
@@ -179,7 +179,7 @@ const words = (h: string): [number, number] => {
 
 function finish(_c: ProbeCase, hi: number, lo: number, rflags = -1) {
   const mx = sseEnd();
-  return { result: hex8(hi) + hex8(lo), mxcsr: mx, rflags, fault: sseFaulted };
+  return { result: hex8(hi) + hex8(lo), mxcsr: mx, rflags, fault: sseEnv.faulted };
 }
 
 const bin32: Record<string, (a: number, b: number) => number> = {

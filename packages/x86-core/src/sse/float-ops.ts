@@ -263,15 +263,24 @@ const SAFE_HI = 9.745314011399999e288;
 /** MXCSR bits meaning "PE already set and masked": inexactness need not be computed. */
 const PE_STICKY = MX_PE | (MX_PE << 7);
 
-const normal32 = (b: number): boolean => {
-  const e = b & 0x7f800000;
-  return e !== 0 && e !== 0x7f800000;
-};
-/** Biased exponent in [0x100, 0x6ff]: |x| in [2^-767, 2^768). */
-const moderate64 = (hi: number): boolean => {
+/** Biased exponent in [0x100, 0x6ff] (|x| in [2^-767, 2^768)), or a zero. */
+const moderate64 = (hi: number, lo: number): boolean => {
   const e = hi & 0x7ff00000;
-  return e >= 0x10000000 && e < 0x70000000;
+  return (e >= 0x10000000 && e < 0x70000000) || ((hi & 0x7fffffff) === 0 && lo === 0);
 };
+/** A normal binary32 or a zero. */
+const normalOrZero32 = (b: number): boolean => {
+  const e = b & 0x7f800000;
+  return e === 0 ? (b & 0x7fffffff) === 0 : e !== 0x7f800000;
+};
+/**
+ * Whether a zero result of the fast path is exact: a zero sum is (a non-zero sum of such operands
+ * is far above the underflow range); a zero product only with a zero factor; a zero quotient only
+ * with a zero dividend.
+ */
+function zeroExact(op: Op, x: number, y: number): boolean {
+  return op === Op.Add || op === Op.Sub || x === 0 || (op === Op.Mul && y === 0);
+}
 
 /** Set by {@link fast32}: whether it produced the result. */
 let fastHit = false;
@@ -298,11 +307,15 @@ function fast32(op: Op, a: number, b: number): number {
       break;
     }
     default:
+      if (y === 0) {
+        fastHit = false;
+        return 0;
+      }
       r = Math.fround(x / y);
       inexact = check && r * y !== x;
   }
   const m = r < 0 ? -r : r;
-  fastHit = m > MIN_NORMAL32 && m <= MAX32;
+  fastHit = (m > MIN_NORMAL32 && m <= MAX32) || (m === 0 && zeroExact(op, x, y));
   if (!fastHit) return 0;
   if (inexact) sseEnv.post |= MX_PE;
   return f32ToBits(r);
@@ -326,6 +339,7 @@ function fast64(op: Op, x: number, y: number): boolean {
       if (check) inexact = productError(x, y, r) !== 0;
       break;
     default:
+      if (y === 0) return false;
       r = x / y;
       if (check) {
         const p = r * y;
@@ -333,14 +347,14 @@ function fast64(op: Op, x: number, y: number): boolean {
       }
   }
   const m = r < 0 ? -r : r;
-  if (!(m >= SAFE_LO && m <= SAFE_HI)) return false;
+  if (!((m >= SAFE_LO && m <= SAFE_HI) || (m === 0 && zeroExact(op, x, y)))) return false;
   if (inexact) sseEnv.post |= MX_PE;
   put64(r);
   return true;
 }
 
 function binary32(op: Op, a: number, b: number): number {
-  if (((sseEnv.mxcsr >>> MX_RC_SHIFT) & 3) === RC_NEAREST && normal32(a) && normal32(b)) {
+  if (((sseEnv.mxcsr >>> MX_RC_SHIFT) & 3) === RC_NEAREST && normalOrZero32(a) && normalOrZero32(b)) {
     const r = fast32(op, a, b);
     if (fastHit) return r;
   }
@@ -357,8 +371,8 @@ function binary32(op: Op, a: number, b: number): number {
 function binary64(op: Op, ah: number, al: number, bh: number, bl: number): void {
   if (
     ((sseEnv.mxcsr >>> MX_RC_SHIFT) & 3) === RC_NEAREST &&
-    moderate64(ah) &&
-    moderate64(bh) &&
+    moderate64(ah, al) &&
+    moderate64(bh, bl) &&
     fast64(op, f64FromWords(ah, al), f64FromWords(bh, bl))
   )
     return;

@@ -41,47 +41,101 @@ import {
   sub64,
 } from './float-ops.js';
 
-type Bin32 = (a: number, b: number) => number;
-type Bin64 = (ah: number, al: number, bh: number, bl: number) => void;
+/**
+ * Arithmetic kinds of the 0F 51/58–5F rows. Handlers dispatch through one switch instead of
+ * calling a per-row function value, so every lane call site stays monomorphic for the JIT.
+ */
+const enum K {
+  Add = 0,
+  Mul = 1,
+  Sub = 2,
+  Min = 3,
+  Div = 4,
+  Max = 5,
+  Sqrt = 6,
+}
+
+function lane32(k: K, a: number, b: number): number {
+  switch (k) {
+    case K.Add:
+      return add32(a, b);
+    case K.Mul:
+      return mul32(a, b);
+    case K.Sub:
+      return sub32(a, b);
+    case K.Min:
+      return min32(a, b);
+    case K.Div:
+      return div32(a, b);
+    case K.Max:
+      return max32(a, b);
+    default:
+      return sqrt32(b);
+  }
+}
+function lane64(k: K, ah: number, al: number, bh: number, bl: number): void {
+  switch (k) {
+    case K.Add:
+      add64(ah, al, bh, bl);
+      return;
+    case K.Mul:
+      mul64(ah, al, bh, bl);
+      return;
+    case K.Sub:
+      sub64(ah, al, bh, bl);
+      return;
+    case K.Min:
+      min64(ah, al, bh, bl);
+      return;
+    case K.Div:
+      div64(ah, al, bh, bl);
+      return;
+    case K.Max:
+      max64(ah, al, bh, bl);
+      return;
+    default:
+      sqrt64(bh, bl);
+  }
+}
 
 /** Packed single: four binary32 lanes. */
-function ps(op: Bin32) {
+function ps(k: K) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true);
     const d = xreg(i);
     const u = cpu.r;
     fpBegin(cpu);
-    u[STAGE] = op(u[d]!, u[s]!);
-    u[STAGE + 1] = op(u[d + 1]!, u[s + 1]!);
-    u[STAGE + 2] = op(u[d + 2]!, u[s + 2]!);
-    u[STAGE + 3] = op(u[d + 3]!, u[s + 3]!);
+    u[STAGE] = lane32(k, u[d]!, u[s]!);
+    u[STAGE + 1] = lane32(k, u[d + 1]!, u[s + 1]!);
+    u[STAGE + 2] = lane32(k, u[d + 2]!, u[s + 2]!);
+    u[STAGE + 3] = lane32(k, u[d + 3]!, u[s + 3]!);
     fpEnd(cpu);
     copy4(u, d, STAGE);
   };
 }
 /** Scalar single: lane 0 only; the other lanes of the destination are kept. */
-function ss(op: Bin32) {
+function ss(k: K) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src32(cpu, i);
     const d = xreg(i);
     const u = cpu.r;
     fpBegin(cpu);
-    const r = op(u[d]!, u[s]!);
+    const r = lane32(k, u[d]!, u[s]!);
     fpEnd(cpu);
     u[d] = r;
   };
 }
 /** Packed double: two binary64 lanes. */
-function pd(op: Bin64) {
+function pd(k: K) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true);
     const d = xreg(i);
     const u = cpu.r;
     fpBegin(cpu);
-    op(u[d + 1]!, u[d]!, u[s + 1]!, u[s]!);
+    lane64(k, u[d + 1]!, u[d]!, u[s + 1]!, u[s]!);
     u[STAGE] = out64.lo;
     u[STAGE + 1] = out64.hi;
-    op(u[d + 3]!, u[d + 2]!, u[s + 3]!, u[s + 2]!);
+    lane64(k, u[d + 3]!, u[d + 2]!, u[s + 3]!, u[s + 2]!);
     u[STAGE + 2] = out64.lo;
     u[STAGE + 3] = out64.hi;
     fpEnd(cpu);
@@ -89,29 +143,26 @@ function pd(op: Bin64) {
   };
 }
 /** Scalar double: the low lane; the high lane of the destination is kept. */
-function sd(op: Bin64) {
+function sd(k: K) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src64(cpu, i);
     const d = xreg(i);
     const u = cpu.r;
     fpBegin(cpu);
-    op(u[d + 1]!, u[d]!, u[s + 1]!, u[s]!);
+    lane64(k, u[d + 1]!, u[d]!, u[s + 1]!, u[s]!);
     fpEnd(cpu);
     u[d] = out64.lo;
     u[d + 1] = out64.hi;
   };
 }
 
-const sqrtS: Bin32 = (_a, b) => sqrt32(b);
-const sqrtD: Bin64 = (_ah, _al, bh, bl) => sqrt64(bh, bl);
-
 /** The four arithmetic forms of one 0F opcode (none/66/F3/F2 = ps/pd/ss/sd). */
-function arith4(opcode: number, name: string, op32: Bin32, op64: Bin64): OpRow[] {
+function arith4(opcode: number, name: string, k: K): OpRow[] {
   return [
-    { map: 1, opcode, prefix: 0, mnemonic: `${name}ps`, operands: 'Vps, Wps', exec: ps(op32) },
-    { map: 1, opcode, prefix: 0x66, mnemonic: `${name}pd`, operands: 'Vpd, Wpd', exec: pd(op64) },
-    { map: 1, opcode, prefix: 0xf3, mnemonic: `${name}ss`, operands: 'Vss, Wss', exec: ss(op32) },
-    { map: 1, opcode, prefix: 0xf2, mnemonic: `${name}sd`, operands: 'Vsd, Wsd', exec: sd(op64) },
+    { map: 1, opcode, prefix: 0, mnemonic: `${name}ps`, operands: 'Vps, Wps', exec: ps(k) },
+    { map: 1, opcode, prefix: 0x66, mnemonic: `${name}pd`, operands: 'Vpd, Wpd', exec: pd(k) },
+    { map: 1, opcode, prefix: 0xf3, mnemonic: `${name}ss`, operands: 'Vss, Wss', exec: ss(k) },
+    { map: 1, opcode, prefix: 0xf2, mnemonic: `${name}sd`, operands: 'Vsd, Wsd', exec: sd(k) },
   ];
 }
 
@@ -412,13 +463,13 @@ function movmskpd(cpu: Cpu, i: Insn): void {
 
 /** The SSE/SSE2 floating-point rows. */
 export const fpRows: readonly OpRow[] = [
-  ...arith4(0x58, 'add', add32, add64),
-  ...arith4(0x59, 'mul', mul32, mul64),
-  ...arith4(0x5c, 'sub', sub32, sub64),
-  ...arith4(0x5d, 'min', min32, min64),
-  ...arith4(0x5e, 'div', div32, div64),
-  ...arith4(0x5f, 'max', max32, max64),
-  ...arith4(0x51, 'sqrt', sqrtS, sqrtD),
+  ...arith4(0x58, 'add', K.Add),
+  ...arith4(0x59, 'mul', K.Mul),
+  ...arith4(0x5c, 'sub', K.Sub),
+  ...arith4(0x5d, 'min', K.Min),
+  ...arith4(0x5e, 'div', K.Div),
+  ...arith4(0x5f, 'max', K.Max),
+  ...arith4(0x51, 'sqrt', K.Sqrt),
   { map: 1, opcode: 0xc2, prefix: 0, mnemonic: 'cmpps', operands: 'Vps, Wps, Ib', exec: cmpps },
   { map: 1, opcode: 0xc2, prefix: 0x66, mnemonic: 'cmppd', operands: 'Vpd, Wpd, Ib', exec: cmppd },
   { map: 1, opcode: 0xc2, prefix: 0xf3, mnemonic: 'cmpss', operands: 'Vss, Wss, Ib', exec: cmpss },

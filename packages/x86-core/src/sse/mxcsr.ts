@@ -67,6 +67,8 @@ export const sseEnv = {
   pre: 0,
   /** Post-computation exception flags raised so far by this instruction. */
   post: 0,
+  /** Set by {@link sseEnd}: the instruction raised an unmasked exception (#XM). */
+  faulted: false,
 };
 
 /** Clears the per-instruction exception accumulators and loads the control bits to use. */
@@ -86,16 +88,13 @@ export function sseEnd(): number {
   const unmasked = ~(mx >>> MX_MASK_SHIFT) & MX_FLAGS;
   const pre = sseEnv.pre;
   if ((pre & unmasked) !== 0) {
-    sseFaulted = true;
+    sseEnv.faulted = true;
     return mx | pre;
   }
   const all = pre | sseEnv.post;
-  sseFaulted = (all & unmasked) !== 0;
+  sseEnv.faulted = (all & unmasked) !== 0;
   return mx | all;
 }
-
-/** Set by {@link sseEnd}: the instruction raised an unmasked exception (#XM). */
-export let sseFaulted = false;
 
 /** True when MXCSR has reserved bits set, so ldmxcsr/fxrstor must raise #GP. */
 export function mxcsrReservedBitsSet(value: number): boolean {
