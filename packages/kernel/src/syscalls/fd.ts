@@ -15,7 +15,7 @@ import type { Thread } from '../process.js';
 import { typeRights } from '../rights.js';
 import { andThen, blocking, type Handler, offsetArg } from './common.js';
 
-const FDFLAGS_ALL = Fdflags.APPEND | Fdflags.DSYNC | Fdflags.NONBLOCK | Fdflags.RSYNC | Fdflags.SYNC;
+const SYNC_FLAGS = Fdflags.DSYNC | Fdflags.RSYNC | Fdflags.SYNC;
 
 /** Closes objects that never made it into the fd table. */
 function discard(...objects: FdObject[]): void {
@@ -293,7 +293,7 @@ export const fd_stat_get: Handler = (_k, t, a) => {
 };
 
 /**
- * fd_stat_put(fd, buf, flags): with FDSTAT_FLAGS sets the fd flags (needs FD_STAT_PUT_FLAGS);
+ * fd_stat_put(fd, buf, flags): with FDSTAT_FLAGS sets APPEND and NONBLOCK (needs FD_STAT_PUT_FLAGS);
  * with FDSTAT_RIGHTS replaces the rights, which may only shrink (ENOTCAPABLE otherwise). Any
  * other selector is EINVAL.
  */
@@ -305,7 +305,8 @@ export const fd_stat_put: Handler = (_k, t, a) => {
     if (isErr(e)) return e.errno;
     if (!bytes) return Errno.EFAULT;
     const fdflags = new DataView(bytes.buffer).getUint16(2, true);
-    e.object.fdflags = fdflags & FDFLAGS_ALL;
+    // As FreeBSD's F_SETFL: only APPEND and NONBLOCK change; the sync modes stay as opened.
+    e.object.fdflags = (e.object.fdflags & SYNC_FLAGS) | (fdflags & (Fdflags.APPEND | Fdflags.NONBLOCK));
     e.object.notify();
     return Errno.SUCCESS;
   }
