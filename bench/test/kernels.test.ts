@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNative, CLOUDABI_BIN, KERNELS, type KernelName } from '../build.js';
-import { BenchRunError, geomean, median, runCabi, runNative } from '../harness.js';
+import { BenchRunError, describeStatus, geomean, median, runCabi, runNative } from '../harness.js';
 
 const TINY: Record<KernelName, number[]> = {
   sha256: [0, 3],
@@ -60,6 +60,16 @@ describe('harness', () => {
   it('rejects output from another kernel', async () => {
     const image = readFileSync(join(CLOUDABI_BIN, 'vm'));
     await expect(runCabi('qsort', image, 1)).rejects.toThrow(/unexpected output/);
+  });
+
+  it('describes a CPU fault with its instruction', () => {
+    const text = describeStatus({
+      signal: 'SIGILL',
+      reason: 'invalid opcode',
+      fault: { kind: 'invalid-opcode', rip: 0x1234, instruction: 'ud2', message: 'undefined opcode' },
+    });
+    expect(text).toBe('signal SIGILL; invalid opcode; invalid-opcode at rip 0x1234 (ud2): undefined opcode');
+    expect(describeStatus({ exitCode: 3 })).toBe('exit code 3');
   });
 
   it('median and geomean', () => {
