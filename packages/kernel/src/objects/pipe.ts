@@ -50,7 +50,8 @@ export class ByteChannel {
   }
 
   writeReadiness(): Readiness {
-    if (!this.readerOpen) return { ready: true, nbytes: 0, hangup: true, error: Errno.EPIPE };
+    // FreeBSD reports a closed peer as EV_EOF (HANGUP) with so_error, normally 0.
+    if (!this.readerOpen) return { ready: true, nbytes: 0, hangup: true };
     return { ready: this.queue.room > 0, nbytes: this.queue.room, hangup: false };
   }
 
@@ -202,7 +203,7 @@ export class DatagramSocket extends FdObject {
       const hangup = !this.incoming.writerOpen;
       return { ready: first !== undefined || hangup, nbytes: first?.length ?? 0, hangup };
     }
-    if (!this.outgoing.readerOpen) return { ready: true, nbytes: 0, hangup: true, error: Errno.EPIPE };
+    if (!this.outgoing.readerOpen) return { ready: true, nbytes: 0, hangup: true };
     const room = this.outgoing.capacity - this.outgoing.bytes;
     return { ready: room > 0, nbytes: room, hangup: false };
   }
