@@ -710,9 +710,13 @@ export class Kernel {
     if (proc.threads.size === 0) this.exitProcess(proc, 0);
   }
 
-  /** proc_exit: ends every thread of the process with an exit code. */
+  /**
+   * proc_exit: ends every thread of the process with an exit code. The embedder sees the full
+   * 32-bit value; a parent polling PROC_TERMINATE sees its low 8 bits, as FreeBSD reports it
+   * (the wait status keeps only WEXITSTATUS).
+   */
   exitProcess(proc: Process, code: number): void {
-    this.terminate(proc, { exitCode: code >>> 0 }, { exitCode: code >>> 0, signal: 0 });
+    this.terminate(proc, { exitCode: code >>> 0 }, { exitCode: code & 0xff, signal: 0 });
   }
 
   /**
