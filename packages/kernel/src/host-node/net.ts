@@ -114,7 +114,8 @@ export class NetStreamFd extends FdObject implements MessageSocket {
       const done = this.ended || this.readShut;
       return { ready: this.queue.length > 0 || done, nbytes: this.queue.length, hangup: done };
     }
-    if (this.writeShut || this.gone) return { ready: true, nbytes: 0, hangup: true, error: Errno.EPIPE };
+    // A closed peer is HANGUP without an error, as FreeBSD reports EV_EOF for sockets.
+    if (this.writeShut || this.gone) return { ready: true, nbytes: 0, hangup: true };
     return { ready: !this.busy, nbytes: this.busy ? 0 : HIGH_WATER, hangup: false };
   }
 
@@ -270,7 +271,7 @@ export class NetDatagramFd extends FdObject implements MessageSocket {
       const done = this.readShut || this.closed;
       return { ready: first !== undefined || done, nbytes: first?.length ?? 0, hangup: done };
     }
-    if (this.writeShut || this.closed) return { ready: true, nbytes: 0, hangup: true, error: Errno.EPIPE };
+    if (this.writeShut || this.closed) return { ready: true, nbytes: 0, hangup: true };
     return { ready: this.connected, nbytes: this.connected ? MAX_UDP : 0, hangup: false };
   }
 
