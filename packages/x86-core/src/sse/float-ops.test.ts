@@ -25,8 +25,10 @@ import {
   mul32,
   mul64,
   out64,
+  rcp32,
   round32,
   round64,
+  rsqrt32,
   sqrt32,
   sqrt64,
   sub32,
@@ -340,4 +342,44 @@ describe('SSE floating-point lane semantics against the host CPU', () => {
     expect(failures).toEqual([]);
     expect(cases.length).toBeGreaterThan(60000);
   }, 120_000);
+});
+
+describe('RCPSS/RSQRTSS approximations against the host CPU', () => {
+  it('agree on every special case and stay within the architectural error bound', () => {
+    const r = rng(0xabcdef);
+    const cases: ProbeCase[] = [];
+    for (const op of ['rcpss', 'rsqrtss'])
+      for (let k = 0; k < 20000; k++) {
+        const b = k < EDGE32.length ? EDGE32[k]! : rand32(r);
+        cases.push({ op, mxcsr: (randMxcsr(r) & ~0x1f80) | 0x1f80, a: '0', b: hex8(b) });
+      }
+    const host = runOnHost(cases);
+    const bad: string[] = [];
+    const bits = new Uint32Array(1);
+    const f = new Float32Array(bits.buffer);
+    const val = (x: number) => {
+      bits[0] = x;
+      return f[0]!;
+    };
+    for (let k = 0; k < cases.length; k++) {
+      const c = cases[k]!;
+      const b = Number.parseInt(c.b, 16);
+      const ours = (c.op === 'rcpss' ? rcp32(b) : rsqrt32(b)) >>> 0;
+      const h = Number.parseInt(host[k]!.result.slice(8), 16);
+      const x = val(b);
+      const exact = c.op === 'rcpss' ? 1 / x : 1 / Math.sqrt(x);
+      const special =
+        !Number.isFinite(exact) ||
+        Number.isNaN(exact) ||
+        Math.abs(exact) < 2 ** -126 ||
+        (b & 0x7f800000) === 0;
+      // Near the underflow threshold the SDM leaves flushing to the implementation.
+      const edge = c.op === 'rcpss' && Math.abs(exact) < 2 ** -125 && Math.abs(exact) > 2 ** -127;
+      const within = (v: number) => Math.abs(val(v) - exact) <= 1.5 * 2 ** -12 * Math.abs(exact);
+      const ok =
+        host[k]!.mxcsr === c.mxcsr && (special || edge ? h === ours || edge : within(ours) && within(h));
+      if (!ok && bad.length < 20) bad.push(`${c.op} ${c.b}: host ${hex8(h)} ours ${hex8(ours)}`);
+    }
+    expect(bad).toEqual([]);
+  }, 60_000);
 });

@@ -35,6 +35,8 @@ import {
   mul32,
   mul64,
   out64,
+  rcp32,
+  rsqrt32,
   sqrt32,
   sqrt64,
   sub32,
@@ -164,6 +166,20 @@ function arith4(opcode: number, name: string, k: K): OpRow[] {
     { map: 1, opcode, prefix: 0xf3, mnemonic: `${name}ss`, operands: 'Vss, Wss', exec: ss(k) },
     { map: 1, opcode, prefix: 0xf2, mnemonic: `${name}sd`, operands: 'Vsd, Wsd', exec: sd(k) },
   ];
+}
+
+// ---- approximations ------------------------------------------------------------------------------
+
+/** RCPPS/RSQRTPS (all lanes) and RCPSS/RSQRTSS (lane 0): no exceptions, MXCSR not involved. */
+function approx(rsqrt: boolean, scalar: boolean) {
+  return (cpu: Cpu, i: Insn): void => {
+    const s = scalar ? src32(cpu, i) : src128(cpu, i, true);
+    const d = xreg(i);
+    const u = cpu.r;
+    const n = scalar ? 1 : 4;
+    for (let k = 0; k < n; k++) u[STAGE + k] = rsqrt ? rsqrt32(u[s + k]!) : rcp32(u[s + k]!);
+    for (let k = 0; k < n; k++) u[d + k] = u[STAGE + k]!;
+  };
 }
 
 // ---- compares ------------------------------------------------------------------------------------
@@ -470,6 +486,45 @@ export const fpRows: readonly OpRow[] = [
   ...arith4(0x5e, 'div', K.Div),
   ...arith4(0x5f, 'max', K.Max),
   ...arith4(0x51, 'sqrt', K.Sqrt),
+  // The approximations' low-order bits are implementation-specific (SDM: relative error at most
+  // 1.5 · 2^-12), so the bit-exact differential suite skips them; float-ops.test.ts checks the
+  // bound and every special case against the host instead.
+  {
+    map: 1,
+    opcode: 0x52,
+    prefix: 0,
+    mnemonic: 'rsqrtps',
+    operands: 'Vps, Wps',
+    exec: approx(true, false),
+    noDiffTest: true,
+  },
+  {
+    map: 1,
+    opcode: 0x52,
+    prefix: 0xf3,
+    mnemonic: 'rsqrtss',
+    operands: 'Vss, Wss',
+    exec: approx(true, true),
+    noDiffTest: true,
+  },
+  {
+    map: 1,
+    opcode: 0x53,
+    prefix: 0,
+    mnemonic: 'rcpps',
+    operands: 'Vps, Wps',
+    exec: approx(false, false),
+    noDiffTest: true,
+  },
+  {
+    map: 1,
+    opcode: 0x53,
+    prefix: 0xf3,
+    mnemonic: 'rcpss',
+    operands: 'Vss, Wss',
+    exec: approx(false, true),
+    noDiffTest: true,
+  },
   { map: 1, opcode: 0xc2, prefix: 0, mnemonic: 'cmpps', operands: 'Vps, Wps, Ib', exec: cmpps },
   { map: 1, opcode: 0xc2, prefix: 0x66, mnemonic: 'cmppd', operands: 'Vpd, Wpd, Ib', exec: cmppd },
   { map: 1, opcode: 0xc2, prefix: 0xf3, mnemonic: 'cmpss', operands: 'Vss, Wss, Ib', exec: cmpss },

@@ -101,6 +101,7 @@ int main(void) {
     XX("roundsd3", "roundsd $3,") XX("roundsd4", "roundsd $4,") XX("roundsd8", "roundsd $8,")
     XX("roundsd12", "roundsd $12,")
     XX("dpps", "dpps $0x31,") XX("dppd", "dppd $0x31,")
+    XX("rcpss", "rcpss") XX("rsqrtss", "rsqrtss")
     XG("cvtss2si", "cvtss2si", "%%eax") XG("cvtss2si64", "cvtss2si", "%%rax")
     XG("cvttss2si", "cvttss2si", "%%eax") XG("cvttss2si64", "cvttss2si", "%%rax")
     XG("cvtsd2si", "cvtsd2si", "%%eax") XG("cvtsd2si64", "cvtsd2si", "%%rax")
