@@ -813,7 +813,19 @@ export function createKernel(options: KernelOptions = {}): Kernel {
 }
 
 function macrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  // Browsers lack setImmediate: a MessageChannel message is a macrotask without setTimeout's 4 ms clamp.
+  return new Promise((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : postTask(resolve),
+  );
+}
+
+function postTask(resolve: () => void): void {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    channel.port1.close();
+    resolve();
+  };
+  channel.port2.postMessage(null);
 }
 
 function setReg(cpu: X86Cpu, reg: Reg, value: number | bigint): void {
