@@ -160,7 +160,21 @@ export function fdFromHostFd(fd: number): FdObject {
     return fdFromWritable(fd === 1 ? process.stdout : process.stderr);
   }
   const access = probeAccess(fd);
-  return fdFromOpenHostFd(fd, access.read, access.write);
+  const object = fdFromOpenHostFd(fd, access.read, access.write);
+  // Start at the host fd's current offset (Linux shows it in /proc/self/fdinfo), so that a
+  // guest writing to a redirected stdout continues after what the host already wrote.
+  if (object instanceof FileFd) object.offset = hostOffset(fd);
+  return object;
+}
+
+function hostOffset(fd: number): number {
+  try {
+    const info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+    const pos = /^pos:\s*(\d+)/m.exec(info);
+    return pos ? Number(pos[1]) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Rights that need a host fd open for writing / reading (digest §6.2 item 13). */

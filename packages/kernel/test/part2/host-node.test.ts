@@ -32,7 +32,10 @@ describe('openHostPath, fdFromHostFd, hostRights', () => {
         `${path.join(dir, 'missing')}: ENOENT`,
       );
       const fd = fs.openSync(path.join(dir, 'a'), 'r');
+      fs.readSync(fd, new Uint8Array(2), 0, 2, null);
       const wrapped = fdFromHostFd(fd);
+      // It continues from the host fd's offset.
+      expect(new TextDecoder().decode((await wrapped.read(10)) as Uint8Array)).toBe('ta');
       expect(wrapped.filetype).toBe(Filetype.REGULAR_FILE);
       expect((wrapped as FileFd).access).toEqual({ read: true, write: false });
       const st = await wrapped.stat();
