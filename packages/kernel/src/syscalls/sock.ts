@@ -5,7 +5,7 @@
  * semantics per digest §6.3 item 24).
  */
 import { SaFamily, Sstate } from '@cabi/abi-types';
-import { Errno, Rights } from '../abi.js';
+import { Errno, Filetype, Rights } from '../abi.js';
 import { type Err, isErr, type MaybePromise } from '../errors.js';
 import { type FdObject, isSocketType } from '../fd-object.js';
 import type { FdEntry } from '../fd-table.js';
@@ -135,7 +135,8 @@ export const sock_recv: Handler = (_k, t, a) => {
 
   return andThen(receive(total), (first): MaybePromise<number> => {
     if (isErr(first)) return first.errno;
-    const waitall = (flags & WAITALL) !== 0 && !peek;
+    // WAITALL only concerns streams: a datagram receive returns one message regardless.
+    const waitall = (flags & WAITALL) !== 0 && !peek && object.filetype === Filetype.SOCKET_STREAM;
     if (!waitall || first.data.length === 0 || first.data.length >= total) {
       return finish([first.data], first.fds, first.dataTruncated);
     }

@@ -153,6 +153,12 @@ describe('sock_send / sock_recv on socket pairs', () => {
     const ro = h.alloc(64);
     expect(await h.call(sock_recv, fb, r.ri, ro)).toBe(0);
     expect(out(h, ro)).toEqual({ datalen: 3, fdslen: 1, flags: 8 });
+    // WAITALL does not join datagrams.
+    await h.call(sock_send, fa, sendIn(h, 'ab', []), so);
+    await h.call(sock_send, fa, sendIn(h, 'cd', []), so);
+    const w = recvIn(h, 4, 0, 0x10);
+    expect(await h.call(sock_recv, fb, w.ri, ro)).toBe(0);
+    expect(out(h, ro).datalen).toBe(2);
     expect(await h.call(sock_send, fa, sendIn(h, 'x', [999]), so)).toBe(Errno.EBADF);
     const dir = h.add(memoryDirectory());
     expect(await h.call(sock_send, dir, sendIn(h, 'x', []), so)).toBe(Errno.ENOTCAPABLE);
