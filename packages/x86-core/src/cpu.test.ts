@@ -36,6 +36,20 @@ describe('execution loop', () => {
     const b = machine(asm('mov rbx, 0x0000000100000000\nmov rax, [rbx]'));
     expect(b.cpu.run(10).fault?.kind).toBe('page-not-present');
   });
+  it('non-canonical stack-segment references (RSP/RBP base, push/pop) raise #SS, delivered as SIGBUS', () => {
+    const viaRbp = machine(asm('mov rbp, 0x0000800000000000\nmov rax, [rbp+8]'));
+    const f1 = viaRbp.cpu.run(10).fault;
+    expect(f1?.kind).toBe('stack-fault');
+    expect(f1?.signal).toBe('SIGBUS');
+    const viaBt = machine(
+      asm(`mov rsp, ${DATA + 0x100}\nmov rdi, 0x8000000000000000\nbts qword ptr [rsp-0x90], rdi`),
+    );
+    expect(viaBt.cpu.run(10).fault?.kind).toBe('stack-fault');
+    const viaPush = machine(asm('mov rsp, 0x0000900000000000\npush rax'));
+    expect(viaPush.cpu.run(10).fault?.kind).toBe('stack-fault');
+    const viaFs = machine(asm('mov rbp, 0x0000800000000000\nmov rax, fs:[rbp]'));
+    expect(viaFs.cpu.run(10).fault?.kind).toBe('general-protection');
+  });
   it('a failed instruction leaves the registers unchanged', () => {
     const { cpu } = machine(asm(`mov rsp, ${CODE + 0x100}\npush rax`));
     const res = cpu.run(10);

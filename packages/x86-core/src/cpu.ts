@@ -417,13 +417,26 @@ export class Cpu implements X86Cpu {
     return new CpuFault('general-protection', undefined, undefined, detail);
   }
 
-  /** The fault for a linear address whose upper 32 bits are not zero. */
-  private badAddress(lo: number, hi: number): CpuFault {
+  /**
+   * The fault for a linear address whose upper 32 bits are not zero. Canonical addresses have
+   * bits 63..47 equal (SDM Vol. 1 §3.3.7.1); a non-canonical one raises #SS for stack-segment
+   * references (`stack`: push/pop, RSP/RBP base) and #GP otherwise (SDM Vol. 3A §6.15).
+   */
+  badAddress(lo: number, hi: number, stack = false): CpuFault {
     const addr = hi * TWO32 + (lo >>> 0);
     const top = hi >> 15;
-    // Canonical addresses have bits 63..47 equal (SDM Vol. 1 §3.3.7.1); others raise #GP.
     if (top === 0 || top === -1) return new CpuFault('page-not-present', addr, 'read');
-    return new CpuFault('general-protection', addr, undefined, `non-canonical address 0x${hexPair(hi, lo)}`);
+    const detail = `non-canonical address 0x${hexPair(hi, lo)}`;
+    return new CpuFault(stack ? 'stack-fault' : 'general-protection', addr, undefined, detail);
+  }
+
+  /** Whether the memory operand is a stack-segment reference (RSP or RBP base, no FS/GS). */
+  stackOperand(i: Insn): boolean {
+    return (
+      i.seg === SEG_NONE &&
+      (i.eaKind === EA_BASE || i.eaKind === EA_BASE_INDEX) &&
+      (i.base === 4 || i.base === 5)
+    );
   }
 
   // ---- effective addresses ---------------------------------------------------------------------
@@ -498,7 +511,7 @@ export class Cpu implements X86Cpu {
     hi = (hi + carry) | 0;
     lo -= carry * TWO32;
     if (hi === 0) return lo;
-    throw this.badAddress(lo, hi);
+    throw this.badAddress(lo, hi, this.stackOperand(i));
   }
 
   // ---- memory ----------------------------------------------------------------------------------
@@ -655,7 +668,7 @@ export class Cpu implements X86Cpu {
       sp += TWO32;
       sh = (sh - 1) | 0;
     }
-    if (sh !== 0) throw this.badAddress(sp, sh);
+    if (sh !== 0) throw this.badAddress(sp, sh, true);
     this.write64(sp, lo, hi);
     r[8] = sp;
     r[9] = 0;
@@ -664,7 +677,7 @@ export class Cpu implements X86Cpu {
   pop64(): number {
     const r = this.r;
     const sp = r[8]! >>> 0;
-    if (r[9] !== 0) throw this.badAddress(sp, r[9]!);
+    if (r[9] !== 0) throw this.badAddress(sp, r[9]!, true);
     const lo = this.read64(sp);
     const next = sp + 8;
     if (next >= TWO32) {
@@ -677,7 +690,7 @@ export class Cpu implements X86Cpu {
   push16(v: number): void {
     const r = this.r;
     const sp = (r[8]! >>> 0) - 2;
-    if (r[9] !== 0 || sp < 0) throw this.badAddress(sp, r[9]!);
+    if (r[9] !== 0 || sp < 0) throw this.badAddress(sp, sp < 0 ? r[9]! - 1 : r[9]!, true);
     this.memory.write16(sp, v);
     r[8] = sp;
   }
@@ -685,7 +698,7 @@ export class Cpu implements X86Cpu {
   pop16(): number {
     const r = this.r;
     const sp = r[8]! >>> 0;
-    if (r[9] !== 0) throw this.badAddress(sp, r[9]!);
+    if (r[9] !== 0) throw this.badAddress(sp, r[9]!, true);
     const v = this.memory.read16(sp);
     r[8] = sp + 2;
     return v;

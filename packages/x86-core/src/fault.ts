@@ -20,6 +20,8 @@ export type FaultKind =
   | 'protection'
   /** #GP: a privileged instruction, a non-canonical address or a misaligned SSE operand. */
   | 'general-protection'
+  /** #SS: a stack-segment reference (push/pop, or an RSP/RBP base) to a non-canonical address. */
+  | 'stack-fault'
   /** #BP: the `int3` breakpoint instruction. */
   | 'breakpoint'
   /** #MF or #XM: an unmasked x87 or SSE floating-point exception. */
@@ -37,6 +39,8 @@ export const FAULT_SIGNAL: Readonly<
   'page-not-present': 'SIGSEGV',
   protection: 'SIGSEGV',
   'general-protection': 'SIGSEGV',
+  // Linux delivers #SS as SIGBUS.
+  'stack-fault': 'SIGBUS',
   breakpoint: 'SIGTRAP',
   'floating-point': 'SIGFPE',
 };

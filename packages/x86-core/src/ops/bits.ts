@@ -3,7 +3,6 @@
  * BMI2 general-purpose forms (Intel SDM Vol. 2A/2B under each mnemonic).
  */
 import type { Cpu } from '../cpu.js';
-import { CpuFault } from '../fault.js';
 import type { Handler, Insn } from '../insn.js';
 import { AF, CF, OF, PF, SF, ZF } from '../state.js';
 import type { OpRow } from '../table.js';
@@ -56,11 +55,7 @@ function btEG(op: number): Handler {
       hi = (hi + 1) | 0;
     }
     if (i.adsize === 4) hi = 0;
-    if (hi !== 0) {
-      const top = hi >> 15;
-      if (top !== 0 && top !== -1) throw cpu.gp('non-canonical address');
-      throw new CpuFault('page-not-present', hi * 4294967296 + lo, 'read');
-    }
+    if (hi !== 0) throw cpu.badAddress(lo, hi, cpu.stackOperand(i));
     btMem(cpu, op, lo, size, off & (bits - 1));
   };
 }

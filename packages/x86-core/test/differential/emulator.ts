@@ -29,6 +29,7 @@ const FAULT_CODES: Record<FaultKind, [number, number]> = {
   'page-not-present': [SIG.SIGSEGV, TRAP.PF],
   protection: [SIG.SIGSEGV, TRAP.PF],
   'general-protection': [SIG.SIGSEGV, TRAP.GP],
+  'stack-fault': [SIG.SIGBUS, TRAP.SS],
   breakpoint: [SIG.SIGTRAP, TRAP.BP],
   'floating-point': [SIG.SIGFPE, -2],
 };
