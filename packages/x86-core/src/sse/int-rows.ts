@@ -21,33 +21,142 @@ const satU8 = (v: number): number => (v > 255 ? 255 : Math.max(v, 0));
 const satS16 = (v: number): number => (v > 32767 ? 32767 : Math.max(v, -32768)) & 0xffff;
 const satU16 = (v: number): number => (v > 65535 ? 65535 : Math.max(v, 0));
 
-type Lane = (a: number, b: number) => number;
+/**
+ * Lane operations, selected by a numeric kind and dispatched through one switch so that every
+ * call site stays monomorphic for the JIT (a function value per row would make the shared loop
+ * megamorphic).
+ */
+const enum L {
+  Add8,
+  Sub8,
+  AddS8,
+  AddUS8,
+  SubS8,
+  SubUS8,
+  Avg8,
+  MinU8,
+  MaxU8,
+  CmpEq8,
+  CmpGt8,
+  Add16,
+  Sub16,
+  AddS16,
+  AddUS16,
+  SubS16,
+  SubUS16,
+  MulLo16,
+  MulHi16,
+  MulHiU16,
+  Avg16,
+  MinS16,
+  MaxS16,
+  CmpEq16,
+  CmpGt16,
+  Add32,
+  Sub32,
+  CmpEq32,
+  CmpGt32,
+  And,
+  AndN,
+  Or,
+  Xor,
+}
+
+function lane(k: L, a: number, b: number): number {
+  switch (k) {
+    case L.Add8:
+      return (a + b) & 0xff;
+    case L.Sub8:
+      return (a - b) & 0xff;
+    case L.AddS8:
+      return satS8(s8(a) + s8(b));
+    case L.AddUS8:
+      return satU8(a + b);
+    case L.SubS8:
+      return satS8(s8(a) - s8(b));
+    case L.SubUS8:
+      return satU8(a - b);
+    case L.Avg8:
+    case L.Avg16:
+      return (a + b + 1) >>> 1;
+    case L.MinU8:
+      return Math.min(a, b);
+    case L.MaxU8:
+      return Math.max(a, b);
+    case L.CmpEq8:
+      return a === b ? 0xff : 0;
+    case L.CmpGt8:
+      return s8(a) > s8(b) ? 0xff : 0;
+    case L.Add16:
+      return (a + b) & 0xffff;
+    case L.Sub16:
+      return (a - b) & 0xffff;
+    case L.AddS16:
+      return satS16(s16(a) + s16(b));
+    case L.AddUS16:
+      return satU16(a + b);
+    case L.SubS16:
+      return satS16(s16(a) - s16(b));
+    case L.SubUS16:
+      return satU16(a - b);
+    case L.MulLo16:
+      return Math.imul(a, b) & 0xffff;
+    case L.MulHi16:
+      return ((s16(a) * s16(b)) >> 16) & 0xffff;
+    case L.MulHiU16:
+      return (a * b) >>> 16;
+    case L.MinS16:
+      return s16(a) < s16(b) ? a : b;
+    case L.MaxS16:
+      return s16(a) > s16(b) ? a : b;
+    case L.CmpEq16:
+      return a === b ? 0xffff : 0;
+    case L.CmpGt16:
+      return s16(a) > s16(b) ? 0xffff : 0;
+    case L.Add32:
+      return (a + b) | 0;
+    case L.Sub32:
+      return (a - b) | 0;
+    case L.CmpEq32:
+      return a === b ? -1 : 0;
+    case L.CmpGt32:
+      return a > b ? -1 : 0;
+    case L.And:
+      return a & b;
+    case L.AndN:
+      return ~a & b;
+    case L.Or:
+      return a | b;
+    default:
+      return a ^ b;
+  }
+}
 
 /** Byte-lane operation (values unsigned 0–255 in, result masked to 8 bits). */
-function p8(fn: Lane) {
+function p8(k: L) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true) << 2;
     const d = xreg(i) << 2;
     const b = cpu.b;
-    for (let k = 0; k < 16; k++) b[d + k] = fn(b[d + k]!, b[s + k]!);
+    for (let j = 0; j < 16; j++) b[d + j] = lane(k, b[d + j]!, b[s + j]!);
   };
 }
 /** Word-lane operation (values unsigned 0–65535 in). */
-function p16(fn: Lane) {
+function p16(k: L) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true) << 1;
     const d = xreg(i) << 1;
     const w = cpu.w;
-    for (let k = 0; k < 8; k++) w[d + k] = fn(w[d + k]!, w[s + k]!);
+    for (let j = 0; j < 8; j++) w[d + j] = lane(k, w[d + j]!, w[s + j]!);
   };
 }
 /** Dword-lane operation (values as int32). */
-function p32(fn: Lane) {
+function p32(k: L) {
   return (cpu: Cpu, i: Insn): void => {
     const s = src128(cpu, i, true);
     const d = xreg(i);
     const r = cpu.r;
-    for (let k = 0; k < 4; k++) r[d + k] = fn(r[d + k]!, r[s + k]!);
+    for (let j = 0; j < 4; j++) r[d + j] = lane(k, r[d + j]!, r[s + j]!);
   };
 }
 /** paddq/psubq: quadword add or subtract with carry between the halves. */
@@ -309,11 +418,6 @@ function pmovmskb(cpu: Cpu, i: Insn): void {
   cpu.setReg32(i.reg, m);
 }
 
-const add8: Lane = (a, b) => (a + b) & 0xff;
-const sub8: Lane = (a, b) => (a - b) & 0xff;
-const add16: Lane = (a, b) => (a + b) & 0xffff;
-const sub16: Lane = (a, b) => (a - b) & 0xffff;
-
 const row = (opcode: number, mnemonic: string, exec: (cpu: Cpu, i: Insn) => void): OpRow => ({
   map: 1,
   opcode,
@@ -335,160 +439,44 @@ const imm = (opcode: number, ext: number, mnemonic: string, exec: (cpu: Cpu, i: 
 
 /** The SSE2 packed-integer rows. */
 export const intRows: readonly OpRow[] = [
-  row(0xfc, 'paddb', p8(add8)),
-  row(0xfd, 'paddw', p16(add16)),
-  row(
-    0xfe,
-    'paddd',
-    p32((a, b) => (a + b) | 0),
-  ),
+  row(0xfc, 'paddb', p8(L.Add8)),
+  row(0xfd, 'paddw', p16(L.Add16)),
+  row(0xfe, 'paddd', p32(L.Add32)),
   row(0xd4, 'paddq', addq(false)),
-  row(0xf8, 'psubb', p8(sub8)),
-  row(0xf9, 'psubw', p16(sub16)),
-  row(
-    0xfa,
-    'psubd',
-    p32((a, b) => (a - b) | 0),
-  ),
+  row(0xf8, 'psubb', p8(L.Sub8)),
+  row(0xf9, 'psubw', p16(L.Sub16)),
+  row(0xfa, 'psubd', p32(L.Sub32)),
   row(0xfb, 'psubq', addq(true)),
-  row(
-    0xec,
-    'paddsb',
-    p8((a, b) => satS8(s8(a) + s8(b))),
-  ),
-  row(
-    0xed,
-    'paddsw',
-    p16((a, b) => satS16(s16(a) + s16(b))),
-  ),
-  row(
-    0xdc,
-    'paddusb',
-    p8((a, b) => satU8(a + b)),
-  ),
-  row(
-    0xdd,
-    'paddusw',
-    p16((a, b) => satU16(a + b)),
-  ),
-  row(
-    0xe8,
-    'psubsb',
-    p8((a, b) => satS8(s8(a) - s8(b))),
-  ),
-  row(
-    0xe9,
-    'psubsw',
-    p16((a, b) => satS16(s16(a) - s16(b))),
-  ),
-  row(
-    0xd8,
-    'psubusb',
-    p8((a, b) => satU8(a - b)),
-  ),
-  row(
-    0xd9,
-    'psubusw',
-    p16((a, b) => satU16(a - b)),
-  ),
-  row(
-    0xd5,
-    'pmullw',
-    p16((a, b) => Math.imul(a, b) & 0xffff),
-  ),
-  row(
-    0xe5,
-    'pmulhw',
-    p16((a, b) => ((s16(a) * s16(b)) >> 16) & 0xffff),
-  ),
-  row(
-    0xe4,
-    'pmulhuw',
-    p16((a, b) => (a * b) >>> 16),
-  ),
+  row(0xec, 'paddsb', p8(L.AddS8)),
+  row(0xed, 'paddsw', p16(L.AddS16)),
+  row(0xdc, 'paddusb', p8(L.AddUS8)),
+  row(0xdd, 'paddusw', p16(L.AddUS16)),
+  row(0xe8, 'psubsb', p8(L.SubS8)),
+  row(0xe9, 'psubsw', p16(L.SubS16)),
+  row(0xd8, 'psubusb', p8(L.SubUS8)),
+  row(0xd9, 'psubusw', p16(L.SubUS16)),
+  row(0xd5, 'pmullw', p16(L.MulLo16)),
+  row(0xe5, 'pmulhw', p16(L.MulHi16)),
+  row(0xe4, 'pmulhuw', p16(L.MulHiU16)),
   row(0xf4, 'pmuludq', pmuludq),
   row(0xf5, 'pmaddwd', pmaddwd),
   row(0xf6, 'psadbw', psadbw),
-  row(
-    0xe0,
-    'pavgb',
-    p8((a, b) => (a + b + 1) >>> 1),
-  ),
-  row(
-    0xe3,
-    'pavgw',
-    p16((a, b) => (a + b + 1) >>> 1),
-  ),
-  row(
-    0xda,
-    'pminub',
-    p8((a, b) => Math.min(a, b)),
-  ),
-  row(
-    0xde,
-    'pmaxub',
-    p8((a, b) => Math.max(a, b)),
-  ),
-  row(
-    0xea,
-    'pminsw',
-    p16((a, b) => (s16(a) < s16(b) ? a : b)),
-  ),
-  row(
-    0xee,
-    'pmaxsw',
-    p16((a, b) => (s16(a) > s16(b) ? a : b)),
-  ),
-  row(
-    0x74,
-    'pcmpeqb',
-    p8((a, b) => (a === b ? 0xff : 0)),
-  ),
-  row(
-    0x75,
-    'pcmpeqw',
-    p16((a, b) => (a === b ? 0xffff : 0)),
-  ),
-  row(
-    0x76,
-    'pcmpeqd',
-    p32((a, b) => (a === b ? -1 : 0)),
-  ),
-  row(
-    0x64,
-    'pcmpgtb',
-    p8((a, b) => (s8(a) > s8(b) ? 0xff : 0)),
-  ),
-  row(
-    0x65,
-    'pcmpgtw',
-    p16((a, b) => (s16(a) > s16(b) ? 0xffff : 0)),
-  ),
-  row(
-    0x66,
-    'pcmpgtd',
-    p32((a, b) => (a > b ? -1 : 0)),
-  ),
-  row(
-    0xdb,
-    'pand',
-    p32((a, b) => a & b),
-  ),
-  row(
-    0xdf,
-    'pandn',
-    p32((a, b) => ~a & b),
-  ),
-  row(
-    0xeb,
-    'por',
-    p32((a, b) => a | b),
-  ),
-  row(
-    0xef,
-    'pxor',
-    p32((a, b) => a ^ b),
-  ),
+  row(0xe0, 'pavgb', p8(L.Avg8)),
+  row(0xe3, 'pavgw', p16(L.Avg16)),
+  row(0xda, 'pminub', p8(L.MinU8)),
+  row(0xde, 'pmaxub', p8(L.MaxU8)),
+  row(0xea, 'pminsw', p16(L.MinS16)),
+  row(0xee, 'pmaxsw', p16(L.MaxS16)),
+  row(0x74, 'pcmpeqb', p8(L.CmpEq8)),
+  row(0x75, 'pcmpeqw', p16(L.CmpEq16)),
+  row(0x76, 'pcmpeqd', p32(L.CmpEq32)),
+  row(0x64, 'pcmpgtb', p8(L.CmpGt8)),
+  row(0x65, 'pcmpgtw', p16(L.CmpGt16)),
+  row(0x66, 'pcmpgtd', p32(L.CmpGt32)),
+  row(0xdb, 'pand', p32(L.And)),
+  row(0xdf, 'pandn', p32(L.AndN)),
+  row(0xeb, 'por', p32(L.Or)),
+  row(0xef, 'pxor', p32(L.Xor)),
   row(0xd1, 'psrlw', shiftX(16, 0)),
   row(0xd2, 'psrld', shiftX(32, 0)),
   row(0xd3, 'psrlq', shiftX(64, 0)),
