@@ -415,4 +415,23 @@ describe('memory', () => {
     });
     expect(status).toEqual({ exitCode: 0 });
   });
+
+  it('fd_read and fd_write on a shared memory object agree with its mapping', async () => {
+    const seen: string[] = [];
+    const status = await run(function* (g) {
+      const shm = (yield g.sys('fd_create1', Filetype.SHARED_MEMORY)).value;
+      const st = g.alloc(56);
+      g.setU64(st + 24, 4096n);
+      yield g.sys('file_stat_fput', shm, st, 0x10);
+      const m = (yield g.sys('mem_map', 0, 4096, Mprot.READ | Mprot.WRITE, Mflags.SHARED, shm, 0n)).value;
+      g.memory.u8.set(new TextEncoder().encode('hi'), m);
+      const [, d] = yield* read(g, shm, 2);
+      seen.push(new TextDecoder().decode(d));
+      yield* write(g, shm, 'XY');
+      seen.push(new TextDecoder().decode(g.memory.u8.slice(m, m + 4)));
+      yield g.sys('proc_exit', 0);
+    });
+    expect(status).toEqual({ exitCode: 0 });
+    expect(seen).toEqual(['hi', 'hiXY']);
+  });
 });

@@ -11,7 +11,7 @@ import { canRead, canWrite, copyIn, type IoVec, readIovecs } from '../guest.js';
 import { SharedMemoryObject } from '../objects/memory-file.js';
 import { createDatagramSocketPair, createPipe, createStreamSocketPair } from '../objects/pipe.js';
 import { PollQueue } from '../objects/poll-queue.js';
-import type { Thread } from '../process.js';
+import { syncIn, syncOut, type Thread } from '../process.js';
 import { typeRights } from '../rights.js';
 import { andThen, blocking, type Handler, offsetArg } from './common.js';
 
@@ -120,6 +120,19 @@ export const fd_dup: Handler = (_k, t, a) => {
  */
 export const fd_replace: Handler = (_k, t, a) => t.process.fds.replace(a[0] as number, a[1] as number);
 
+/**
+ * Keeps a shared memory object and the calling process's shared mappings of it coherent around
+ * fd_read/fd_write on the object: the mappings' bytes go to the object before it is read, and a
+ * write to the object shows in the mappings.
+ */
+function coherent(t: Thread, object: FdObject, wrote: boolean): void {
+  if (!(object instanceof SharedMemoryObject)) return;
+  const proc = t.process;
+  if (!proc.sharedRegions.some((r) => r.object === object)) return;
+  if (wrote) syncIn(proc);
+  else syncOut(proc);
+}
+
 /** Checks that every iovec buffer is writable (for reads) or readable (for writes). */
 function checkBuffers(t: Thread, iovs: IoVec[], write: boolean): boolean {
   const mem = t.process.memory;
@@ -184,6 +197,7 @@ export const fd_read: Handler = (_k, t, a) => {
   }
   const object = p.entry.object;
   const len = Math.min(p.total, MAX_TRANSFER);
+  coherent(t, object, false);
   const r = blocking(object, 'read', () => object.read(len));
   return andThen(r, (data) => (isErr(data) ? data.errno : scatter(t, p.iovs, data)));
 };
@@ -212,9 +226,13 @@ export const fd_write: Handler = (_k, t, a) => {
   if (typeof p === 'number') return p;
   const data = gather(t, p.iovs, MAX_TRANSFER);
   const object = p.entry.object;
+  // Bring the object up to date with the mappings first, so the copy back after the write
+  // carries only newer bytes.
+  coherent(t, object, false);
   let done = 0;
   const step = (): number | Promise<number> => {
     if (done === data.length) {
+      coherent(t, object, true);
       t.ret0 = done;
       return Errno.SUCCESS;
     }
