@@ -14,19 +14,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Rights } from '../src/abi.js';
-import { createKernel, type FdObject } from '../src/index.js';
-import { memoryDirectory } from '../src/memory.js';
-import { openHostPath } from '../src/node.js';
-import { type ScriptGuest, ScriptProgram, type ScriptReply, type ScriptStep } from '../src/testing.js';
+// The built package (what users run; `bench` runs after `build`): a dev-time TypeScript
+// transform adds per-closure overhead that would distort the figures.
+import { createKernel, Rights } from '../dist/index.js';
+import { memoryDirectory } from '../dist/memory.js';
+import { openHostPath } from '../dist/node.js';
+import { ScriptProgram } from '../dist/testing.js';
 
 const CHUNK = 64 * 1024;
 const TOTAL = 64 * 1024 * 1024;
 const ROUND_TRIPS = 200_000;
 
-type Gen = Generator<ScriptStep, void, ScriptReply>;
-
-async function runGuest(main: (g: ScriptGuest) => Gen, fds: FdObject[]): Promise<void> {
+async function runGuest(main, fds) {
   const program = new ScriptProgram();
   const kernel = createKernel({ cpu: program.cpus(), loader: program.loader() });
   const proc = await kernel.spawn(program.image('bench', main), { fds });
@@ -35,13 +34,7 @@ async function runGuest(main: (g: ScriptGuest) => Gen, fds: FdObject[]): Promise
     throw new Error(`guest failed: ${JSON.stringify(status)}`);
 }
 
-function* openFile(
-  g: ScriptGuest,
-  dir: number,
-  name: string,
-  oflags: number,
-  rights: bigint,
-): Generator<ScriptStep, number, ScriptReply> {
+function* openFile(g, dir, name, oflags, rights) {
   const bytes = new TextEncoder().encode(name);
   const p = g.alloc(bytes.length);
   g.memory.u8.set(bytes, p);
@@ -52,11 +45,11 @@ function* openFile(
   return r.value;
 }
 
-function mbps(bytes: number, ms: number): number {
+function mbps(bytes, ms) {
   return bytes / 1024 / 1024 / (ms / 1000);
 }
 
-async function throughput(): Promise<void> {
+async function throughput() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cabi-bench-'));
   try {
     const chunk = new Uint8Array(CHUNK).fill(0x61);
@@ -107,7 +100,7 @@ async function throughput(): Promise<void> {
       [granted],
     );
 
-    const row = (what: string, plain: number, sandbox: number): string =>
+    const row = (what, plain, sandbox) =>
       `${what.padEnd(7)} plain node:fs ${mbps(TOTAL, plain).toFixed(0).padStart(6)} MB/s   sandbox ${mbps(
         TOTAL,
         sandbox,
@@ -124,7 +117,7 @@ async function throughput(): Promise<void> {
   }
 }
 
-async function roundTrip(): Promise<void> {
+async function roundTrip() {
   let ns = 0;
   await runGuest(
     function* (g) {
