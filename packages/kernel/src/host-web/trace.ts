@@ -38,6 +38,33 @@ function quote(bytes: Uint8Array, total: number): string {
 
 const num = (v: number | bigint | undefined): number => (typeof v === 'bigint' ? Number(v) : (v ?? 0));
 
+/** The first result of a call (the byte count of a read or write). */
+const resultCount = (event: SyscallTraceEvent): number => num(Object.values(event.results)[0]);
+
+/** `[{"data", len}, …]` for an iovec array: at most 4 entries, quoting up to `budget` bytes in all. */
+function formatIovecs(
+  read: (address: number, length: number) => Uint8Array | undefined,
+  address: number,
+  count: number,
+  budget: number,
+): string {
+  const shown = Math.min(count, 4);
+  const table = read(address, shown * 16);
+  if (!table) return `0x${address.toString(16)}`;
+  const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  const parts: string[] = [];
+  for (let i = 0; i < shown; i++) {
+    // cloudabi_iovec_t / cloudabi_ciovec_t: a 64-bit pointer and a 64-bit length (spec §iovec).
+    const base = Number(view.getBigUint64(i * 16, true));
+    const len = Number(view.getBigUint64(i * 16 + 8, true));
+    const take = Math.min(len, budget, STRING_LIMIT);
+    const data = take > 0 ? read(base, take) : undefined;
+    parts.push(data ? `{${quote(data, Math.min(len, budget))}, ${len}}` : `{0x${base.toString(16)}, ${len}}`);
+    budget = Math.max(0, budget - len);
+  }
+  return `[${parts.join(', ')}${count > shown ? ', ...' : ''}]`;
+}
+
 /** Converts a kernel trace event; call it from the tracer callback (guest memory is read then). */
 export function webTraceEvent(event: SyscallTraceEvent): WebTraceEvent {
   const memory = event.memory;
@@ -60,6 +87,13 @@ export function webTraceEvent(event: SyscallTraceEvent): WebTraceEvent {
         const address = num(value);
         const length = num(event.args[next.name]);
         i++;
+        if (p.role === 'ciovec-array' || p.role === 'iovec-array') {
+          // Written buffers hold data at entry; read buffers only what a successful call stored.
+          const budget =
+            p.role === 'ciovec-array' ? Number.POSITIVE_INFINITY : event.errno === 0 ? resultCount(event) : 0;
+          args.push(formatIovecs(read, address, length, budget), String(length));
+          continue;
+        }
         const quoted = p.role === 'path' || p.role === 'string' || p.role === 'buffer-in';
         const data = quoted ? read(address, Math.min(length, STRING_LIMIT)) : undefined;
         args.push(
