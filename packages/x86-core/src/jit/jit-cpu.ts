@@ -1,0 +1,135 @@
+/**
+ * {@link JitCpu}: the interpreter with an opt-in WebAssembly tier in front of it. It needs no hook
+ * in the interpreter's loop: at each block boundary it either runs a translated block or lets
+ * `Cpu.run` interpret up to the end of the current basic block (a budget-limited chunk), so the
+ * interpreter remains the authority for everything the translator does not cover — faults,
+ * syscalls, memory operands, REP strings, SSE and x87.
+ */
+import type { RunResult } from '../api.js';
+import { Cpu, type CpuOptions } from '../cpu.js';
+import type { Insn } from '../insn.js';
+import { type Block, MAX_BLOCK, MIRROR_BYTES, mirror, translateBlock } from './translate.js';
+
+/** Options for {@link JitCpu}. */
+export interface JitOptions extends CpuOptions {
+  /**
+   * How many times execution must arrive at an address before its block is translated
+   * (default 50). 0 translates every block on first arrival — the testing mode that routes as
+   * much code as possible through the translator.
+   */
+  threshold?: number;
+}
+
+interface Entry {
+  hits: number;
+  /** The translation, null while cold or when the first instruction is not translatable. */
+  block: Block | null;
+  /** True when translation was attempted and failed. */
+  failed: boolean;
+  /** Instructions to interpret from here when there is no translation (up to the next branch). */
+  chunk: number;
+}
+
+/** Entries keyed by the live decoded record, so dropping a code page drops its translations. */
+const entries = new WeakMap<Insn, Entry>();
+const TWO32 = 4294967296;
+
+const BRANCHES = /^(j|call|ret|loop|syscall|int|iret|ud|hlt|enter|leave)/;
+
+/** An x86-64 CPU that translates hot register-only blocks to WebAssembly (see translate.ts). */
+export class JitCpu extends Cpu {
+  /** Hotness threshold (see {@link JitOptions.threshold}). */
+  readonly threshold: number;
+  /** Instructions retired by translated code (included in {@link instructionCount}). */
+  jitRetired = 0;
+  private readonly mirrorBytes = new Uint8Array(mirror.buffer, 0, MIRROR_BYTES);
+  private readonly stateBytes: Uint8Array;
+
+  constructor(memory: ConstructorParameters<typeof Cpu>[0], options: JitOptions = {}) {
+    super(memory, options);
+    this.threshold = options.threshold ?? 50;
+    this.stateBytes = new Uint8Array(this.state, 0, MIRROR_BYTES);
+  }
+
+  override get instructionCount(): number {
+    return super.instructionCount + this.jitRetired;
+  }
+
+  override run(budget: number): RunResult {
+    if (!(budget >= 1)) return super.run(budget);
+    let executed = 0;
+    for (;;) {
+      const left = budget - executed;
+      if (left <= 0) return { reason: 'budget', executed };
+      const e = this.entryAt(this.rip);
+      let chunk = 1;
+      if (e !== null) {
+        const b = e.block;
+        if (b !== null && b.length <= left) {
+          executed += this.runBlock(b, left);
+          continue;
+        }
+        chunk = e.chunk;
+      }
+      const r = super.run(Math.min(chunk, left));
+      executed += r.executed;
+      if (r.reason !== 'budget') {
+        return r.fault !== undefined
+          ? { reason: r.reason, executed, fault: r.fault }
+          : { reason: r.reason, executed };
+      }
+    }
+  }
+
+  /** Runs a translated block over the register mirror; returns the instructions it retired. */
+  private runBlock(b: Block, left: number): number {
+    this.mirrorBytes.set(this.stateBytes);
+    const v = b.fn(left);
+    this.stateBytes.set(this.mirrorBytes);
+    const n = v >>> 1;
+    this.rip = v & 1 ? b.takenRip : b.fallRip;
+    this.jitRetired += n;
+    return n;
+  }
+
+  /** The entry for `rip`, translating when it became hot; null when rip cannot be fetched. */
+  private entryAt(rip: number): Entry | null {
+    if (!(rip >= 0 && rip < TWO32)) return null;
+    let insn: Insn;
+    try {
+      insn = this.cache.get(rip);
+    } catch {
+      return null;
+    }
+    let e = entries.get(insn);
+    if (e === undefined) {
+      e = { hits: 0, block: null, failed: false, chunk: this.threshold === 0 ? 1 : this.chunkFrom(rip) };
+      entries.set(insn, e);
+    }
+    if (e.block === null && !e.failed && e.hits++ >= this.threshold) {
+      e.block = translateBlock(this.cache, rip);
+      e.failed = e.block === null;
+    }
+    return e;
+  }
+
+  /** Number of instructions from `rip` up to and including the next control transfer. */
+  private chunkFrom(rip: number): number {
+    let n = 0;
+    let a = rip;
+    while (n < MAX_BLOCK) {
+      let i: Insn;
+      try {
+        i = this.cache.get(a);
+      } catch {
+        break;
+      }
+      n++;
+      const m = i.row?.mnemonic ?? 'ud';
+      if (BRANCHES.test(m) || i.batch) break;
+      a = i.next;
+      if (!(a < TWO32)) break;
+    }
+    return Math.max(1, n);
+  }
+}

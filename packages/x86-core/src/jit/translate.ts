@@ -1,0 +1,539 @@
+/**
+ * Block translator: turns a run of decoded register-only integer instructions into one
+ * WebAssembly function over a copy of the register file (GPRs and the lazy-flag record, same byte
+ * layout as state.ts) held in the JIT's own `WebAssembly.Memory`.
+ *
+ * Scope of this first tier: 32- and 64-bit mov/lea/add/or/and/sub/xor/cmp/test/inc/dec with
+ * register or immediate operands, nop, and a final jmp/jcc. Nothing in a block touches guest
+ * memory, so no translated instruction can fault and a block either runs completely or not at all.
+ * Every flag-setting instruction writes the lazy-flag words exactly as the interpreter's handler
+ * does (flags.ts), kept in locals and stored once at block exit. A block whose branch returns to
+ * its own first instruction loops inside WebAssembly while the instruction budget allows a whole
+ * further pass, so budgets stay exact at block granularity.
+ */
+import {
+  LF_ADD,
+  LF_AUX,
+  LF_BITS,
+  LF_DEC,
+  LF_DST,
+  LF_DSTH,
+  LF_INC,
+  LF_LOGIC,
+  LF_OP,
+  LF_RES,
+  LF_RESH,
+  LF_SRC,
+  LF_SRCH,
+  LF_SUB,
+} from '../flags.js';
+import {
+  EA_BASE,
+  EA_BASE_INDEX,
+  EA_INDEX,
+  type Insn,
+  PFX_LOCK,
+  PFX_OPSIZE,
+  PFX_REP,
+  PFX_REPNE,
+} from '../insn.js';
+import { LF_I32 } from '../state.js';
+import { assembleModule, Bytes, I32, I64, OP, VOID } from './wasm.js';
+
+/** Bytes of the register file mirrored into the JIT memory (GPRs, FS/GS base, lazy flags). */
+export const MIRROR_BYTES = (LF_I32 + 10) * 4;
+/** The longest block the translator builds. */
+export const MAX_BLOCK = 64;
+
+/** A translated block, ready to run. */
+export interface Block {
+  /** Address of the first instruction. */
+  readonly start: number;
+  /** Number of guest instructions in one pass. */
+  readonly length: number;
+  /** rip when the block exits without taking its final branch. */
+  readonly fallRip: number;
+  /** rip when the final branch is taken (equal to fallRip when there is no branch). */
+  readonly takenRip: number;
+  /** Runs passes while `budget` allows; returns (executed << 1) | taken. */
+  readonly fn: (budget: number) => number;
+}
+
+/** Something that yields the decoded instruction at an address (the CPU's code cache). */
+export interface InsnSource {
+  get(addr: number): Insn;
+}
+
+// Local indices: 0 = budget parameter.
+const L_COUNT = 1;
+const L_T32A = 2;
+const L_T32B = 3;
+const L_T32C = 4;
+const L_T64A = 5;
+const L_T64B = 6;
+const L_T64C = 7;
+const L_REG = 8; // 16 i64 locals
+const L_LF = 24; // LF_OP … LF_AUX as i32 locals (9 words)
+const LOCAL_TYPES: number[] = [
+  I32,
+  I32,
+  I32,
+  I32,
+  I64,
+  I64,
+  I64,
+  ...new Array<number>(16).fill(I64),
+  ...new Array<number>(9).fill(I32),
+];
+
+const ALU_ADD = 0;
+const ALU_OR = 1;
+const ALU_AND = 4;
+const ALU_SUB = 5;
+const ALU_XOR = 6;
+const ALU_CMP = 7;
+const TEST = 8;
+
+/** Emits code for one block; tracks which registers and flag words it touches. */
+class Emitter {
+  readonly code = new Bytes();
+  readonly readRegs = new Set<number>();
+  readonly writeRegs = new Set<number>();
+  readonly lfWritten = new Set<number>();
+  /** LF kind of the last flag-setting instruction in the block (-1: flags come from outside). */
+  kind = -1;
+  bits = 32;
+
+  op(b: number): this {
+    this.code.byte(b);
+    return this;
+  }
+  get(l: number): this {
+    this.code.byte(OP.localGet).u32(l);
+    return this;
+  }
+  set(l: number): this {
+    this.code.byte(OP.localSet).u32(l);
+    return this;
+  }
+  i32(v: number): this {
+    this.code.byte(OP.i32Const).s32(v);
+    return this;
+  }
+  i64(lo: number, hi: number): this {
+    this.code.byte(OP.i64Const).s64(lo, hi);
+    return this;
+  }
+  reg64(n: number): this {
+    this.readRegs.add(n);
+    return this.get(L_REG + n);
+  }
+  reg32(n: number): this {
+    return this.reg64(n).op(OP.i32WrapI64);
+  }
+  /** Pops an i64 into register n. */
+  setReg64(n: number): this {
+    this.writeRegs.add(n);
+    return this.set(L_REG + n);
+  }
+  /** Pops an i32 into register n, zero-extending (SDM Vol. 1 §3.4.1.1). */
+  setReg32(n: number): this {
+    return this.op(OP.i64ExtendI32U).setReg64(n);
+  }
+  /** Pops an i32 into lazy-flag word `w`. */
+  setLf(w: number): this {
+    this.lfWritten.add(w);
+    return this.set(L_LF + w);
+  }
+  lf(w: number): this {
+    return this.get(L_LF + w);
+  }
+  /** Stores the low and high halves of i64 local `l` into lazy-flag words `lo`/`hi`. */
+  lfPair(l: number, lo: number, hi: number): this {
+    this.get(l).op(OP.i32WrapI64).setLf(lo);
+    return this.get(l).i64(32, 0).op(OP.i64ShrU).op(OP.i32WrapI64).setLf(hi);
+  }
+  /** Pushes the 64-bit value of lazy-flag words lo:hi. */
+  pair(lo: number, hi: number): this {
+    this.lf(lo).op(OP.i64ExtendI32U);
+    this.lf(hi).op(OP.i64ExtendI32U).i64(32, 0).op(OP.i64Shl);
+    return this.op(OP.i64Or);
+  }
+
+  // ---- flags, computed from the record exactly as Cpu.getCF() … do -------------------------
+
+  cf(): void {
+    switch (this.kind) {
+      case LF_ADD:
+        this.pair(LF_RES, LF_RESH).pair(LF_DST, LF_DSTH).op(OP.i64LtU);
+        return;
+      case LF_SUB:
+        this.pair(LF_DST, LF_DSTH).pair(LF_SRC, LF_SRCH).op(OP.i64LtU);
+        return;
+      case LF_LOGIC:
+        this.i32(0);
+        return;
+      default:
+        this.lf(LF_AUX).i32(1).op(OP.i32And);
+    }
+  }
+  zf(): void {
+    this.lf(LF_RES).lf(LF_RESH).op(OP.i32Or).op(OP.i32Eqz);
+  }
+  sf(): void {
+    this.lf(this.bits === 64 ? LF_RESH : LF_RES)
+      .i32(31)
+      .op(OP.i32ShrU);
+  }
+  of(): void {
+    if (this.kind === LF_LOGIC) {
+      this.i32(0);
+      return;
+    }
+    const d = this.bits === 64 ? LF_DSTH : LF_DST;
+    const s = this.bits === 64 ? LF_SRCH : LF_SRC;
+    const r = this.bits === 64 ? LF_RESH : LF_RES;
+    if (this.kind === LF_ADD || this.kind === LF_INC) {
+      this.lf(d).lf(r).op(OP.i32Xor).lf(s).lf(r).op(OP.i32Xor).op(OP.i32And);
+    } else {
+      this.lf(d).lf(s).op(OP.i32Xor).lf(d).lf(r).op(OP.i32Xor).op(OP.i32And);
+    }
+    this.i32(31).op(OP.i32ShrU);
+  }
+  pf(): void {
+    this.lf(LF_RES).i32(0xff).op(OP.i32And).op(OP.i32Popcnt).i32(1).op(OP.i32And).i32(1).op(OP.i32Xor);
+  }
+  /** Pushes condition `cc` (SDM Vol. 1 Appendix B) as 0/1. */
+  cond(cc: number): void {
+    const base = cc >> 1;
+    switch (base) {
+      case 0:
+        this.of();
+        break;
+      case 1:
+        this.cf();
+        break;
+      case 2:
+        this.zf();
+        break;
+      case 3:
+        this.cf();
+        this.zf();
+        this.op(OP.i32Or);
+        break;
+      case 4:
+        this.sf();
+        break;
+      case 5:
+        this.pf();
+        break;
+      case 6:
+        this.sf();
+        this.of();
+        this.op(OP.i32Xor);
+        break;
+      default:
+        this.zf();
+        this.sf();
+        this.of();
+        this.op(OP.i32Xor).op(OP.i32Or);
+    }
+    if (cc & 1) this.op(OP.i32Eqz);
+  }
+
+  // ---- instructions --------------------------------------------------------------------------
+
+  /** dst (register) op= src, where src is register `sreg` or the immediate imm:immHi when sreg < 0. */
+  alu(op: number, size: number, dreg: number, sreg: number, imm: number, immHi: number): void {
+    const logic = op === ALU_OR || op === ALU_AND || op === ALU_XOR || op === TEST;
+    const binop64 = [OP.i64Add, OP.i64Or, 0, 0, OP.i64And, OP.i64Sub, OP.i64Xor, OP.i64Sub, OP.i64And][op]!;
+    const binop32 = [OP.i32Add, OP.i32Or, 0, 0, OP.i32And, OP.i32Sub, OP.i32Xor, OP.i32Sub, OP.i32And][op]!;
+    const writes = op !== ALU_CMP && op !== TEST;
+    if (size === 8) {
+      this.reg64(dreg).set(L_T64A);
+      if (sreg >= 0) this.reg64(sreg);
+      else this.i64(imm, immHi);
+      this.set(L_T64B);
+      this.get(L_T64A).get(L_T64B).op(binop64).set(L_T64C);
+      this.i32(logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB).setLf(LF_OP);
+      this.i32(64).setLf(LF_BITS);
+      if (!logic) {
+        this.lfPair(L_T64A, LF_DST, LF_DSTH);
+        this.lfPair(L_T64B, LF_SRC, LF_SRCH);
+      }
+      this.lfPair(L_T64C, LF_RES, LF_RESH);
+      if (writes) this.get(L_T64C).setReg64(dreg);
+      this.bits = 64;
+    } else {
+      this.reg32(dreg).set(L_T32A);
+      if (sreg >= 0) this.reg32(sreg);
+      else this.i32(imm);
+      this.set(L_T32B);
+      this.get(L_T32A).get(L_T32B).op(binop32).set(L_T32C);
+      this.i32(logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB).setLf(LF_OP);
+      this.i32(32).setLf(LF_BITS);
+      if (!logic) {
+        this.get(L_T32A).setLf(LF_DST);
+        this.i32(0).setLf(LF_DSTH);
+        this.get(L_T32B).setLf(LF_SRC);
+        this.i32(0).setLf(LF_SRCH);
+      }
+      this.get(L_T32C).setLf(LF_RES);
+      this.i32(0).setLf(LF_RESH);
+      if (writes) this.get(L_T32C).setReg32(dreg);
+      this.bits = 32;
+    }
+    this.kind = logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB;
+  }
+
+  /** inc/dec with CF carried over from the previous flag-setting instruction (SDM Vol. 2: INC). */
+  incdec(dir: number, size: number, reg: number): void {
+    this.cf();
+    this.set(L_T32A);
+    const kind = dir > 0 ? LF_INC : LF_DEC;
+    this.i32(kind).setLf(LF_OP);
+    if (size === 8) {
+      this.reg64(reg).set(L_T64A);
+      this.get(L_T64A)
+        .i64(1, 0)
+        .op(dir > 0 ? OP.i64Add : OP.i64Sub)
+        .set(L_T64C);
+      this.i32(64).setLf(LF_BITS);
+      this.lfPair(L_T64A, LF_DST, LF_DSTH);
+      this.lfPair(L_T64C, LF_RES, LF_RESH);
+      this.get(L_T64C).setReg64(reg);
+      this.bits = 64;
+    } else {
+      this.reg32(reg).set(L_T32B);
+      this.get(L_T32B)
+        .i32(1)
+        .op(dir > 0 ? OP.i32Add : OP.i32Sub)
+        .set(L_T32C);
+      this.i32(32).setLf(LF_BITS);
+      this.get(L_T32B).setLf(LF_DST);
+      this.i32(0).setLf(LF_DSTH);
+      this.get(L_T32C).setLf(LF_RES);
+      this.i32(0).setLf(LF_RESH);
+      this.get(L_T32C).setReg32(reg);
+      this.bits = 32;
+    }
+    this.i32(1).setLf(LF_SRC);
+    this.i32(0).setLf(LF_SRCH);
+    this.get(L_T32A).setLf(LF_AUX);
+    this.kind = kind;
+  }
+
+  /** lea: base + index·2^scale + disp modulo 2^64, truncated to the operand size. */
+  lea(i: Insn): void {
+    let have = false;
+    if (i.eaKind === EA_BASE || i.eaKind === EA_BASE_INDEX) {
+      this.reg64(i.base);
+      have = true;
+    }
+    if (i.eaKind === EA_BASE_INDEX || i.eaKind === EA_INDEX) {
+      this.reg64(i.index);
+      if (i.scale !== 0) this.i64(i.scale, 0).op(OP.i64Shl);
+      if (have) this.op(OP.i64Add);
+      have = true;
+    }
+    if (i.disp !== 0) this.i64(i.disp | 0, i.disp < 0 ? -1 : 0).op(OP.i64Add);
+    if (i.opsize === 8) this.setReg64(i.reg);
+    else this.op(OP.i32WrapI64).setReg32(i.reg);
+  }
+}
+
+const ALU_OPS = new Set([ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP]);
+
+/**
+ * Emits one instruction if it is in the translated subset; returns false (emitting nothing) for
+ * anything else. Conditions that the translator cannot evaluate statically (a flag read with no
+ * flag-setting instruction earlier in the block) also return false.
+ */
+function emitInsn(e: Emitter, i: Insn): boolean {
+  if (i.pfx & (PFX_LOCK | PFX_REP | PFX_REPNE)) return false;
+  const size = i.opsize;
+  const sized = size === 4 || size === 8;
+  if (i.map !== 0) return false;
+  const op = i.opcode;
+  if (op < 0x40 && (op & 7) <= 3 && (op & 7) % 2 === 1) {
+    // 01/03 family: Ev,Gv (1) and Gv,Ev (3).
+    const alu = op >> 3;
+    if (!ALU_OPS.has(alu) || i.mod !== 3 || !sized) return false;
+    if ((op & 7) === 1) e.alu(alu, size, i.rm, i.reg, 0, 0);
+    else e.alu(alu, size, i.reg, i.rm, 0, 0);
+    return true;
+  }
+  if (op < 0x40 && (op & 7) === 5) {
+    const alu = op >> 3;
+    if (!ALU_OPS.has(alu) || !sized) return false;
+    e.alu(alu, size, 0, -1, i.imm, i.immHi);
+    return true;
+  }
+  switch (op) {
+    case 0x81:
+    case 0x83:
+      if (!ALU_OPS.has(i.reg) || i.mod !== 3 || !sized) return false;
+      e.alu(i.reg, size, i.rm, -1, i.imm, i.immHi);
+      return true;
+    case 0x85:
+      if (i.mod !== 3 || !sized) return false;
+      e.alu(TEST, size, i.rm, i.reg, 0, 0);
+      return true;
+    case 0x89:
+    case 0x8b: {
+      if (i.mod !== 3 || !sized) return false;
+      const [d, s] = op === 0x89 ? [i.rm, i.reg] : [i.reg, i.rm];
+      if (size === 8) e.reg64(s).setReg64(d);
+      else e.reg32(s).setReg32(d);
+      return true;
+    }
+    case 0x8d:
+      if (i.mod === 3 || !sized || i.adsize !== 8) return false;
+      if (i.eaKind !== EA_BASE && i.eaKind !== EA_BASE_INDEX && i.eaKind !== EA_INDEX) return false;
+      e.lea(i);
+      return true;
+    case 0x90:
+      if (i.pfx !== 0) return false;
+      return true;
+    case 0xc7:
+      if (i.mod !== 3 || i.reg !== 0 || !sized) return false;
+      if (size === 8) e.i64(i.imm, i.immHi).setReg64(i.rm);
+      else e.i32(i.imm).setReg32(i.rm);
+      return true;
+    case 0xff:
+      if (i.mod !== 3 || i.reg > 1 || !sized || e.kind < 0) return false;
+      e.incdec(i.reg === 0 ? 1 : -1, size, i.rm);
+      return true;
+    default:
+      if (op >= 0xb8 && op <= 0xbf && sized) {
+        if (size === 8) e.i64(i.imm, i.immHi).setReg64(i.reg);
+        else e.i32(i.imm).setReg32(i.reg);
+        return true;
+      }
+      return false;
+  }
+}
+
+/** Whether `i` is a relative jmp/jcc the translator can end a block with. */
+function branchKind(i: Insn): 'jmp' | 'jcc' | null {
+  if (i.pfx & PFX_OPSIZE) return null;
+  if (i.map === 0 && (i.opcode === 0xeb || i.opcode === 0xe9)) return 'jmp';
+  if (
+    (i.map === 0 && i.opcode >= 0x70 && i.opcode <= 0x7f) ||
+    (i.map === 1 && i.opcode >= 0x80 && i.opcode <= 0x8f)
+  )
+    return 'jcc';
+  return null;
+}
+
+/** The JIT's register-file mirror, shared by every translated block. */
+export const mirror = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+const imports = { e: { m: mirror } };
+
+/** Statistics of the translator (for tests and the benchmark). */
+export const jitStats = { blocks: 0, instructions: 0, bytes: 0 };
+
+/**
+ * Translates the block starting at `start`, or returns null when its first instruction is
+ * outside the translated subset. The block never crosses a page boundary, so dropping the
+ * decoded records of its page (code-cache invalidation) also retires the translation.
+ */
+export function translateBlock(src: InsnSource, start: number): Block | null {
+  const e = new Emitter();
+  const body = e.code;
+  const page = Math.floor(start / 4096);
+  // Loop around the whole pass so a self-branch can repeat it.
+  e.op(OP.loop).op(VOID);
+  let n = 0;
+  let addr = start;
+  let fallRip = start;
+  let takenRip = start;
+  let branch: 'jmp' | 'jcc' | null = null;
+  let last: Insn | null = null;
+  while (n < MAX_BLOCK) {
+    if (Math.floor(addr / 4096) !== page) break;
+    let i: Insn;
+    try {
+      i = src.get(addr);
+    } catch {
+      break;
+    }
+    if (Math.floor((i.next - 1) / 4096) !== page) break;
+    const b = branchKind(i);
+    if (b !== null) {
+      if (b === 'jcc' && e.kind < 0) break;
+      branch = b;
+      last = i;
+      n++;
+      break;
+    }
+    if (!emitInsn(e, i)) break;
+    n++;
+    addr = i.next;
+  }
+  if (n === 0) return null;
+  // count += n
+  e.get(L_COUNT).i32(n).op(OP.i32Add).set(L_COUNT);
+  if (branch !== null && last !== null) {
+    fallRip = last.next;
+    takenRip = last.target;
+    if (branch === 'jmp') e.i32(1).set(L_T32A);
+    else {
+      e.cond(last.opcode & 15);
+      e.set(L_T32A);
+    }
+    if (takenRip === start) {
+      // Another pass when the branch is taken and the budget holds a whole pass.
+      e.get(L_T32A).get(0).get(L_COUNT).op(OP.i32Sub).i32(n).op(OP.i32GeS).op(OP.i32And);
+      e.op(OP.brIf).code.u32(0);
+    }
+  } else {
+    fallRip = addr;
+    takenRip = addr;
+    e.i32(0).set(L_T32A);
+  }
+  e.op(OP.end);
+  // Prologue: load registers; epilogue: store registers and lazy-flag words.
+  const pro = new Bytes();
+  const regs = new Set([...e.readRegs, ...e.writeRegs]);
+  for (const r of regs)
+    pro
+      .byte(OP.i32Const)
+      .s32(0)
+      .byte(OP.i64Load)
+      .u32(3)
+      .u32(r * 8)
+      .byte(OP.localSet)
+      .u32(L_REG + r);
+  pro.bytes(body.take());
+  for (const r of e.writeRegs)
+    pro
+      .byte(OP.i32Const)
+      .s32(0)
+      .byte(OP.localGet)
+      .u32(L_REG + r)
+      .byte(OP.i64Store)
+      .u32(3)
+      .u32(r * 8);
+  for (const w of e.lfWritten) {
+    pro
+      .byte(OP.i32Const)
+      .s32(0)
+      .byte(OP.localGet)
+      .u32(L_LF + w)
+      .byte(OP.i32Store)
+      .u32(2)
+      .u32((LF_I32 + w) * 4);
+  }
+  // return (count << 1) | taken
+  pro.byte(OP.localGet).u32(L_COUNT).byte(OP.i32Const).s32(1).byte(OP.i32Shl);
+  pro.byte(OP.localGet).u32(L_T32A).byte(OP.i32Or);
+  const bin = assembleModule(LOCAL_TYPES, pro);
+  const mod = new WebAssembly.Module(bin);
+  const inst = new WebAssembly.Instance(mod, imports);
+  const fn = inst.exports.f as (budget: number) => number;
+  jitStats.blocks++;
+  jitStats.instructions += n;
+  jitStats.bytes += bin.length;
+  return { start, length: n, fallRip, takenRip, fn };
+}

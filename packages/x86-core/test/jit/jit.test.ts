@@ -1,0 +1,237 @@
+/**
+ * The WebAssembly tier against the interpreter: random register-only programs (whole register
+ * file, rip and retired count identical after every budget), self-modifying code, the generated
+ * host-CPU differential cases and the compiled test programs — all with the JIT forced to
+ * translate every block on first arrival (threshold 0).
+ */
+import { describe, expect, it } from 'vitest';
+import { Cpu } from '../../src/cpu.js';
+import { JitCpu } from '../../src/jit/jit-cpu.js';
+import { jitStats } from '../../src/jit/translate.js';
+import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
+import { allRows } from '../../src/opcodes.js';
+import { testableRow } from '../differential/generate.js';
+import { knownOpenFor } from '../differential/known-open.js';
+import { describeMismatch, generateAtLeast, runCases } from '../differential/suite.js';
+import { buildProgram } from '../programs/build.js';
+import { runProgram } from '../programs/run.js';
+
+const CODE = 0x10000;
+
+/** A small deterministic PRNG (xorshift32). */
+function rng(seed: number): () => number {
+  let s = seed | 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+}
+
+/** Encodes a random translatable (or, rarely, untranslatable) register instruction. */
+function randomInsn(next: () => number): number[] {
+  const r = () => next() & 15;
+  const rex = (w: boolean, reg: number, rm: number) => 0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3);
+  const w = (next() & 1) === 1;
+  const reg = r();
+  const rm = r();
+  const modrm = 0xc0 | ((reg & 7) << 3) | (rm & 7);
+  const imm32 = () => {
+    const v = next() & 3 ? next() & 0xff : next();
+    return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+  };
+  switch (next() % 12) {
+    case 0:
+    case 1: {
+      const op = [0x01, 0x03, 0x09, 0x0b, 0x21, 0x23, 0x29, 0x2b, 0x31, 0x33, 0x39, 0x3b, 0x85, 0x89, 0x8b][
+        next() % 15
+      ]!;
+      return [rex(w, reg, rm), op, modrm];
+    }
+    case 2: {
+      const ext = [0, 1, 4, 5, 6, 7][next() % 6]!;
+      return [rex(w, 0, rm), 0x83, 0xc0 | (ext << 3) | (rm & 7), next() & 0xff];
+    }
+    case 3: {
+      const ext = [0, 1, 4, 5, 6, 7][next() % 6]!;
+      return [rex(w, 0, rm), 0x81, 0xc0 | (ext << 3) | (rm & 7), ...imm32()];
+    }
+    case 4:
+      return [rex(w, 0, rm), 0xff, 0xc0 | ((next() & 1) << 3) | (rm & 7)];
+    case 5:
+      return [rex(w, 0, rm), 0xb8 + (rm & 7), ...imm32(), ...(w ? imm32() : [])];
+    case 6:
+      return [rex(w, 0, rm), 0xc7, 0xc0 | (rm & 7), ...imm32()];
+    case 7: {
+      // lea reg, [base + index*s + disp8] (index 4 = none without REX.X)
+      const base = r();
+      const index = r();
+      const sib = ((next() & 3) << 6) | ((index & 7) << 3) | (base & 7);
+      const p = 0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | ((index >> 3) << 1) | (base >> 3);
+      return [p, 0x8d, 0x44 | ((reg & 7) << 3), sib, next() & 0xff];
+    }
+    case 8:
+      return [[0x05, 0x0d, 0x25, 0x2d, 0x35, 0x3d][next() % 6]!, ...imm32()];
+    case 9:
+      return [0x90];
+    case 10:
+      // adc/sbb or shifts: not translated, the interpreter runs them between blocks.
+      return [[0x11, 0x19, 0xd3][next() % 3]!, 0xc0 | (next() & 0x3f)];
+    default: {
+      // A short forward jcc over the next instruction, or jmp +0.
+      return next() & 1 ? [0x70 + (next() & 15), 0] : [0xeb, 0];
+    }
+  }
+}
+
+/** A random program: random straight-line code with a counted loop at the end. */
+function randomProgram(seed: number): Uint8Array {
+  const next = rng(seed);
+  const bytes: number[] = [0xb9, 40 + (next() & 31), 0, 0, 0]; // mov ecx, n
+  const loopStart = bytes.length;
+  const n = 3 + (next() % 12);
+  for (let k = 0; k < n; k++) {
+    const insn = randomInsn(next);
+    // Keep rcx (the loop counter) intact: skip instructions that could write register 1.
+    if (insn.some((_, j) => j > 0) && writesRcx(insn)) continue;
+    bytes.push(...insn);
+  }
+  bytes.push(0x83, 0xe9, 0x01); // sub ecx, 1
+  const back = loopStart - (bytes.length + 2);
+  bytes.push(0x75, back & 0xff); // jnz loop
+  bytes.push(0x0f, 0x05); // syscall
+  return Uint8Array.from(bytes);
+}
+
+/** Conservative: does the encoded instruction possibly write rcx/ecx? */
+function writesRcx(insn: number[]): boolean {
+  const hasRex = (insn[0]! & 0xf0) === 0x40;
+  const p = hasRex ? insn[0]! : 0;
+  const op = insn[hasRex ? 1 : 0]!;
+  const m = insn[hasRex ? 2 : 1] ?? 0;
+  if (op >= 0xb8 && op <= 0xbf) return (op & 7) === 1 && (p & 1) === 0;
+  if (op === 0x90 || op === 0xeb || (op >= 0x70 && op <= 0x7f)) return false;
+  if ([0x05, 0x0d, 0x25, 0x2d, 0x35, 0x3d].includes(op)) return false;
+  const reg = ((m >> 3) & 7) | ((p & 4) << 1);
+  const rm = (m & 7) | ((p & 1) << 3);
+  if ([0x03, 0x0b, 0x23, 0x2b, 0x33, 0x3b, 0x8b, 0x8d].includes(op)) return reg === 1;
+  return rm === 1;
+}
+
+function setup(code: Uint8Array, make: (m: GuestMemory) => Cpu, seed: number): Cpu {
+  const mem = new GuestMemory({ maxBytes: 1 << 22 });
+  mem.map(CODE, 0x2000, PROT_READ | PROT_EXEC);
+  mem.poke(CODE, code);
+  const cpu = make(mem);
+  const next = rng(seed * 7 + 1);
+  for (let k = 0; k < 32; k++) cpu.r[k] = next() & 1 ? next() : next() & 0xff;
+  cpu.r[2] = 0; // rcx: set by the program
+  cpu.rip = CODE;
+  return cpu;
+}
+
+const interp = (m: GuestMemory) => new Cpu(m);
+const forced = (m: GuestMemory) => new JitCpu(m, { threshold: 0 });
+
+describe('JIT tier against the interpreter', () => {
+  it('random register programs: identical register file, rip and count for every budget split', () => {
+    const before = jitStats.instructions;
+    for (let seed = 1; seed <= 300; seed++) {
+      const code = randomProgram(seed);
+      const a = setup(code, interp, seed);
+      const ra = a.run(1e6);
+      for (const step of [1e6, 7, 1]) {
+        const b = setup(code, forced, seed);
+        let executed = 0;
+        let rb = b.run(Math.min(step, 1e6));
+        executed += rb.executed;
+        while (rb.reason === 'budget' && executed < ra.executed) {
+          rb = b.run(Math.min(step, ra.executed - executed));
+          executed += rb.executed;
+        }
+        expect(rb.reason, `seed ${seed} step ${step}`).toBe(ra.reason);
+        expect(executed, `seed ${seed} step ${step}`).toBe(ra.executed);
+        expect(b.rip).toBe(a.rip);
+        expect(b.instructionCount).toBe(a.instructionCount);
+        expect(Buffer.from(b.b).equals(Buffer.from(a.b)), `seed ${seed} step ${step}: state differs`).toBe(
+          true,
+        );
+      }
+    }
+    // The suite must actually exercise the translator.
+    expect(jitStats.instructions - before).toBeGreaterThan(1000);
+  });
+
+  it('stops exactly at the budget inside a translated loop', () => {
+    // mov ecx, 100; L: add eax, 3; dec ecx; jnz L; syscall
+    const code = Uint8Array.of(0xb9, 100, 0, 0, 0, 0x83, 0xc0, 3, 0xff, 0xc9, 0x75, 0xf9, 0x0f, 0x05);
+    for (let budget = 1; budget <= 40; budget++) {
+      const a = setup(code, interp, 3);
+      const b = setup(code, forced, 3);
+      const ra = a.run(budget);
+      const rb = b.run(budget);
+      expect(rb).toEqual(ra);
+      expect(b.rip).toBe(a.rip);
+      expect(Buffer.from(b.b).equals(Buffer.from(a.b))).toBe(true);
+    }
+  });
+
+  it('drops translations when their code page is written (self-modifying code)', () => {
+    // L: add eax, 1; dec ecx; jnz L; syscall — then patch "add eax, 1" into "add eax, 5".
+    const code = Uint8Array.of(0x83, 0xc0, 1, 0xff, 0xc9, 0x75, 0xf9, 0x0f, 0x05);
+    const mem = new GuestMemory({ maxBytes: 1 << 22 });
+    mem.map(CODE, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
+    mem.poke(CODE, code);
+    const cpu = new JitCpu(mem, { threshold: 0 });
+    cpu.r[2] = 10;
+    cpu.rip = CODE;
+    expect(cpu.run(1000).reason).toBe('syscall');
+    expect(cpu.r[0]).toBe(10);
+    expect(cpu.jitRetired).toBeGreaterThan(0);
+    mem.write8(CODE + 2, 5);
+    cpu.r[2] = 10;
+    cpu.rip = CODE;
+    expect(cpu.run(1000).reason).toBe('syscall');
+    expect(cpu.r[0]).toBe(60);
+  });
+
+  it('drops translations when the page loses execute permission, and faults like the interpreter', () => {
+    const code = Uint8Array.of(0x83, 0xc0, 1, 0xff, 0xc9, 0x75, 0xf9, 0x0f, 0x05);
+    const results = [interp, forced].map((make) => {
+      const mem = new GuestMemory({ maxBytes: 1 << 22 });
+      mem.map(CODE, 0x1000, PROT_READ | PROT_EXEC);
+      mem.poke(CODE, code);
+      const cpu = make(mem);
+      cpu.r[2] = 10;
+      cpu.rip = CODE;
+      cpu.run(1000);
+      mem.protect(CODE, 0x1000, PROT_READ);
+      cpu.r[2] = 10;
+      cpu.rip = CODE;
+      const r = cpu.run(1000);
+      return { reason: r.reason, kind: r.fault?.kind, rip: r.fault?.rip, executed: r.executed };
+    });
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]!.reason).toBe('fault');
+  });
+
+  it('passes the generated host-CPU differential cases', async () => {
+    const rows = allRows().filter(testableRow);
+    const cases = generateAtLeast(rows, 20_000, 0x1e7_0001, (tc) => knownOpenFor(tc) !== undefined);
+    const report = await runCases(cases, forced, { keep: 5 });
+    expect(report.mismatches.map((m) => describeMismatch(m))).toEqual([]);
+    expect(report.cases).toBeGreaterThanOrEqual(20_000);
+  }, 600_000);
+
+  for (const name of ['hash', 'sort']) {
+    it(`compiled program ${name}: identical output and instruction count`, () => {
+      const prog = buildProgram(name);
+      const a = runProgram(prog, interp);
+      const b = runProgram(prog, forced);
+      expect(b.error).toBeUndefined();
+      expect(b.instructions).toBe(a.instructions);
+      expect(Buffer.from(b.output).toString('hex')).toBe(prog.expected.toString('hex'));
+    }, 300_000);
+  }
+});
