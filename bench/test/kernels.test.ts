@@ -12,10 +12,10 @@ import { BenchRunError, describeStatus, geomean, median, runCabi, runNative } fr
 
 const TINY: Record<KernelName, number[]> = {
   sha256: [0, 3],
-  vm: [0, 700],
+  vm: [0, 300],
   buffer: [0, 2],
-  nbody: [0, 1, 300],
-  qsort: [0, 1, 17, 3000],
+  nbody: [0, 1, 100],
+  qsort: [0, 1, 17, 1000],
   syscall: [0, 15],
   threads: [0, 60],
 };
