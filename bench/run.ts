@@ -5,10 +5,11 @@
  *   pnpm --filter @cabi/bench bench [--full] [--skip-cabi] [--runs N] [kernel …]
  *
  * Default sizes are the "quick" ones (the whole suite in about a minute); `--full` uses sizes that
- * run 0.2–2 s natively, which takes the interpreter far longer. Times come in two kinds: wall time
- * from process start (or spawn) to exit, and the workload time each kernel measures itself with
- * the monotonic clock around its work. Ratios and MIPS use the workload time, so that process
- * start-up (a few ms natively, the ELF load under cabi) does not swamp the quick sizes.
+ * run 0.2–2 s natively, which takes the interpreter far longer. Times come in three kinds: wall
+ * time from process start (or spawn) to exit; work time, which each kernel measures itself with
+ * the monotonic clock around its workload (so process start-up and the ELF load do not swamp the
+ * quick sizes); and CPU time of the workload (see {@link RunResult.cpuMs}), which a loaded machine
+ * disturbs least. Ratios are given for work and CPU time, MIPS over CPU time.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
