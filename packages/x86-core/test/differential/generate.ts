@@ -418,16 +418,32 @@ export function generateCase(shape: RowShape, rng: Rng): Generated {
     if (/^ret/.test(row.mnemonic)) writeLe(data, STACK_TOP - DATA_ADDR, landing, 8);
     code = Uint8Array.from([...code, CMC]);
   }
+  // An x87 instruction that raises an unmasked exception only marks it pending; a following
+  // fwait delivers it (#MF, SIGFPE at the fwait). SDM Vol. 1 §8.6.
+  const x87Row = row.map === 0 && row.opcode >= 0xd8 && row.opcode <= 0xdf;
+  let suffix: number[] = [];
+  if (x87Row && !branch && rng.chance(0.25)) {
+    suffix = [0x9b];
+    tags.push('x87:fwait');
+  }
   if (shape.ops.includes('Ob') || shape.ops.includes('Ov')) {
     const imm = shape.imms.findIndex((k) => k === 'Ob' || k === 'Ov');
     enc.imms[imm] = BigInt(target);
     code = Uint8Array.from([...prefix, ...encode(enc, at)]);
   }
 
+  if (suffix.length > 0) code = Uint8Array.from([...code, ...suffix]);
+  // rcp/rsqrt results are approximations whose exact bits differ between implementations.
+  const approx = /^(rcp|rsqrt)(ps|ss)$/.test(row.mnemonic)
+    ? { xmm: enc.reg, lanes: row.mnemonic.endsWith('ps') ? 4 : 1 }
+    : undefined;
   const undefinedFlags = undefinedFlagsOf(row, enc, gpr, opsize);
   if (opsize === 2) tags.push('opsize:16');
   if (usesFpu(shape)) {
-    const top = (new DataView(fx.buffer).getUint16(FX.FSW, true) >> 11) & 7;
+    const fv = new DataView(fx.buffer);
+    if ((fv.getUint32(FX.MXCSR, true) & 0x1f80) !== 0x1f80) tags.push('mxcsr:unmasked');
+    if ((fv.getUint16(FX.FCW, true) & 0x3f) !== 0x3f) tags.push('x87:unmasked');
+    const top = (fv.getUint16(FX.FSW, true) >> 11) & 7;
     if (!(fx[FX.FTW]! & (1 << top))) tags.push('x87:st0-empty');
     if (fx[FX.FTW]! & (1 << ((top + 7) & 7))) tags.push('x87:st7-full'); // a push overflows
   }
@@ -463,6 +479,7 @@ export function generateCase(shape: RowShape, rng: Rng): Generated {
     undefinedFsw: x87UndefinedFsw(row.mnemonic),
     undefinedData: undefinedDataOf(row, shape, target, opsize),
     tags,
+    ...(approx ? { approx } : {}),
   };
   return { tc, enc };
 }

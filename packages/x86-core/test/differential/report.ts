@@ -62,12 +62,18 @@ export function describeState(m: Mismatch): string {
 /** A full report of one mismatch. */
 export function formatMismatch(m: Mismatch, runner: EmulatorRunner): string {
   runner.load(m.tc);
-  let dis: string;
+  // Every instruction of the snippet (a flag-producing prefix instruction may precede the one under test).
+  const parts: string[] = [];
   try {
-    dis = runner.cpu.disassemble(CODE_ADDR).text;
+    for (let at = CODE_ADDR; at < CODE_ADDR + m.tc.code.length && parts.length < 8; ) {
+      const d = runner.cpu.disassemble(at);
+      parts.push(d.text);
+      at += Math.max(1, d.length);
+    }
   } catch (e) {
-    dis = `(disassembler failed: ${String(e)})`;
+    parts.push(`(disassembler failed: ${String(e)})`);
   }
+  const dis = parts.join('; ');
   const bytes = Array.from(m.tc.code, (b) => b.toString(16).padStart(2, '0')).join(' ');
   return [
     `${m.tc.name ?? 'case'}`,
