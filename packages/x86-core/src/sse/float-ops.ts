@@ -353,9 +353,124 @@ function fast64(op: Op, x: number, y: number): boolean {
   return true;
 }
 
+/** The neighbouring binary32 pattern away from zero (`away`) or toward it; `x` is finite, non-zero. */
+function step32(x: number, up: boolean): number {
+  const bits = f32ToBits(x);
+  return f32FromBits(up === x > 0 ? bits + 1 : bits - 1);
+}
+/** The neighbouring double toward +∞ (`up`) or −∞; `x` is finite and non-zero. */
+function step64(x: number, up: boolean): number {
+  sF64[0] = x;
+  let lo = sU32[0]!;
+  let hi = sU32[1]!;
+  if (up === x > 0) {
+    lo = (lo + 1) >>> 0;
+    if (lo === 0) hi++;
+  } else {
+    if (lo === 0) hi--;
+    lo = (lo - 1) >>> 0;
+  }
+  sU32[0] = lo;
+  sU32[1] = hi;
+  return sF64[0]!;
+}
+/**
+ * Whether a directed rounding moves the round-to-nearest result `r` one step, given the sign of
+ * the exact remainder `t` (exact = r + t): up for RU with t > 0, down for RD with t < 0, toward
+ * zero for RZ when t points there.
+ */
+function directedStep(rc: number, r: number, t: number): boolean {
+  return t > 0 ? rc === RC_UP || (rc === RC_ZERO && r < 0) : rc === RC_DOWN || (rc === RC_ZERO && r > 0);
+}
+
+/**
+ * Directed-rounding fast path for binary32: the nearest result and the sign of the exact
+ * remainder (all computed exactly in binary64), then one step when the mode requires it. Zero and
+ * out-of-range results take the general path.
+ */
+function directed32(op: Op, a: number, b: number, rc: number): number {
+  const x = f32FromBits(a);
+  const y = f32FromBits(b);
+  let r: number;
+  let t: number;
+  switch (op) {
+    case Op.Add:
+    case Op.Sub: {
+      const yy = op === Op.Sub ? -y : y;
+      const s = x + yy;
+      r = Math.fround(s);
+      const d = s - r;
+      t = d !== 0 ? d : sumError(x, yy, s);
+      break;
+    }
+    case Op.Mul: {
+      const p = x * y;
+      r = Math.fround(p);
+      t = p - r;
+      break;
+    }
+    default: {
+      if (y === 0) {
+        fastHit = false;
+        return 0;
+      }
+      r = Math.fround(x / y);
+      const rem = x - r * y;
+      t = y > 0 ? rem : -rem;
+    }
+  }
+  // Both the nearest and the stepped result must be normal and finite (else: overflow/underflow).
+  let m = r < 0 ? -r : r;
+  fastHit = m > MIN_NORMAL32 && m <= MAX32;
+  if (!fastHit) return 0;
+  if (t !== 0 && directedStep(rc, r, t)) {
+    r = step32(r, t > 0);
+    m = r < 0 ? -r : r;
+    fastHit = m > MIN_NORMAL32 && m <= MAX32;
+    if (!fastHit) return 0;
+  }
+  if (t !== 0) sseEnv.post |= MX_PE;
+  return f32ToBits(r);
+}
+/** Directed-rounding fast path for binary64, as {@link directed32}. */
+function directed64(op: Op, x: number, y: number, rc: number): boolean {
+  let r: number;
+  let t: number;
+  switch (op) {
+    case Op.Add:
+      r = x + y;
+      t = sumError(x, y, r);
+      break;
+    case Op.Sub:
+      r = x - y;
+      t = sumError(x, -y, r);
+      break;
+    case Op.Mul:
+      r = x * y;
+      t = productError(x, y, r);
+      break;
+    default: {
+      if (y === 0) return false;
+      r = x / y;
+      const p = r * y;
+      const rem = x - p - productError(r, y, p);
+      t = y > 0 ? rem : -rem;
+    }
+  }
+  const m = r < 0 ? -r : r;
+  if (!(m >= SAFE_LO && m <= SAFE_HI)) return false;
+  if (t !== 0) {
+    sseEnv.post |= MX_PE;
+    if (directedStep(rc, r, t)) r = step64(r, t > 0);
+  }
+  put64(r);
+  return true;
+}
+
 function binary32(op: Op, a: number, b: number): number {
-  if (((sseEnv.mxcsr >>> MX_RC_SHIFT) & 3) === RC_NEAREST && normalOrZero32(a) && normalOrZero32(b)) {
-    const r = fast32(op, a, b);
+  if (normalOrZero32(a) && normalOrZero32(b)) {
+    const rc = (sseEnv.mxcsr >>> MX_RC_SHIFT) & 3;
+    const r = rc === RC_NEAREST ? fast32(op, a, b) : directed32(op, a, b, rc);
     if (fastHit) return r;
   }
   if (isNaN32(a) || isNaN32(b)) return nan32(a, b);
@@ -369,13 +484,12 @@ function binary32(op: Op, a: number, b: number): number {
   return f32ToBits(r);
 }
 function binary64(op: Op, ah: number, al: number, bh: number, bl: number): void {
-  if (
-    ((sseEnv.mxcsr >>> MX_RC_SHIFT) & 3) === RC_NEAREST &&
-    moderate64(ah, al) &&
-    moderate64(bh, bl) &&
-    fast64(op, f64FromWords(ah, al), f64FromWords(bh, bl))
-  )
-    return;
+  if (moderate64(ah, al) && moderate64(bh, bl)) {
+    const rc = (sseEnv.mxcsr >>> MX_RC_SHIFT) & 3;
+    const x = f64FromWords(ah, al);
+    const y = f64FromWords(bh, bl);
+    if (rc === RC_NEAREST ? fast64(op, x, y) : directed64(op, x, y, rc)) return;
+  }
   if (isNaN64(ah, al) || isNaN64(bh, bl)) {
     nan64(ah, al, bh, bl);
     return;
