@@ -28,8 +28,9 @@ function lines(out: string): string[] {
 }
 
 describe('fixture programs on the x86-core CPU', () => {
-  it('hello', async () => {
+  it('hello, as a static PIE and as a fixed-address ET_EXEC', async () => {
     expect(await runFixture('hello')).toEqual({ status: { exitCode: 0 }, out: 'Hello, world!\n' });
+    expect(await runFixture('hello-exec')).toEqual({ status: { exitCode: 0 }, out: 'Hello, world!\n' });
   });
 
   it('fd', async () => {
