@@ -6,14 +6,36 @@
  * `alu()` in common.ts (Intel SDM Vol. 2, ADD/OR/AND/SUB/XOR/CMP/TEST).
  */
 import type { Cpu } from '../cpu.js';
-import { LF_ADD, LF_SUB } from '../flags.js';
+import {
+  LF_ADD,
+  LF_BITS,
+  LF_DST,
+  LF_DSTH,
+  LF_LOGIC,
+  LF_OP,
+  LF_RES,
+  LF_RESH,
+  LF_SRC,
+  LF_SRCH,
+  LF_SUB,
+} from '../flags.js';
 import type { Handler } from '../insn.js';
 
+// The flag record is written directly (not through Cpu methods) so that no int32 argument is
+// boxed on a call the engine declines to inline.
 function add64(cpu: Cpu, dl: number, dh: number, sl: number, sh: number): number {
   const t = (dl >>> 0) + (sl >>> 0);
   const rl = t | 0;
   const rh = (dh + sh + (t > 0xffffffff ? 1 : 0)) | 0;
-  cpu.setFlagsOp64(LF_ADD, dl, dh, sl, sh, rl, rh);
+  const lf = cpu.lf;
+  lf[LF_OP] = LF_ADD;
+  lf[LF_BITS] = 64;
+  lf[LF_DST] = dl;
+  lf[LF_DSTH] = dh;
+  lf[LF_SRC] = sl;
+  lf[LF_SRCH] = sh;
+  lf[LF_RES] = rl;
+  lf[LF_RESH] = rh;
   cpu.hi = rh;
   return rl;
 }
@@ -21,19 +43,51 @@ function sub64(cpu: Cpu, dl: number, dh: number, sl: number, sh: number): number
   const t = (dl >>> 0) - (sl >>> 0);
   const rl = t | 0;
   const rh = (dh - sh - (t < 0 ? 1 : 0)) | 0;
-  cpu.setFlagsOp64(LF_SUB, dl, dh, sl, sh, rl, rh);
+  const lf = cpu.lf;
+  lf[LF_OP] = LF_SUB;
+  lf[LF_BITS] = 64;
+  lf[LF_DST] = dl;
+  lf[LF_DSTH] = dh;
+  lf[LF_SRC] = sl;
+  lf[LF_SRCH] = sh;
+  lf[LF_RES] = rl;
+  lf[LF_RESH] = rh;
   cpu.hi = rh;
   return rl;
 }
 function add32(cpu: Cpu, d: number, s: number): number {
   const r = (d + s) | 0;
-  cpu.setFlagsOp(LF_ADD, 32, d, s, r);
+  const lf = cpu.lf;
+  lf[LF_OP] = LF_ADD;
+  lf[LF_BITS] = 32;
+  lf[LF_DST] = d;
+  lf[LF_DSTH] = 0;
+  lf[LF_SRC] = s;
+  lf[LF_SRCH] = 0;
+  lf[LF_RES] = r;
+  lf[LF_RESH] = 0;
   return r;
 }
 function sub32(cpu: Cpu, d: number, s: number): number {
   const r = (d - s) | 0;
-  cpu.setFlagsOp(LF_SUB, 32, d, s, r);
+  const lf = cpu.lf;
+  lf[LF_OP] = LF_SUB;
+  lf[LF_BITS] = 32;
+  lf[LF_DST] = d;
+  lf[LF_DSTH] = 0;
+  lf[LF_SRC] = s;
+  lf[LF_SRCH] = 0;
+  lf[LF_RES] = r;
+  lf[LF_RESH] = 0;
   return r;
+}
+/** Records a logical result (CF = OF = AF = 0). */
+function logic(cpu: Cpu, bits: number, lo: number, hi: number): void {
+  const lf = cpu.lf;
+  lf[LF_OP] = LF_LOGIC;
+  lf[LF_BITS] = bits;
+  lf[LF_RES] = lo;
+  lf[LF_RESH] = hi;
 }
 
 /** Fast EG handlers by ALU operation number (the /digit), falling back to `generic`. */
@@ -70,12 +124,12 @@ export function fastEG(op: number, generic: Handler): Handler {
           const hi = r[d + 1]! | r[s + 1]!;
           r[d] = lo;
           r[d + 1] = hi;
-          cpu.setFlagsLogic(64, lo, hi);
+          logic(cpu, 64, lo, hi);
         } else {
           const v = r[d]! | r[s]!;
           r[d] = v;
           r[d + 1] = 0;
-          cpu.setFlagsLogic(32, v, 0);
+          logic(cpu, 32, v, 0);
         }
       };
     case 4:
@@ -92,12 +146,12 @@ export function fastEG(op: number, generic: Handler): Handler {
           const hi = r[d + 1]! & r[s + 1]!;
           r[d] = lo;
           r[d + 1] = hi;
-          cpu.setFlagsLogic(64, lo, hi);
+          logic(cpu, 64, lo, hi);
         } else {
           const v = r[d]! & r[s]!;
           r[d] = v;
           r[d + 1] = 0;
-          cpu.setFlagsLogic(32, v, 0);
+          logic(cpu, 32, v, 0);
         }
       };
     case 5:
@@ -131,12 +185,12 @@ export function fastEG(op: number, generic: Handler): Handler {
           const hi = r[d + 1]! ^ r[s + 1]!;
           r[d] = lo;
           r[d + 1] = hi;
-          cpu.setFlagsLogic(64, lo, hi);
+          logic(cpu, 64, lo, hi);
         } else {
           const v = r[d]! ^ r[s]!;
           r[d] = v;
           r[d + 1] = 0;
-          cpu.setFlagsLogic(32, v, 0);
+          logic(cpu, 32, v, 0);
         }
       };
     case 7:
@@ -193,12 +247,12 @@ export function fastGE(op: number, generic: Handler): Handler {
           const hi = r[d + 1]! | r[s + 1]!;
           r[d] = lo;
           r[d + 1] = hi;
-          cpu.setFlagsLogic(64, lo, hi);
+          logic(cpu, 64, lo, hi);
         } else {
           const v = r[d]! | r[s]!;
           r[d] = v;
           r[d + 1] = 0;
-          cpu.setFlagsLogic(32, v, 0);
+          logic(cpu, 32, v, 0);
         }
       };
     case 4:
@@ -215,12 +269,12 @@ export function fastGE(op: number, generic: Handler): Handler {
           const hi = r[d + 1]! & r[s + 1]!;
           r[d] = lo;
           r[d + 1] = hi;
-          cpu.setFlagsLogic(64, lo, hi);
+          logic(cpu, 64, lo, hi);
         } else {
           const v = r[d]! & r[s]!;
           r[d] = v;
           r[d + 1] = 0;
-          cpu.setFlagsLogic(32, v, 0);
+          logic(cpu, 32, v, 0);
         }
       };
     case 5:
@@ -254,12 +308,12 @@ export function fastGE(op: number, generic: Handler): Handler {
           const hi = r[d + 1]! ^ r[s + 1]!;
           r[d] = lo;
           r[d + 1] = hi;
-          cpu.setFlagsLogic(64, lo, hi);
+          logic(cpu, 64, lo, hi);
         } else {
           const v = r[d]! ^ r[s]!;
           r[d] = v;
           r[d + 1] = 0;
-          cpu.setFlagsLogic(32, v, 0);
+          logic(cpu, 32, v, 0);
         }
       };
     case 7:
@@ -314,12 +368,12 @@ export function fastEI(op: number, generic: Handler): Handler {
           const hi = r[d + 1]! | i.immHi;
           r[d] = lo;
           r[d + 1] = hi;
-          cpu.setFlagsLogic(64, lo, hi);
+          logic(cpu, 64, lo, hi);
         } else {
           const v = r[d]! | i.imm;
           r[d] = v;
           r[d + 1] = 0;
-          cpu.setFlagsLogic(32, v, 0);
+          logic(cpu, 32, v, 0);
         }
       };
     case 4:
@@ -335,12 +389,12 @@ export function fastEI(op: number, generic: Handler): Handler {
           const hi = r[d + 1]! & i.immHi;
           r[d] = lo;
           r[d + 1] = hi;
-          cpu.setFlagsLogic(64, lo, hi);
+          logic(cpu, 64, lo, hi);
         } else {
           const v = r[d]! & i.imm;
           r[d] = v;
           r[d + 1] = 0;
-          cpu.setFlagsLogic(32, v, 0);
+          logic(cpu, 32, v, 0);
         }
       };
     case 5:
@@ -372,12 +426,12 @@ export function fastEI(op: number, generic: Handler): Handler {
           const hi = r[d + 1]! ^ i.immHi;
           r[d] = lo;
           r[d + 1] = hi;
-          cpu.setFlagsLogic(64, lo, hi);
+          logic(cpu, 64, lo, hi);
         } else {
           const v = r[d]! ^ i.imm;
           r[d] = v;
           r[d + 1] = 0;
-          cpu.setFlagsLogic(32, v, 0);
+          logic(cpu, 32, v, 0);
         }
       };
     case 7:
@@ -409,7 +463,7 @@ export function fastTest(generic: Handler): Handler {
     const r = cpu.r;
     const d = i.rm << 1;
     const s = i.reg << 1;
-    if (i.opsize === 8) cpu.setFlagsLogic(64, r[d]! & r[s]!, r[d + 1]! & r[s + 1]!);
-    else cpu.setFlagsLogic(32, r[d]! & r[s]!, 0);
+    if (i.opsize === 8) logic(cpu, 64, r[d]! & r[s]!, r[d + 1]! & r[s + 1]!);
+    else logic(cpu, 32, r[d]! & r[s]!, 0);
   };
 }

@@ -280,6 +280,22 @@ function imulInto(cpu: Cpu, i: Insn, s: number, sh: number, t: number, th: numbe
 }
 
 const imulGE: Handler = (cpu, i) => {
+  if (i.mod === 3 && i.opsize === 8) {
+    // Register form at 64 bits: truncated product now, overflow lazily (LF_IMUL64).
+    const r = cpu.r;
+    const d = i.reg << 1;
+    const k = i.rm << 1;
+    const al = r[d]!;
+    const ah = r[d + 1]!;
+    const bl = r[k]!;
+    const bh = r[k + 1]!;
+    const lo = mul64Low(al, ah, bl, bh);
+    const hi = mulHi64;
+    r[d] = lo;
+    r[d + 1] = hi;
+    cpu.setFlagsOp64(LF_IMUL64, al, ah, bl, bh, lo, hi);
+    return;
+  }
   const s = ld(cpu, i, rmAddr(cpu, i), i.opsize);
   const sh = cpu.hi;
   const g = getG(cpu, i, i.opsize);
