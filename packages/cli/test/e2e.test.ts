@@ -2,7 +2,7 @@
  * End-to-end tests of the `cabi` executable against our own CloudABI fixture programs
  * (fixtures/bin, built from fixtures/ with clang-14; committed so no compiler is needed).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -96,6 +96,26 @@ describe('cabi run', () => {
     const b = cabi(['run', '--seed', '7', fixture('random'), 'fixtures/programs/random.yaml']);
     expect(a.status).toBe(0);
     expect(a.stdout).toBe(b.stdout);
+  });
+});
+
+describe('cabi run with a reader that goes away', () => {
+  it('gives the guest EPIPE instead of crashing the host', async () => {
+    // Like `cabi run ls ... | head -1`: standard output closes after the first line.
+    const child = spawn(
+      process.execPath,
+      [bin, 'run', fixture('ls'), '--dir', `${root}=dir`, '--stdout', 'stdout'],
+      {
+        cwd: root,
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    expect(stderr).not.toMatch(/Unhandled|EPIPE|internal error/);
+    expect(status).toBe(0);
   });
 });
 

@@ -39,9 +39,19 @@ export interface WritableFdOptions {
  * the chunk, or after 'drain' when the stream's buffer is full.
  */
 export function fdFromWritable(stream: Writable, options: WritableFdOptions = {}): FdObject {
+  // A reader that goes away (EPIPE) must reach the guest as an errno: without a listener the
+  // stream's 'error' event would end the host process.
+  let failure: Error | null = null;
+  stream.on('error', (error: Error) => {
+    failure ??= error;
+  });
   return new OutputFd(
     (data) =>
       new Promise<void>((resolve, reject) => {
+        if (failure || stream.destroyed) {
+          reject(failure ?? Object.assign(new Error('stream destroyed'), { code: 'ERR_STREAM_DESTROYED' }));
+          return;
+        }
         const ok = stream.write(data, (error) => {
           if (error) reject(error);
         });

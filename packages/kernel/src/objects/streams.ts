@@ -89,6 +89,17 @@ export class InputFd extends FdObject {
 }
 
 /** A writable character device draining into a host sink. */
+/**
+ * The errno a failed host write becomes: a reader that went away is EPIPE (SIGPIPE is ignored in
+ * CloudABI, so the guest sees the error: digest §6.3), anything else EIO.
+ */
+function outputErrno(error: unknown): number {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
+    ? Errno.EPIPE
+    : Errno.EIO;
+}
+
 export class OutputFd extends FdObject {
   readonly filetype = Filetype.CHARACTER_DEVICE;
   override readonly tty = true;
@@ -104,8 +115,8 @@ export class OutputFd extends FdObject {
     let result: MaybePromise<void>;
     try {
       result = this.sink(data.slice());
-    } catch {
-      return err(Errno.EIO);
+    } catch (error) {
+      return err(outputErrno(error));
     }
     if (!isPromise(result)) return data.length;
     this.busy = true;
@@ -115,10 +126,10 @@ export class OutputFd extends FdObject {
         this.notify();
         return data.length;
       },
-      () => {
+      (error: unknown) => {
         this.busy = false;
         this.notify();
-        return err(Errno.EIO);
+        return err(outputErrno(error));
       },
     );
   }
