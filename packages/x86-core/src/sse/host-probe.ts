@@ -63,8 +63,3 @@ export function runOnHost(cases: readonly ProbeCase[]): ProbeResult[] {
   }
   return results;
 }
-
-/** Whether gcc is available to build the probe (it is in CI; the tests require it). */
-export function hostIsX86_64(): boolean {
-  return process.arch === 'x64';
-}
