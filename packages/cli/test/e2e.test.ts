@@ -104,7 +104,7 @@ describe('cabi run with a reader that goes away', () => {
     // Like `cabi run ls ... | head -1`: standard output closes after the first line.
     const child = spawn(
       process.execPath,
-      [bin, 'run', fixture('ls'), '--dir', `${root}=dir`, '--stdout', 'stdout'],
+      [bin, 'run', fixture('ls'), '--dir', `${root}/fixtures=dir`, '--arg', 'depth=1', '--stdout', 'stdout'],
       {
         cwd: root,
         env: { ...process.env, NO_COLOR: '1' },
