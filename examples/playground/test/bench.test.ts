@@ -128,6 +128,6 @@ describe('benchmark kernels, Chromium vs Node', () => {
       return { longestGapMs: longest, ticks: count };
     });
     expect(ticks).toBeGreaterThan(10);
-    expect(longestGapMs).toBeLessThan(250);
+    expect(longestGapMs).toBeLessThan(500);
   });
 });

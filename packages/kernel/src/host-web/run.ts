@@ -149,6 +149,7 @@ function runInWorker(options: RunOptions, target: Worker | (() => Worker)): Prom
       settled = true;
       clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
+      worker.removeEventListener('error', onError);
       port.close();
       if (owned) worker.terminate();
       outcome();
@@ -208,9 +209,9 @@ function runInWorker(options: RunOptions, target: Worker | (() => Worker)): Prom
           break;
       }
     };
-    worker.addEventListener('error', (event) =>
-      finish(() => reject(new WebRunError(`worker failed: ${event.message || 'could not load its script'}`))),
-    );
+    const onError = (event: ErrorEvent) =>
+      finish(() => reject(new WebRunError(`worker failed: ${event.message || 'could not load its script'}`)));
+    worker.addEventListener('error', onError);
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
     const executable = options.executable.slice();
