@@ -33,6 +33,10 @@ interface Entry {
 /** Entries keyed by the live decoded record, so dropping a code page drops its translations. */
 const entries = new WeakMap<Insn, Entry>();
 const TWO32 = 4294967296;
+/** Instructions interpreted at a stretch from an address whose translation failed. */
+const COLD_CHUNK = 1024;
+/** Shortest non-looping block worth entering WebAssembly for (outside the testing mode). */
+const MIN_BLOCK = Number(process.env.MINB ?? 6);
 
 const BRANCHES = /^(j|call|ret|loop|syscall|int|iret|ud|hlt|enter|leave)/;
 
@@ -107,8 +111,13 @@ export class JitCpu extends Cpu {
       entries.set(insn, e);
     }
     if (e.block === null && !e.failed && e.hits++ >= this.threshold) {
-      e.block = translateBlock(this.cache, rip);
+      const b = translateBlock(this.cache, rip);
+      // Entering WebAssembly costs about as much as interpreting a few instructions: outside the
+      // testing mode, short blocks that do not loop stay with the interpreter.
+      e.block = b !== null && (this.threshold === 0 || b.loops || b.length >= MIN_BLOCK) ? b : null;
       e.failed = e.block === null;
+      // Nothing to translate here: interpret longer stretches from this address from now on.
+      if (e.failed && this.threshold > 0) e.chunk = COLD_CHUNK;
     }
     return e;
   }

@@ -55,6 +55,8 @@ export interface Block {
   readonly fallRip: number;
   /** rip when the final branch is taken (equal to fallRip when there is no branch). */
   readonly takenRip: number;
+  /** True when the final branch targets the block's own start (the block loops in WebAssembly). */
+  readonly loops: boolean;
   /** Runs passes while `budget` allows; returns (executed << 1) | taken. */
   readonly fn: (budget: number) => number;
 }
@@ -535,5 +537,5 @@ export function translateBlock(src: InsnSource, start: number): Block | null {
   jitStats.blocks++;
   jitStats.instructions += n;
   jitStats.bytes += bin.length;
-  return { start, length: n, fallRip, takenRip, fn };
+  return { start, length: n, fallRip, takenRip, loops: branch !== null && takenRip === start, fn };
 }
