@@ -700,7 +700,11 @@ export class Cpu implements X86Cpu {
     const sp = r[8]! >>> 0;
     if (r[9] !== 0) throw this.badAddress(sp, r[9]!, true);
     const v = this.memory.read16(sp);
-    r[8] = sp + 2;
+    const next = sp + 2;
+    if (next >= TWO32) {
+      r[8] = next - TWO32;
+      r[9] = 1;
+    } else r[8] = next;
     return v;
   }
 
