@@ -2,8 +2,8 @@
  * The benchmark kernels of bench/ in Chromium (in a Worker, as the playground runs them) and in
  * Node (same runner, on the test's thread): equal checksums are required; the speed ratio of the
  * kernels' own workload times (`ns=`) is reported in test-results/bench.json, not asserted.
- * Sizes are small so that the whole comparison takes seconds; `pnpm --filter @cabi/bench bench`
- * is the place for real measurements.
+ * Sizes are small so that the whole comparison takes seconds (CABI_BENCH_SCALE and CABI_BENCH_RUNS
+ * make it longer); `pnpm --filter @cabi/bench bench` is the place for native comparisons.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,9 @@ const SIZES: [string, number][] = [
   ['qsort', 15_000],
 ];
 /** Runs per kernel and side; the fastest counts (the first also warms the JIT up). */
-const RUNS = 2;
+const RUNS = Number(process.env.CABI_BENCH_RUNS ?? 2);
+/** Multiplies the sizes, for a longer and steadier comparison (`CABI_BENCH_SCALE=6` ≈ bench's quick sizes). */
+const SCALE = Number(process.env.CABI_BENCH_SCALE ?? 1);
 
 interface Report {
   checksum: string;
@@ -62,12 +64,13 @@ afterAll(async () => {
 });
 
 describe('benchmark kernels, Chromium vs Node', () => {
-  it('give the same checksums; the speed ratio is reported', async () => {
+  it('give the same checksums; the speed ratio is reported', { timeout: 600_000 }, async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}bench.html`);
     await page.waitForSelector('body[data-ready="true"]');
     const rows: Record<string, { size: number; browserMs: number; nodeMs: number; ratio: number }> = {};
-    for (const [name, size] of SIZES) {
+    for (const [name, baseSize] of SIZES) {
+      const size = Math.max(1, Math.round(baseSize * SCALE));
       const browserRuns: Report[] = [];
       const nodeRuns: Report[] = [];
       for (let i = 0; i < RUNS; i++) {
