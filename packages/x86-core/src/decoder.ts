@@ -37,12 +37,17 @@ const IMM_JB = 6; // rel8
 const IMM_JZ = 7; // rel32
 const IMM_O = 8; // moffs: 64-bit address (32 with 67)
 
-interface RowInfo {
+/** An opcode row with what the decoder derives from its operand template. */
+export interface RowInfo {
+  /** The row as declared. */
   row: OpRow;
+  /** Whether a ModRM byte follows the opcode. */
   modrm: boolean;
   /** The form reads VEX.vvvv (a `B` or `H` operand); otherwise vvvv must be 1111b. */
   usesVvvv: boolean;
+  /** Kind of the first immediate (internal code; 0 = none). */
   imm1: number;
+  /** Kind of the second immediate (internal code; 0 = none). */
   imm2: number;
 }
 

@@ -7,7 +7,7 @@
 export * from './api.js';
 export { CodeCache, codeCacheFor } from './code-cache.js';
 export { Cpu, type CpuOptions } from './cpu.js';
-export { decode, invalidOpcode, OpcodeTables } from './decoder.js';
+export { decode, invalidOpcode, OpcodeTables, type RowInfo } from './decoder.js';
 export { formatInsn, gprName } from './disasm.js';
 export { extensions } from './extensions.js';
 export * from './fault.js';
