@@ -1,8 +1,10 @@
 /**
  * The benchmark kernels of `bench/` in the browser: `cabiBench(name, size)` runs one in a Worker
- * and resolves with its report line (`sha256 size=64 checksum=… ns=…`) and the wall time.
+ * and resolves with its report line (`sha256 size=64 checksum=… ns=…`) and the wall time;
+ * `cabiWeb` holds `@cabi/kernel/web` itself for scripted use.
  */
-import { runProgram } from '@cabi/kernel/web';
+import { memoryHost } from '@cabi/kernel/memory';
+import { readTree, runProgram, writeTree } from '@cabi/kernel/web';
 import bufferUrl from '../../../bench/bin/buffer?url';
 import nbodyUrl from '../../../bench/bin/nbody?url';
 import qsortUrl from '../../../bench/bin/qsort?url';
@@ -35,7 +37,7 @@ async function cabiBench(name: string, size: number): Promise<BenchReport> {
     stdout: (data) => {
       text += decoder.decode(data, { stream: true });
     },
-    worker: () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }),
+    worker: newWorker,
   });
   if (result.code !== 0) throw new Error(`${name} ended with code ${result.code}: ${text}`);
   const report = { line: text.trim(), wallMs: result.durationMs };
@@ -43,5 +45,10 @@ async function cabiBench(name: string, size: number): Promise<BenchReport> {
   return report;
 }
 
-(globalThis as { cabiBench?: typeof cabiBench }).cabiBench = cabiBench;
+const newWorker = () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+
+/** The library itself, for scripted use from the console (and the API tests). */
+const cabiWeb = { runProgram, memoryHost, readTree, writeTree, newWorker };
+
+Object.assign(globalThis, { cabiBench, cabiWeb });
 document.body.dataset.ready = 'true';
