@@ -88,7 +88,6 @@ export class InputFd extends FdObject {
   }
 }
 
-/** A writable character device draining into a host sink. */
 /**
  * The errno a failed host write becomes: a reader that went away is EPIPE (SIGPIPE is ignored in
  * CloudABI, so the guest sees the error: digest §6.3), anything else EIO.
@@ -100,6 +99,7 @@ function outputErrno(error: unknown): number {
     : Errno.EIO;
 }
 
+/** A writable character device draining into a host sink. */
 export class OutputFd extends FdObject {
   readonly filetype = Filetype.CHARACTER_DEVICE;
   override readonly tty = true;
