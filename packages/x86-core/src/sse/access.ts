@@ -11,8 +11,8 @@
  */
 import type { Cpu } from '../cpu.js';
 import { CpuFault } from '../fault.js';
-import type { Insn } from '../insn.js';
-import { MXCSR_I32, XMM_I32 } from '../state.js';
+import { EA_BASE, EA_BASE_INDEX, EA_INDEX, type Insn, SEG_FS, SEG_NONE } from '../insn.js';
+import { FS_BASE_I32, GS_BASE_I32, MXCSR_I32, XMM_I32 } from '../state.js';
 import { MX_MM, sseBegin, sseEnd, sseEnv } from './mxcsr.js';
 
 /** Uint32 index of the memory-source scratch (byte 992). */
@@ -26,9 +26,8 @@ export const xmm = (n: number): number => XMM_I32 + (n << 2);
 export const xreg = (i: Insn): number => XMM_I32 + (i.reg << 2);
 
 /** #GP for a misaligned 16-byte operand of a legacy SSE instruction (SDM Vol. 1, §11.6.7). */
-function misaligned(cpu: Cpu, a: number): CpuFault {
-  const f = cpu.gp(`misaligned 16-byte SSE operand at 0x${a.toString(16)}`);
-  return f;
+function misaligned(cpu: Cpu, low4: number): CpuFault {
+  return cpu.gp(`misaligned 16-byte SSE operand (address = ${low4} mod 16)`);
 }
 
 /** Alignment rule of a 16-byte memory operand. */
@@ -41,10 +40,35 @@ export const enum Align {
   Always = 2,
 }
 
-function checkAlign(cpu: Cpu, a: number, align: Align): void {
-  if ((a & 15) !== 0 && align !== Align.None) {
-    if (align === Align.Always || (cpu.u32[MXCSR_I32]! & MX_MM) === 0) throw misaligned(cpu, a);
+/**
+ * The low four bits of the instruction's effective address, computed from its parts without the
+ * range checks of `cpu.ea` (alignment #GP takes priority over a page fault, as on the host CPU).
+ */
+function eaLow4(cpu: Cpu, i: Insn): number {
+  const r = cpu.r;
+  let a = i.disp;
+  switch (i.eaKind) {
+    case EA_BASE:
+      a += r[i.base << 1]!;
+      break;
+    case EA_BASE_INDEX:
+      a += r[i.base << 1]! + (r[i.index << 1]! << i.scale);
+      break;
+    case EA_INDEX:
+      a += r[i.index << 1]! << i.scale;
+      break;
   }
+  if (i.seg !== SEG_NONE) a += r[i.seg === SEG_FS ? FS_BASE_I32 : GS_BASE_I32]!;
+  return a & 15;
+}
+
+/** The linear address of a 16-byte memory operand, raising #GP first when it is misaligned. */
+function alignedEa(cpu: Cpu, i: Insn, align: Align): number {
+  if (align !== Align.None && (align === Align.Always || (cpu.u32[MXCSR_I32]! & MX_MM) === 0)) {
+    const low = eaLow4(cpu, i);
+    if (low !== 0) throw misaligned(cpu, low);
+  }
+  return cpu.ea(i);
 }
 
 /**
@@ -53,8 +77,7 @@ function checkAlign(cpu: Cpu, a: number, align: Align): void {
  */
 export function src128(cpu: Cpu, i: Insn, align: boolean | Align): number {
   if (i.mod === 3) return XMM_I32 + (i.rm << 2);
-  const a = cpu.ea(i);
-  checkAlign(cpu, a, align === true ? Align.Sse : align === false ? Align.None : align);
+  const a = alignedEa(cpu, i, align === true ? Align.Sse : align === false ? Align.None : align);
   cpu.read128(a, SRC);
   return SRC;
 }
@@ -84,9 +107,7 @@ export function src16(cpu: Cpu, i: Insn): number {
 
 /** Address of a 128-bit memory destination, checking alignment when required. */
 export function dst128(cpu: Cpu, i: Insn, align: Align): number {
-  const a = cpu.ea(i);
-  checkAlign(cpu, a, align);
-  return a;
+  return alignedEa(cpu, i, align);
 }
 
 /** Copies 4 dwords within the register file. */
@@ -97,9 +118,36 @@ export function copy4(u: Int32Array | Uint32Array, d: number, s: number): void {
   u[d + 3] = u[s + 3]!;
 }
 
+/** Flags of the completed stages of a multi-stage instruction (dpps/dppd). */
+let staged = 0;
+
 /** Starts a floating-point instruction: loads MXCSR into the SSE environment. */
 export function fpBegin(cpu: Cpu): void {
   sseBegin(cpu.u32[MXCSR_I32]!);
+  staged = 0;
+}
+
+function xm(): CpuFault {
+  return new CpuFault('floating-point', undefined, undefined, 'unmasked SIMD floating-point exception (#XM)');
+}
+
+/**
+ * Ends one stage of a multi-stage instruction (the products, then the sums of dpps/dppd): an
+ * unmasked exception faults right here, so later stages never run; the flags of this stage (by
+ * the pre/post-computation priority) and of every completed stage are recorded, as on the host
+ * CPU (a denormal product, for instance, raises DE in the following addition).
+ */
+export function fpStage(cpu: Cpu): void {
+  const f = sseEnv.pre | sseEnv.post;
+  if (f === 0) return;
+  const mx = sseEnd();
+  if (sseEnv.faulted) {
+    cpu.u32[MXCSR_I32] = mx | staged;
+    throw xm();
+  }
+  staged |= f;
+  sseEnv.pre = 0;
+  sseEnv.post = 0;
 }
 
 /**
@@ -107,14 +155,7 @@ export function fpBegin(cpu: Cpu): void {
  * unmasked exception occurred (the caller then must not have written the destination yet).
  */
 export function fpEnd(cpu: Cpu): void {
-  if ((sseEnv.pre | sseEnv.post) === 0) return;
-  cpu.u32[MXCSR_I32] = sseEnd();
-  if (sseEnv.faulted) {
-    throw new CpuFault(
-      'floating-point',
-      undefined,
-      undefined,
-      'unmasked SIMD floating-point exception (#XM)',
-    );
-  }
+  if ((sseEnv.pre | sseEnv.post | staged) === 0) return;
+  cpu.u32[MXCSR_I32] = sseEnd() | staged;
+  if (sseEnv.faulted) throw xm();
 }

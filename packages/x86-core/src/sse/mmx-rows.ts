@@ -17,12 +17,11 @@
 import type { Cpu } from '../cpu.js';
 import { CpuFault } from '../fault.js';
 import { Insn } from '../insn.js';
-import { MXCSR_I32, X87_FCW_OFFSET, X87_FSW_OFFSET, X87_FTW_OFFSET, XMM_I32 } from '../state.js';
+import { X87_FCW_OFFSET, X87_FSW_OFFSET, X87_FTW_OFFSET, XMM_I32 } from '../state.js';
 import type { OpRow } from '../table.js';
-import { fpBegin, fpEnd, SRC } from './access.js';
+import { fpBegin, fpEnd, SRC, src128 } from './access.js';
 import { f32toI32, f64toI32, i32to32, i32to64, out64 } from './float-ops.js';
 import { intRows } from './int-rows.js';
-import { MX_MM } from './mxcsr.js';
 import { ssse3Rows } from './sse3-rows.js';
 
 type Exec = (cpu: Cpu, i: Insn) => void;
@@ -355,14 +354,7 @@ function cvtpd2pi(truncate: boolean): Exec {
   return (cpu, i) => {
     checkPending(cpu);
     const u = cpu.r;
-    let s: number;
-    if (i.mod === 3) s = XMM_I32 + (i.rm << 2);
-    else {
-      const a = cpu.ea(i);
-      if ((a & 15) !== 0 && (u[MXCSR_I32]! & MX_MM) === 0) throw cpu.gp('misaligned 16-byte SSE operand');
-      s = SRC;
-      cpu.read128(a, s);
-    }
+    const s = src128(cpu, i, true);
     fpBegin(cpu);
     const r0 = f64toI32(u[s + 1]!, u[s]!, truncate);
     const r1 = f64toI32(u[s + 3]!, u[s + 2]!, truncate);

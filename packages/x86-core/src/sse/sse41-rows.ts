@@ -7,7 +7,20 @@ import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import { AF, CF, OF, PF, SF, XMM_I32, ZF } from '../state.js';
 import type { OpRow } from '../table.js';
-import { Align, copy4, fpBegin, fpEnd, SRC, STAGE, src32, src64, src128, xmm, xreg } from './access.js';
+import {
+  Align,
+  copy4,
+  fpBegin,
+  fpEnd,
+  fpStage,
+  SRC,
+  STAGE,
+  src32,
+  src64,
+  src128,
+  xmm,
+  xreg,
+} from './access.js';
 import { add32, add64, mul32, mul64, out64, round32, round64 } from './float-ops.js';
 import { packusdw } from './int-rows.js';
 
@@ -254,7 +267,11 @@ function dpps(cpu: Cpu, i: Insn): void {
   const p1 = m & 0x20 ? mul32(u[d + 1]!, u[s + 1]!) : 0;
   const p2 = m & 0x40 ? mul32(u[d + 2]!, u[s + 2]!) : 0;
   const p3 = m & 0x80 ? mul32(u[d + 3]!, u[s + 3]!) : 0;
-  const r = add32(add32(p0, p1), add32(p2, p3));
+  fpStage(cpu);
+  const t0 = add32(p0, p1);
+  const t1 = add32(p2, p3);
+  fpStage(cpu);
+  const r = add32(t0, t1);
   fpEnd(cpu);
   for (let k = 0; k < 4; k++) u[d + k] = (m >>> k) & 1 ? r : 0;
 }
@@ -279,6 +296,7 @@ function dppd(cpu: Cpu, i: Insn): void {
     h1 = out64.hi;
     l1 = out64.lo;
   }
+  fpStage(cpu);
   add64(h0, l0, h1, l1);
   fpEnd(cpu);
   const hi = out64.hi;
