@@ -86,7 +86,7 @@ async function main(): Promise<number> {
     const cases: DiffCase[] = [];
     for (let tries = 0; cases.length < opts.batch; tries++) {
       if (tries > opts.batch * 50) throw new Error('every generated case is on the known-open list');
-      const { tc } = generateCase(rng.pick(shapes), rng);
+      const { tc } = generateCase(rng.pick(shapes), rng, { wild: rng.chance(0.3) });
       if (opts.skipKnown && knownOpenFor(tc) !== undefined) continue;
       cases.push(tc);
     }

@@ -124,7 +124,8 @@ export class EmulatorRunner {
     return {
       signo,
       trapno,
-      rip,
+      // rip as an unsigned 64-bit value (a branch to a non-canonical target leaves it outside [0, 2^53)).
+      rip: BigInt.asUintN(64, BigInt(rip)),
       rflags: cpu.getRflags(),
       faultAddr,
       err,

@@ -296,7 +296,16 @@ function flagPrefix(rng: Rng, avoid: readonly number[]): number[] {
 /** Probability that a case starts with a {@link flagPrefix} instruction. */
 export const FLAG_PREFIX_RATE = 0.2;
 
-export function generateCase(shape: RowShape, rng: Rng): Generated {
+/** Options for {@link generateCase}. */
+export interface GenerateOptions {
+  /**
+   * Add prefix noise the decoder must handle like hardware: null segment overrides, F2/F3 on forms
+   * without a mandatory prefix, stray REX bytes ahead of legacy prefixes (ignored by hardware).
+   */
+  wild?: boolean;
+}
+
+export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions = {}): Generated {
   const { row } = shape;
   const opsize = rng.pick(shape.sizes);
   const useMem = shape.memForm && (!shape.regForm || rng.chance(0.5));
@@ -401,6 +410,14 @@ export function generateCase(shape: RowShape, rng: Rng): Generated {
       gpr[RCX] = rng.pick([0n, 1n, 2n, 0x100000000n, 0xffffffffffffffffn, gpr[RCX] ?? 0n]);
   }
 
+  if (options.wild) {
+    if (rng.chance(0.3)) enc.prefixes.unshift(rng.pick([0x2e, 0x3e, 0x26, 0x36]));
+    if (rng.chance(0.2) && row.prefix === undefined && !row.vex && !isStringOp(row))
+      enc.prefixes.unshift(rng.pick([0xf2, 0xf3]));
+    // A REX byte followed by a legacy prefix is ignored (it must immediately precede the opcode).
+    if (rng.chance(0.1)) enc.prefixes.unshift(0x40 | rng.int(16), rng.pick([0x2e, 0x3e, 0x26, 0x36]));
+    if (enc.prefixes.length > 0) tags.push('wild');
+  }
   // Non-branch forms are sometimes preceded by a flag-producing instruction, so that flags are
   // consumed in the lazy state another instruction left them in (not only as loaded).
   const prefix = !branch && rng.chance(FLAG_PREFIX_RATE) ? flagPrefix(rng, usedRegs(enc)) : [];

@@ -31,6 +31,22 @@ export const KNOWN_OPEN: readonly KnownOpen[] = [
     tag: /^bt:outside$/,
   },
   {
+    id: 'fence-rep-prefix',
+    owner: 'core',
+    summary:
+      'lfence/mfence/sfence (0F AE /5–/7, mod = 3) with an F2 or F3 prefix are #UD on the host (other instructions occupy F3 0F AE); x86-core executes them as fences. Found by fuzz --wild only.',
+    rows: /^[lms]fence /,
+    tag: /^wild$/,
+  },
+  {
+    id: 'loopcc-rep-prefix',
+    owner: 'core',
+    summary:
+      'loope/loopne with an F2/F3 prefix: the host takes the branch under the opposite ZF condition to x86-core (seen on AMD; compilers never emit it). Found by fuzz --wild only.',
+    rows: /^loopn?e /,
+    tag: /^wild$/,
+  },
+  {
     id: 'dpps-unmasked-flags',
     owner: 'sse',
     summary:

@@ -17,6 +17,8 @@ import { buildProgram } from '../programs/build.js';
 import { runProgram } from '../programs/run.js';
 
 const CODE = 0x10000;
+/** A readable data page; the page after it is unmapped. */
+const DATA = 0x21000;
 
 /** A small deterministic PRNG (xorshift32). */
 function rng(seed: number): () => number {
@@ -41,7 +43,22 @@ function randomInsn(next: () => number): number[] {
     const v = next() & 3 ? next() & 0xff : next();
     return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
   };
-  switch (next() % 12) {
+  switch (next() % 14) {
+    case 12:
+    case 13: {
+      // Loads through rsi + disp8 (rsi points 64 bytes before the end of the readable data page,
+      // so some of them cross into the unmapped page and fault): mov/alu/cmp/test/movzx.
+      const modrmMem = 0x46 | ((reg & 7) << 3);
+      const p = 0x40 | (w ? 8 : 0) | ((reg >> 3) << 2);
+      const disp = next() & 0xff;
+      const form = next() % 5;
+      if (form === 0) return [p, 0x8b, modrmMem, disp];
+      if (form === 1)
+        return [p, [0x03, 0x0b, 0x23, 0x2b, 0x33, 0x3b, 0x39, 0x85][next() % 8]!, modrmMem, disp];
+      if (form === 2) return [p, 0x0f, next() & 1 ? 0xb6 : 0xb7, modrmMem, disp];
+      if (form === 3) return [p, 0x83, 0x7e, disp, next() & 0xff];
+      return [p, 0x8b, 0x04 | ((reg & 7) << 3), 0x25, disp, 0x10, 0x02, 0x00]; // mov r, [0x21000 + disp]
+    }
     case 0:
     case 1: {
       const op = [0x01, 0x03, 0x09, 0x0b, 0x21, 0x23, 0x29, 0x2b, 0x31, 0x33, 0x39, 0x3b, 0x85, 0x89, 0x8b][
@@ -93,8 +110,8 @@ function randomProgram(seed: number): Uint8Array {
   const n = 3 + (next() % 12);
   for (let k = 0; k < n; k++) {
     const insn = randomInsn(next);
-    // Keep rcx (the loop counter) intact: skip instructions that could write register 1.
-    if (insn.some((_, j) => j > 0) && writesRcx(insn)) continue;
+    // Keep rcx (the loop counter) and rsi (the data pointer) intact.
+    if (writesReg(insn, 1) || writesReg(insn, 6)) continue;
     bytes.push(...insn);
   }
   bytes.push(0x83, 0xe9, 0x01); // sub ecx, 1
@@ -104,29 +121,42 @@ function randomProgram(seed: number): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-/** Conservative: does the encoded instruction possibly write rcx/ecx? */
-function writesRcx(insn: number[]): boolean {
+/** Conservative: does the encoded instruction possibly write register `n`? */
+function writesReg(insn: number[], n: number): boolean {
   const hasRex = (insn[0]! & 0xf0) === 0x40;
   const p = hasRex ? insn[0]! : 0;
   const op = insn[hasRex ? 1 : 0]!;
   const m = insn[hasRex ? 2 : 1] ?? 0;
-  if (op >= 0xb8 && op <= 0xbf) return (op & 7) === 1 && (p & 1) === 0;
+  if (op === 0x0f) {
+    const m2 = insn[hasRex ? 3 : 2] ?? 0;
+    return (((m2 >> 3) & 7) | ((p & 4) << 1)) === n;
+  }
+  if (op >= 0xb8 && op <= 0xbf) return (op & 7) === (n & 7) && (p & 1) === n >> 3;
   if (op === 0x90 || op === 0xeb || (op >= 0x70 && op <= 0x7f)) return false;
-  if ([0x05, 0x0d, 0x25, 0x2d, 0x35, 0x3d].includes(op)) return false;
+  if ([0x05, 0x0d, 0x25, 0x2d, 0x35, 0x3d].includes(op)) return n === 0;
+  if ([0x39, 0x3b, 0x85].includes(op) || (op === 0x83 && ((m >> 3) & 7) === 7)) return false;
   const reg = ((m >> 3) & 7) | ((p & 4) << 1);
   const rm = (m & 7) | ((p & 1) << 3);
-  if ([0x03, 0x0b, 0x23, 0x2b, 0x33, 0x3b, 0x8b, 0x8d].includes(op)) return reg === 1;
-  return rm === 1;
+  if ([0x03, 0x0b, 0x23, 0x2b, 0x33, 0x8b, 0x8d].includes(op)) return reg === n;
+  if ((m & 0xc0) !== 0xc0) return false;
+  return rm === n;
 }
 
 function setup(code: Uint8Array, make: (m: GuestMemory) => Cpu, seed: number): Cpu {
   const mem = new GuestMemory({ maxBytes: 1 << 22 });
   mem.map(CODE, 0x2000, PROT_READ | PROT_EXEC);
   mem.poke(CODE, code);
-  const cpu = make(mem);
+  mem.map(DATA, 0x1000, PROT_READ);
   const next = rng(seed * 7 + 1);
+  mem.poke(
+    DATA,
+    Uint8Array.from({ length: 4096 }, () => next() & 0xff),
+  );
+  const cpu = make(mem);
   for (let k = 0; k < 32; k++) cpu.r[k] = next() & 1 ? next() : next() & 0xff;
   cpu.r[2] = 0; // rcx: set by the program
+  cpu.r[12] = DATA + 4096 - 64; // rsi
+  cpu.r[13] = 0;
   cpu.rip = CODE;
   return cpu;
 }

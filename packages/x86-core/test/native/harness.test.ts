@@ -36,7 +36,7 @@ describe('native harness', () => {
     ]);
     expect(mov!.signo).toBe(SIG.SIGTRAP);
     expect(mov!.trapno).toBe(TRAP.BP);
-    expect(mov!.rip).toBe(CODE_ADDR + 7 + 1);
+    expect(mov!.rip).toBe(BigInt(CODE_ADDR + 7 + 1));
     expect(mov!.gpr[0]).toBe(0x1234n);
     expect(add!.gpr[0]).toBe(0n);
     expect(add!.rflags & 0x8d5).toBe(0x55); // CF PF AF ZF
@@ -73,7 +73,7 @@ describe('native harness', () => {
       withRegs([0x0f, 0x28, 0x07], { 7: BigInt(DATA_ADDR + 8) }), // movaps xmm0, [rdi] misaligned
       blankCase([0xcc, 0x90]), // int3 inside the snippet
     ]);
-    expect([div!.signo, div!.trapno, div!.rip]).toEqual([SIG.SIGFPE, TRAP.DE, CODE_ADDR]);
+    expect([div!.signo, div!.trapno, div!.rip]).toEqual([SIG.SIGFPE, TRAP.DE, BigInt(CODE_ADDR)]);
     expect([unmapped!.signo, unmapped!.trapno, unmapped!.faultAddr]).toEqual([
       SIG.SIGSEGV,
       TRAP.PF,
@@ -85,9 +85,9 @@ describe('native harness', () => {
       BigInt(RO_ADDR + 8),
       2,
     ]);
-    expect([ud2!.signo, ud2!.trapno, ud2!.rip]).toEqual([SIG.SIGILL, TRAP.UD, CODE_ADDR + 1]);
-    expect([gp!.signo, gp!.trapno, gp!.rip]).toEqual([SIG.SIGSEGV, TRAP.GP, CODE_ADDR]);
-    expect([brk!.signo, brk!.rip]).toEqual([SIG.SIGTRAP, CODE_ADDR + 1]);
+    expect([ud2!.signo, ud2!.trapno, ud2!.rip]).toEqual([SIG.SIGILL, TRAP.UD, BigInt(CODE_ADDR + 1)]);
+    expect([gp!.signo, gp!.trapno, gp!.rip]).toEqual([SIG.SIGSEGV, TRAP.GP, BigInt(CODE_ADDR)]);
+    expect([brk!.signo, brk!.rip]).toEqual([SIG.SIGTRAP, BigInt(CODE_ADDR + 1)]);
   });
 
   it('reads the read-only page pattern', async () => {

@@ -64,7 +64,7 @@ export interface CaseResult {
   /** Hardware trap number (TRAP.*), -1 on timeout. */
   trapno: number;
   /** Address of the next instruction (after the int3) or of the faulting instruction. */
-  rip: number;
+  rip: bigint;
   /** Final RFLAGS. */
   rflags: number;
   /** si_addr for memory faults. */
@@ -182,7 +182,7 @@ export function decodeResults(buf: Buffer, count: number): CaseResult[] {
     out.push({
       signo: buf.readInt32LE(off + 4),
       trapno: buf.readInt32LE(off + 8),
-      rip: Number(buf.readBigUInt64LE(off + 16)),
+      rip: buf.readBigUInt64LE(off + 16),
       rflags: Number(buf.readBigUInt64LE(off + 24) & 0xffffffffn),
       faultAddr: buf.readBigUInt64LE(off + 32),
       err: Number(buf.readBigUInt64LE(off + 40) & 0xffffffffn),
