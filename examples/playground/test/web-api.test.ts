@@ -52,6 +52,9 @@ describe('@cabi/kernel/web in Chromium', () => {
             write(d) {
               stderr += new TextDecoder().decode(d);
             },
+            close() {
+              stderr += '[closed]';
+            },
           }),
           worker: newWorker,
         });
@@ -63,7 +66,7 @@ describe('@cabi/kernel/web in Chromium', () => {
         `${TAG}input: !fd 0\noutput: !file\n  path: out/copy.txt\n  mode: w\nstderr: !fd stderr\n`,
       ] as const,
     );
-    expect(result).toEqual({ code: 0, stderr: 'cp: 12 bytes\n', copy: 'via streams\n' });
+    expect(result).toEqual({ code: 0, stderr: 'cp: 12 bytes\n[closed]', copy: 'via streams\n' });
   });
 
   it('aborts a Worker run that waits for input', async () => {

@@ -3,11 +3,12 @@
  * computation never blocks the page). Both take the same options and give the same result.
  */
 
+import type { FdObject } from '../fd-object.js';
 import { type MemoryBackend, memoryHost } from '../host-memory/index.js';
 import { createKernel, type Limits } from '../kernel.js';
 import type { ExitStatus } from '../process.js';
 import { buildWebConfig } from './config.js';
-import { type OutputSink, outputFd, type StdinSource, stdinFd, stdinReader } from './stdio.js';
+import { type OutputSink, outputFd, type StdinSource, sinkWriter, stdinFd, stdinReader } from './stdio.js';
 import { type WebTraceEvent, webTraceEvent } from './trace.js';
 import { clearTree, type FileTree, readTree, writeTree } from './tree.js';
 import type { MainToWorker, RunRequest, WorkerToMain } from './worker-protocol.js';
@@ -25,7 +26,9 @@ export interface RunOptions {
    * in a worker it holds what the program left there, as after a run on this thread.
    */
   fs?: MemoryBackend;
+  /** Standard input (default: empty). */
   stdin?: StdinSource;
+  /** Standard output and error (default: discarded). A WritableStream is closed when the run ends. */
   stdout?: OutputSink;
   stderr?: OutputSink;
   /** Receives each system call (of the process and its children). */
@@ -100,13 +103,24 @@ export function runProgram(options: RunOptions): Promise<RunResult> {
 
 async function runHere(options: RunOptions): Promise<RunResult> {
   const fs = options.fs ?? memoryHost();
+  const stdout = outputFd(options.stdout);
+  const stderr = outputFd(options.stderr);
+  try {
+    return await runWith(options, fs, stdout.fd, stderr.fd);
+  } finally {
+    await Promise.all([stdout.close(), stderr.close()]);
+  }
+}
+
+async function runWith(
+  options: RunOptions,
+  fs: MemoryBackend,
+  stdout: FdObject,
+  stderr: FdObject,
+): Promise<RunResult> {
   const config = await buildWebConfig(
     options.config,
-    {
-      fs,
-      stdio: [stdinFd(options.stdin), outputFd(options.stdout), outputFd(options.stderr)],
-      executable: options.executable,
-    },
+    { fs, stdio: [stdinFd(options.stdin), stdout, stderr], executable: options.executable },
     options.configName,
   );
   const kernel = createKernel({
@@ -137,8 +151,8 @@ function runInWorker(options: RunOptions, target: Worker | (() => Worker)): Prom
   const port = channel.port1;
   const fs = options.fs;
   const nextInput = stdinReader(options.stdin);
-  const writeOut = sinkWriter(options.stdout);
-  const writeErr = sinkWriter(options.stderr);
+  const out = sinkWriter(options.stdout);
+  const err = sinkWriter(options.stderr);
   const post = (message: MainToWorker, transfer: Transferable[] = []) => port.postMessage(message, transfer);
 
   return new Promise<RunResult>((resolve, reject) => {
@@ -152,7 +166,7 @@ function runInWorker(options: RunOptions, target: Worker | (() => Worker)): Prom
       worker.removeEventListener('error', onError);
       port.close();
       if (owned) worker.terminate();
-      outcome();
+      void Promise.all([out.close(), err.close()]).then(outcome);
     };
     const onAbort = () => {
       post({ type: 'abort' });
@@ -169,10 +183,10 @@ function runInWorker(options: RunOptions, target: Worker | (() => Worker)): Prom
       const data = message.data;
       switch (data.type) {
         case 'stdout':
-          outputs = outputs.then(() => writeOut(data.data));
+          outputs = outputs.then(() => out.write(data.data));
           break;
         case 'stderr':
-          outputs = outputs.then(() => writeErr(data.data));
+          outputs = outputs.then(() => err.write(data.data));
           break;
         case 'trace':
           if (options.trace) for (const event of data.events) options.trace(event);
@@ -228,13 +242,6 @@ function runInWorker(options: RunOptions, target: Worker | (() => Worker)): Prom
     };
     worker.postMessage(request, [channel.port2, executable.buffer]);
   });
-}
-
-function sinkWriter(sink: OutputSink | undefined): (data: Uint8Array) => Promise<void> {
-  if (sink === undefined) return async () => {};
-  if (typeof sink === 'function') return async (data) => sink(data);
-  const writer = sink.getWriter();
-  return (data) => writer.write(data);
 }
 
 /** What a worker needs from its global scope. */

@@ -4,7 +4,7 @@
  */
 import type { MaybePromise } from '../errors.js';
 import type { FdObject } from '../fd-object.js';
-import { callbackFd, fdFromReadableStream, fdFromWritableStream } from '../objects/streams.js';
+import { callbackFd, fdFromReadableStream } from '../objects/streams.js';
 
 /**
  * Where standard input comes from: a byte stream, a callback producing the next chunk (null at the
@@ -52,9 +52,24 @@ export function stdinFd(source: StdinSource | undefined): FdObject {
   return callbackFd({ read: next });
 }
 
-/** The fd object for standard output or error. */
-export function outputFd(sink: OutputSink | undefined): FdObject {
-  if (sink === undefined) return callbackFd({ write: () => {} });
-  if (typeof sink === 'function') return callbackFd({ write: sink });
-  return fdFromWritableStream(sink);
+/**
+ * The fd object for standard output or error. A WritableStream sink is written through a writer
+ * this function holds; `close()` closes the stream (runProgram calls it when the run has ended).
+ */
+export function outputFd(sink: OutputSink | undefined): { fd: FdObject; close: () => Promise<void> } {
+  // A callback sink is called directly: a synchronous one completes the guest's write at once.
+  if (typeof sink === 'function') return { fd: callbackFd({ write: sink }), close: async () => {} };
+  const write = sinkWriter(sink);
+  return { fd: callbackFd({ write: write.write }), close: write.close };
+}
+
+/** Ordered writes into an {@link OutputSink}, and closing it (a stream only). */
+export function sinkWriter(sink: OutputSink | undefined): {
+  write: (data: Uint8Array) => Promise<void>;
+  close: () => Promise<void>;
+} {
+  if (sink === undefined) return { write: async () => {}, close: async () => {} };
+  if (typeof sink === 'function') return { write: async (data) => sink(data), close: async () => {} };
+  const writer = sink.getWriter();
+  return { write: (data) => writer.write(data), close: () => writer.close().catch(() => {}) };
 }

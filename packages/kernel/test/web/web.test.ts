@@ -39,7 +39,13 @@ describe('runProgram', () => {
     const fs = memoryHost();
     writeTree(fs, { docs: { 'a.txt': 'alpha', sub: { 'b.bin': new Uint8Array(1000) } } });
     const out: Uint8Array[] = [];
-    const stream = new WritableStream<Uint8Array>({ write: (d) => void out.push(d) });
+    let closed = false;
+    const stream = new WritableStream<Uint8Array>({
+      write: (d) => void out.push(d),
+      close: () => {
+        closed = true;
+      },
+    });
     const result = await runProgram({
       executable: program('ls'),
       config: `${TAG}stdout: !fd stdout\ndir: !file\n  path: docs\n`,
@@ -51,6 +57,7 @@ describe('runProgram', () => {
     expect(listing).toContain('a.txt');
     expect(listing).toContain('b.bin');
     expect(listing).toContain('1000');
+    expect(closed).toBe(true);
   });
 
   it('copies stdin to a file the config creates, and the tree shows it', async () => {
