@@ -131,6 +131,7 @@ describe('benchmark kernels, Chromium vs Node', () => {
       return { longestGapMs: longest, ticks: count };
     });
     expect(ticks).toBeGreaterThan(10);
-    expect(longestGapMs).toBeLessThan(500);
+    // Generous for loaded CI machines: a page blocked by the run would stall for its whole length.
+    expect(longestGapMs).toBeLessThan(1000);
   });
 });
