@@ -119,6 +119,67 @@ describe('cabi run with a reader that goes away', () => {
   });
 });
 
+describe('cabi run interrupted', () => {
+  it('ends the guest cleanly on Ctrl-C and exits with 130', async () => {
+    const child = spawn(process.execPath, [bin, 'run', patchedHello([0xeb, 0xfe]), '--stdout', 'stdout'], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // Give the guest time to start spinning, then interrupt it as a terminal would.
+    setTimeout(() => child.kill('SIGINT'), 1500);
+    const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    expect(status).toBe(130);
+    expect(stderr).toBe('cabi: interrupted\n');
+  });
+});
+
+describe('cabi run with sockets', () => {
+  it('serves a TCP client through a granted listening socket', async () => {
+    const { createConnection, createServer } = await import('node:net');
+    // Find a free loopback port, then hand it to the echo server's config.
+    const port = await new Promise<number>((done) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as { port: number }).port;
+        probe.close(() => done(p));
+      });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'cabi-echo-'));
+    const config = join(dir, 'echo.yaml');
+    writeFileSync(
+      config,
+      `%TAG ! tag:nuxi.nl,2015:cloudabi/\n---\nstdout: !fd stdout\nsocket: !socket\n  bind: 127.0.0.1:${port}\ncount: 1\n`,
+    );
+    const server = spawn(process.execPath, [bin, 'run', fixture('echo'), config], { cwd: root });
+    let serverOut = '';
+    server.stdout.on('data', (c: Buffer) => (serverOut += c.toString()));
+    server.stderr.on('data', (c: Buffer) => (serverOut += c.toString()));
+    const reply = await new Promise<string>((done, fail) => {
+      const attempt = (left: number) => {
+        const socket = createConnection({ host: '127.0.0.1', port });
+        let data = '';
+        let failed: Error | null = null;
+        socket.on('connect', () => socket.end('ping over cabi\n'));
+        socket.on('data', (c: Buffer) => (data += c.toString()));
+        socket.on('error', (e) => (failed = e));
+        // Until the server listens, connecting is refused: try again shortly.
+        socket.on('close', () => {
+          if (!failed) done(data);
+          else if (left > 0) setTimeout(() => attempt(left - 1), 200);
+          else fail(failed);
+        });
+      };
+      attempt(50);
+    });
+    expect(reply).toBe('ping over cabi\n');
+    // count: 1 — the server exits by itself after one connection.
+    const status = await new Promise<number | null>((done) => server.on('close', (code) => done(code)));
+    expect(status).toBe(0);
+    expect(serverOut).not.toMatch(/internal error/);
+  });
+});
+
 describe('cabi run errors: one line, exit 127', () => {
   const oneLine = (r: { stderr: string }) => expect(r.stderr.trim().split('\n')).toHaveLength(1);
 
