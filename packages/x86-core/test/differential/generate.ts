@@ -36,7 +36,7 @@ export function rowKey(row: OpRow): string {
 /**
  * Whether the generators may run a row natively at all. Excluded: instructions whose results depend
  * on the machine (cpuid, rdtsc, rdrand, xgetbv), that would act on the harness process itself
- * (syscall, fs/gs base writes; `int 0x80` is avoided by the immediate chosen), and MMX forms. The
+ * (syscall, fs/gs base writes; `int 0x80` is avoided by the immediate chosen). The
  * table's `noDiffTest` flag is not needed here: the harness runs control flow (branches land on a
  * `cmc` that shows whether they were taken), `int3`, `ud2` and privileged instructions (#GP on the
  * host too), so those forms are compared like any other.
@@ -52,7 +52,6 @@ export function testableRow(row: OpRow): boolean {
     )
   )
     return false;
-  if (/^P|^Q|^N/.test(row.operands) || /,\s*[PQN]/.test(row.operands)) return false; // MMX registers
   return true;
 }
 

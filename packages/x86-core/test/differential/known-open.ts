@@ -47,6 +47,14 @@ export const KNOWN_OPEN: readonly KnownOpen[] = [
     tag: /^wild$/,
   },
   {
+    id: 'mmx-transition-on-fault',
+    owner: 'sse',
+    summary:
+      'MMX forms that fault (a memory fault, or #XM from cvtpi2ps/cvtpi2pd with unmasked exceptions): the host has already switched the x87 unit to MMX mode (TOP = 0, all tags valid) when the fault is delivered; x86-core leaves the x87 state unchanged.',
+    rows: /^(maskmovq|cvtt?p[is]2p[isd]|cvtt?pd2pi|cvtt?ps2pi|p[a-z]+ [PQN]|movq? [PQ]|movntq|movq2dq|movdq2q|pshufw|pinsrw P|pextrw [GE][a-z]*, ?N)/,
+    tag: /^(target:.*|mxcsr:unmasked)$/,
+  },
+  {
     id: 'dpps-unmasked-flags',
     owner: 'sse',
     summary:
