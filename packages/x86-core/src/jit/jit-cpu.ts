@@ -3,12 +3,27 @@
  * in the interpreter's loop: at each block boundary it either runs a translated block or lets
  * `Cpu.run` interpret up to the end of the current basic block (a budget-limited chunk), so the
  * interpreter remains the authority for everything the translator does not cover — faults,
- * syscalls, memory operands, REP strings, SSE and x87.
+ * syscalls, stores, REP strings, SSE and x87. Loads in translated code go through a small read
+ * TLB in the mirror memory, emptied at the start of every run (protections change only between
+ * runs, in syscalls); a miss leaves the block before the load and the interpreter executes it.
  */
 import type { RunResult } from '../api.js';
 import { Cpu, type CpuOptions } from '../cpu.js';
 import type { Insn } from '../insn.js';
-import { type Block, MAX_BLOCK, MIRROR_BYTES, mirror, translateBlock } from './translate.js';
+import { PROT_READ } from '../memory.js';
+import {
+  type Accessor,
+  accessorFor,
+  type Block,
+  EXIT_WORD,
+  MAX_BLOCK,
+  MIRROR_BYTES,
+  MISS_WORD,
+  mirror,
+  TLB_ENTRIES,
+  TLB_WORD,
+  translateBlock,
+} from './translate.js';
 
 /** Options for {@link JitCpu}. */
 export interface JitOptions extends CpuOptions {
@@ -48,11 +63,17 @@ export class JitCpu extends Cpu {
   jitRetired = 0;
   private readonly mirrorBytes = new Uint8Array(mirror.buffer, 0, MIRROR_BYTES);
   private readonly stateBytes: Uint8Array;
+  private readonly mirrorWords = new Uint32Array(mirror.buffer);
+  private readonly tlb = new Uint32Array(mirror.buffer, TLB_WORD * 4, TLB_ENTRIES);
+  private readonly access: Accessor | null;
+  /** The last block left before one of its instructions (which the interpreter must run next). */
+  private sideExit = false;
 
   constructor(memory: ConstructorParameters<typeof Cpu>[0], options: JitOptions = {}) {
     super(memory, options);
     this.threshold = options.threshold ?? 50;
     this.stateBytes = new Uint8Array(this.state, 0, MIRROR_BYTES);
+    this.access = accessorFor(memory.wasm);
   }
 
   override get instructionCount(): number {
@@ -61,11 +82,16 @@ export class JitCpu extends Cpu {
 
   override run(budget: number): RunResult {
     if (!(budget >= 1)) return super.run(budget);
+    // Protections change only between runs (syscalls): start every run with an empty read TLB.
+    this.tlb.fill(0);
+    this.sideExit = false;
     let executed = 0;
     for (;;) {
       const left = budget - executed;
       if (left <= 0) return { reason: 'budget', executed };
-      const e = this.entryAt(this.rip);
+      // After a side exit the interpreter executes the instruction the block stopped before.
+      const e = this.sideExit ? null : this.entryAt(this.rip);
+      this.sideExit = false;
       let chunk = 1;
       if (e !== null) {
         const b = e.block;
@@ -88,10 +114,17 @@ export class JitCpu extends Cpu {
   /** Runs a translated block over the register mirror; returns the instructions it retired. */
   private runBlock(b: Block, left: number): number {
     this.mirrorBytes.set(this.stateBytes);
-    const v = b.fn(left);
+    const n = b.fn(Math.min(left, 0x3fffffff));
     this.stateBytes.set(this.mirrorBytes);
-    const n = v >>> 1;
-    this.rip = v & 1 ? b.takenRip : b.fallRip;
+    const exit = this.mirrorWords[EXIT_WORD]!;
+    if (exit >= 2) {
+      this.sideExit = true;
+      // Left before a load whose page was not in the TLB: cache it when readable; the
+      // interpreter runs the instruction either way (and raises its fault, if any).
+      this.rip = b.exitRips[exit - 2]!;
+      const page = this.mirrorWords[MISS_WORD]!;
+      if (this.memory.pages[page]! & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
+    } else this.rip = exit === 1 ? b.takenRip : b.fallRip;
     this.jitRetired += n;
     return n;
   }
@@ -111,7 +144,7 @@ export class JitCpu extends Cpu {
       entries.set(insn, e);
     }
     if (e.block === null && !e.failed && e.hits++ >= this.threshold) {
-      const b = translateBlock(this.cache, rip);
+      const b = translateBlock(this.cache, rip, this.access);
       // Entering WebAssembly costs about as much as interpreting a few instructions: outside the
       // testing mode, short blocks that do not loop stay with the interpreter.
       e.block = b !== null && (this.threshold === 0 || b.loops || b.length >= MIN_BLOCK) ? b : null;

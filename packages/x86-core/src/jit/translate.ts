@@ -28,6 +28,7 @@ import {
   LF_SUB,
 } from '../flags.js';
 import {
+  EA_ABS,
   EA_BASE,
   EA_BASE_INDEX,
   EA_INDEX,
@@ -38,7 +39,7 @@ import {
   PFX_REPNE,
 } from '../insn.js';
 import { LF_I32 } from '../state.js';
-import { assembleModule, Bytes, I32, I64, OP, VOID } from './wasm.js';
+import { assemble, Bytes, I32, I64, OP, VOID } from './wasm.js';
 
 /** Bytes of the register file mirrored into the JIT memory (GPRs, FS/GS base, lazy flags). */
 export const MIRROR_BYTES = (LF_I32 + 10) * 4;
@@ -57,7 +58,12 @@ export interface Block {
   readonly takenRip: number;
   /** True when the final branch targets the block's own start (the block loops in WebAssembly). */
   readonly loops: boolean;
-  /** Runs passes while `budget` allows; returns (executed << 1) | taken. */
+  /** Address of instruction k of the block (the rip of side exit k + 2). */
+  readonly exitRips: readonly number[];
+  /**
+   * Runs passes while `budget` allows; returns the instructions retired and leaves the exit in
+   * the mirror's EXIT_WORD: 0 fell through, 1 took the branch, k + 2 left before instruction k.
+   */
   readonly fn: (budget: number) => number;
 }
 
@@ -86,7 +92,28 @@ const LOCAL_TYPES: number[] = [
   I64,
   ...new Array<number>(16).fill(I64),
   ...new Array<number>(9).fill(I32),
+  I32,
+  I32,
+  I64,
 ];
+const L_EXIT = 33;
+const L_ADDR = 34;
+const L_MEM = 35; // i64: the memory operand's value
+/** Operand codes for Emitter.alu besides register numbers. */
+const IMM = -1;
+const MEM = -2;
+
+/** Mirror-memory layout beyond the register file: exit number and the page of a TLB miss. */
+export const EXIT_WORD = 1000 / 4;
+export const MISS_WORD = 1004 / 4;
+/** The read TLB: 1024 words from byte 1024; entry (page & 1023) = (page << 1) | 1 when readable. */
+export const TLB_WORD = 1024 / 4;
+export const TLB_ENTRIES = 1024;
+// Accessor function indices in a block module (imports come first).
+const F_L8 = 0;
+const F_L16 = 1;
+const F_L32 = 2;
+const F_L64 = 3;
 
 const ALU_ADD = 0;
 const ALU_OR = 1;
@@ -105,6 +132,10 @@ class Emitter {
   /** LF kind of the last flag-setting instruction in the block (-1: flags come from outside). */
   kind = -1;
   bits = 32;
+  /** Index of the instruction being emitted within the block. */
+  index = 0;
+  /** Whether the block reads guest memory (needs the accessor imports). */
+  usesMemory = false;
 
   op(b: number): this {
     this.code.byte(b);
@@ -245,17 +276,27 @@ class Emitter {
 
   // ---- instructions --------------------------------------------------------------------------
 
-  /** dst (register) op= src, where src is register `sreg` or the immediate imm:immHi when sreg < 0. */
-  alu(op: number, size: number, dreg: number, sreg: number, imm: number, immHi: number): void {
+  /** Pushes operand `o` (a register, IMM = imm:immHi, MEM = the loaded memory value) at `size`. */
+  operand(o: number, size: number, imm: number, immHi: number): this {
+    if (size === 8) {
+      if (o >= 0) return this.reg64(o);
+      if (o === IMM) return this.i64(imm, immHi);
+      return this.get(L_MEM);
+    }
+    if (o >= 0) return this.reg32(o);
+    if (o === IMM) return this.i32(imm);
+    return this.get(L_MEM).op(OP.i32WrapI64);
+  }
+
+  /** dst op= src for a register or (cmp/test only) memory destination. */
+  alu(op: number, size: number, dst: number, src: number, imm: number, immHi: number): void {
     const logic = op === ALU_OR || op === ALU_AND || op === ALU_XOR || op === TEST;
     const binop64 = [OP.i64Add, OP.i64Or, 0, 0, OP.i64And, OP.i64Sub, OP.i64Xor, OP.i64Sub, OP.i64And][op]!;
     const binop32 = [OP.i32Add, OP.i32Or, 0, 0, OP.i32And, OP.i32Sub, OP.i32Xor, OP.i32Sub, OP.i32And][op]!;
-    const writes = op !== ALU_CMP && op !== TEST;
+    const writes = op !== ALU_CMP && op !== TEST && dst >= 0;
     if (size === 8) {
-      this.reg64(dreg).set(L_T64A);
-      if (sreg >= 0) this.reg64(sreg);
-      else this.i64(imm, immHi);
-      this.set(L_T64B);
+      this.operand(dst, 8, imm, immHi).set(L_T64A);
+      this.operand(src, 8, imm, immHi).set(L_T64B);
       this.get(L_T64A).get(L_T64B).op(binop64).set(L_T64C);
       this.i32(logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB).setLf(LF_OP);
       this.i32(64).setLf(LF_BITS);
@@ -264,13 +305,11 @@ class Emitter {
         this.lfPair(L_T64B, LF_SRC, LF_SRCH);
       }
       this.lfPair(L_T64C, LF_RES, LF_RESH);
-      if (writes) this.get(L_T64C).setReg64(dreg);
+      if (writes) this.get(L_T64C).setReg64(dst);
       this.bits = 64;
     } else {
-      this.reg32(dreg).set(L_T32A);
-      if (sreg >= 0) this.reg32(sreg);
-      else this.i32(imm);
-      this.set(L_T32B);
+      this.operand(dst, 4, imm, immHi).set(L_T32A);
+      this.operand(src, 4, imm, immHi).set(L_T32B);
       this.get(L_T32A).get(L_T32B).op(binop32).set(L_T32C);
       this.i32(logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB).setLf(LF_OP);
       this.i32(32).setLf(LF_BITS);
@@ -282,10 +321,91 @@ class Emitter {
       }
       this.get(L_T32C).setLf(LF_RES);
       this.i32(0).setLf(LF_RESH);
-      if (writes) this.get(L_T32C).setReg32(dreg);
+      if (writes) this.get(L_T32C).setReg32(dst);
       this.bits = 32;
     }
     this.kind = logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB;
+  }
+
+  /**
+   * Loads the `size`-byte memory operand of `i` (zero-extended) into L_MEM. When the address is
+   * not below 2^32, crosses a page, or its page is not in the read TLB, the block exits before
+   * this instruction with nothing of it done, and the interpreter executes it (and raises any
+   * fault exactly as it always does). Returns false when the addressing form is not handled.
+   */
+  load(i: Insn, size: number): boolean {
+    if (!i.plainEa || i.adsize !== 8) return false;
+    if (i.eaKind === EA_ABS) {
+      if (!(i.disp >= 0 && i.disp < 4294967296)) return false;
+      this.i64(i.disp | 0, 0);
+    } else if (!this.address(i)) return false;
+    this.set(L_T64A);
+    this.usesMemory = true;
+    this.op(OP.block).op(VOID); // $ok
+    this.op(OP.block).op(VOID); // $miss
+    // The address must be below 2^32 …
+    this.get(L_T64A).i64(32, 0).op(OP.i64ShrU).op(OP.i64Eqz).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
+    this.get(L_T64A).op(OP.i32WrapI64).set(L_ADDR);
+    // … the access must stay within one page …
+    this.get(L_ADDR)
+      .i32(0xfff)
+      .op(OP.i32And)
+      .i32(0x1000 - size)
+      .op(OP.i32GtU)
+      .op(OP.brIf)
+      .code.u32(0);
+    // … and the page must be in the read TLB.
+    this.get(L_ADDR)
+      .i32(12)
+      .op(OP.i32ShrU)
+      .i32(TLB_ENTRIES - 1)
+      .op(OP.i32And)
+      .i32(2)
+      .op(OP.i32Shl);
+    this.op(OP.i32Load)
+      .code.u32(2)
+      .u32(TLB_WORD * 4);
+    this.get(L_ADDR).i32(12).op(OP.i32ShrU).i32(1).op(OP.i32Shl).i32(1).op(OP.i32Or);
+    this.op(OP.i32Eq).op(OP.brIf).code.u32(1);
+    this.op(OP.end);
+    // Miss: record the page, retire the instructions before this one and leave.
+    this.i32(0)
+      .get(L_ADDR)
+      .i32(12)
+      .op(OP.i32ShrU)
+      .op(OP.i32Store)
+      .code.u32(2)
+      .u32(MISS_WORD * 4);
+    this.get(L_COUNT).i32(this.index).op(OP.i32Add).set(L_COUNT);
+    this.i32(this.index + 2).set(L_EXIT);
+    this.op(OP.br).code.u32(2);
+    this.op(OP.end);
+    this.get(L_ADDR);
+    if (size === 8) this.op(OP.call).code.u32(F_L64);
+    else {
+      this.op(OP.call).code.u32(size === 1 ? F_L8 : size === 2 ? F_L16 : F_L32);
+      this.op(OP.i64ExtendI32U);
+    }
+    this.set(L_MEM);
+    return true;
+  }
+
+  /** Pushes base + index·2^scale + disp modulo 2^64 (i64); false for forms without registers. */
+  address(i: Insn): boolean {
+    let have = false;
+    if (i.eaKind === EA_BASE || i.eaKind === EA_BASE_INDEX) {
+      this.reg64(i.base);
+      have = true;
+    }
+    if (i.eaKind === EA_BASE_INDEX || i.eaKind === EA_INDEX) {
+      this.reg64(i.index);
+      if (i.scale !== 0) this.i64(i.scale, 0).op(OP.i64Shl);
+      if (have) this.op(OP.i64Add);
+      have = true;
+    }
+    if (!have) return false;
+    if (i.disp !== 0) this.i64(i.disp | 0, i.disp < 0 ? -1 : 0).op(OP.i64Add);
+    return true;
   }
 
   /** inc/dec with CF carried over from the previous flag-setting instruction (SDM Vol. 2: INC). */
@@ -326,21 +446,11 @@ class Emitter {
   }
 
   /** lea: base + index·2^scale + disp modulo 2^64, truncated to the operand size. */
-  lea(i: Insn): void {
-    let have = false;
-    if (i.eaKind === EA_BASE || i.eaKind === EA_BASE_INDEX) {
-      this.reg64(i.base);
-      have = true;
-    }
-    if (i.eaKind === EA_BASE_INDEX || i.eaKind === EA_INDEX) {
-      this.reg64(i.index);
-      if (i.scale !== 0) this.i64(i.scale, 0).op(OP.i64Shl);
-      if (have) this.op(OP.i64Add);
-      have = true;
-    }
-    if (i.disp !== 0) this.i64(i.disp | 0, i.disp < 0 ? -1 : 0).op(OP.i64Add);
+  lea(i: Insn): boolean {
+    if (!this.address(i)) return false;
     if (i.opsize === 8) this.setReg64(i.reg);
     else this.op(OP.i32WrapI64).setReg32(i.reg);
+    return true;
   }
 }
 
@@ -355,48 +465,80 @@ function emitInsn(e: Emitter, i: Insn): boolean {
   if (i.pfx & (PFX_LOCK | PFX_REP | PFX_REPNE)) return false;
   const size = i.opsize;
   const sized = size === 4 || size === 8;
-  if (i.map !== 0) return false;
   const op = i.opcode;
+  if (i.map === 1) {
+    // movzx r, m8 / m16 (0F B6 / 0F B7; SDM Vol. 2B MOVZX): memory sources only.
+    if ((op !== 0xb6 && op !== 0xb7) || i.mod === 3 || !sized) return false;
+    if (!e.load(i, op === 0xb6 ? 1 : 2)) return false;
+    if (size === 8) e.get(L_MEM).setReg64(i.reg);
+    else e.get(L_MEM).op(OP.i32WrapI64).setReg32(i.reg);
+    return true;
+  }
+  if (i.map !== 0) return false;
   if (op < 0x40 && (op & 7) <= 3 && (op & 7) % 2 === 1) {
     // 01/03 family: Ev,Gv (1) and Gv,Ev (3).
     const alu = op >> 3;
-    if (!ALU_OPS.has(alu) || i.mod !== 3 || !sized) return false;
-    if ((op & 7) === 1) e.alu(alu, size, i.rm, i.reg, 0, 0);
-    else e.alu(alu, size, i.reg, i.rm, 0, 0);
+    if (!ALU_OPS.has(alu) || !sized) return false;
+    if (i.mod === 3) {
+      if ((op & 7) === 1) e.alu(alu, size, i.rm, i.reg, 0, 0);
+      else e.alu(alu, size, i.reg, i.rm, 0, 0);
+      return true;
+    }
+    // Memory operand: only forms that do not write it (Gv,Ev, or cmp Ev,Gv).
+    if ((op & 7) === 1 && alu !== ALU_CMP) return false;
+    if (!e.load(i, size)) return false;
+    if ((op & 7) === 1) e.alu(alu, size, MEM, i.reg, 0, 0);
+    else e.alu(alu, size, i.reg, MEM, 0, 0);
     return true;
   }
   if (op < 0x40 && (op & 7) === 5) {
     const alu = op >> 3;
     if (!ALU_OPS.has(alu) || !sized) return false;
-    e.alu(alu, size, 0, -1, i.imm, i.immHi);
+    e.alu(alu, size, 0, IMM, i.imm, i.immHi);
     return true;
   }
   switch (op) {
     case 0x81:
     case 0x83:
-      if (!ALU_OPS.has(i.reg) || i.mod !== 3 || !sized) return false;
-      e.alu(i.reg, size, i.rm, -1, i.imm, i.immHi);
+      if (!ALU_OPS.has(i.reg) || !sized) return false;
+      if (i.mod === 3) {
+        e.alu(i.reg, size, i.rm, IMM, i.imm, i.immHi);
+        return true;
+      }
+      if (i.reg !== ALU_CMP || !e.load(i, size)) return false;
+      e.alu(ALU_CMP, size, MEM, IMM, i.imm, i.immHi);
       return true;
     case 0x85:
-      if (i.mod !== 3 || !sized) return false;
-      e.alu(TEST, size, i.rm, i.reg, 0, 0);
+      if (!sized) return false;
+      if (i.mod === 3) {
+        e.alu(TEST, size, i.rm, i.reg, 0, 0);
+        return true;
+      }
+      if (!e.load(i, size)) return false;
+      e.alu(TEST, size, MEM, i.reg, 0, 0);
       return true;
     case 0x89:
-    case 0x8b: {
       if (i.mod !== 3 || !sized) return false;
-      const [d, s] = op === 0x89 ? [i.rm, i.reg] : [i.reg, i.rm];
-      if (size === 8) e.reg64(s).setReg64(d);
-      else e.reg32(s).setReg32(d);
+      if (size === 8) e.reg64(i.reg).setReg64(i.rm);
+      else e.reg32(i.reg).setReg32(i.rm);
       return true;
-    }
+    case 0x8b:
+      if (!sized) return false;
+      if (i.mod !== 3) {
+        if (!e.load(i, size)) return false;
+        if (size === 8) e.get(L_MEM).setReg64(i.reg);
+        else e.get(L_MEM).op(OP.i32WrapI64).setReg32(i.reg);
+        return true;
+      }
+      if (size === 8) e.reg64(i.rm).setReg64(i.reg);
+      else e.reg32(i.rm).setReg32(i.reg);
+      return true;
     case 0x8d:
       if (i.mod === 3 || !sized || i.adsize !== 8) return false;
       if (i.eaKind !== EA_BASE && i.eaKind !== EA_BASE_INDEX && i.eaKind !== EA_INDEX) return false;
-      e.lea(i);
-      return true;
+      return e.lea(i);
     case 0x90:
-      if (i.pfx !== 0) return false;
-      return true;
+      return i.pfx === 0;
     case 0xc7:
       if (i.mod !== 3 || i.reg !== 0 || !sized) return false;
       if (size === 8) e.i64(i.imm, i.immHi).setReg64(i.rm);
@@ -428,23 +570,59 @@ function branchKind(i: Insn): 'jmp' | 'jcc' | null {
   return null;
 }
 
-/** The JIT's register-file mirror, shared by every translated block. */
+/** The JIT's register-file mirror (and exit word and read TLB), shared by every translated block. */
 export const mirror = new WebAssembly.Memory({ initial: 1, maximum: 1 });
-const imports = { e: { m: mirror } };
 
 /** Statistics of the translator (for tests and the benchmark). */
 export const jitStats = { blocks: 0, instructions: 0, bytes: 0 };
 
+/** Guest-memory load functions of one address space (a tiny module over its WebAssembly.Memory). */
+export type Accessor = Record<'l8' | 'l16' | 'l32' | 'l64', WebAssembly.ExportValue>;
+
+const accessors = new WeakMap<WebAssembly.Memory, Accessor>();
+
+/**
+ * The load functions over `memory` (little-endian, unaligned; SDM Vol. 1 §4.1.1), or null for a
+ * shared memory (blocks over it stay register-only).
+ */
+export function accessorFor(memory: WebAssembly.Memory): Accessor | null {
+  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) return null;
+  let acc = accessors.get(memory);
+  if (acc === undefined) {
+    const body = (load: number, align: number) =>
+      new Bytes().byte(OP.localGet).u32(0).byte(load).u32(align).u32(0);
+    const bin = assemble({
+      types: [
+        { params: [I32], results: [I32] },
+        { params: [I32], results: [I64] },
+      ],
+      imports: [],
+      funcs: [
+        { type: 0, locals: [], code: body(OP.i32Load8U, 0), export: 'l8' },
+        { type: 0, locals: [], code: body(OP.i32Load16U, 0), export: 'l16' },
+        { type: 0, locals: [], code: body(OP.i32Load, 0), export: 'l32' },
+        { type: 1, locals: [], code: body(OP.i64Load, 0), export: 'l64' },
+      ],
+    });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), { e: { m: memory } });
+    acc = inst.exports as Accessor;
+    accessors.set(memory, acc);
+  }
+  return acc;
+}
+
 /**
  * Translates the block starting at `start`, or returns null when its first instruction is
  * outside the translated subset. The block never crosses a page boundary, so dropping the
- * decoded records of its page (code-cache invalidation) also retires the translation.
+ * decoded records of its page (code-cache invalidation) also retires the translation. With
+ * `access` null, memory operands end the block.
  */
-export function translateBlock(src: InsnSource, start: number): Block | null {
+export function translateBlock(src: InsnSource, start: number, access: Accessor | null): Block | null {
   const e = new Emitter();
   const body = e.code;
   const page = Math.floor(start / 4096);
-  // Loop around the whole pass so a self-branch can repeat it.
+  // block $exit (side exits) around a loop (a self-branch repeats the pass).
+  e.op(OP.block).op(VOID);
   e.op(OP.loop).op(VOID);
   let n = 0;
   let addr = start;
@@ -452,6 +630,7 @@ export function translateBlock(src: InsnSource, start: number): Block | null {
   let takenRip = start;
   let branch: 'jmp' | 'jcc' | null = null;
   let last: Insn | null = null;
+  const exitRips: number[] = [];
   while (n < MAX_BLOCK) {
     if (Math.floor(addr / 4096) !== page) break;
     let i: Insn;
@@ -469,36 +648,39 @@ export function translateBlock(src: InsnSource, start: number): Block | null {
       n++;
       break;
     }
+    if (access === null && i.mod !== 3 && i.opcode !== 0x8d) break;
+    e.index = n;
     if (!emitInsn(e, i)) break;
+    exitRips.push(i.addr);
     n++;
     addr = i.next;
   }
   if (n === 0) return null;
-  // count += n
   e.get(L_COUNT).i32(n).op(OP.i32Add).set(L_COUNT);
   if (branch !== null && last !== null) {
     fallRip = last.next;
     takenRip = last.target;
-    if (branch === 'jmp') e.i32(1).set(L_T32A);
+    if (branch === 'jmp') e.i32(1).set(L_EXIT);
     else {
       e.cond(last.opcode & 15);
-      e.set(L_T32A);
+      e.set(L_EXIT);
     }
     if (takenRip === start) {
       // Another pass when the branch is taken and the budget holds a whole pass.
-      e.get(L_T32A).get(0).get(L_COUNT).op(OP.i32Sub).i32(n).op(OP.i32GeS).op(OP.i32And);
+      e.get(L_EXIT).get(0).get(L_COUNT).op(OP.i32Sub).i32(n).op(OP.i32GeS).op(OP.i32And);
       e.op(OP.brIf).code.u32(0);
     }
   } else {
     fallRip = addr;
     takenRip = addr;
-    e.i32(0).set(L_T32A);
+    e.i32(0).set(L_EXIT);
   }
-  e.op(OP.end);
-  // Prologue: load registers; epilogue: store registers and lazy-flag words.
+  e.op(OP.end).op(OP.end);
+  // Prologue: load registers and the flag words the block writes (a side exit may leave before
+  // writing them); epilogue: store them back, the exit number, and return the count.
   const pro = new Bytes();
   const regs = new Set([...e.readRegs, ...e.writeRegs]);
-  for (const r of regs)
+  for (const r of regs) {
     pro
       .byte(OP.i32Const)
       .s32(0)
@@ -507,8 +689,19 @@ export function translateBlock(src: InsnSource, start: number): Block | null {
       .u32(r * 8)
       .byte(OP.localSet)
       .u32(L_REG + r);
+  }
+  for (const w of e.lfWritten) {
+    pro
+      .byte(OP.i32Const)
+      .s32(0)
+      .byte(OP.i32Load)
+      .u32(2)
+      .u32((LF_I32 + w) * 4)
+      .byte(OP.localSet)
+      .u32(L_LF + w);
+  }
   pro.bytes(body.take());
-  for (const r of e.writeRegs)
+  for (const r of e.writeRegs) {
     pro
       .byte(OP.i32Const)
       .s32(0)
@@ -517,6 +710,7 @@ export function translateBlock(src: InsnSource, start: number): Block | null {
       .byte(OP.i64Store)
       .u32(3)
       .u32(r * 8);
+  }
   for (const w of e.lfWritten) {
     pro
       .byte(OP.i32Const)
@@ -527,15 +721,37 @@ export function translateBlock(src: InsnSource, start: number): Block | null {
       .u32(2)
       .u32((LF_I32 + w) * 4);
   }
-  // return (count << 1) | taken
-  pro.byte(OP.localGet).u32(L_COUNT).byte(OP.i32Const).s32(1).byte(OP.i32Shl);
-  pro.byte(OP.localGet).u32(L_T32A).byte(OP.i32Or);
-  const bin = assembleModule(LOCAL_TYPES, pro);
-  const mod = new WebAssembly.Module(bin);
-  const inst = new WebAssembly.Instance(mod, imports);
+  pro
+    .byte(OP.i32Const)
+    .s32(0)
+    .byte(OP.localGet)
+    .u32(L_EXIT)
+    .byte(OP.i32Store)
+    .u32(2)
+    .u32(EXIT_WORD * 4);
+  pro.byte(OP.localGet).u32(L_COUNT);
+  const types = [
+    { params: [I32], results: [I32] },
+    { params: [I32], results: [I64] },
+  ];
+  const bin = assemble({
+    types,
+    imports: [
+      { name: 'l8', type: 0 },
+      { name: 'l16', type: 0 },
+      { name: 'l32', type: 0 },
+      { name: 'l64', type: 1 },
+    ],
+    funcs: [{ type: 0, locals: LOCAL_TYPES, code: pro, export: 'f' }],
+  });
+  const acc = access ?? NO_ACCESS;
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), { e: { m: mirror, ...acc } });
   const fn = inst.exports.f as (budget: number) => number;
   jitStats.blocks++;
   jitStats.instructions += n;
   jitStats.bytes += bin.length;
-  return { start, length: n, fallRip, takenRip, loops: branch !== null && takenRip === start, fn };
+  return { start, length: n, fallRip, takenRip, exitRips, loops: branch !== null && takenRip === start, fn };
 }
+
+/** Placeholders for blocks without memory operands (never called). */
+const NO_ACCESS: Accessor = { l8: () => 0, l16: () => 0, l32: () => 0, l64: () => 0n };

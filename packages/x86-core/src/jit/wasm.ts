@@ -23,7 +23,10 @@ export const OP = {
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
+  call: 0x10,
   i32Load: 0x28,
+  i32Load8U: 0x2d,
+  i32Load16U: 0x2f,
   i64Load: 0x29,
   i32Store: 0x36,
   i64Store: 0x37,
@@ -34,6 +37,7 @@ export const OP = {
   i32Ne: 0x47,
   i32LtS: 0x48,
   i32LtU: 0x49,
+  i32GtU: 0x4b,
   i32GeU: 0x4f,
   i32GeS: 0x4e,
   i64Eqz: 0x50,
@@ -137,35 +141,94 @@ function section(out: Bytes, id: number, body: Bytes): void {
   out.byte(id).u32(body.length).bytes(body.take());
 }
 
-/**
- * Assembles a module around one function body: `locals` lists the extra local types (after the
- * single i32 parameter), `code` is the instruction sequence without the final `end`.
- */
-export function assembleModule(locals: readonly number[], code: Bytes): Uint8Array<ArrayBuffer> {
+function name(b: Bytes, s: string): void {
+  b.u32(s.length);
+  for (let k = 0; k < s.length; k++) b.byte(s.charCodeAt(k));
+}
+
+/** A function signature: parameter and result value types. */
+export interface FuncType {
+  params: readonly number[];
+  results: readonly number[];
+}
+
+/** A function defined by the module. */
+export interface FuncDef {
+  /** Index into the module's type list. */
+  type: number;
+  /** Extra locals after the parameters. */
+  locals: readonly number[];
+  /** The body without its final `end`. */
+  code: Bytes;
+  /** Export name, if exported. */
+  export?: string;
+}
+
+/** What {@link assemble} builds: `e.m` memory import, `e.<name>` function imports, functions. */
+export interface ModuleSpec {
+  types: readonly FuncType[];
+  /** Imported functions (module "e"), numbered before the defined ones. */
+  imports: readonly { name: string; type: number }[];
+  funcs: readonly FuncDef[];
+}
+
+/** Assembles a module that imports memory `e.m` (spec §5.5). */
+export function assemble(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   const out = new Bytes();
   out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-  // Type section: one type (func (param i32) (result i32)).
-  section(out, 1, new Bytes().u32(1).byte(0x60).u32(1).byte(I32).u32(1).byte(I32));
-  // Import section: memory "e" "m" with minimum 1 page.
-  const imp = new Bytes().u32(1);
-  imp.u32(1).byte(0x65).u32(1).byte(0x6d).byte(0x02).byte(0x00).u32(1);
-  section(out, 2, imp);
-  // Function section.
-  section(out, 3, new Bytes().u32(1).u32(0));
-  // Export section: "f" → function 0.
-  section(out, 7, new Bytes().u32(1).u32(1).byte(0x66).byte(0x00).u32(0));
-  // Code section: locals run-length encoded by type.
-  const body = new Bytes();
-  const groups: [number, number][] = [];
-  for (const t of locals) {
-    const last = groups[groups.length - 1];
-    if (last !== undefined && last[1] === t) last[0]++;
-    else groups.push([1, t]);
+  const types = new Bytes().u32(spec.types.length);
+  for (const t of spec.types) {
+    types.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
   }
-  body.u32(groups.length);
-  for (const [n, t] of groups) body.u32(n).byte(t);
-  body.bytes(code.take()).byte(OP.end);
-  const code2 = new Bytes().u32(1).u32(body.length).bytes(body.take());
-  section(out, 10, code2);
+  section(out, 1, types);
+  const imp = new Bytes().u32(1 + spec.imports.length);
+  name(imp, 'e');
+  name(imp, 'm');
+  imp.byte(0x02).byte(0x00).u32(1);
+  for (const f of spec.imports) {
+    name(imp, 'e');
+    name(imp, f.name);
+    imp.byte(0x00).u32(f.type);
+  }
+  section(out, 2, imp);
+  const fs = new Bytes().u32(spec.funcs.length);
+  for (const f of spec.funcs) fs.u32(f.type);
+  section(out, 3, fs);
+  const exported = spec.funcs
+    .map((f, k) => [f.export, k + spec.imports.length] as const)
+    .filter((e) => e[0] !== undefined);
+  const ex = new Bytes().u32(exported.length);
+  for (const [n, k] of exported) {
+    name(ex, n as string);
+    ex.byte(0x00).u32(k);
+  }
+  section(out, 7, ex);
+  const code = new Bytes().u32(spec.funcs.length);
+  for (const f of spec.funcs) {
+    const body = new Bytes();
+    const groups: [number, number][] = [];
+    for (const t of f.locals) {
+      const last = groups[groups.length - 1];
+      if (last !== undefined && last[1] === t) last[0]++;
+      else groups.push([1, t]);
+    }
+    body.u32(groups.length);
+    for (const [n, t] of groups) body.u32(n).byte(t);
+    body.bytes(f.code.take()).byte(OP.end);
+    code.u32(body.length).bytes(body.take());
+  }
+  section(out, 10, code);
   return out.take();
+}
+
+/**
+ * Assembles a module around one exported function `f` of type `(i32) -> i32`: `locals` lists the
+ * extra local types, `code` is the instruction sequence without the final `end`.
+ */
+export function assembleModule(locals: readonly number[], code: Bytes): Uint8Array<ArrayBuffer> {
+  return assemble({
+    types: [{ params: [I32], results: [I32] }],
+    imports: [],
+    funcs: [{ type: 0, locals, code, export: 'f' }],
+  });
 }

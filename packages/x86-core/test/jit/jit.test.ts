@@ -167,17 +167,24 @@ const forced = (m: GuestMemory) => new JitCpu(m, { threshold: 0 });
 describe('JIT tier against the interpreter', () => {
   it('random register programs: identical register file, rip and count for every budget split', () => {
     const before = jitStats.instructions;
+    let faults = 0;
     for (let seed = 1; seed <= 300; seed++) {
       const code = randomProgram(seed);
       const a = setup(code, interp, seed);
       const ra = a.run(1e6);
+      if (ra.reason === 'fault') faults++;
       for (const step of [1e6, 7, 1]) {
         const b = setup(code, forced, seed);
         let executed = 0;
         let rb = b.run(Math.min(step, 1e6));
         executed += rb.executed;
-        while (rb.reason === 'budget' && executed < ra.executed) {
-          rb = b.run(Math.min(step, ra.executed - executed));
+        // Continue until the reference count; when the reference ended otherwise (fault, syscall),
+        // one more call must end the same way without retiring anything.
+        while (
+          rb.reason === 'budget' &&
+          (executed < ra.executed || (ra.reason !== 'budget' && executed === ra.executed))
+        ) {
+          rb = b.run(Math.max(1, Math.min(step, ra.executed - executed)));
           executed += rb.executed;
         }
         expect(rb.reason, `seed ${seed} step ${step}`).toBe(ra.reason);
@@ -189,8 +196,9 @@ describe('JIT tier against the interpreter', () => {
         );
       }
     }
-    // The suite must actually exercise the translator.
+    // The suite must actually exercise the translator, and faulting loads.
     expect(jitStats.instructions - before).toBeGreaterThan(1000);
+    expect(faults).toBeGreaterThan(10);
   });
 
   it('stops exactly at the budget inside a translated loop', () => {
