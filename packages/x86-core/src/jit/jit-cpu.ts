@@ -10,7 +10,7 @@
 import type { RunResult } from '../api.js';
 import { Cpu, type CpuOptions } from '../cpu.js';
 import type { Insn } from '../insn.js';
-import { PROT_READ } from '../memory.js';
+import { PAGE_CODE, PROT_READ, PROT_WRITE } from '../memory.js';
 import {
   type Accessor,
   accessorFor,
@@ -18,11 +18,14 @@ import {
   EXIT_WORD,
   MAX_BLOCK,
   MIRROR_BYTES,
+  MISS_KIND_WORD,
   MISS_WORD,
   mirror,
   TLB_ENTRIES,
   TLB_WORD,
   translateBlock,
+  WTLB_ENTRIES,
+  WTLB_WORD,
 } from './translate.js';
 
 /** Options for {@link JitCpu}. */
@@ -66,6 +69,10 @@ export class JitCpu extends Cpu {
   private readonly mirrorWords = new Uint32Array(mirror.buffer);
   private readonly tlb = new Uint32Array(mirror.buffer, TLB_WORD * 4, TLB_ENTRIES);
   private readonly access: Accessor | null;
+  private readonly wtlb = new Uint32Array(mirror.buffer, WTLB_WORD * 4, WTLB_ENTRIES);
+  /** Pages currently in the write TLB (at most one per entry). */
+  private readonly wpages = new Int32Array(WTLB_ENTRIES);
+  private wcount = 0;
   /** The last block left before one of its instructions (which the interpreter must run next). */
   private sideExit = false;
 
@@ -84,6 +91,8 @@ export class JitCpu extends Cpu {
     if (!(budget >= 1)) return super.run(budget);
     // Protections change only between runs (syscalls): start every run with an empty read TLB.
     this.tlb.fill(0);
+    this.wtlb.fill(0);
+    this.wcount = 0;
     this.sideExit = false;
     let executed = 0;
     for (;;) {
@@ -113,6 +122,9 @@ export class JitCpu extends Cpu {
 
   /** Runs a translated block over the register mirror; returns the instructions it retired. */
   private runBlock(b: Block, left: number): number {
+    // A page in the write TLB may have gained decoded code (or the mirror may have been used by
+    // another CPU): keep only entries still writable and free of code (SDM Vol. 3A §11.6).
+    if (this.wcount > 0) this.revalidate();
     this.mirrorBytes.set(this.stateBytes);
     const n = b.fn(Math.min(left, 0x3fffffff));
     this.stateBytes.set(this.mirrorBytes);
@@ -123,10 +135,37 @@ export class JitCpu extends Cpu {
       // interpreter runs the instruction either way (and raises its fault, if any).
       this.rip = b.exitRips[exit - 2]!;
       const page = this.mirrorWords[MISS_WORD]!;
-      if (this.memory.pages[page]! & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
+      const prot = this.memory.pages[page] ?? 0;
+      if (this.mirrorWords[MISS_KIND_WORD] === 1) {
+        if ((prot & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE) this.fillWrite(page);
+      } else if (prot & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
     } else this.rip = exit === 1 ? b.takenRip : b.fallRip;
     this.jitRetired += n;
     return n;
+  }
+
+  /** Adds a writable page without code to the write TLB. */
+  private fillWrite(page: number): void {
+    const slot = page & (WTLB_ENTRIES - 1);
+    if (this.wtlb[slot] === 0) {
+      if (this.wcount === WTLB_ENTRIES) return;
+      this.wpages[this.wcount++] = slot;
+    }
+    this.wtlb[slot] = (page << 1) | 1;
+  }
+
+  /** Drops write-TLB entries whose page is no longer writable or now holds decoded code. */
+  private revalidate(): void {
+    const pages = this.memory.pages;
+    let k = 0;
+    while (k < this.wcount) {
+      const slot = this.wpages[k]!;
+      const page = this.wtlb[slot]! >>> 1;
+      if ((pages[page]! & (PROT_WRITE | PAGE_CODE)) !== PROT_WRITE) {
+        this.wtlb[slot] = 0;
+        this.wpages[k] = this.wpages[--this.wcount]!;
+      } else k++;
+    }
   }
 
   /** The entry for `rip`, translating when it became hot; null when rip cannot be fetched. */

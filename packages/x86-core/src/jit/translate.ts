@@ -109,11 +109,21 @@ export const MISS_WORD = 1004 / 4;
 /** The read TLB: 1024 words from byte 1024; entry (page & 1023) = (page << 1) | 1 when readable. */
 export const TLB_WORD = 1024 / 4;
 export const TLB_ENTRIES = 1024;
+/** 1 when the miss in MISS_WORD was a write. */
+export const MISS_KIND_WORD = 1008 / 4;
+/**
+ * The write TLB: 64 words from byte 5120, same entry format, holding only pages that are writable
+ * and hold no decoded code (the CPU re-validates its entries before every block entry).
+ */
+export const WTLB_WORD = 5120 / 4;
+export const WTLB_ENTRIES = 64;
 // Accessor function indices in a block module (imports come first).
 const F_L8 = 0;
 const F_L16 = 1;
 const F_L32 = 2;
 const F_L64 = 3;
+const F_S32 = 6;
+const F_S64 = 7;
 
 const ALU_ADD = 0;
 const ALU_OR = 1;
@@ -334,6 +344,32 @@ class Emitter {
    * fault exactly as it always does). Returns false when the addressing form is not handled.
    */
   load(i: Insn, size: number): boolean {
+    if (!this.check(i, size, false)) return false;
+    this.get(L_ADDR);
+    if (size === 8) this.op(OP.call).code.u32(F_L64);
+    else {
+      this.op(OP.call).code.u32(size === 1 ? F_L8 : size === 2 ? F_L16 : F_L32);
+      this.op(OP.i64ExtendI32U);
+    }
+    this.set(L_MEM);
+    return true;
+  }
+
+  /**
+   * Stores `size` bytes (4 or 8) of the value pushed by `value` to the memory operand of `i`,
+   * after the same checks as {@link load} against the write TLB (a miss leaves the block before
+   * this instruction; the interpreter then performs the write, faults, or invalidates code).
+   */
+  store(i: Insn, size: number, value: () => void): boolean {
+    if (!this.check(i, size, true)) return false;
+    this.get(L_ADDR);
+    value();
+    this.op(OP.call).code.u32(size === 8 ? F_S64 : F_S32);
+    return true;
+  }
+
+  /** Puts the checked address of `i`'s memory operand in L_ADDR or leaves the block (see load). */
+  check(i: Insn, size: number, write: boolean): boolean {
     if (!i.plainEa || i.adsize !== 8) return false;
     if (i.eaKind === EA_ABS) {
       if (!(i.disp >= 0 && i.disp < 4294967296)) return false;
@@ -354,17 +390,18 @@ class Emitter {
       .op(OP.i32GtU)
       .op(OP.brIf)
       .code.u32(0);
-    // … and the page must be in the read TLB.
+    // … and the page must be in the TLB.
+    const entries = write ? WTLB_ENTRIES : TLB_ENTRIES;
     this.get(L_ADDR)
       .i32(12)
       .op(OP.i32ShrU)
-      .i32(TLB_ENTRIES - 1)
+      .i32(entries - 1)
       .op(OP.i32And)
       .i32(2)
       .op(OP.i32Shl);
     this.op(OP.i32Load)
       .code.u32(2)
-      .u32(TLB_WORD * 4);
+      .u32((write ? WTLB_WORD : TLB_WORD) * 4);
     this.get(L_ADDR).i32(12).op(OP.i32ShrU).i32(1).op(OP.i32Shl).i32(1).op(OP.i32Or);
     this.op(OP.i32Eq).op(OP.brIf).code.u32(1);
     this.op(OP.end);
@@ -376,17 +413,15 @@ class Emitter {
       .op(OP.i32Store)
       .code.u32(2)
       .u32(MISS_WORD * 4);
+    this.i32(0)
+      .i32(write ? 1 : 0)
+      .op(OP.i32Store)
+      .code.u32(2)
+      .u32(MISS_KIND_WORD * 4);
     this.get(L_COUNT).i32(this.index).op(OP.i32Add).set(L_COUNT);
     this.i32(this.index + 2).set(L_EXIT);
     this.op(OP.br).code.u32(2);
     this.op(OP.end);
-    this.get(L_ADDR);
-    if (size === 8) this.op(OP.call).code.u32(F_L64);
-    else {
-      this.op(OP.call).code.u32(size === 1 ? F_L8 : size === 2 ? F_L16 : F_L32);
-      this.op(OP.i64ExtendI32U);
-    }
-    this.set(L_MEM);
     return true;
   }
 
@@ -518,7 +553,8 @@ function emitInsn(e: Emitter, i: Insn): boolean {
       e.alu(TEST, size, MEM, i.reg, 0, 0);
       return true;
     case 0x89:
-      if (i.mod !== 3 || !sized) return false;
+      if (!sized) return false;
+      if (i.mod !== 3) return e.store(i, size, () => (size === 8 ? e.reg64(i.reg) : e.reg32(i.reg)));
       if (size === 8) e.reg64(i.reg).setReg64(i.rm);
       else e.reg32(i.reg).setReg32(i.rm);
       return true;
@@ -540,7 +576,8 @@ function emitInsn(e: Emitter, i: Insn): boolean {
     case 0x90:
       return i.pfx === 0;
     case 0xc7:
-      if (i.mod !== 3 || i.reg !== 0 || !sized) return false;
+      if (i.reg !== 0 || !sized) return false;
+      if (i.mod !== 3) return e.store(i, size, () => (size === 8 ? e.i64(i.imm, i.immHi) : e.i32(i.imm)));
       if (size === 8) e.i64(i.imm, i.immHi).setReg64(i.rm);
       else e.i32(i.imm).setReg32(i.rm);
       return true;
@@ -577,7 +614,10 @@ export const mirror = new WebAssembly.Memory({ initial: 1, maximum: 1 });
 export const jitStats = { blocks: 0, instructions: 0, bytes: 0 };
 
 /** Guest-memory load functions of one address space (a tiny module over its WebAssembly.Memory). */
-export type Accessor = Record<'l8' | 'l16' | 'l32' | 'l64', WebAssembly.ExportValue>;
+export type Accessor = Record<
+  'l8' | 'l16' | 'l32' | 'l64' | 's8' | 's16' | 's32' | 's64',
+  WebAssembly.ExportValue
+>;
 
 const accessors = new WeakMap<WebAssembly.Memory, Accessor>();
 
@@ -591,10 +631,14 @@ export function accessorFor(memory: WebAssembly.Memory): Accessor | null {
   if (acc === undefined) {
     const body = (load: number, align: number) =>
       new Bytes().byte(OP.localGet).u32(0).byte(load).u32(align).u32(0);
+    const sbody = (store: number) =>
+      new Bytes().byte(OP.localGet).u32(0).byte(OP.localGet).u32(1).byte(store).u32(0).u32(0);
     const bin = assemble({
       types: [
         { params: [I32], results: [I32] },
         { params: [I32], results: [I64] },
+        { params: [I32, I32], results: [] },
+        { params: [I32, I64], results: [] },
       ],
       imports: [],
       funcs: [
@@ -602,6 +646,10 @@ export function accessorFor(memory: WebAssembly.Memory): Accessor | null {
         { type: 0, locals: [], code: body(OP.i32Load16U, 0), export: 'l16' },
         { type: 0, locals: [], code: body(OP.i32Load, 0), export: 'l32' },
         { type: 1, locals: [], code: body(OP.i64Load, 0), export: 'l64' },
+        { type: 2, locals: [], code: sbody(OP.i32Store8), export: 's8' },
+        { type: 2, locals: [], code: sbody(OP.i32Store16), export: 's16' },
+        { type: 2, locals: [], code: sbody(OP.i32Store), export: 's32' },
+        { type: 3, locals: [], code: sbody(OP.i64Store), export: 's64' },
       ],
     });
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), { e: { m: memory } });
@@ -733,6 +781,8 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
   const types = [
     { params: [I32], results: [I32] },
     { params: [I32], results: [I64] },
+    { params: [I32, I32], results: [] },
+    { params: [I32, I64], results: [] },
   ];
   const bin = assemble({
     types,
@@ -741,6 +791,10 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
       { name: 'l16', type: 0 },
       { name: 'l32', type: 0 },
       { name: 'l64', type: 1 },
+      { name: 's8', type: 2 },
+      { name: 's16', type: 2 },
+      { name: 's32', type: 2 },
+      { name: 's64', type: 3 },
     ],
     funcs: [{ type: 0, locals: LOCAL_TYPES, code: pro, export: 'f' }],
   });
@@ -754,4 +808,13 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
 }
 
 /** Placeholders for blocks without memory operands (never called). */
-const NO_ACCESS: Accessor = { l8: () => 0, l16: () => 0, l32: () => 0, l64: () => 0n };
+const NO_ACCESS: Accessor = {
+  l8: () => 0,
+  l16: () => 0,
+  l32: () => 0,
+  l64: () => 0n,
+  s8: () => undefined,
+  s16: () => undefined,
+  s32: () => undefined,
+  s64: () => undefined,
+};

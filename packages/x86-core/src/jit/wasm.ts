@@ -30,6 +30,8 @@ export const OP = {
   i64Load: 0x29,
   i32Store: 0x36,
   i64Store: 0x37,
+  i32Store8: 0x3a,
+  i32Store16: 0x3b,
   i32Const: 0x41,
   i64Const: 0x42,
   i32Eqz: 0x45,

@@ -19,6 +19,8 @@ import { runProgram } from '../programs/run.js';
 const CODE = 0x10000;
 /** A readable data page; the page after it is unmapped. */
 const DATA = 0x21000;
+/** A writable page; the page after it is unmapped. */
+const RW = 0x31000;
 
 /** A small deterministic PRNG (xorshift32). */
 function rng(seed: number): () => number {
@@ -43,7 +45,15 @@ function randomInsn(next: () => number): number[] {
     const v = next() & 3 ? next() & 0xff : next();
     return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
   };
-  switch (next() % 14) {
+  switch (next() % 16) {
+    case 14:
+    case 15: {
+      // Stores through rdi + disp8 (rdi points 64 bytes before the end of the writable page).
+      const p = 0x40 | (w ? 8 : 0) | ((reg >> 3) << 2);
+      const disp = next() & 0xff;
+      if (next() & 1) return [p, 0x89, 0x47 | ((reg & 7) << 3), disp];
+      return [p, 0xc7, 0x47, disp, ...imm32()];
+    }
     case 12:
     case 13: {
       // Loads through rsi + disp8 (rsi points 64 bytes before the end of the readable data page,
@@ -111,7 +121,7 @@ function randomProgram(seed: number): Uint8Array {
   for (let k = 0; k < n; k++) {
     const insn = randomInsn(next);
     // Keep rcx (the loop counter) and rsi (the data pointer) intact.
-    if (writesReg(insn, 1) || writesReg(insn, 6)) continue;
+    if (writesReg(insn, 1) || writesReg(insn, 6) || writesReg(insn, 7)) continue;
     bytes.push(...insn);
   }
   bytes.push(0x83, 0xe9, 0x01); // sub ecx, 1
@@ -135,6 +145,7 @@ function writesReg(insn: number[], n: number): boolean {
   if (op === 0x90 || op === 0xeb || (op >= 0x70 && op <= 0x7f)) return false;
   if ([0x05, 0x0d, 0x25, 0x2d, 0x35, 0x3d].includes(op)) return n === 0;
   if ([0x39, 0x3b, 0x85].includes(op) || (op === 0x83 && ((m >> 3) & 7) === 7)) return false;
+  if ((op === 0x89 || op === 0xc7) && (m & 0xc0) !== 0xc0) return false;
   const reg = ((m >> 3) & 7) | ((p & 4) << 1);
   const rm = (m & 7) | ((p & 1) << 3);
   if ([0x03, 0x0b, 0x23, 0x2b, 0x33, 0x8b, 0x8d].includes(op)) return reg === n;
@@ -147,6 +158,7 @@ function setup(code: Uint8Array, make: (m: GuestMemory) => Cpu, seed: number): C
   mem.map(CODE, 0x2000, PROT_READ | PROT_EXEC);
   mem.poke(CODE, code);
   mem.map(DATA, 0x1000, PROT_READ);
+  mem.map(RW, 0x1000, PROT_READ | PROT_WRITE);
   const next = rng(seed * 7 + 1);
   mem.poke(
     DATA,
@@ -157,6 +169,8 @@ function setup(code: Uint8Array, make: (m: GuestMemory) => Cpu, seed: number): C
   cpu.r[2] = 0; // rcx: set by the program
   cpu.r[12] = DATA + 4096 - 64; // rsi
   cpu.r[13] = 0;
+  cpu.r[14] = RW + 4096 - 64; // rdi
+  cpu.r[15] = 0;
   cpu.rip = CODE;
   return cpu;
 }
@@ -232,6 +246,26 @@ describe('JIT tier against the interpreter', () => {
     cpu.rip = CODE;
     expect(cpu.run(1000).reason).toBe('syscall');
     expect(cpu.r[0]).toBe(60);
+  });
+
+  it('a translated store to a code page goes through the interpreter and invalidates', () => {
+    // L: mov [rdi], ebx (rdi = address of the add: rewrites "add eax, 1; nop" into
+    // "add eax, 5; nop"); add eax, 1; nop; dec ecx; jnz L; syscall.
+    const code = Uint8Array.of(0x89, 0x1f, 0x83, 0xc0, 1, 0x90, 0xff, 0xc9, 0x75, 0xf6, 0x0f, 0x05);
+    const results = [interp, forced].map((make) => {
+      const mem = new GuestMemory({ maxBytes: 1 << 22 });
+      mem.map(CODE, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
+      mem.poke(CODE, code);
+      const cpu = make(mem);
+      cpu.r[2] = 5; // ecx
+      cpu.r[14] = CODE + 2; // rdi → the add
+      cpu.r[6] = 0x9005c083 | 0; // ebx: the bytes 83 c0 05 90
+      cpu.rip = CODE;
+      const r = cpu.run(1000);
+      return { reason: r.reason, executed: r.executed, eax: cpu.r[0], rip: cpu.rip };
+    });
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]!.eax).toBe(25);
   });
 
   it('drops translations when the page loses execute permission, and faults like the interpreter', () => {
