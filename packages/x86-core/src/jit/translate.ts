@@ -18,6 +18,7 @@ import {
   LF_DEC,
   LF_DST,
   LF_DSTH,
+  LF_IMUL64,
   LF_INC,
   LF_LOGIC,
   LF_OP,
@@ -26,6 +27,7 @@ import {
   LF_SRC,
   LF_SRCH,
   LF_SUB,
+  LF_SZP,
 } from '../flags.js';
 import {
   EA_ABS,
@@ -38,7 +40,7 @@ import {
   PFX_REP,
   PFX_REPNE,
 } from '../insn.js';
-import { LF_I32 } from '../state.js';
+import { CF, LF_I32, OF } from '../state.js';
 import { assemble, Bytes, I32, I64, OP, VOID } from './wasm.js';
 
 /** Bytes of the register file mirrored into the JIT memory (GPRs, FS/GS base, lazy flags). */
@@ -233,6 +235,10 @@ class Emitter {
       this.i32(0);
       return;
     }
+    if (this.kind === LF_SZP) {
+      this.lf(LF_AUX).i32(11).op(OP.i32ShrU).i32(1).op(OP.i32And);
+      return;
+    }
     const d = this.bits === 64 ? LF_DSTH : LF_DST;
     const s = this.bits === 64 ? LF_SRCH : LF_SRC;
     const r = this.bits === 64 ? LF_RESH : LF_RES;
@@ -246,6 +252,17 @@ class Emitter {
   pf(): void {
     this.lf(LF_RES).i32(0xff).op(OP.i32And).op(OP.i32Popcnt).i32(1).op(OP.i32And).i32(1).op(OP.i32Xor);
   }
+  /**
+   * Whether the translator can evaluate condition `cc` here: it needs a flag-setting instruction
+   * earlier in the block, and CF/OF after a 64-bit imul stay with the interpreter.
+   */
+  knows(cc: number): boolean {
+    if (this.kind < 0) return false;
+    if (this.kind !== LF_IMUL64) return true;
+    const base = cc >> 1;
+    return base === 2 || base === 4 || base === 5;
+  }
+
   /** Pushes condition `cc` (SDM Vol. 1 Appendix B) as 0/1. */
   cond(cc: number): void {
     const base = cc >> 1;
@@ -443,6 +460,43 @@ class Emitter {
     return true;
   }
 
+  /**
+   * imul dst, a, b (0F AF / 69 / 6B; SDM Vol. 2A IMUL): the truncated product, with the flag
+   * record the interpreter keeps — LF_IMUL64 with both factors at 64 bits, LF_SZP with CF = OF =
+   * signed overflow at 32 bits.
+   */
+  imul(size: number, dst: number, a: number, b: number, imm: number, immHi: number): void {
+    if (size === 8) {
+      this.operand(a, 8, imm, immHi).set(L_T64A);
+      this.operand(b, 8, imm, immHi).set(L_T64B);
+      this.get(L_T64A).get(L_T64B).op(OP.i64Mul).set(L_T64C);
+      this.i32(LF_IMUL64).setLf(LF_OP);
+      this.i32(64).setLf(LF_BITS);
+      this.lfPair(L_T64A, LF_DST, LF_DSTH);
+      this.lfPair(L_T64B, LF_SRC, LF_SRCH);
+      this.lfPair(L_T64C, LF_RES, LF_RESH);
+      this.get(L_T64C).setReg64(dst);
+      this.kind = LF_IMUL64;
+      this.bits = 64;
+      return;
+    }
+    this.operand(a, 4, imm, immHi).op(OP.i64ExtendI32S);
+    this.operand(b, 4, imm, immHi).op(OP.i64ExtendI32S);
+    this.op(OP.i64Mul).set(L_T64C);
+    this.get(L_T64C).op(OP.i32WrapI64).set(L_T32C);
+    this.i32(LF_SZP).setLf(LF_OP);
+    this.i32(32).setLf(LF_BITS);
+    this.get(L_T32C).setLf(LF_RES);
+    this.i32(0).setLf(LF_RESH);
+    // AUX = CF | OF when the product does not fit in 32 signed bits.
+    this.i32(CF | OF).i32(0);
+    this.get(L_T64C).get(L_T32C).op(OP.i64ExtendI32S).op(OP.i64Ne);
+    this.op(OP.select).setLf(LF_AUX);
+    this.get(L_T32C).setReg32(dst);
+    this.kind = LF_SZP;
+    this.bits = 32;
+  }
+
   /** inc/dec with CF carried over from the previous flag-setting instruction (SDM Vol. 2: INC). */
   incdec(dir: number, size: number, reg: number): void {
     this.cf();
@@ -501,6 +555,15 @@ function emitInsn(e: Emitter, i: Insn): boolean {
   const size = i.opsize;
   const sized = size === 4 || size === 8;
   const op = i.opcode;
+  if (i.map === 1 && op === 0xaf) {
+    if (!sized) return false;
+    if (i.mod === 3) e.imul(size, i.reg, i.reg, i.rm, 0, 0);
+    else {
+      if (!e.load(i, size)) return false;
+      e.imul(size, i.reg, i.reg, MEM, 0, 0);
+    }
+    return true;
+  }
   if (i.map === 1) {
     // movzx r, m8 / m16 (0F B6 / 0F B7; SDM Vol. 2B MOVZX): memory sources only.
     if ((op !== 0xb6 && op !== 0xb7) || i.mod === 3 || !sized) return false;
@@ -533,6 +596,26 @@ function emitInsn(e: Emitter, i: Insn): boolean {
     return true;
   }
   switch (op) {
+    case 0x69:
+    case 0x6b:
+      if (!sized) return false;
+      if (i.mod === 3) e.imul(size, i.reg, i.rm, IMM, i.imm, i.immHi);
+      else {
+        if (!e.load(i, size)) return false;
+        e.imul(size, i.reg, MEM, IMM, i.imm, i.immHi);
+      }
+      return true;
+    case 0x63:
+      // movsxd (SDM Vol. 2B MOVSX/MOVSXD): 32-bit source, sign-extended at 64 bits.
+      if (!sized) return false;
+      if (i.mod === 3) e.reg32(i.rm);
+      else {
+        if (!e.load(i, 4)) return false;
+        e.get(L_MEM).op(OP.i32WrapI64);
+      }
+      if (size === 8) e.op(OP.i64ExtendI32S).setReg64(i.reg);
+      else e.setReg32(i.reg);
+      return true;
     case 0x81:
     case 0x83:
       if (!ALU_OPS.has(i.reg) || !sized) return false;
@@ -582,7 +665,7 @@ function emitInsn(e: Emitter, i: Insn): boolean {
       else e.i32(i.imm).setReg32(i.rm);
       return true;
     case 0xff:
-      if (i.mod !== 3 || i.reg > 1 || !sized || e.kind < 0) return false;
+      if (i.mod !== 3 || i.reg > 1 || !sized || !e.knows(2)) return false;
       e.incdec(i.reg === 0 ? 1 : -1, size, i.rm);
       return true;
     default:
@@ -690,7 +773,7 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
     if (Math.floor((i.next - 1) / 4096) !== page) break;
     const b = branchKind(i);
     if (b !== null) {
-      if (b === 'jcc' && e.kind < 0) break;
+      if (b === 'jcc' && !e.knows(i.opcode & 15)) break;
       branch = b;
       last = i;
       n++;

@@ -45,7 +45,24 @@ function randomInsn(next: () => number): number[] {
     const v = next() & 3 ? next() & 0xff : next();
     return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
   };
-  switch (next() % 16) {
+  switch (next() % 18) {
+    case 16: {
+      // imul r, r/m; imul r, r/m, imm8/imm32; movsxd r, r/m32 (register forms).
+      const f = next() % 4;
+      if (f === 0) return [rex(w, reg, rm), 0x0f, 0xaf, modrm];
+      if (f === 1) return [rex(w, reg, rm), 0x6b, modrm, next() & 0xff];
+      if (f === 2) return [rex(w, reg, rm), 0x69, modrm, ...imm32()];
+      return [rex(w, reg, rm), 0x63, modrm];
+    }
+    case 17: {
+      // The same with a memory source through rsi + disp8.
+      const p = 0x40 | (w ? 8 : 0) | ((reg >> 3) << 2);
+      const m = 0x46 | ((reg & 7) << 3);
+      const f = next() % 3;
+      if (f === 0) return [p, 0x0f, 0xaf, m, next() & 0xff];
+      if (f === 1) return [p, 0x6b, m, next() & 0xff, next() & 0xff];
+      return [p, 0x63, m, next() & 0xff];
+    }
     case 14:
     case 15: {
       // Stores through rdi + disp8 (rdi points 64 bytes before the end of the writable page).
@@ -148,7 +165,7 @@ function writesReg(insn: number[], n: number): boolean {
   if ((op === 0x89 || op === 0xc7) && (m & 0xc0) !== 0xc0) return false;
   const reg = ((m >> 3) & 7) | ((p & 4) << 1);
   const rm = (m & 7) | ((p & 1) << 3);
-  if ([0x03, 0x0b, 0x23, 0x2b, 0x33, 0x8b, 0x8d].includes(op)) return reg === n;
+  if ([0x03, 0x0b, 0x23, 0x2b, 0x33, 0x8b, 0x8d, 0x69, 0x6b, 0x63].includes(op)) return reg === n;
   if ((m & 0xc0) !== 0xc0) return false;
   return rm === n;
 }
