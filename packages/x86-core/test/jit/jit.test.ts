@@ -314,13 +314,15 @@ describe('JIT tier against the interpreter', () => {
   }, 600_000);
 
   for (const name of ['hash', 'sort']) {
-    it(`compiled program ${name}: identical output and instruction count`, () => {
+    it(`compiled program ${name}: identical output and instruction count (forced and default threshold)`, () => {
       const prog = buildProgram(name);
       const a = runProgram(prog, interp);
-      const b = runProgram(prog, forced);
-      expect(b.error).toBeUndefined();
-      expect(b.instructions).toBe(a.instructions);
-      expect(Buffer.from(b.output).toString('hex')).toBe(prog.expected.toString('hex'));
+      for (const make of [forced, (m: GuestMemory) => new JitCpu(m)]) {
+        const b = runProgram(prog, make);
+        expect(b.error).toBeUndefined();
+        expect(b.instructions).toBe(a.instructions);
+        expect(Buffer.from(b.output).toString('hex')).toBe(prog.expected.toString('hex'));
+      }
     }, 300_000);
   }
 });
