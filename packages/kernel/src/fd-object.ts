@@ -12,6 +12,7 @@
  */
 import { Errno, Filetype } from './abi.js';
 import { type Err, err, type MaybePromise } from './errors.js';
+import type { TimeUpdate } from './vfs/backend.js';
 
 /** Readiness of an object for reading or writing, as poll reports it (spec: `event.fd_readwrite`). */
 export interface Readiness {
@@ -85,6 +86,14 @@ export abstract class FdObject {
   /** Changes the size (file_stat_fput with FILESTAT_SIZE). */
   truncate(_size: number): MaybePromise<number> {
     return Errno.EINVAL;
+  }
+  /**
+   * Sets the access and modification times (file_stat_fput with time flags): null leaves a time
+   * unchanged, 'now' uses the current time, a bigint is nanoseconds since the epoch. Objects
+   * without timestamps answer ENOTSUP.
+   */
+  utimes(_atim: TimeUpdate, _mtim: TimeUpdate): MaybePromise<number> {
+    return Errno.ENOTSUP;
   }
   /** Attributes for file_stat_fget. */
   stat(): MaybePromise<FileStat | Err> {

@@ -6,6 +6,7 @@ import { Errno, Rights } from '../abi.js';
 import { isErr } from '../errors.js';
 import { canWrite, copyIn } from '../guest.js';
 import { andThen, type Handler } from './common.js';
+import { timeUpdates } from './file-path.js';
 
 /** FILESTAT_* flags (spec: type `fsflags`). */
 const ATIM = 0x1;
@@ -54,7 +55,10 @@ export const file_stat_fput: Handler = (_k, t, a) => {
   if (isErr(e)) return e.errno;
   const bytes = copyIn(t.process.memory, a[1] as number, 56);
   if (!bytes) return Errno.EFAULT;
-  if (!(flags & SIZE)) return Errno.ENOTSUP;
+  if (!(flags & SIZE)) {
+    const { atim, mtim } = timeUpdates(bytes, flags);
+    return e.object.utimes(atim, mtim);
+  }
   const size = new DataView(bytes.buffer).getBigUint64(24, true);
   if (size > BigInt(Number.MAX_SAFE_INTEGER)) return Errno.EFBIG;
   return e.object.truncate(Number(size));

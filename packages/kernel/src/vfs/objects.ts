@@ -44,7 +44,7 @@ export class DirectoryFd<D = unknown> extends FdObject {
     return this.backend.syncDir(this.handle);
   }
   /** Sets the directory's timestamps (file_stat_fput with time flags). */
-  utimes(atim: TimeUpdate, mtim: TimeUpdate): MaybePromise<number> {
+  override utimes(atim: TimeUpdate, mtim: TimeUpdate): MaybePromise<number> {
     return this.backend.utimes(this.handle, null, atim, mtim);
   }
 
@@ -179,7 +179,7 @@ export class FileFd extends FdObject {
     return this.file.pread(len, offset);
   }
   /** Sets timestamps (file_stat_fput with time flags). */
-  utimes(atim: TimeUpdate, mtim: TimeUpdate): MaybePromise<number> {
+  override utimes(atim: TimeUpdate, mtim: TimeUpdate): MaybePromise<number> {
     return this.file.utimes(atim, mtim);
   }
   /** file_allocate. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Errno, Fdflags, Filetype, Rights } from '../../src/abi.js';
 import { MemoryBackend } from '../../src/host-memory/index.js';
 import { typeRights } from '../../src/rights.js';
+import { file_stat_fget, file_stat_fput } from '../../src/syscalls/file.js';
 import {
   file_advise,
   file_allocate,
@@ -306,6 +307,31 @@ describe('file syscalls through guest memory', () => {
     expect(await h.call(file_stat_get, fd, ...path(h, 'f'), st)).toBe(0);
     expect(h.dv().getBigUint64(st + 40, true)).toBe(123_000_000_000n);
     expect(await h.call(file_stat_put, fd, ...path(h, 'f'), st, 0x10)).toBe(Errno.EINVAL);
+    // file_stat_fput with time flags on an open file (futimens) and on the directory itself.
+    const file = (await openAt(root, 'f', {
+      follow: false,
+      create: false,
+      directory: false,
+      exclusive: false,
+      truncate: false,
+      read: true,
+      write: false,
+    })) as FileFd;
+    const ffd = h.add(file, FILE.base, 0n);
+    h.dv().setBigUint64(st + 32, 7_000_000_000n, true);
+    h.dv().setBigUint64(st + 40, 9_000_000_000n, true);
+    expect(await h.call(file_stat_fput, ffd, st, 0x1 | 0x4)).toBe(0);
+    expect(await h.call(file_stat_fget, ffd, st)).toBe(0);
+    expect([h.dv().getBigUint64(st + 32, true), h.dv().getBigUint64(st + 40, true)]).toEqual([
+      7_000_000_000n,
+      9_000_000_000n,
+    ]);
+    const before = BigInt(Date.now()) * 1_000_000n;
+    expect(await h.call(file_stat_fput, fd, st, 0x8)).toBe(0);
+    expect(await h.call(file_stat_fget, fd, st)).toBe(0);
+    expect(h.dv().getBigUint64(st + 40, true)).toBeGreaterThanOrEqual(before - 1_000_000_000n);
+    const noTimes = h.add(file, FILE.base & ~Rights.FILE_STAT_FPUT_TIMES, 0n);
+    expect(await h.call(file_stat_fput, noTimes, st, 0x2)).toBe(Errno.ENOTCAPABLE);
   });
 
   it('file_create, file_unlink, file_rename, file_link, file_symlink, file_allocate answers', async () => {
