@@ -39,6 +39,7 @@ import {
   PFX_OPSIZE,
   PFX_REP,
   PFX_REPNE,
+  PFX_VEX,
 } from '../insn.js';
 import { CF, LF_I32, OF } from '../state.js';
 import { assemble, Bytes, I32, I64, OP, VOID } from './wasm.js';
@@ -497,6 +498,69 @@ class Emitter {
     this.bits = 32;
   }
 
+  /**
+   * shl/sal (op 4, 6), shr (5), sar (7) of register `reg` by the constant count `c` (already
+   * masked), with the interpreter's record: LF_SZP with CF and OF in AUX (SDM Vol. 2B SAL/SAR/
+   * SHL/SHR; AF is left 0 as the interpreter does). A zero count changes no flags.
+   */
+  shift(op: number, size: number, reg: number, c: number): void {
+    if (c === 0) {
+      // The register is still written back (a 32-bit destination is zero-extended).
+      if (size === 4) this.reg32(reg).setReg32(reg);
+      return;
+    }
+    const shl = op === 4 || op === 6;
+    if (size === 8) {
+      this.reg64(reg).set(L_T64A);
+      this.get(L_T64A)
+        .i64(c, 0)
+        .op(shl ? OP.i64Shl : op === 5 ? OP.i64ShrU : OP.i64ShrS)
+        .set(L_T64C);
+      this.get(L_T64A)
+        .i64(shl ? 64 - c : c - 1, 0)
+        .op(OP.i64ShrU)
+        .op(OP.i32WrapI64)
+        .i32(1)
+        .op(OP.i32And)
+        .set(L_T32A);
+      if (shl) this.get(L_T64C).i64(63, 0).op(OP.i64ShrU).op(OP.i32WrapI64).get(L_T32A).op(OP.i32Xor);
+      else if (op === 5) this.get(L_T64A).i64(63, 0).op(OP.i64ShrU).op(OP.i32WrapI64);
+      else this.i32(0);
+      this.set(L_T32B);
+      this.i32(LF_SZP).setLf(LF_OP);
+      this.i32(64).setLf(LF_BITS);
+      this.lfPair(L_T64C, LF_RES, LF_RESH);
+      this.get(L_T64C).setReg64(reg);
+      this.bits = 64;
+    } else {
+      this.reg32(reg).set(L_T32C);
+      this.get(L_T32C)
+        .i32(c)
+        .op(shl ? OP.i32Shl : op === 5 ? OP.i32ShrU : OP.i32ShrS)
+        .set(L_T32B);
+      this.get(L_T32C)
+        .i32(shl ? 32 - c : c - 1)
+        .op(OP.i32ShrU)
+        .i32(1)
+        .op(OP.i32And)
+        .set(L_T32A);
+      // Result to its register and RES before the OF computation reuses T32B.
+      this.get(L_T32B).setLf(LF_RES);
+      this.i32(0).setLf(LF_RESH);
+      this.get(L_T32B).setReg32(reg);
+      if (shl) this.get(L_T32B).i32(31).op(OP.i32ShrU).get(L_T32A).op(OP.i32Xor);
+      else if (op === 5) this.get(L_T32C).i32(31).op(OP.i32ShrU);
+      else this.i32(0);
+      this.set(L_T32B);
+      this.i32(LF_SZP).setLf(LF_OP);
+      this.i32(32).setLf(LF_BITS);
+      this.bits = 32;
+    }
+    // AUX = CF | OF << 11.
+    this.get(L_T32A).get(L_T32B).i32(11).op(OP.i32Shl).op(OP.i32Or).setLf(LF_AUX);
+    this.kind = LF_SZP;
+  }
+
   /** inc/dec with CF carried over from the previous flag-setting instruction (SDM Vol. 2: INC). */
   incdec(dir: number, size: number, reg: number): void {
     this.cf();
@@ -551,7 +615,8 @@ const ALU_OPS = new Set([ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP]);
  * flag-setting instruction earlier in the block) also return false.
  */
 function emitInsn(e: Emitter, i: Insn): boolean {
-  if (i.pfx & (PFX_LOCK | PFX_REP | PFX_REPNE)) return false;
+  // Undecodable or #UD encodings (and VEX forms) stay with the interpreter.
+  if (i.row === null || i.row.invalid64 || i.pfx & (PFX_LOCK | PFX_REP | PFX_REPNE | PFX_VEX)) return false;
   const size = i.opsize;
   const sized = size === 4 || size === 8;
   const op = i.opcode;
@@ -596,6 +661,11 @@ function emitInsn(e: Emitter, i: Insn): boolean {
     return true;
   }
   switch (op) {
+    case 0xc1:
+    case 0xd1:
+      if (i.mod !== 3 || !sized || i.reg < 4) return false;
+      e.shift(i.reg, size, i.rm, (op === 0xd1 ? 1 : i.imm) & (size === 8 ? 0x3f : 0x1f));
+      return true;
     case 0x69:
     case 0x6b:
       if (!sized) return false;

@@ -45,7 +45,15 @@ function randomInsn(next: () => number): number[] {
     const v = next() & 3 ? next() & 0xff : next();
     return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
   };
-  switch (next() % 18) {
+  switch (next() % 20) {
+    case 18:
+    case 19: {
+      // shl/shr/sal/sar by an immediate (any byte, so counts of 0 and beyond the width too) or 1.
+      const ext = 4 + (next() & 3);
+      const m = 0xc0 | (ext << 3) | (rm & 7);
+      const count = next() & 3 ? next() & 0x3f : next() & 0xff;
+      return next() & 1 ? [rex(w, 0, rm), 0xc1, m, count] : [rex(w, 0, rm), 0xd1, m];
+    }
     case 16: {
       // imul r, r/m; imul r, r/m, imm8/imm32; movsxd r, r/m32 (register forms).
       const f = next() % 4;
