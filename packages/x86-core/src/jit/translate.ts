@@ -1,15 +1,20 @@
 /**
- * Block translator: turns a run of decoded register-only integer instructions into one
- * WebAssembly function over a copy of the register file (GPRs and the lazy-flag record, same byte
- * layout as state.ts) held in the JIT's own `WebAssembly.Memory`.
+ * Block translator: turns a run of decoded integer instructions into one WebAssembly function
+ * over a copy of the register file (GPRs and the lazy-flag record, same byte layout as state.ts)
+ * held in the JIT's own `WebAssembly.Memory` (the "mirror"). Guest memory is reached through a
+ * tiny accessor module per address space (wasm-to-wasm calls), because a module can import only
+ * one memory on Node 20.
  *
- * Scope of this first tier: 32- and 64-bit mov/lea/add/or/and/sub/xor/cmp/test/inc/dec with
- * register or immediate operands, nop, and a final jmp/jcc. Nothing in a block touches guest
- * memory, so no translated instruction can fault and a block either runs completely or not at all.
- * Every flag-setting instruction writes the lazy-flag words exactly as the interpreter's handler
- * does (flags.ts), kept in locals and stored once at block exit. A block whose branch returns to
- * its own first instruction loops inside WebAssembly while the instruction budget allows a whole
- * further pass, so budgets stay exact at block granularity.
+ * Scope of this first tier, 32- and 64-bit operands only: mov (register, immediate, load, store),
+ * lea, add/or/and/sub/xor/cmp/test (register, immediate, memory source), inc/dec, imul, movzx from
+ * memory, movsxd, shl/sal/shr/sar by a constant, nop, and a final jmp/jcc. Every memory access is
+ * checked first (address below 2^32, inside one page, page present in the read or write TLB); on
+ * any doubt the block leaves before that instruction with everything before it retired, and the
+ * interpreter executes it — so faults, code invalidation and mid-instruction state are exactly the
+ * interpreter's. Every flag-setting instruction writes the lazy-flag words as the interpreter's
+ * handler does (flags.ts), kept in locals and stored at exit. A block whose branch returns to its
+ * own first instruction loops inside WebAssembly while the budget allows a whole further pass, so
+ * instruction budgets stay exact at block granularity.
  */
 import {
   LF_ADD,
