@@ -28,11 +28,11 @@ export {
   signalName,
   Whence,
 } from './abi.js';
-export { type Clock, hostClock, VIRTUAL_EPOCH_NS, VirtualClock } from './clock.js';
+export { type Clock, hostClock, TimerQueue, VIRTUAL_EPOCH_NS, VirtualClock } from './clock.js';
 export { Err, err, isErr, KernelError, type MaybePromise } from './errors.js';
 export { FdObject, type FileStat, type Readiness } from './fd-object.js';
 export { type FdEntry, FdTable } from './fd-table.js';
-export { FutexEngine, type StartTimer, type UserWords } from './futex.js';
+export { FutexEngine, type FutexStats, type StartTimer, type UserWords } from './futex.js';
 export {
   type CpuFactory,
   createKernel,
@@ -54,6 +54,7 @@ export {
   type TraceEvent,
   type Tracer,
 } from './kernel.js';
+export { ByteQueue } from './objects/byte-queue.js';
 export {
   BufferSink,
   bufferSink,
@@ -68,12 +69,13 @@ export {
   createDatagramSocketPair,
   createPipe,
   createStreamSocketPair,
+  DatagramChannel,
   DatagramSocket,
   PipeReadEnd,
   PipeWriteEnd,
   StreamSocket,
 } from './objects/pipe.js';
-export { ProcessFd, type Termination } from './objects/process-fd.js';
+export { ProcessFd, type ProcessHandle, type Termination } from './objects/process-fd.js';
 export {
   type CallbackFdOptions,
   callbackFd,
@@ -82,7 +84,14 @@ export {
   InputFd,
   OutputFd,
 } from './objects/streams.js';
-export { type ExitStatus, type FaultDiagnostic, Process, Thread } from './process.js';
+export {
+  type ExitStatus,
+  type FaultDiagnostic,
+  Process,
+  type SharedRegion,
+  Thread,
+  type ThreadState,
+} from './process.js';
 export { cryptoRandom, type RandomSource, SeededRandom, seededRandom } from './random.js';
 export { checkRights, type RightsPair, typeRights } from './rights.js';
 export {
@@ -94,3 +103,4 @@ export {
   syscallByName,
   syscallByNumber,
 } from './syscall-table.js';
+export type { TimeUpdate } from './vfs/backend.js';

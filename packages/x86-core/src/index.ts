@@ -13,6 +13,7 @@ export { extensions } from './extensions.js';
 export * from './fault.js';
 export * from './flags.js';
 export * from './insn.js';
+export { JitCpu, type JitOptions } from './jit/jit-cpu.js';
 export * from './memory.js';
 export { allRows, coreRows, opcodeTables } from './opcodes.js';
 export { cpuidLeaf } from './ops/system.js';
