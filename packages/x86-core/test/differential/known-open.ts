@@ -47,6 +47,14 @@ export const KNOWN_OPEN: readonly KnownOpen[] = [
     tag: /^wild$/,
   },
   {
+    id: 'mmx-punpckl-m32',
+    owner: 'sse',
+    summary:
+      'punpcklbw/punpcklwd/punpckldq mm, m: the MMX forms read only 32 bits of memory (mm/m32) on the host; x86-core reads 64 and faults where a 4-byte operand ends just before an inaccessible page.',
+    rows: /^punpckl(bw|wd|dq) Pq,/,
+    tag: /^target:/,
+  },
+  {
     id: 'mmx-transition-on-fault',
     owner: 'sse',
     summary:
