@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { encode, Fd } from '@cabi/argdata';
 import { bufferSink, createKernel, type ExitStatus } from '@cabi/kernel';
-import { Cpu, type X86Cpu } from '@cabi/x86-core';
+import { Cpu, JitCpu, type X86Cpu } from '@cabi/x86-core';
 
 /** What one kernel run printed, and how long it took. */
 export interface RunResult {
@@ -84,11 +84,17 @@ export function describeStatus(status: ExitStatus): string {
  * Runs a CloudABI image under cabi with argdata `{stdout: fd 0, size}` and returns its result and
  * the number of guest instructions retired by all of its threads.
  */
-export async function runCabi(name: string, image: Uint8Array, size: number): Promise<CabiRunResult> {
+export async function runCabi(
+  name: string,
+  image: Uint8Array,
+  size: number,
+  options: { jit?: boolean } = {},
+): Promise<CabiRunResult> {
   const cpus: X86Cpu[] = [];
   const kernel = createKernel({
     cpu: (memory) => {
-      const cpu = new Cpu(memory);
+      // The JIT tier is opt-in: JitCpu interprets cold code and translates hot blocks.
+      const cpu = options.jit ? new JitCpu(memory) : new Cpu(memory);
       cpus.push(cpu);
       return cpu;
     },

@@ -65,6 +65,7 @@ interface Row {
   size: number;
   native: RunResult[];
   cabi: CabiRunResult[];
+  jit: CabiRunResult[];
   qemu: RunResult[];
   cabiError: string | null;
   qemuError: string | null;
@@ -104,6 +105,7 @@ async function main(): Promise<number> {
         size,
         native: [],
         cabi: [],
+        jit: [],
         qemu: [],
         cabiError: null,
         qemuError: null,
@@ -122,6 +124,14 @@ async function main(): Promise<number> {
           if (r.checksum !== expected) row.mismatch.push(`cabi ${r.checksum} != native ${expected}`);
           process.stderr.write(
             `  ${name} (size ${size}) cabi run ${i + 1}/${cabiRuns}: ${fmt(r.innerMs)} ms\n`,
+          );
+        }
+        for (let i = 0; i < (options.skipCabi ? 0 : cabiRuns); i++) {
+          const r = await runCabi(name, image, size, { jit: true });
+          row.jit.push(r);
+          if (r.checksum !== expected) row.mismatch.push(`cabi JIT ${r.checksum} != native ${expected}`);
+          process.stderr.write(
+            `  ${name} (size ${size}) cabi JIT run ${i + 1}/${cabiRuns}: ${fmt(r.innerMs)} ms\n`,
           );
         }
       } catch (e) {
@@ -144,11 +154,11 @@ async function main(): Promise<number> {
   }
 
   const header = ['kernel', 'size', 'native wall', 'native work', 'native cpu'];
-  header.push('cabi wall', 'cabi work', 'cabi cpu', 'ratio work', 'ratio cpu');
+  header.push('cabi wall', 'cabi work', 'cabi cpu', 'ratio work', 'ratio cpu', 'JIT cpu', 'JIT ratio cpu');
   if (qemu) header.push('qemu work', 'qemu cpu', 'qemu ratio work', 'qemu ratio cpu');
   header.push('guest instr', 'MIPS', 'checksum');
   const lines: string[][] = [header];
-  const ratios: number[][] = [[], [], [], []];
+  const ratios: number[][] = [[], [], [], [], []];
   const ratioCell = (r: number, k: number): string => {
     ratios[k]?.push(r);
     return `${r.toFixed(1)}x`;
@@ -167,10 +177,14 @@ async function main(): Promise<number> {
       const n = median(row.cabi.map((r) => r.instructions));
       line.push(fmt(median(row.cabi.map((r) => r.ms))), fmt(cWork), fmt(cCpu));
       line.push(ratioCell(cWork / nWork, 0), ratioCell(cCpu / nCpu, 1));
+      if (row.jit.length > 0) {
+        const jCpu = median(row.jit.map((r) => r.cpuMs));
+        line.push(fmt(jCpu), ratioCell(jCpu / nCpu, 4));
+      } else line.push('-', '-');
       instr = String(n);
       mips = (n / cCpu / 1000).toFixed(2);
     } else {
-      line.push(options.skipCabi ? 'skipped' : 'failed', '-', '-', '-', '-');
+      line.push(options.skipCabi ? 'skipped' : 'failed', '-', '-', '-', '-', '-', '-');
     }
     if (qemu) {
       if (row.qemuError === null && row.qemu.length > 0) {
@@ -189,7 +203,7 @@ async function main(): Promise<number> {
     const list = ratios[k] ?? [];
     return list.length ? `${geomean(list).toFixed(1)}x` : '-';
   };
-  const last = ['geomean', '', '', '', '', '', '', '', geo(0), geo(1)];
+  const last = ['geomean', '', '', '', '', '', '', '', geo(0), geo(1), '', geo(4)];
   if (qemu) last.push('', '', geo(2), geo(3));
   last.push('', '', `${ratios[0]?.length ?? 0}/${rows.length} under cabi`);
   lines.push(last);
@@ -205,7 +219,9 @@ async function main(): Promise<number> {
     ].join('\n'),
   );
   console.log(table(lines));
-  console.log('\nJIT: no JIT tier exists in @cabi/x86-core yet; the cabi column is the interpreter.');
+  console.log(
+    '\nJIT: the cabi columns are the interpreter; the JIT columns use the opt-in WebAssembly tier (JitCpu, default hotness threshold).',
+  );
   if (!qemu) console.log('qemu-user: qemu-x86_64 not installed (Debian package qemu-user), no qemu column.');
   let failed = false;
   for (const row of rows) {
