@@ -3,6 +3,8 @@
  * Header", "Program Header", "Dynamic Section", "Symbol Table"; x86-64 psABI §4).
  */
 
+import { Auxtype } from '@cabi/abi-types';
+
 export const ELFMAG = [0x7f, 0x45, 0x4c, 0x46] as const;
 export const EI_CLASS = 4;
 export const EI_DATA = 5;
@@ -76,22 +78,8 @@ export const STT_NOTYPE = 0;
 export const STT_FUNC = 2;
 export const STT_SECTION = 3;
 
-/** CloudABI auxiliary vector entry types (spec `auxtype`; digest §2.5). */
-export const AT = {
-  NULL: 0,
-  PHDR: 3,
-  PHNUM: 4,
-  PAGESZ: 6,
-  BASE: 7,
-  ARGDATA: 256,
-  ARGDATALEN: 257,
-  CANARY: 258,
-  CANARYLEN: 259,
-  NCPUS: 260,
-  TID: 261,
-  SYSINFO_EHDR: 262,
-  PID: 263,
-} as const;
+/** CloudABI auxiliary vector entry types (spec `auxtype`), as generated into `@cabi/abi-types`. */
+export const AT = Auxtype;
 
 /** Names of the operating systems behind common EI_OSABI values, for error messages. */
 export const OSABI_NAMES: Readonly<Record<number, string>> = {

@@ -30,6 +30,7 @@ export {
 } from './abi.js';
 export { type Clock, hostClock, TimerQueue, VIRTUAL_EPOCH_NS, VirtualClock } from './clock.js';
 export { Err, err, isErr, KernelError, type MaybePromise } from './errors.js';
+export { CONVENTIONAL_SIGNAL_NUMBERS, exitStatusForSignal, shellExitStatus } from './exit-status.js';
 export { FdObject, type FileStat, type Readiness } from './fd-object.js';
 export { type FdEntry, FdTable } from './fd-table.js';
 export { FutexEngine, type FutexStats, type StartTimer, type UserWords } from './futex.js';

@@ -3,6 +3,7 @@
  * computation never blocks the page). Both take the same options and give the same result.
  */
 
+import { shellExitStatus } from '../exit-status.js';
 import type { FdObject } from '../fd-object.js';
 import { type MemoryBackend, memoryHost } from '../host-memory/index.js';
 import { createKernel, type Limits } from '../kernel.js';
@@ -55,40 +56,9 @@ export interface RunResult {
   durationMs: number;
 }
 
-/** Signal numbers as conventionally reported by shells (the CloudABI signal names match). */
-const SIGNAL_NUMBERS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-  SIGCHLD: 17,
-  SIGCONT: 18,
-  SIGSTOP: 19,
-  SIGTSTP: 20,
-  SIGTTIN: 21,
-  SIGTTOU: 22,
-  SIGURG: 23,
-  SIGXCPU: 24,
-  SIGXFSZ: 25,
-  SIGVTALRM: 26,
-  SIGPROF: 27,
-  SIGSYS: 31,
-};
-
-/** The shell-style exit code of a status. */
+/** The exit code as a shell shows it (see {@link shellExitStatus}). */
 export function exitCode(status: ExitStatus): number {
-  return 'exitCode' in status ? status.exitCode & 0xff : 128 + (SIGNAL_NUMBERS[status.signal] ?? 0);
+  return shellExitStatus(status);
 }
 
 /** A program run failed before the program started (bad config, unloadable executable). */
