@@ -37,6 +37,16 @@ function patchedHello(code: number[]): string {
   return path;
 }
 
+describe('README quick start', () => {
+  it('prints exactly the output the README shows', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const shown = /The first command prints[\s\S]*?```\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(shown).toBeDefined();
+    const r = cabi(['run', fixture('ls'), 'examples/ls.yaml']);
+    expect(r).toMatchObject({ status: 0, stdout: shown, stderr: '' });
+  });
+});
+
 describe('cabi run', () => {
   it('runs hello with a config file and with the config on stdin', () => {
     const a = cabi(['run', fixture('hello'), 'fixtures/examples/hello.yaml']);
