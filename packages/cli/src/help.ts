@@ -18,10 +18,10 @@ Options for every command:
   -V, --version     show the version
 
 Examples:
-  cabi run hello.elf hello.yaml
-  cabi run ls.elf --dir .=dir --stdout out
-  cabi trace -c ls.elf --dir /tmp=dir --stdout out
-  cabi inspect ls.elf
+  cabi run hello hello.yaml
+  cabi run ls --dir .=dir --stdout stdout
+  cabi trace -c ls --dir /tmp=dir --stdout stdout
+  cabi inspect ls
   echo 'answer: 42' | cabi argdata encode --hex
 `;
 
@@ -63,10 +63,10 @@ Exit status:
   127 with a one-line reason when the program cannot start; 130 after Ctrl-C.
 
 Examples:
-  cabi run hello.elf hello.yaml
-  cabi run hello.elf < hello.yaml
-  cabi run ls.elf --dir ./site=dir --stdout out
-  cabi run --seed 1 --max-instructions 1e9 sort.elf config.json
+  cabi run hello hello.yaml
+  cabi run hello < hello.yaml
+  cabi run ls --dir ./site=dir --stdout stdout
+  cabi run --seed 1 --max-instructions 1e9 sort config.json
 `;
 
 /** `cabi trace --help`. */
@@ -87,9 +87,9 @@ Trace options:
 
 ${RUN_OPTIONS}
 Examples:
-  cabi trace hello.elf hello.yaml
-  cabi trace -f -T -e trace=file,fd ls.elf --dir .=dir --stdout out
-  cabi trace -c -o trace.txt workers.elf config.yaml
+  cabi trace hello hello.yaml
+  cabi trace -f -T -e trace=file,fd ls --dir .=dir --stdout stdout
+  cabi trace -c -o trace.txt workers config.yaml
 `;
 
 /** `cabi inspect --help`. */
@@ -102,8 +102,8 @@ Shows the ELF header, the segments and their protections, thread-local storage, 
 (system calls through the vDSO, or raw 2015–2016 syscall instructions) and what the program needs.
 
 Examples:
-  cabi inspect hello.elf
-  cabi inspect --json hello.elf | jq .segments
+  cabi inspect hello
+  cabi inspect --json hello | jq .segments
 `;
 
 /** `cabi argdata --help`. */
