@@ -23,14 +23,6 @@ export interface KnownOpen {
 /** The open list (see the verification report for minimised examples). */
 export const KNOWN_OPEN: readonly KnownOpen[] = [
   {
-    id: 'stack-segment-noncanonical',
-    owner: 'core',
-    summary:
-      'bt/bts/btr/btc Ev,Gv with an RSP- or RBP-based memory operand whose bit offset makes the address non-canonical: hardware raises #SS (SIGBUS on Linux), x86-core #GP (SIGSEGV). Every RSP/RBP-based access to a non-canonical address is #SS (SDM Vol. 3A §6.15, interrupt 12).',
-    rows: /^bt[src]? Ev,Gv /,
-    tag: /^bt:outside$/,
-  },
-  {
     id: 'fence-rep-prefix',
     owner: 'core',
     summary:
