@@ -58,6 +58,15 @@ describe('cabi run', () => {
     expect(b).toMatchObject({ status: 0, stdout: 'Hello, CloudABI!\n' });
   });
 
+  it('shares the file offset of a redirected standard output with the host', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cabi-e2e-'));
+    const out = join(dir, 'out.txt');
+    const run = `"${process.execPath}" "${bin}" run "${fixture('hello')}" fixtures/examples/hello.yaml`;
+    const r = spawnSync('sh', ['-c', `{ echo before; ${run}; echo after; } > "${out}"`], { cwd: root });
+    expect(r.status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('before\nHello, CloudABI!\nafter\n');
+  });
+
   it('builds the config from flags and JSON', () => {
     const r = cabi(['run', fixture('hello'), '--stdout', 'stdout', '--arg', 'name=flags']);
     expect(r).toMatchObject({ status: 0, stdout: 'Hello, flags!\n' });

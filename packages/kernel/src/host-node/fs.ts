@@ -269,6 +269,13 @@ function timeArg(t: TimeUpdate, current: bigint): number {
 /** An open host regular file. */
 export class NodeFile implements HostFile {
   private closed = false;
+  /**
+   * For a descriptor the host already had open (`!fd stdout` redirected to a file): where the host
+   * fd's own file offset stands. A transfer at exactly that offset goes through the shared offset
+   * (read/write without a position), so the host sees it advance and whatever the host writes
+   * after the guest lands after the guest's output. Null for files the kernel opened itself.
+   */
+  sharedOffset: number | null = null;
   constructor(
     readonly fd: number,
     /** Whether closing the last guest fd closes the host fd (false for the host's own 0, 1, 2). */
@@ -279,12 +286,14 @@ export class NodeFile implements HostFile {
     // Not zero-filled: only the bytes the host returns are handed on.
     const buf = new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
     try {
+      const shared = this.sharedOffset === offset;
       let got = 0;
       while (got < len) {
-        const n = fs.readSync(this.fd, buf, got, len - got, offset + got);
+        const n = fs.readSync(this.fd, buf, got, len - got, shared ? null : offset + got);
         if (n === 0) break;
         got += n;
       }
+      if (shared) this.sharedOffset = offset + got;
       return got === len ? buf : buf.subarray(0, got);
     } catch (error) {
       return err(errnoOf(error));
@@ -292,8 +301,12 @@ export class NodeFile implements HostFile {
   }
   pwrite(data: Uint8Array, offset: number): number | Err {
     try {
+      const shared = this.sharedOffset === offset;
       let put = 0;
-      while (put < data.length) put += fs.writeSync(this.fd, data, put, data.length - put, offset + put);
+      while (put < data.length) {
+        put += fs.writeSync(this.fd, data, put, data.length - put, shared ? null : offset + put);
+      }
+      if (shared) this.sharedOffset = offset + put;
       return put;
     } catch (error) {
       return err(errnoOf(error));

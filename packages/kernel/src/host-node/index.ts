@@ -137,9 +137,17 @@ class HostDeviceFd extends FdObject {
   }
 }
 
-function fdFromOpenHostFd(fd: number, read: boolean, write: boolean): FdObject {
+function fdFromOpenHostFd(fd: number, read: boolean, write: boolean, offset?: number): FdObject {
   const st = fs.fstatSync(fd);
-  if (st.isFile()) return new FileFd(new NodeFile(fd, fd > 2), { read, write });
+  if (st.isFile()) {
+    const file = new NodeFile(fd, fd > 2);
+    const object = new FileFd(file, { read, write });
+    if (offset !== undefined) {
+      object.offset = offset;
+      file.sharedOffset = offset;
+    }
+    return object;
+  }
   if (st.isDirectory()) return new DirectoryFd<number>(backend(), fd);
   if (st.isCharacterDevice() && !tty.isatty(fd)) return new HostDeviceFd(fd);
   if (tty.isatty(fd))
@@ -160,11 +168,10 @@ export function fdFromHostFd(fd: number): FdObject {
     return fdFromWritable(fd === 1 ? process.stdout : process.stderr);
   }
   const access = probeAccess(fd);
-  const object = fdFromOpenHostFd(fd, access.read, access.write);
-  // Start at the host fd's current offset (Linux shows it in /proc/self/fdinfo), so that a
-  // guest writing to a redirected stdout continues after what the host already wrote.
-  if (object instanceof FileFd) object.offset = hostOffset(fd);
-  return object;
+  // Start at the host fd's current offset (Linux shows it in /proc/self/fdinfo) and keep it shared,
+  // so that a guest writing to a redirected stdout continues after what the host already wrote and
+  // the host's own later writes continue after the guest's.
+  return fdFromOpenHostFd(fd, access.read, access.write, hostOffset(fd));
 }
 
 function hostOffset(fd: number): number {
