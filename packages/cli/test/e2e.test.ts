@@ -110,6 +110,17 @@ describe('cabi run', () => {
     expect(r.stderr).toMatch(/SIGXCPU/);
   });
 
+  it('stops programs at the wall-clock timeout and refuses to start beyond the memory limit', () => {
+    const t = cabi(['run', patchedHello([0xeb, 0xfe]), '--timeout', '0.5', '--stdout', 'stdout']);
+    expect(t.status).toBe(128 + 9);
+    expect(t.stderr).toMatch(/terminated by SIGKILL: wall-clock deadline/);
+    const m = cabi(['run', '--max-memory', '2M', fixture('hello'), 'fixtures/examples/hello.yaml']);
+    expect(m.status).toBe(127);
+    expect(m.stderr).toMatch(/^cabi: .*hello: cannot start: .*ENOMEM\n$/);
+    const ok = cabi(['run', '--max-memory', '64M', fixture('hello'), 'fixtures/examples/hello.yaml']);
+    expect(ok).toMatchObject({ status: 0, stdout: 'Hello, CloudABI!\n' });
+  });
+
   it('is deterministic with --seed', () => {
     const a = cabi(['run', '--seed', '7', fixture('random'), 'fixtures/programs/random.yaml']);
     const b = cabi(['run', '--seed', '7', fixture('random'), 'fixtures/programs/random.yaml']);
