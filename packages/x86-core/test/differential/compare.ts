@@ -5,6 +5,8 @@
  * Flags Affected" sections call undefined. FOP/FIP/FDP are not compared (AMD processors save them
  * only while an x87 exception is pending, Intel always; x86-core keeps its own values).
  */
+
+import { gprName } from '../../src/disasm.js';
 import { type CaseResult, FX, SIG, type TestCase, TRAP } from '../native/harness.js';
 
 /** RFLAGS bits the tests compare: CF, PF, AF, ZF, SF, DF, OF (RF, TF, IF and reserved bits are not guest-visible state here). */
@@ -36,24 +38,6 @@ export interface Difference {
 
 const hex = (v: number | bigint, width = 0) => `0x${v.toString(16).padStart(width, '0')}`;
 const bytesHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-const GPR_NAMES = [
-  'rax',
-  'rcx',
-  'rdx',
-  'rbx',
-  'rsp',
-  'rbp',
-  'rsi',
-  'rdi',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-];
 
 /** Describes how a case ended, e.g. `SIGSEGV/#PF at 0x100000 addr 0x300000`. */
 export function describeEnd(r: CaseResult): string {
@@ -92,7 +76,7 @@ export function compareResults(tc: DiffCase, native: CaseResult, emu: CaseResult
   if (native.signo === 0 || emu.signo === 0) return out;
   for (let i = 0; i < 16; i++) {
     if (native.gpr[i] !== emu.gpr[i]) {
-      out.push({ field: GPR_NAMES[i]!, native: hex(native.gpr[i]!, 16), emulator: hex(emu.gpr[i]!, 16) });
+      out.push({ field: gprName(i, 8), native: hex(native.gpr[i]!, 16), emulator: hex(emu.gpr[i]!, 16) });
     }
   }
   const fmask = COMPARED_FLAGS & ~tc.undefinedFlags;

@@ -2,36 +2,19 @@
  * Human-readable reports of mismatching cases: the instruction (bytes and x86-core's disassembly),
  * the non-default parts of its starting state, how each side ended and the differing fields.
  */
+
+import { gprName } from '../../src/disasm.js';
 import { CODE_ADDR, FX } from '../native/harness.js';
 import { describeEnd, f80Hex, formatDifferences, xmmHex } from './compare.js';
 import type { EmulatorRunner } from './emulator.js';
 import type { Mismatch } from './suite.js';
-
-const GPR = [
-  'rax',
-  'rcx',
-  'rdx',
-  'rbx',
-  'rsp',
-  'rbp',
-  'rsi',
-  'rdi',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-];
 
 /** The starting state of a case, listing only what differs from the zero/default state. */
 export function describeState(m: Mismatch): string {
   const tc = m.tc;
   const lines: string[] = [];
   const regs = tc.gpr
-    .map((v, i) => (v !== 0n ? `${GPR[i]}=0x${v.toString(16)}` : ''))
+    .map((v, i) => (v !== 0n ? `${gprName(i, 8)}=0x${v.toString(16)}` : ''))
     .filter(Boolean)
     .join(' ');
   lines.push(`  regs     ${regs || '(all zero)'}  rflags=0x${tc.rflags.toString(16)}`);
