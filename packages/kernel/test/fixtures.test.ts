@@ -153,38 +153,7 @@ describe('fixture programs on the x86-core CPU', () => {
     expect(out).toContain('12 jobs on 4 threads, 6175 primes in total');
   });
 
-  // The fixture programs grow; these are the facts each run must show (line prefixes).
-  const threadExpect = [
-    'thread 1: returned 10, tls started at 100 and ended at 2100, stack aligned 1',
-    'thread 4: returned 40, tls started at 100 and ended at 2100, stack aligned 1',
-    'shared total 20000 (expected 20000)',
-    'main tls untouched: 100 main',
-  ];
-  const futexExpect = [
-    'consumed 200 items, sum 20100 (expected 20100)',
-    'timed wait: ETIMEDOUT after >= 3 ms: 1, lock re-acquired: 1, condvar word reset: 1',
-    'mutex free again: 1',
-    'readers waiting: kernel-managed bit set: 1',
-    'read count after both readers: 2',
-    'cabi_sys_condvar_signal((cabi_condvar_t *)&unknown, CABI_SCOPE_PRIVATE, 1): ESUCCESS',
-    'write-locking a lock we hold: ESUCCESS / event error EDEADLK',
-  ];
-
-  it('thread and futex: 10 deterministic runs and 10 with randomized slices each', async () => {
-    for (let i = 1; i <= 10; i++) {
-      for (const options of [
-        { deterministic: i },
-        { deterministic: i, scheduler: { sliceInstructions: 500 + i * 97, randomSlices: true } },
-      ]) {
-        const t = await runFixture('thread', options);
-        expect(t.status).toEqual({ exitCode: 0 });
-        for (const prefix of threadExpect) expect(lines(t.out).some((l) => l.startsWith(prefix))).toBe(true);
-        const f = await runFixture('futex', options);
-        expect(f.status).toEqual({ exitCode: 0 });
-        for (const prefix of futexExpect) expect(lines(f.out).some((l) => l.startsWith(prefix))).toBe(true);
-      }
-    }
-  }, 180_000);
+  // thread, futex and contend run 100 times each way in soak-deterministic/soak-random.test.ts.
 
   it('an instruction budget far too small ends the process with SIGXCPU and a reason', async () => {
     const { status } = await runFixture('workers', { limits: { instructionBudget: 10_000 } });
