@@ -254,6 +254,8 @@ function operandText(op: string, insn: Insn, memory: GuestMemory | null): string
       return `cr${insn.reg}`;
     case 'D':
       return `dr${insn.reg}`;
+    case 'S':
+      return ['es', 'cs', 'ss', 'ds', 'fs', 'gs'][insn.reg & 7] ?? `sreg${insn.reg & 7}`;
     default:
       return op;
   }

@@ -8,6 +8,7 @@ import { aluRows } from './ops/alu.js';
 import { bitRows } from './ops/bits.js';
 import { controlRows } from './ops/control.js';
 import { moveRows } from './ops/move.js';
+import { segmentRows } from './ops/segment.js';
 import { shiftRows } from './ops/shift.js';
 import { stringRows } from './ops/string.js';
 import { systemRows } from './ops/system.js';
@@ -22,6 +23,7 @@ export const coreRows: readonly OpRow[] = [
   ...controlRows,
   ...stringRows,
   ...systemRows,
+  ...segmentRows,
 ];
 
 let tables: OpcodeTables | null = null;

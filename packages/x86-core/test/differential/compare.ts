@@ -12,6 +12,12 @@ import { type CaseResult, FX, SIG, type TestCase, TRAP } from '../native/harness
 /** RFLAGS bits the tests compare: CF, PF, AF, ZF, SF, DF, OF (RF, TF, IF and reserved bits are not guest-visible state here). */
 export const COMPARED_FLAGS = 0xcd5;
 
+/**
+ * Segment registers in Sreg order. Both sides present Linux's selectors and descriptor tables (the
+ * emulator runs with the 'linux' segment model), so they are compared exactly.
+ */
+const SREG = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
+
 /** A test case plus what its instruction form leaves undefined. */
 export interface DiffCase extends TestCase {
   /** RFLAGS bits to ignore. */
@@ -79,6 +85,14 @@ export function compareResults(tc: DiffCase, native: CaseResult, emu: CaseResult
       out.push({ field: gprName(i, 8), native: hex(native.gpr[i]!, 16), emulator: hex(emu.gpr[i]!, 16) });
     }
   }
+  for (let k = 0; k < 6; k++) {
+    if (native.sreg[k] !== emu.sreg[k])
+      out.push({ field: SREG[k]!, native: hex(native.sreg[k]!, 4), emulator: hex(emu.sreg[k]!, 4) });
+  }
+  if (native.fsBase !== emu.fsBase)
+    out.push({ field: 'fs base', native: hex(native.fsBase, 16), emulator: hex(emu.fsBase, 16) });
+  if (native.gsBase !== emu.gsBase)
+    out.push({ field: 'gs base', native: hex(native.gsBase, 16), emulator: hex(emu.gsBase, 16) });
   const fmask = COMPARED_FLAGS & ~tc.undefinedFlags;
   if ((native.rflags & fmask) !== (emu.rflags & fmask)) {
     out.push({

@@ -4,8 +4,10 @@
  * pattern, everything else unmapped) and reports the final state in the harness's result format.
  */
 import type { X86Cpu } from '../../src/api.js';
+import { Cpu } from '../../src/cpu.js';
 import type { CpuFault, FaultKind } from '../../src/fault.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
+import { getSelector, setSegmentModel } from '../../src/ops/segment.js';
 import {
   type CaseResult,
   CODE_ADDR,
@@ -33,6 +35,15 @@ const FAULT_CODES: Record<FaultKind, [number, number]> = {
   breakpoint: [SIG.SIGTRAP, TRAP.BP],
   'floating-point': [SIG.SIGFPE, -2],
 };
+
+/**
+ * A selector as the native harness reads it. A null selector keeps the RPL it was loaded with
+ * (a later `mov r, Sreg` in the same snippet reads it back, also on the host), but the host's
+ * kernel entry and exit on the way to the harness's signal handler turn it into plain 0.
+ */
+function hostVisibleSelector(sel: number): number {
+  return (sel & 0xfffc) === 0 ? 0 : sel;
+}
 
 /** Instruction budget after which a case counts as not terminating (the harness's timeout). */
 export const EMULATOR_BUDGET = 200_000;
@@ -70,8 +81,10 @@ export class EmulatorRunner {
     memory.u8.fill(0, DATA_ADDR, DATA_ADDR + PAGE);
     memory.u8.set(tc.data, DATA_ADDR);
     for (let i = 0; i < 16; i++) cpu.setReg(i as 0, tc.gpr[i] ?? 0n);
-    cpu.fsBase = 0n;
-    cpu.gsBase = 0n;
+    // The host's descriptor tables and initial selectors (x86-core defaults to FreeBSD's).
+    if (cpu instanceof Cpu) setSegmentModel(cpu, 'linux');
+    cpu.fsBase = BigInt.asUintN(64, tc.fsBase ?? 0n);
+    cpu.gsBase = BigInt.asUintN(64, tc.gsBase ?? 0n);
     cpu.setRflags(tc.rflags);
     loadFx(cpu, tc.fx);
     cpu.rip = CODE_ADDR;
@@ -133,6 +146,11 @@ export class EmulatorRunner {
       fx: fxFromCpu(cpu),
       data: page.slice(0, tc.data.length),
       tailSum,
+      sreg: [0, 1, 2, 3, 4, 5].map((k) =>
+        cpu instanceof Cpu ? hostVisibleSelector(getSelector(cpu, k)) : -1,
+      ),
+      fsBase: BigInt.asUintN(64, cpu.fsBase),
+      gsBase: BigInt.asUintN(64, cpu.gsBase),
       ...(error === undefined ? {} : { error }),
     };
   }

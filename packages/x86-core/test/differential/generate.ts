@@ -399,6 +399,23 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
     if (shape.imms.includes('Ib')) enc.imms[0] = BigInt(rng.int(16) + rng.pick([0, 32, 64, 96]));
     else gpr[RCX] = ((gpr[RCX] ?? 0n) & ~0xffn) | BigInt(rng.int(16) + rng.pick([0, 32, 64, 96]));
   }
+  // Segment loads: selectors that are null, loadable or not under the host's and FreeBSD's GDTs.
+  let fsBase: bigint | undefined;
+  let gsBase: bigint | undefined;
+  if (isSegmentLoad(row)) {
+    const sel = BigInt(rng.chance(0.9) ? rng.pick(SELECTORS) : rng.int(0x10000));
+    const keepHigh = (v: bigint) => (rng.chance(0.5) ? (v & ~0xffffn) | sel : sel);
+    if (row.opcode === 0x8e) {
+      if (enc.mem && target >= DATA_ADDR && target + 8 <= DATA_ADDR + data.length)
+        writeLe(data, target - DATA_ADDR, sel, 2);
+      else if (!enc.mem) gpr[enc.rm] = keepHigh(gpr[enc.rm] ?? 0n);
+    } else writeLe(data, STACK_TOP - DATA_ADDR, keepHigh(edgeInt(rng, 64)), 8);
+  }
+  if (isSegmentRow(row)) {
+    // A non-zero base shows whether a load replaced it.
+    if (rng.chance(0.7)) fsBase = BigInt(rng.pick([DATA_ADDR, 0x7fff12345000, 0x1000]));
+    if (rng.chance(0.7)) gsBase = BigInt(rng.pick([DATA_ADDR, 0x7fff12345000, 0x1000]));
+  }
   const branch = isBranchRel(shape) || /^(call|jmp|ret|retf|iret)/.test(row.mnemonic);
   if (isBranchRel(shape)) {
     const far = rng.chance(0.05);
@@ -496,8 +513,31 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
     undefinedData: undefinedDataOf(row, shape, target, opsize),
     tags,
     ...(approx ? { approx } : {}),
+    ...(fsBase !== undefined ? { fsBase } : {}),
+    ...(gsBase !== undefined ? { gsBase } : {}),
   };
   return { tc, enc };
+}
+
+/** Selectors worth loading: null with every RPL, the Linux and FreeBSD user GDT slots, kernel slots, LDT, out of range. */
+const SELECTORS = [
+  0, 1, 2, 3, 4, 7, 8, 0xb, 0x10, 0x13, 0x18, 0x1b, 0x20, 0x23, 0x28, 0x29, 0x2b, 0x30, 0x33, 0x38, 0x3b,
+  0x40, 0x43, 0x63, 0x78, 0x7b, 0x7f, 0x80, 0x2f, 0xffff,
+];
+
+/** mov Sreg, r/m (8E) and pop fs/gs (0F A1/A9). */
+function isSegmentLoad(row: OpRow): boolean {
+  return (
+    (row.map === 0 && row.opcode === 0x8e) || (row.map === 1 && (row.opcode === 0xa1 || row.opcode === 0xa9))
+  );
+}
+
+/** The segment-register forms (8C, 8E, push/pop fs/gs). */
+function isSegmentRow(row: OpRow): boolean {
+  return (
+    (row.map === 0 && (row.opcode === 0x8c || row.opcode === 0x8e)) ||
+    (row.map === 1 && [0xa0, 0xa1, 0xa8, 0xa9].includes(row.opcode))
+  );
 }
 
 /** Registers an encoding names (ModRM reg/rm, VEX.vvvv, base and index). */

@@ -21,6 +21,12 @@
  * address are reported. Handlers run on an alternate stack because rsp belongs to the snippet.
  * A periodic SIGALRM ends a case that has not finished after a few hundred milliseconds.
  *
+ * Segments: a snippet starts with null DS/ES/FS/GS selectors (SS and CS are Linux's user
+ * selectors) and the case's FS/GS bases. A snippet may load segment registers, which replaces the
+ * FS base glibc keeps its thread pointer in; the handlers therefore record selectors and bases and
+ * put the harness's own back before anything else (the harness is built without stack protector,
+ * whose canary lives in TLS).
+ *
  * The code page is a memfd mapped twice: read+execute at CODE_ADDR for the snippet, read+write
  * elsewhere for the harness, so no per-case mprotect is needed. Writes through the alias are seen by
  * instruction fetch because every case starts after a kernel exit (iret serialises).
@@ -55,6 +61,9 @@ struct case_in {
   uint64_t rflags;
   uint8_t fx[512];
   uint8_t code[CODE_MAX];
+  /* FS and GS base the snippet starts with (set with arch_prctl just before it runs). */
+  uint64_t fs_base;
+  uint64_t gs_base;
 };
 
 /* Output record. signo is SIGTRAP with rip == CODE_ADDR+code_len+1 for a case that reached its
@@ -73,6 +82,12 @@ struct case_out {
   /* sum of byte[i] * (i + 1) over the data page beyond data_len (mod 2^32) */
   uint32_t tail_sum;
   uint32_t data_len;
+  /* Segment selectors es, cs, ss, ds, fs, gs (the Sreg encoding order) when the case ended. */
+  uint16_t sreg[6];
+  uint32_t pad;
+  /* FS and GS base when the case ended. */
+  uint64_t fs_base;
+  uint64_t gs_base;
 };
 
 /* The state enter_case loads; the FXSAVE image must be 16-byte aligned. */
@@ -81,6 +96,8 @@ struct entry_state {
   uint64_t rflags;
   uint64_t pad;
   uint8_t fx[512] __attribute__((aligned(16)));
+  uint64_t fs_base;
+  uint64_t gs_base;
 };
 
 static struct entry_state entry __attribute__((aligned(64)));
@@ -98,6 +115,17 @@ __asm__(
     ".globl enter_case\n"
     ".type enter_case,@function\n"
     "enter_case:\n"
+    /* arch_prctl(ARCH_SET_FS / ARCH_SET_GS, base): from here on no code may use TLS. */
+    "  movq %rdi, %r12\n"
+    "  movl $158, %eax\n"
+    "  movl $0x1002, %edi\n"
+    "  movq 656(%r12), %rsi\n"
+    "  syscall\n"
+    "  movl $158, %eax\n"
+    "  movl $0x1001, %edi\n"
+    "  movq 664(%r12), %rsi\n"
+    "  syscall\n"
+    "  movq %r12, %rdi\n"
     "  fxrstor64 144(%rdi)\n"
     "  pushq 128(%rdi)\n"
     "  popfq\n"
@@ -121,8 +149,45 @@ __asm__(
     ".size enter_case, .-enter_case\n");
 
 _Static_assert(__builtin_offsetof(struct entry_state, fx) == 144, "fx offset used by enter_case");
-_Static_assert(sizeof(struct case_in) == 904, "input record size mirrored in harness.ts");
-_Static_assert(sizeof(struct case_out) == 696, "output record size mirrored in harness.ts");
+_Static_assert(__builtin_offsetof(struct entry_state, fs_base) == 656, "fs_base offset used by enter_case");
+_Static_assert(sizeof(struct case_in) == 920, "input record size mirrored in harness.ts");
+_Static_assert(sizeof(struct case_out) == 728, "output record size mirrored in harness.ts");
+
+/* The harness's own FS base (glibc's thread pointer), put back before any C code runs after a case. */
+static uint64_t harness_fs_base;
+
+static long raw_arch_prctl(long code, uint64_t arg) {
+  long ret;
+  __asm__ volatile("syscall" : "=a"(ret) : "0"(158L), "D"(code), "S"(arg) : "rcx", "r11", "memory");
+  return ret;
+}
+
+/*
+ * First thing in a signal handler that interrupted a snippet: record the segment selectors and
+ * FS/GS bases the snippet left (the signal frame of a 64-bit process carries none of them), then
+ * restore the harness's own (ARCH_SET_FS also nulls the FS selector). Uses no TLS.
+ */
+static void save_segments(void) {
+  uint16_t v;
+  __asm__ volatile("mov %%es, %0" : "=r"(v));
+  result.sreg[0] = v;
+  __asm__ volatile("mov %%cs, %0" : "=r"(v));
+  result.sreg[1] = v;
+  __asm__ volatile("mov %%ss, %0" : "=r"(v));
+  result.sreg[2] = v;
+  __asm__ volatile("mov %%ds, %0" : "=r"(v));
+  result.sreg[3] = v;
+  __asm__ volatile("mov %%fs, %0" : "=r"(v));
+  result.sreg[4] = v;
+  __asm__ volatile("mov %%gs, %0" : "=r"(v));
+  result.sreg[5] = v;
+  raw_arch_prctl(0x1003, (uint64_t)(uintptr_t)&result.fs_base);
+  raw_arch_prctl(0x1004, (uint64_t)(uintptr_t)&result.gs_base);
+  raw_arch_prctl(0x1002, harness_fs_base);
+  raw_arch_prctl(0x1001, 0);
+  uint16_t null = 0;
+  __asm__ volatile("mov %0, %%ds\n\tmov %0, %%es" : : "r"(null));
+}
 
 static void die(const char *msg) {
   fprintf(stderr, "x86 harness: %s\n", msg);
@@ -136,6 +201,7 @@ static void capture(int sig, siginfo_t *si, void *uctx) {
     signal(sig, SIG_DFL);
     return;
   }
+  save_segments();
   greg_t *g = uc->uc_mcontext.gregs;
   result.signo = sig;
   result.trapno = (int32_t)g[REG_TRAPNO];
@@ -178,8 +244,15 @@ static void on_alarm(int sig, siginfo_t *si, void *uctx) {
     return;
   }
   if (++alarm_ticks < 2) return;
+  save_segments();
+  uint16_t sreg[6];
+  memcpy(sreg, result.sreg, sizeof sreg);
+  uint64_t fs_base = result.fs_base, gs_base = result.gs_base;
   ucontext_t *uc = (ucontext_t *)uctx;
   memset(&result, 0, sizeof result);
+  memcpy(result.sreg, sreg, sizeof sreg);
+  result.fs_base = fs_base;
+  result.gs_base = gs_base;
   result.signo = 0;
   result.trapno = -1;
   result.rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
@@ -201,6 +274,7 @@ static int read_full(void *buf, size_t len) {
 }
 
 int main(void) {
+  if (raw_arch_prctl(0x1003, (uint64_t)(uintptr_t)&harness_fs_base) != 0) die("arch_prctl(ARCH_GET_FS) failed");
   int fd = memfd_create("cabi-x86-code", 0);
   if (fd < 0 || ftruncate(fd, PAGE) != 0) die("memfd_create failed");
   uint8_t *code_rw = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -247,6 +321,8 @@ int main(void) {
     memcpy(entry.gpr, in.gpr, sizeof entry.gpr);
     entry.rflags = in.rflags;
     memcpy(entry.fx, in.fx, 512);
+    entry.fs_base = in.fs_base;
+    entry.gs_base = in.gs_base;
     memset(&result, 0, sizeof result);
 
     if (sigsetjmp(back, 0) == 0) {

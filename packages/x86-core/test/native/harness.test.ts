@@ -132,6 +132,22 @@ describe('native harness', () => {
     expect(dd.getUint16(FX.ST + 8, true)).toBe(0x4002); // 15.0
   });
 
+  it('starts with the case FS/GS bases and reports selectors and bases a snippet leaves', async () => {
+    const [keep, load, bad] = await runNative([
+      // mov eax, fs: the base stays
+      withRegs([0x8c, 0xe0], {}, { fsBase: 0x12345000n, gsBase: 0x6789000n }),
+      // mov fs, ax (0x2b, Linux user data); mov gs, cx (null): both bases are replaced by 0
+      withRegs([0x8e, 0xe0, 0x8e, 0xe9], { 0: 0x2bn, 1: 0n }, { fsBase: 0x12345000n, gsBase: 0x6789000n }),
+      // mov ds, ax with a kernel selector: #GP
+      withRegs([0x8e, 0xd8], { 0: 0x10n }),
+    ]);
+    expect(keep!.sreg).toEqual([0, 0x33, 0x2b, 0, 0, 0]);
+    expect([keep!.fsBase, keep!.gsBase]).toEqual([0x12345000n, 0x6789000n]);
+    expect(load!.sreg[4]).toBe(0x2b);
+    expect([load!.fsBase, load!.gsBase]).toEqual([0n, 0n]);
+    expect([bad!.signo, bad!.trapno, bad!.rip]).toEqual([SIG.SIGSEGV, TRAP.GP, BigInt(CODE_ADDR)]);
+  });
+
   it('stops a snippet that never reaches its sentinel', async () => {
     const [r] = await runNative([blankCase([0xeb, 0xfe])]); // jmp $
     expect(r!.signo).toBe(0);

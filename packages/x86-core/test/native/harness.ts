@@ -25,8 +25,8 @@ export const PAGE = 4096;
 /** Longest snippet the harness accepts. */
 export const CODE_MAX = 240;
 
-const IN_HEADER = 904;
-const OUT_HEADER = 696;
+const IN_HEADER = 920;
+const OUT_HEADER = 728;
 const MAGIC_IN = 0x4e494143;
 const MAGIC_OUT = 0x54554f43;
 
@@ -55,6 +55,10 @@ export interface TestCase {
   fx: Uint8Array;
   /** Optional label for reports. */
   name?: string;
+  /** FS base at the start (0 when absent). */
+  fsBase?: bigint;
+  /** GS base at the start (0 when absent). */
+  gsBase?: bigint;
 }
 
 /** The final state of a case as the hardware (or the emulator) left it. */
@@ -79,6 +83,12 @@ export interface CaseResult {
   data: Uint8Array;
   /** Σ byte[i]·(i+1) mod 2^32 over the rest of the data page. */
   tailSum: number;
+  /** Segment selectors ES, CS, SS, DS, FS, GS (Sreg encoding order). */
+  sreg: number[];
+  /** Final FS base. */
+  fsBase: bigint;
+  /** Final GS base. */
+  gsBase: bigint;
   /** Emulator side only: the exception that escaped `run()` (a CPU bug; never set natively). */
   error?: string;
 }
@@ -135,7 +145,9 @@ export function buildHarness(): string {
   if (!existsSync(exe)) {
     const tmp = `${exe}.${process.pid}.tmp`;
     const cc = process.env.CC ?? 'cc';
-    const r = spawnSync(cc, ['-O2', '-U_FORTIFY_SOURCE', '-o', tmp, source], { encoding: 'utf8' });
+    const r = spawnSync(cc, ['-O2', '-U_FORTIFY_SOURCE', '-fno-stack-protector', '-o', tmp, source], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) {
       throw new Error(`compiling the native harness with ${cc} failed:\n${r.stderr ?? String(r.error)}`);
     }
@@ -163,6 +175,8 @@ export function encodeCases(cases: readonly TestCase[]): Buffer {
     buf.writeBigUInt64LE(BigInt(c.rflags >>> 0), off + 144);
     buf.set(c.fx, off + 152);
     buf.set(c.code, off + 664);
+    buf.writeBigUInt64LE(BigInt.asUintN(64, c.fsBase ?? 0n), off + 904);
+    buf.writeBigUInt64LE(BigInt.asUintN(64, c.gsBase ?? 0n), off + 912);
     buf.set(c.data, off + IN_HEADER);
     off += IN_HEADER + c.data.length;
   }
@@ -189,6 +203,9 @@ export function decodeResults(buf: Buffer, count: number): CaseResult[] {
       gpr,
       fx: Uint8Array.prototype.slice.call(buf, off + 176, off + 688),
       tailSum: buf.readUInt32LE(off + 688),
+      sreg: [0, 1, 2, 3, 4, 5].map((k) => buf.readUInt16LE(off + 696 + 2 * k)),
+      fsBase: buf.readBigUInt64LE(off + 712),
+      gsBase: buf.readBigUInt64LE(off + 720),
       data: Uint8Array.prototype.slice.call(buf, off + OUT_HEADER, off + OUT_HEADER + dataLen),
     });
     off += OUT_HEADER + dataLen;
