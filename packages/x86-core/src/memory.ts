@@ -60,10 +60,12 @@ export class GuestMemory {
   /** Highest address the space may ever reach (exclusive). */
   readonly maxBytes: number;
   /**
-   * Called when a write touches a page marked {@link PAGE_CODE}, before the write lands; the CPU
-   * drops its decoded instructions for that page and clears the mark.
+   * Called before a write lands on a page marked {@link PAGE_CODE}, with the written range clipped
+   * to that page (and with whole pages when map/unmap/protect change them). The decoded-code
+   * cache drops the instructions whose bytes overlap the range and clears the mark of a page once
+   * nothing cached touches it ({@link unmarkCode}).
    */
-  onCodeWrite: ((page: number) => void) | null = null;
+  onCodeWrite: ((addr: number, len: number) => void) | null = null;
   /** Bytes currently mapped (sum over mapped pages). */
   mappedBytes = 0;
 
@@ -127,7 +129,7 @@ export class GuestMemory {
     this.ensure(end);
     for (let p = addr >>> PAGE_SHIFT, last = end / PAGE_SIZE; p < last; p++) {
       const old = this.pages[p]!;
-      if (old & PAGE_CODE) this.onCodeWrite?.(p);
+      if (old & PAGE_CODE) this.codeWrite(p * PAGE_SIZE, PAGE_SIZE);
       if (!(old & PAGE_MAPPED)) this.mappedBytes += PAGE_SIZE;
       this.pages[p] = PAGE_MAPPED | (prot & PROT_MASK);
     }
@@ -140,7 +142,7 @@ export class GuestMemory {
     const end = Math.min(addr + roundUpToPage(len), this.pages.length * PAGE_SIZE);
     for (let p = addr >>> PAGE_SHIFT, last = end / PAGE_SIZE; p < last; p++) {
       const old = this.pages[p]!;
-      if (old & PAGE_CODE) this.onCodeWrite?.(p);
+      if (old & PAGE_CODE) this.codeWrite(p * PAGE_SIZE, PAGE_SIZE);
       if (old & PAGE_MAPPED) this.mappedBytes -= PAGE_SIZE;
       this.pages[p] = 0;
     }
@@ -160,7 +162,7 @@ export class GuestMemory {
     for (let p = first; p < last; p++) {
       const old = this.pages[p]!;
       // Decoded code is only valid while the page stays executable with the same bytes.
-      if (old & PAGE_CODE) this.onCodeWrite?.(p);
+      if (old & PAGE_CODE) this.codeWrite(p * PAGE_SIZE, PAGE_SIZE);
       this.pages[p] = PAGE_MAPPED | (prot & PROT_MASK);
     }
     return true;
@@ -240,14 +242,25 @@ export class GuestMemory {
         throw new CpuFault(bits & PAGE_MAPPED ? 'protection' : 'page-not-present', at, accessName(access));
       }
     }
-    if (access & PROT_WRITE) {
-      for (let p = addr >>> PAGE_SHIFT; p <= last; p++) {
-        if (this.pages[p]! & PAGE_CODE) {
-          this.pages[p]! &= ~PAGE_CODE;
-          this.onCodeWrite?.(p);
-        }
+    if (access & PROT_WRITE) this.codeWrites(addr, len);
+  }
+
+  /** Reports the parts of `[addr, addr+len)` that lie on pages marked as code to the hook. */
+  private codeWrites(addr: number, len: number): void {
+    const end = addr + len;
+    const last = (end - 1) >>> PAGE_SHIFT;
+    for (let p = addr >>> PAGE_SHIFT; p <= last; p++) {
+      if (this.pages[p]! & PAGE_CODE) {
+        const lo = Math.max(addr, p * PAGE_SIZE);
+        this.codeWrite(lo, Math.min(end, (p + 1) * PAGE_SIZE) - lo);
       }
     }
+  }
+
+  /** Invalidates cached code in a range on one marked page (or drops the mark when no cache listens). */
+  private codeWrite(addr: number, len: number): void {
+    if (this.onCodeWrite !== null) this.onCodeWrite(addr, len);
+    else this.pages[addr >>> PAGE_SHIFT]! &= ~PAGE_CODE;
   }
 
   // ---- checked accessors used by the CPU (throw CpuFault) ------------------------------------
@@ -362,19 +375,18 @@ export class GuestMemory {
     if (!this.isMapped(addr, data.length)) {
       throw new CpuFault('page-not-present', addr, 'write');
     }
-    const last = (addr + Math.max(data.length, 1) - 1) >>> PAGE_SHIFT;
-    for (let p = addr >>> PAGE_SHIFT; p <= last; p++) {
-      if (this.pages[p]! & PAGE_CODE) {
-        this.pages[p]! &= ~PAGE_CODE;
-        this.onCodeWrite?.(p);
-      }
-    }
+    if (data.length > 0) this.codeWrites(addr, data.length);
     this.u8.set(data, addr);
   }
 
   /** Marks the page holding `addr` as a source of cached decoded instructions. */
   markCode(page: number): void {
     this.pages[page]! |= PAGE_CODE;
+  }
+
+  /** Clears the mark of {@link markCode}: nothing cached depends on the page's bytes any more. */
+  unmarkCode(page: number): void {
+    this.pages[page]! &= ~PAGE_CODE;
   }
 
   /** A deep copy of this address space (for fork): page table and every mapped page's bytes. */

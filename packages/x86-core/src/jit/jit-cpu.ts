@@ -46,6 +46,8 @@ interface Entry {
   failed: boolean;
   /** Instructions to interpret from here when there is no translation (up to the next branch). */
   chunk: number;
+  /** The code cache's version of the block's page when it was translated (pageVersion). */
+  version: number;
 }
 
 /** Entries keyed by the live decoded record, so dropping a code page drops its translations. */
@@ -178,12 +180,16 @@ export class JitCpu extends Cpu {
       return null;
     }
     let e = entries.get(insn);
-    if (e === undefined) {
-      e = { hits: 0, block: null, failed: false, chunk: this.threshold === 0 ? 1 : this.chunkFrom(rip) };
+    // A write into any instruction of the block (not only its first) outdates the translation.
+    const version = this.cache.pageVersion(Math.floor(rip / 4096));
+    if (e === undefined || (e.block !== null && e.version !== version)) {
+      const chunk = this.threshold === 0 ? 1 : this.chunkFrom(rip);
+      e = { hits: 0, block: null, failed: false, chunk, version };
       entries.set(insn, e);
     }
     if (e.block === null && !e.failed && e.hits++ >= this.threshold) {
       const b = translateBlock(this.cache, rip, this.access);
+      e.version = this.cache.pageVersion(Math.floor(rip / 4096));
       // Entering WebAssembly costs about as much as interpreting a few instructions: outside the
       // testing mode, short blocks that do not loop stay with the interpreter.
       e.block = b !== null && (this.threshold === 0 || b.loops || b.length >= MIN_BLOCK) ? b : null;
