@@ -122,11 +122,17 @@ function decCount(r: Int32Array, a32: boolean): boolean {
   if (lo === 0) r[3] = (r[3]! - 1) | 0;
   return (r[2]! | r[3]!) !== 0;
 }
+/**
+ * loop/loope/loopne. With an F2 or F3 prefix (never emitted by compilers) the host CPU (AMD Zen 4)
+ * takes the ZF condition of loope/loopne from the last of them, like repne/repe: F3 → ZF = 1,
+ * F2 → ZF = 0; plain loop ignores them. x86-core does the same.
+ */
 const loop =
   (kind: 0 | 1 | 2): Handler =>
   (cpu, i) => {
     const nz = decCount(cpu.r, i.adsize === 4);
-    const ok = kind === 2 ? nz : kind === 1 ? nz && cpu.getZF() === 1 : nz && cpu.getZF() === 0;
+    const cc = kind === 2 || i.lastRep === 0 ? kind : i.lastRep === 0xf3 ? 1 : 0;
+    const ok = cc === 2 ? nz : cc === 1 ? nz && cpu.getZF() === 1 : nz && cpu.getZF() === 0;
     if (ok) cpu.rip = i.target;
   };
 const jrcxz: Handler = (cpu, i) => {

@@ -45,7 +45,10 @@ function checkPending(cpu: Cpu): void {
 }
 /**
  * The x87 state change of an MMX instruction: TOP = 0, all registers tagged valid; ES and B read
- * as clear, since no unmasked exception is pending.
+ * as clear, since no unmasked exception is pending. Measured on the host CPU: a page fault or #GP
+ * of an MMX form's memory operand leaves the x87 state unchanged (the change comes with the
+ * result), but MASKMOVQ's page faults and the #XM of the conversions to and from MMX registers
+ * (cvt(t)ps2pi, cvt(t)pd2pi, cvtpi2ps mm) are delivered after it; those handlers call this first.
  */
 function enterMmx(cpu: Cpu): void {
   const dv = cpu.dv;
@@ -86,8 +89,12 @@ const enum Layout {
   Align = 4,
 }
 
-/** Wraps an XMM handler of `Pq, Qq` shape for MMX registers. */
-function wrap(exec: Exec, layout: Layout): Exec {
+/**
+ * Wraps an XMM handler of `Pq, Qq` shape for MMX registers. `m32`: the memory operand is 32 bits
+ * (punpcklbw/wd/dq mm, mm/m32, SDM Vol. 2B PUNPCKLBW: only the low halves are used, and only they
+ * are read, so no fault can come from the four bytes after them).
+ */
+function wrap(exec: Exec, layout: Layout, m32: boolean): Exec {
   return (cpu, i) => {
     checkPending(cpu);
     const u = cpu.r;
@@ -95,7 +102,10 @@ function wrap(exec: Exec, layout: Layout): Exec {
       saved[k] = u[X14 + k]!;
       saved[4 + k] = u[X15 + k]!;
     }
-    readQ(cpu, i, u, X15);
+    if (m32 && i.mod !== 3) {
+      u[X15] = cpu.read32(cpu.ea(i));
+      u[X15 + 1] = 0;
+    } else readQ(cpu, i, u, X15);
     u[X15 + 2] = 0;
     u[X15 + 3] = 0;
     const d = mm(i.reg);
@@ -281,9 +291,9 @@ function maskmovq(cpu: Cpu, i: Insn): void {
   let base = r[14]! >>> 0;
   if (i.adsize !== 4 && r[15] !== 0) throw cpu.gp('maskmovq: address above 4 GiB');
   if (i.seg !== 0) base += r[i.seg === 1 ? 32 : 34]! >>> 0;
+  enterMmx(cpu);
   cpu.memory.checkWrite(base, 8);
   for (let k = 0; k < 8; k++) if (b[mask + k]! & 0x80) cpu.memory.write8(base + k, b[src + k]!);
-  enterMmx(cpu);
 }
 /** EMMS (0F 77): tags every x87 register empty; the host CPU also resets TOP to 0. */
 function emms(cpu: Cpu, _i: Insn): void {
@@ -302,13 +312,13 @@ function cvtpi2ps(cpu: Cpu, i: Insn): void {
   const t = SRC;
   readQ(cpu, i, u, t);
   const d = XMM_I32 + (i.reg << 2);
+  if (i.mod === 3) enterMmx(cpu);
   fpBegin(cpu);
   const r0 = i32to32(u[t]!);
   const r1 = i32to32(u[t + 1]!);
   fpEnd(cpu);
   u[d] = r0;
   u[d + 1] = r1;
-  if (i.mod === 3) enterMmx(cpu);
 }
 /** CVTPI2PD xmm, mm/m64: two int32 to doubles (exact). */
 function cvtpi2pd(cpu: Cpu, i: Insn): void {
@@ -341,11 +351,11 @@ function cvtps2pi(truncate: boolean): Exec {
       u[t] = cpu.read64(cpu.ea(i));
       u[t + 1] = cpu.hi;
     }
+    enterMmx(cpu);
     fpBegin(cpu);
     const r0 = f32toI32(u[t]!, truncate);
     const r1 = f32toI32(u[t + 1]!, truncate);
     fpEnd(cpu);
-    enterMmx(cpu);
     setMm(cpu, i.reg, r0, r1);
   };
 }
@@ -355,11 +365,11 @@ function cvtpd2pi(truncate: boolean): Exec {
     checkPending(cpu);
     const u = cpu.r;
     const s = src128(cpu, i, true);
+    enterMmx(cpu);
     fpBegin(cpu);
     const r0 = f64toI32(u[s + 1]!, u[s]!, truncate);
     const r1 = f64toI32(u[s + 3]!, u[s + 2]!, truncate);
     fpEnd(cpu);
-    enterMmx(cpu);
     setMm(cpu, i.reg, r0, r1);
   };
 }
@@ -398,7 +408,12 @@ function mmxRowsFrom(rows: readonly OpRow[]): OpRow[] {
       out.push({ ...base, ext: r.ext, mod: 'reg', operands: 'Nq, Ib', exec: wrapShiftImm(r.exec) });
     } else {
       const imm = r.operands.endsWith('Ib') ? ', Ib' : '';
-      out.push({ ...base, operands: `Pq, Qq${imm}`, exec: wrap(r.exec, LAYOUT[r.mnemonic] ?? Layout.Lanes) });
+      const m32 = /^punpckl(bw|wd|dq)$/.test(r.mnemonic);
+      out.push({
+        ...base,
+        operands: `Pq, Qq${imm}`,
+        exec: wrap(r.exec, LAYOUT[r.mnemonic] ?? Layout.Lanes, m32),
+      });
     }
   }
   return out;

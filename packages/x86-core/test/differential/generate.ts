@@ -430,6 +430,10 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
     if (rng.chance(0.3)) enc.prefixes.unshift(rng.pick([0x2e, 0x3e, 0x26, 0x36]));
     if (rng.chance(0.2) && row.prefix === undefined && !row.vex && !isStringOp(row))
       enc.prefixes.unshift(rng.pick([0xf2, 0xf3]));
+    // Forms that exist only without a mandatory prefix (fences, most MMX/SSE ps forms): another
+    // instruction or #UD with one.
+    else if (rng.chance(0.1) && row.prefix === 0 && !row.vex)
+      enc.prefixes.unshift(rng.pick([0x66, 0xf2, 0xf3]));
     // A REX byte followed by a legacy prefix is ignored (it must immediately precede the opcode).
     if (rng.chance(0.1)) enc.prefixes.unshift(0x40 | rng.int(16), rng.pick([0x2e, 0x3e, 0x26, 0x36]));
     if (enc.prefixes.length > 0) tags.push('wild');

@@ -23,38 +23,6 @@ export interface KnownOpen {
 /** The open list (see the verification report for minimised examples). */
 export const KNOWN_OPEN: readonly KnownOpen[] = [
   {
-    id: 'fence-rep-prefix',
-    owner: 'core',
-    summary:
-      'lfence/mfence/sfence (0F AE /5–/7, mod = 3) with an F2 or F3 prefix are #UD on the host (other instructions occupy F3 0F AE); x86-core executes them as fences. Found by fuzz --wild only.',
-    rows: /^[lms]fence /,
-    tag: /^wild$/,
-  },
-  {
-    id: 'loopcc-rep-prefix',
-    owner: 'core',
-    summary:
-      'loope/loopne with an F2/F3 prefix: the host takes the branch under the opposite ZF condition to x86-core (seen on AMD; compilers never emit it). Found by fuzz --wild only.',
-    rows: /^loopn?e /,
-    tag: /^wild$/,
-  },
-  {
-    id: 'mmx-punpckl-m32',
-    owner: 'sse',
-    summary:
-      'punpcklbw/punpcklwd/punpckldq mm, m: the MMX forms read only 32 bits of memory (mm/m32) on the host; x86-core reads 64 and faults where a 4-byte operand ends just before an inaccessible page.',
-    rows: /^punpckl(bw|wd|dq) Pq,/,
-    tag: /^target:/,
-  },
-  {
-    id: 'mmx-transition-on-fault',
-    owner: 'sse',
-    summary:
-      'MMX forms that fault (a memory fault, or #XM from cvtpi2ps/cvtpi2pd with unmasked exceptions): the host has already switched the x87 unit to MMX mode (TOP = 0, all tags valid) when the fault is delivered; x86-core leaves the x87 state unchanged.',
-    rows: /^(maskmovq|cvtt?p[is]2p[isd]|cvtt?pd2pi|cvtt?ps2pi|p[a-z]+ [PQN]|movq? [PQ]|movntq|movq2dq|movdq2q|pshufw|pinsrw P|pextrw [GE][a-z]*, ?N)/,
-    tag: /^(target:.*|mxcsr:unmasked)$/,
-  },
-  {
     id: 'dpps-unmasked-flags',
     owner: 'sse',
     summary:
