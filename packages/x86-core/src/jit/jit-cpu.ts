@@ -53,10 +53,8 @@ interface Entry {
 /** Entries keyed by the live decoded record, so dropping a code page drops its translations. */
 const entries = new WeakMap<Insn, Entry>();
 const TWO32 = 4294967296;
-/** Instructions interpreted at a stretch from an address whose translation failed. */
-const COLD_CHUNK = 1024;
 /** Shortest non-looping block worth entering WebAssembly for (outside the testing mode). */
-const MIN_BLOCK = Number(process.env.MINB ?? 6);
+const MIN_BLOCK = Number(process.env.MINB ?? 3);
 
 const BRANCHES = /^(j|call|ret|loop|syscall|int|iret|ud|hlt|enter|leave)/;
 
@@ -77,6 +75,13 @@ export class JitCpu extends Cpu {
   private wcount = 0;
   /** The last block left before one of its instructions (which the interpreter must run next). */
   private sideExit = false;
+  /** The mirror holds the current registers (translated code ran since the interpreter last did). */
+  private inMirror = false;
+  /**
+   * Instructions may have been decoded (pages marked as code) since the write TLB was last
+   * re-validated.
+   */
+  private codeMaybeNew = true;
 
   constructor(memory: ConstructorParameters<typeof Cpu>[0], options: JitOptions = {}) {
     super(memory, options);
@@ -96,6 +101,23 @@ export class JitCpu extends Cpu {
     this.wtlb.fill(0);
     this.wcount = 0;
     this.sideExit = false;
+    this.codeMaybeNew = true;
+    try {
+      return this.dispatch(budget);
+    } finally {
+      this.leaveMirror();
+    }
+  }
+
+  /** Copies the register file back from the mirror when translated code left it there. */
+  private leaveMirror(): void {
+    if (this.inMirror) {
+      this.stateBytes.set(this.mirrorBytes);
+      this.inMirror = false;
+    }
+  }
+
+  private dispatch(budget: number): RunResult {
     let executed = 0;
     for (;;) {
       const left = budget - executed;
@@ -112,6 +134,8 @@ export class JitCpu extends Cpu {
         }
         chunk = e.chunk;
       }
+      this.leaveMirror();
+      this.codeMaybeNew = true;
       const r = super.run(Math.min(chunk, left));
       executed += r.executed;
       if (r.reason !== 'budget') {
@@ -126,10 +150,15 @@ export class JitCpu extends Cpu {
   private runBlock(b: Block, left: number): number {
     // A page in the write TLB may have gained decoded code (or the mirror may have been used by
     // another CPU): keep only entries still writable and free of code (SDM Vol. 3A §11.6).
-    if (this.wcount > 0) this.revalidate();
-    this.mirrorBytes.set(this.stateBytes);
+    if (this.wcount > 0 && this.codeMaybeNew) this.revalidate();
+    this.codeMaybeNew = false;
+    // Consecutive translated blocks keep the registers in the mirror (copied back before the
+    // interpreter runs and when run() returns).
+    if (!this.inMirror) {
+      this.mirrorBytes.set(this.stateBytes);
+      this.inMirror = true;
+    }
     const n = b.fn(Math.min(left, 0x3fffffff));
-    this.stateBytes.set(this.mirrorBytes);
     const exit = this.mirrorWords[EXIT_WORD]!;
     if (exit >= 2) {
       this.sideExit = true;
@@ -183,19 +212,19 @@ export class JitCpu extends Cpu {
     // A write into any instruction of the block (not only its first) outdates the translation.
     const version = this.cache.pageVersion(Math.floor(rip / 4096));
     if (e === undefined || (e.block !== null && e.version !== version)) {
+      this.codeMaybeNew = true;
       const chunk = this.threshold === 0 ? 1 : this.chunkFrom(rip);
       e = { hits: 0, block: null, failed: false, chunk, version };
       entries.set(insn, e);
     }
     if (e.block === null && !e.failed && e.hits++ >= this.threshold) {
+      this.codeMaybeNew = true;
       const b = translateBlock(this.cache, rip, this.access);
       e.version = this.cache.pageVersion(Math.floor(rip / 4096));
       // Entering WebAssembly costs about as much as interpreting a few instructions: outside the
       // testing mode, short blocks that do not loop stay with the interpreter.
       e.block = b !== null && (this.threshold === 0 || b.loops || b.length >= MIN_BLOCK) ? b : null;
       e.failed = e.block === null;
-      // Nothing to translate here: interpret longer stretches from this address from now on.
-      if (e.failed && this.threshold > 0) e.chunk = COLD_CHUNK;
     }
     return e;
   }

@@ -16,6 +16,8 @@
  * own first instruction loops inside WebAssembly while the budget allows a whole further pass, so
  * instruction budgets stay exact at block granularity.
  */
+
+import { Cpu } from '../cpu.js';
 import {
   LF_ADD,
   LF_AUX,
@@ -23,9 +25,11 @@ import {
   LF_DEC,
   LF_DST,
   LF_DSTH,
+  LF_FLAGS,
   LF_IMUL64,
   LF_INC,
   LF_LOGIC,
+  LF_NONE,
   LF_OP,
   LF_RES,
   LF_RESH,
@@ -45,8 +49,10 @@ import {
   PFX_REP,
   PFX_REPNE,
   PFX_VEX,
+  SEG_FS,
 } from '../insn.js';
-import { CF, LF_I32, OF } from '../state.js';
+import { GuestMemory } from '../memory.js';
+import { CF, FS_BASE_I32, GS_BASE_I32, LF_I32, LF_WORDS, OF, ZF } from '../state.js';
 import { assemble, Bytes, I32, I64, OP, VOID } from './wasm.js';
 
 /** Bytes of the register file mirrored into the JIT memory (GPRs, FS/GS base, lazy flags). */
@@ -89,7 +95,7 @@ const L_T64A = 5;
 const L_T64B = 6;
 const L_T64C = 7;
 const L_REG = 8; // 16 i64 locals
-const L_LF = 24; // LF_OP … LF_AUX as i32 locals (9 words)
+const L_LF = 24; // LF_OP … LF_FLAGS as i32 locals (10 words)
 const LOCAL_TYPES: number[] = [
   I32,
   I32,
@@ -99,14 +105,16 @@ const LOCAL_TYPES: number[] = [
   I64,
   I64,
   ...new Array<number>(16).fill(I64),
-  ...new Array<number>(9).fill(I32),
+  ...new Array<number>(10).fill(I32),
   I32,
   I32,
   I64,
+  I32,
 ];
-const L_EXIT = 33;
-const L_ADDR = 34;
-const L_MEM = 35; // i64: the memory operand's value
+const L_EXIT = 34;
+const L_ADDR = 35;
+const L_MEM = 36; // i64: the memory operand's value
+const L_FL = 37; // i32: a materialised RFLAGS value
 /** Operand codes for Emitter.alu besides register numbers. */
 const IMM = -1;
 const MEM = -2;
@@ -130,8 +138,12 @@ const F_L8 = 0;
 const F_L16 = 1;
 const F_L32 = 2;
 const F_L64 = 3;
+const F_S8 = 4;
+const F_S16 = 5;
 const F_S32 = 6;
 const F_S64 = 7;
+/** `mat() -> i32`: RFLAGS computed from the lazy-flag record in the mirror (see flagsFromMirror). */
+const F_MAT = 8;
 
 const ALU_ADD = 0;
 const ALU_OR = 1;
@@ -154,6 +166,18 @@ class Emitter {
   index = 0;
   /** Whether the block reads guest memory (needs the accessor imports). */
   usesMemory = false;
+  /**
+   * The flags the current instruction produces are dead: a later instruction of the block
+   * overwrites all six before anything (a reader or a possible exit) can observe them, so the
+   * lazy-flag record is not written (architectural state is unchanged; see translateBlock).
+   */
+  dead = false;
+  /** Flag effect of the instruction being emitted: 0 none, 1 writes all six, 2 writes some. */
+  fxWrite = 0;
+  /** The instruction being emitted reads flags. */
+  fxRead = false;
+  /** The instruction being emitted may leave the block before itself (a checked memory access). */
+  fxExit = false;
 
   op(b: number): this {
     this.code.byte(b);
@@ -214,6 +238,10 @@ class Emitter {
   // ---- flags, computed from the record exactly as Cpu.getCF() … do -------------------------
 
   cf(): void {
+    if (this.kind < 0 || this.kind === LF_NONE || this.kind === LF_IMUL64) {
+      this.flagsWord().i32(1).op(OP.i32And);
+      return;
+    }
     switch (this.kind) {
       case LF_ADD:
         this.pair(LF_RES, LF_RESH).pair(LF_DST, LF_DSTH).op(OP.i64LtU);
@@ -259,19 +287,82 @@ class Emitter {
     this.lf(LF_RES).i32(0xff).op(OP.i32And).op(OP.i32Popcnt).i32(1).op(OP.i32And).i32(1).op(OP.i32Xor);
   }
   /**
-   * Whether the translator can evaluate condition `cc` here: it needs a flag-setting instruction
-   * earlier in the block, and CF/OF after a 64-bit imul stay with the interpreter.
+   * Whether condition `cc` can be computed from the statically known record kind; otherwise
+   * {@link cond} goes through the materialised RFLAGS ({@link flagsWord}).
    */
   knows(cc: number): boolean {
-    if (this.kind < 0) return false;
+    if (this.kind < 0 || this.kind === LF_NONE) return false;
     if (this.kind !== LF_IMUL64) return true;
     const base = cc >> 1;
     return base === 2 || base === 4 || base === 5;
   }
 
+  /** Stores the lazy-flag words written so far to the mirror (before the runtime reads them). */
+  flush(): void {
+    for (const w of this.lfWritten) {
+      this.i32(0)
+        .lf(w)
+        .op(OP.i32Store)
+        .code.u32(2)
+        .u32((LF_I32 + w) * 4);
+    }
+  }
+
+  /** Pushes the current RFLAGS (as Cpu.getRflags computes it from the record) as an i32. */
+  flagsWord(): this {
+    if (this.kind === LF_NONE) return this.lf(LF_FLAGS);
+    this.flush();
+    this.usesMat = true;
+    this.op(OP.call).code.u32(F_MAT);
+    return this;
+  }
+
+  /** Whether the block calls the flag-materialising runtime. */
+  usesMat = false;
+
   /** Pushes condition `cc` (SDM Vol. 1 Appendix B) as 0/1. */
   cond(cc: number): void {
+    this.fxRead = true;
     const base = cc >> 1;
+    if (!this.knows(cc)) {
+      this.flagsWord().set(L_FL);
+      const bit = (n: number) => this.get(L_FL).i32(n).op(OP.i32ShrU);
+      switch (base) {
+        case 0:
+          bit(11);
+          break;
+        case 1:
+          this.get(L_FL);
+          break;
+        case 2:
+          bit(6);
+          break;
+        case 3:
+          this.get(L_FL)
+            .i32(CF | ZF)
+            .op(OP.i32And)
+            .i32(0)
+            .op(OP.i32Ne);
+          break;
+        case 4:
+          bit(7);
+          break;
+        case 5:
+          bit(2);
+          break;
+        case 6:
+          bit(7);
+          bit(11).op(OP.i32Xor);
+          break;
+        default:
+          bit(7);
+          bit(11).op(OP.i32Xor);
+          bit(6).op(OP.i32Or);
+      }
+      this.i32(1).op(OP.i32And);
+      if (cc & 1) this.op(OP.i32Eqz);
+      return;
+    }
     switch (base) {
       case 0:
         this.of();
@@ -327,6 +418,20 @@ class Emitter {
     const binop64 = [OP.i64Add, OP.i64Or, 0, 0, OP.i64And, OP.i64Sub, OP.i64Xor, OP.i64Sub, OP.i64And][op]!;
     const binop32 = [OP.i32Add, OP.i32Or, 0, 0, OP.i32And, OP.i32Sub, OP.i32Xor, OP.i32Sub, OP.i32And][op]!;
     const writes = op !== ALU_CMP && op !== TEST && dst >= 0;
+    this.fxWrite = 1;
+    if (this.dead) {
+      // Only the result matters (SDM Vol. 1 §3.4.3.1 flags are overwritten before any use).
+      // A memory destination (read-modify-write) takes its result from T64C/T32C.
+      if (!writes && dst !== MEM) return;
+      if (size === 8) {
+        this.operand(dst, 8, imm, immHi).operand(src, 8, imm, immHi).op(binop64).set(L_T64C);
+        if (writes) this.get(L_T64C).setReg64(dst);
+      } else {
+        this.operand(dst, 4, imm, immHi).operand(src, 4, imm, immHi).op(binop32).set(L_T32C);
+        if (writes) this.get(L_T32C).setReg32(dst);
+      }
+      return;
+    }
     if (size === 8) {
       this.operand(dst, 8, imm, immHi).set(L_T64A);
       this.operand(src, 8, imm, immHi).set(L_T64B);
@@ -387,19 +492,181 @@ class Emitter {
     if (!this.check(i, size, true)) return false;
     this.get(L_ADDR);
     value();
+    this.op(OP.call).code.u32(size === 8 ? F_S64 : size === 4 ? F_S32 : size === 2 ? F_S16 : F_S8);
+    return true;
+  }
+
+  /**
+   * Read-modify-write of the `size`-byte memory operand of `i` (4 or 8): the page must be in
+   * the read TLB and in the write TLB (both checked before anything happens), the old value is
+   * in L_MEM while `compute` pushes the new one.
+   */
+  rmw(i: Insn, size: number, compute: () => void): boolean {
+    if (!this.load(i, size)) return false;
+    if (!this.check(i, size, true)) return false;
+    this.get(L_ADDR);
+    compute();
     this.op(OP.call).code.u32(size === 8 ? F_S64 : F_S32);
     return true;
   }
 
+  /** Pushes the 8-bit register at byte offset `rb` of the GPR file (Insn.regB/rmB) as an i32. */
+  byteReg(rb: number): this {
+    this.reg64(rb >> 3);
+    if (rb & 7) this.i64(8, 0).op(OP.i64ShrU);
+    return this.op(OP.i32WrapI64).i32(0xff).op(OP.i32And);
+  }
+
+  /** Pops an i32 (low 8 bits used) into the 8-bit register at byte offset `rb`; others kept. */
+  setByteReg(rb: number): this {
+    const sh = (rb & 7) * 8;
+    this.i32(0xff).op(OP.i32And).op(OP.i64ExtendI32U);
+    if (sh) this.i64(sh, 0).op(OP.i64Shl);
+    this.reg64(rb >> 3)
+      .i64(~(0xff << sh), -1)
+      .op(OP.i64And)
+      .op(OP.i64Or);
+    return this.setReg64(rb >> 3);
+  }
+
+  /**
+   * rol (op 0) / ror (op 1) of register `reg` by the masked constant count `c` (SDM Vol. 2B
+   * RCL/RCR/ROL/ROR): only CF and OF change, so a live result materialises RFLAGS first, as the
+   * interpreter's setArithFlags does (record kind LF_NONE afterwards).
+   */
+  rotate(op: number, size: number, reg: number, c: number): void {
+    if (c === 0) {
+      if (size === 4) this.reg32(reg).setReg32(reg);
+      return;
+    }
+    this.fxWrite = 2;
+    const bits = size * 8;
+    if (size === 8) {
+      this.reg64(reg)
+        .i64(c, 0)
+        .op(op === 0 ? OP.i64Rotl : OP.i64Rotr)
+        .setReg64(reg);
+    } else {
+      this.reg32(reg)
+        .i32(c)
+        .op(op === 0 ? OP.i32Rotl : OP.i32Rotr)
+        .setReg32(reg);
+    }
+    if (this.dead) return;
+    this.fxRead = true;
+    // T32A = the result's top bit, T32B = CF, T32C = OF.
+    this.reg64(reg)
+      .i64(bits - 1, 0)
+      .op(OP.i64ShrU)
+      .op(OP.i32WrapI64)
+      .i32(1)
+      .op(OP.i32And)
+      .set(L_T32A);
+    if (op === 0) {
+      this.reg64(reg).op(OP.i32WrapI64).i32(1).op(OP.i32And).set(L_T32B);
+      this.get(L_T32A).get(L_T32B).op(OP.i32Xor).set(L_T32C);
+    } else {
+      this.get(L_T32A).set(L_T32B);
+      this.reg64(reg)
+        .i64(bits - 2, 0)
+        .op(OP.i64ShrU)
+        .op(OP.i32WrapI64)
+        .get(L_T32A)
+        .op(OP.i32Xor)
+        .i32(1)
+        .op(OP.i32And)
+        .set(L_T32C);
+    }
+    this.flagsWord()
+      .i32(~(CF | OF))
+      .op(OP.i32And)
+      .get(L_T32B)
+      .op(OP.i32Or)
+      .get(L_T32C)
+      .i32(11)
+      .op(OP.i32Shl)
+      .op(OP.i32Or)
+      .setLf(LF_FLAGS);
+    this.i32(LF_NONE).setLf(LF_OP);
+    this.kind = LF_NONE;
+  }
+
+  /** neg (SDM Vol. 2B NEG): 0 − x with the record of a sub from 0. */
+  neg(size: number, reg: number): void {
+    this.fxWrite = 1;
+    if (size === 8) {
+      this.i64(0, 0).reg64(reg).op(OP.i64Sub).set(L_T64C);
+      if (!this.dead) {
+        this.i32(LF_SUB).setLf(LF_OP);
+        this.i32(64).setLf(LF_BITS);
+        this.i32(0).setLf(LF_DST);
+        this.i32(0).setLf(LF_DSTH);
+        this.reg64(reg).set(L_T64A);
+        this.lfPair(L_T64A, LF_SRC, LF_SRCH);
+        this.lfPair(L_T64C, LF_RES, LF_RESH);
+      }
+      this.get(L_T64C).setReg64(reg);
+      this.bits = 64;
+    } else {
+      this.i32(0).reg32(reg).op(OP.i32Sub).set(L_T32C);
+      if (!this.dead) {
+        this.i32(LF_SUB).setLf(LF_OP);
+        this.i32(32).setLf(LF_BITS);
+        this.i32(0).setLf(LF_DST);
+        this.i32(0).setLf(LF_DSTH);
+        this.reg32(reg).setLf(LF_SRC);
+        this.i32(0).setLf(LF_SRCH);
+        this.get(L_T32C).setLf(LF_RES);
+        this.i32(0).setLf(LF_RESH);
+      }
+      this.get(L_T32C).setReg32(reg);
+      this.bits = 32;
+    }
+    this.kind = LF_SUB;
+  }
+
+  /** bswap (SDM Vol. 2A BSWAP) of a 32- or 64-bit register. */
+  bswap(size: number, reg: number): void {
+    if (size === 8) {
+      const m8 = [0x00ff00ff, 0x00ff00ff] as const;
+      const m16 = [0x0000ffff, 0x0000ffff] as const;
+      this.reg64(reg).set(L_T64A);
+      this.get(L_T64A).i64(8, 0).op(OP.i64ShrU).i64(m8[0], m8[1]).op(OP.i64And);
+      this.get(L_T64A).i64(m8[0], m8[1]).op(OP.i64And).i64(8, 0).op(OP.i64Shl).op(OP.i64Or).set(L_T64A);
+      this.get(L_T64A).i64(16, 0).op(OP.i64ShrU).i64(m16[0], m16[1]).op(OP.i64And);
+      this.get(L_T64A).i64(m16[0], m16[1]).op(OP.i64And).i64(16, 0).op(OP.i64Shl).op(OP.i64Or);
+      this.i64(32, 0).op(OP.i64Rotl).setReg64(reg);
+    } else {
+      this.reg32(reg).set(L_T32A);
+      this.get(L_T32A).i32(8).op(OP.i32ShrU).i32(0x00ff00ff).op(OP.i32And);
+      this.get(L_T32A).i32(0x00ff00ff).op(OP.i32And).i32(8).op(OP.i32Shl).op(OP.i32Or);
+      this.i32(16).op(OP.i32Rotl).setReg32(reg);
+    }
+  }
+
   /** Puts the checked address of `i`'s memory operand in L_ADDR or leaves the block (see load). */
   check(i: Insn, size: number, write: boolean): boolean {
-    if (!i.plainEa || i.adsize !== 8) return false;
+    if (i.adsize !== 8) return false;
     if (i.eaKind === EA_ABS) {
-      if (!(i.disp >= 0 && i.disp < 4294967296)) return false;
-      this.i64(i.disp | 0, 0);
+      if (i.plainEa) {
+        if (!(i.disp >= 0 && i.disp < 4294967296)) return false;
+        this.i64(i.disp | 0, 0);
+      } else {
+        if (!(i.disp >= -2147483648 && i.disp < 2147483648)) return false;
+        this.i64(i.disp | 0, i.disp < 0 ? -1 : 0);
+      }
     } else if (!this.address(i)) return false;
+    if (!i.plainEa) {
+      // An FS or GS override adds that segment's base modulo 2^64 (SDM Vol. 3A §3.4.4).
+      this.i32(0)
+        .op(OP.i64Load)
+        .code.u32(3)
+        .u32((i.seg === SEG_FS ? FS_BASE_I32 : GS_BASE_I32) * 4);
+      this.op(OP.i64Add);
+    }
     this.set(L_T64A);
     this.usesMemory = true;
+    this.fxExit = true;
     this.op(OP.block).op(VOID); // $ok
     this.op(OP.block).op(VOID); // $miss
     // The address must be below 2^32 …
@@ -472,6 +739,12 @@ class Emitter {
    * signed overflow at 32 bits.
    */
   imul(size: number, dst: number, a: number, b: number, imm: number, immHi: number): void {
+    this.fxWrite = 1;
+    if (this.dead) {
+      if (size === 8) this.operand(a, 8, imm, immHi).operand(b, 8, imm, immHi).op(OP.i64Mul).setReg64(dst);
+      else this.operand(a, 4, imm, immHi).operand(b, 4, imm, immHi).op(OP.i32Mul).setReg32(dst);
+      return;
+    }
     if (size === 8) {
       this.operand(a, 8, imm, immHi).set(L_T64A);
       this.operand(b, 8, imm, immHi).set(L_T64B);
@@ -515,6 +788,13 @@ class Emitter {
       return;
     }
     const shl = op === 4 || op === 6;
+    this.fxWrite = 1;
+    if (this.dead) {
+      const k = shl ? 0 : op === 5 ? 1 : 2;
+      if (size === 8) this.reg64(reg).i64(c, 0).op([OP.i64Shl, OP.i64ShrU, OP.i64ShrS][k]!).setReg64(reg);
+      else this.reg32(reg).i32(c).op([OP.i32Shl, OP.i32ShrU, OP.i32ShrS][k]!).setReg32(reg);
+      return;
+    }
     if (size === 8) {
       this.reg64(reg).set(L_T64A);
       this.get(L_T64A)
@@ -568,6 +848,22 @@ class Emitter {
 
   /** inc/dec with CF carried over from the previous flag-setting instruction (SDM Vol. 2: INC). */
   incdec(dir: number, size: number, reg: number): void {
+    this.fxWrite = 2;
+    if (this.dead) {
+      const add = dir > 0;
+      if (size === 8)
+        this.reg64(reg)
+          .i64(1, 0)
+          .op(add ? OP.i64Add : OP.i64Sub)
+          .setReg64(reg);
+      else
+        this.reg32(reg)
+          .i32(1)
+          .op(add ? OP.i32Add : OP.i32Sub)
+          .setReg32(reg);
+      return;
+    }
+    this.fxRead = true;
     this.cf();
     this.set(L_T32A);
     const kind = dir > 0 ? LF_INC : LF_DEC;
@@ -634,14 +930,7 @@ function emitInsn(e: Emitter, i: Insn): boolean {
     }
     return true;
   }
-  if (i.map === 1) {
-    // movzx r, m8 / m16 (0F B6 / 0F B7; SDM Vol. 2B MOVZX): memory sources only.
-    if ((op !== 0xb6 && op !== 0xb7) || i.mod === 3 || !sized) return false;
-    if (!e.load(i, op === 0xb6 ? 1 : 2)) return false;
-    if (size === 8) e.get(L_MEM).setReg64(i.reg);
-    else e.get(L_MEM).op(OP.i32WrapI64).setReg32(i.reg);
-    return true;
-  }
+  if (i.map === 1) return emitMap1(e, i);
   if (i.map !== 0) return false;
   if (op < 0x40 && (op & 7) <= 3 && (op & 7) % 2 === 1) {
     // 01/03 family: Ev,Gv (1) and Gv,Ev (3).
@@ -652,8 +941,13 @@ function emitInsn(e: Emitter, i: Insn): boolean {
       else e.alu(alu, size, i.reg, i.rm, 0, 0);
       return true;
     }
-    // Memory operand: only forms that do not write it (Gv,Ev, or cmp Ev,Gv).
-    if ((op & 7) === 1 && alu !== ALU_CMP) return false;
+    if ((op & 7) === 1 && alu !== ALU_CMP) {
+      // Read-modify-write of the memory operand (SDM Vol. 2A ADD … XOR, "Ev, Gv").
+      return e.rmw(i, size, () => {
+        e.alu(alu, size, MEM, i.reg, 0, 0);
+        e.get(size === 8 ? L_T64C : L_T32C);
+      });
+    }
     if (!e.load(i, size)) return false;
     if ((op & 7) === 1) e.alu(alu, size, MEM, i.reg, 0, 0);
     else e.alu(alu, size, i.reg, MEM, 0, 0);
@@ -667,9 +961,46 @@ function emitInsn(e: Emitter, i: Insn): boolean {
   }
   switch (op) {
     case 0xc1:
-    case 0xd1:
-      if (i.mod !== 3 || !sized || i.reg < 4) return false;
-      e.shift(i.reg, size, i.rm, (op === 0xd1 ? 1 : i.imm) & (size === 8 ? 0x3f : 0x1f));
+    case 0xd1: {
+      if (i.mod !== 3 || !sized || i.reg === 2 || i.reg === 3) return false;
+      const c = (op === 0xd1 ? 1 : i.imm) & (size === 8 ? 0x3f : 0x1f);
+      if (i.reg < 2) e.rotate(i.reg, size, i.rm, c);
+      else e.shift(i.reg, size, i.rm, c);
+      return true;
+    }
+    case 0xf7:
+      if (!sized || i.reg === 1 || i.reg > 3) return false;
+      if (i.reg === 0) {
+        // test r/m, imm32 (SDM Vol. 2B TEST).
+        if (i.mod === 3) e.alu(TEST, size, i.rm, IMM, i.imm, i.immHi);
+        else {
+          if (!e.load(i, size)) return false;
+          e.alu(TEST, size, MEM, IMM, i.imm, i.immHi);
+        }
+        return true;
+      }
+      if (i.mod !== 3) return false;
+      if (i.reg === 3) e.neg(size, i.rm);
+      else if (size === 8) e.reg64(i.rm).i64(-1, -1).op(OP.i64Xor).setReg64(i.rm);
+      else e.reg32(i.rm).i32(-1).op(OP.i32Xor).setReg32(i.rm);
+      return true;
+    case 0x88:
+      // mov r/m8, r8 (SDM Vol. 2B MOV).
+      if (i.mod !== 3) return e.store(i, 1, () => e.byteReg(i.regB));
+      e.byteReg(i.regB).setByteReg(i.rmB);
+      return true;
+    case 0x8a:
+      if (i.mod === 3) e.byteReg(i.rmB);
+      else {
+        if (!e.load(i, 1)) return false;
+        e.get(L_MEM).op(OP.i32WrapI64);
+      }
+      e.setByteReg(i.regB);
+      return true;
+    case 0xc6:
+      if (i.reg !== 0) return false;
+      if (i.mod !== 3) return e.store(i, 1, () => e.i32(i.imm & 0xff));
+      e.i32(i.imm).setByteReg(i.rmB);
       return true;
     case 0x69:
     case 0x6b:
@@ -698,7 +1029,13 @@ function emitInsn(e: Emitter, i: Insn): boolean {
         e.alu(i.reg, size, i.rm, IMM, i.imm, i.immHi);
         return true;
       }
-      if (i.reg !== ALU_CMP || !e.load(i, size)) return false;
+      if (i.reg !== ALU_CMP) {
+        return e.rmw(i, size, () => {
+          e.alu(i.reg, size, MEM, IMM, i.imm, i.immHi);
+          e.get(size === 8 ? L_T64C : L_T32C);
+        });
+      }
+      if (!e.load(i, size)) return false;
       e.alu(ALU_CMP, size, MEM, IMM, i.imm, i.immHi);
       return true;
     case 0x85:
@@ -740,7 +1077,7 @@ function emitInsn(e: Emitter, i: Insn): boolean {
       else e.i32(i.imm).setReg32(i.rm);
       return true;
     case 0xff:
-      if (i.mod !== 3 || i.reg > 1 || !sized || !e.knows(2)) return false;
+      if (i.mod !== 3 || i.reg > 1 || !sized) return false;
       e.incdec(i.reg === 0 ? 1 : -1, size, i.rm);
       return true;
     default:
@@ -751,6 +1088,67 @@ function emitInsn(e: Emitter, i: Insn): boolean {
       }
       return false;
   }
+}
+
+/** Two-byte opcodes (0F xx) of the translated subset. */
+function emitMap1(e: Emitter, i: Insn): boolean {
+  const size = i.opsize;
+  const sized = size === 4 || size === 8;
+  const op = i.opcode;
+  if (op === 0xb6 || op === 0xb7 || op === 0xbe || op === 0xbf) {
+    // movzx / movsx r, r/m8 / r/m16 (SDM Vol. 2B MOVZX, MOVSX).
+    if (!sized) return false;
+    const byte = op === 0xb6 || op === 0xbe;
+    if (i.mod === 3) {
+      if (byte) e.byteReg(i.rmB);
+      else e.reg32(i.rm).i32(0xffff).op(OP.i32And);
+    } else {
+      if (!e.load(i, byte ? 1 : 2)) return false;
+      e.get(L_MEM).op(OP.i32WrapI64);
+    }
+    if (op >= 0xbe) {
+      e.op(byte ? OP.i32Extend8S : OP.i32Extend16S);
+      if (size === 8) e.op(OP.i64ExtendI32S).setReg64(i.reg);
+      else e.setReg32(i.reg);
+    } else if (size === 8) e.op(OP.i64ExtendI32U).setReg64(i.reg);
+    else e.setReg32(i.reg);
+    return true;
+  }
+  if (op >= 0x40 && op <= 0x4f) {
+    // cmovcc (SDM Vol. 2A CMOVcc): the source is read (and may fault) whatever the condition; a
+    // 32-bit destination is zero-extended even when nothing moves.
+    if (!sized) return false;
+    if (i.mod !== 3 && !e.load(i, size)) return false;
+    if (size === 8) {
+      if (i.mod === 3) e.reg64(i.rm);
+      else e.get(L_MEM);
+      e.reg64(i.reg);
+    } else {
+      if (i.mod === 3) e.reg32(i.rm);
+      else e.get(L_MEM).op(OP.i32WrapI64);
+      e.reg32(i.reg);
+    }
+    e.cond(op & 15);
+    e.op(OP.select);
+    if (size === 8) e.setReg64(i.reg);
+    else e.setReg32(i.reg);
+    return true;
+  }
+  if (op >= 0x90 && op <= 0x9f) {
+    // setcc r/m8 (SDM Vol. 2B SETcc).
+    if (i.mod === 3) {
+      e.cond(op & 15);
+      e.setByteReg(i.rmB);
+      return true;
+    }
+    return e.store(i, 1, () => e.cond(op & 15));
+  }
+  if (op >= 0xc8 && op <= 0xcf) {
+    if (!sized) return false;
+    e.bswap(size, i.reg);
+    return true;
+  }
+  return false;
 }
 
 /** Whether `i` is a relative jmp/jcc the translator can end a block with. */
@@ -824,8 +1222,48 @@ export function accessorFor(memory: WebAssembly.Memory): Accessor | null {
  * `access` null, memory operands end the block.
  */
 export function translateBlock(src: InsnSource, start: number, access: Accessor | null): Block | null {
+  // Pass 1 finds the block and each instruction's flag effects with every flag result live;
+  // pass 2 emits it again without the flag records nothing can observe (dead-flag elimination).
+  const probe = emitBody(src, start, access, null);
+  if (probe.n === 0) return null;
+  const dead = new Array<boolean>(probe.effects.length).fill(false);
+  // Flags are live at the end of the block (stored to the register file, or read by its jcc).
+  let live = true;
+  for (let k = probe.effects.length - 1; k >= 0; k--) {
+    const fx = probe.effects[k]!;
+    dead[k] = !live;
+    // A side exit before the instruction exposes the record as it is before it; a partial
+    // writer (rotate, inc/dec) reads the earlier flags only when its own result is live.
+    if (fx.write === 1) live = fx.exit || fx.read;
+    else if (fx.write === 2) live = live || fx.exit;
+    else live = live || fx.read || fx.exit;
+  }
+  const body = emitBody(src, start, access, dead);
+  if (body.n !== probe.n) return null;
+  return finish(body, start);
+}
+
+/** Flag effects of one emitted instruction (see Emitter.fxWrite/fxRead/fxExit). */
+interface Effect {
+  write: number;
+  read: boolean;
+  exit: boolean;
+}
+
+/** The emitted body of a block before its prologue and epilogue. */
+interface Body {
+  e: Emitter;
+  n: number;
+  fallRip: number;
+  takenRip: number;
+  branch: 'jmp' | 'jcc' | null;
+  exitRips: number[];
+  effects: Effect[];
+  access: Accessor | null;
+}
+
+function emitBody(src: InsnSource, start: number, access: Accessor | null, dead: boolean[] | null): Body {
   const e = new Emitter();
-  const body = e.code;
   const page = Math.floor(start / 4096);
   // block $exit (side exits) around a loop (a self-branch repeats the pass).
   e.op(OP.block).op(VOID);
@@ -837,6 +1275,7 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
   let branch: 'jmp' | 'jcc' | null = null;
   let last: Insn | null = null;
   const exitRips: number[] = [];
+  const effects: Effect[] = [];
   while (n < MAX_BLOCK) {
     if (Math.floor(addr / 4096) !== page) break;
     let i: Insn;
@@ -848,7 +1287,6 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
     if (Math.floor((i.next - 1) / 4096) !== page) break;
     const b = branchKind(i);
     if (b !== null) {
-      if (b === 'jcc' && !e.knows(i.opcode & 15)) break;
       branch = b;
       last = i;
       n++;
@@ -856,12 +1294,18 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
     }
     if (access === null && i.mod !== 3 && i.opcode !== 0x8d) break;
     e.index = n;
+    e.dead = dead !== null && dead[n] === true;
+    e.fxWrite = 0;
+    e.fxRead = false;
+    e.fxExit = false;
     if (!emitInsn(e, i)) break;
+    effects.push({ write: e.fxWrite, read: e.fxRead, exit: e.fxExit });
     exitRips.push(i.addr);
     n++;
     addr = i.next;
   }
-  if (n === 0) return null;
+  e.dead = false;
+  if (n === 0) return { e, n, fallRip, takenRip, branch, exitRips, effects, access };
   e.get(L_COUNT).i32(n).op(OP.i32Add).set(L_COUNT);
   if (branch !== null && last !== null) {
     fallRip = last.next;
@@ -881,6 +1325,11 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
     takenRip = addr;
     e.i32(0).set(L_EXIT);
   }
+  return { e, n, fallRip, takenRip, branch, exitRips, effects, access };
+}
+
+function finish(body: Body, start: number): Block {
+  const { e, n, fallRip, takenRip, branch, exitRips, access } = body;
   e.op(OP.end).op(OP.end);
   // Prologue: load registers and the flag words the block writes (a side exit may leave before
   // writing them); epilogue: store them back, the exit number, and return the count.
@@ -906,7 +1355,7 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
       .byte(OP.localSet)
       .u32(L_LF + w);
   }
-  pro.bytes(body.take());
+  pro.bytes(e.code.take());
   for (const r of e.writeRegs) {
     pro
       .byte(OP.i32Const)
@@ -941,6 +1390,7 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
     { params: [I32], results: [I64] },
     { params: [I32, I32], results: [] },
     { params: [I32, I64], results: [] },
+    { params: [], results: [I32] },
   ];
   const bin = assemble({
     types,
@@ -953,16 +1403,33 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
       { name: 's16', type: 2 },
       { name: 's32', type: 2 },
       { name: 's64', type: 3 },
+      { name: 'mat', type: 4 },
     ],
     funcs: [{ type: 0, locals: LOCAL_TYPES, code: pro, export: 'f' }],
   });
   const acc = access ?? NO_ACCESS;
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), { e: { m: mirror, ...acc } });
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), {
+    e: { m: mirror, ...acc, mat: flagsFromMirror },
+  });
   const fn = inst.exports.f as (budget: number) => number;
   jitStats.blocks++;
   jitStats.instructions += n;
   jitStats.bytes += bin.length;
   return { start, length: n, fallRip, takenRip, exitRips, loops: branch !== null && takenRip === start, fn };
+}
+
+let flagHelper: Cpu | null = null;
+const mirrorLf = new Int32Array(mirror.buffer, LF_I32 * 4, LF_WORDS);
+
+/**
+ * RFLAGS from the lazy-flag record in the mirror, computed by the interpreter's own getters (on
+ * a private register file), so translated code that needs the flags of a record kind it does not
+ * know statically gets exactly the interpreter's answer.
+ */
+function flagsFromMirror(): number {
+  if (flagHelper === null) flagHelper = new Cpu(new GuestMemory({ maxBytes: 4096 }));
+  flagHelper.lf.set(mirrorLf);
+  return flagHelper.getRflags();
 }
 
 /** Placeholders for blocks without memory operands (never called). */
