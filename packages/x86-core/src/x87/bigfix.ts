@@ -3,6 +3,7 @@
  * value is a bigint scaled by 2^PREC. These run only for the rare x87 transcendental and constant
  * instructions, never on the integer hot path.
  */
+import { type F80, type FpEnv, roundLimbsToReg, zero } from './float80.js';
 
 /** Fraction bits of the fixed-point values. */
 export const PREC = 256;
@@ -137,4 +138,58 @@ export function sinCos(x: bigint): [bigint, bigint] {
     n += 2n;
   }
   return [s, c];
+}
+
+/** The 64-bit significand of a as a bigint. */
+export function sigOf(a: F80): bigint {
+  return (BigInt(a.hi) << 32n) | BigInt(a.lo);
+}
+
+/** A double-extended value from a bigint significand (its low 64 bits). */
+export function fromSig(sign: number, exp: number, sig: bigint): F80 {
+  return { sign, exp, hi: Number((sig >> 32n) & 0xffffffffn), lo: Number(sig & 0xffffffffn) };
+}
+
+/** Number of significant bits of x > 0. */
+export function bitLength(x: bigint): number {
+  return x.toString(2).length;
+}
+
+const MASK32 = 0xffffffffn;
+
+/**
+ * Rounds the value `(-1)^sign × sig × 2^e` (sig ≥ 0; `sticky` says nonzero bits were lost below
+ * sig's least significant bit) to a register result under RC and, when `usePc`, PC. Bits beyond
+ * the 128 most significant ones join the sticky bit.
+ */
+export function roundToReg(
+  env: FpEnv,
+  sign: number,
+  sig: bigint,
+  e: number,
+  sticky: boolean,
+  usePc: boolean,
+): F80 {
+  if (sig === 0n) {
+    env.c1 = 0;
+    return zero(sign);
+  }
+  const n = bitLength(sig);
+  if (n > 128) {
+    const s = BigInt(n - 128);
+    if ((sig & ((1n << s) - 1n)) !== 0n) sticky = true;
+    sig >>= s;
+    e += n - 128;
+  }
+  return roundLimbsToReg(
+    env,
+    sign,
+    Number((sig >> 96n) & MASK32),
+    Number((sig >> 64n) & MASK32),
+    Number((sig >> 32n) & MASK32),
+    Number(sig & MASK32),
+    e,
+    sticky,
+    usePc,
+  );
 }

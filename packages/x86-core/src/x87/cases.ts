@@ -3,8 +3,7 @@
  * of every class, rounding ties at each precision, random values), driven by a seeded PRNG so
  * failures reproduce.
  */
-import type { F80 } from './float80.js';
-import { MEM, type ProbeCase } from './probe.js';
+import { type F80, MEM, type ProbeCase } from './probe.js';
 
 /** A small deterministic PRNG (xorshift32). */
 export class Rng {

@@ -12,9 +12,12 @@ import {
   CMP_LESS,
   CMP_UNORDERED,
   type F80,
+  f64Hi,
   fromF32,
   fromF64,
   fromInt,
+  fromInt64,
+  intHi,
   toF32,
   toF64,
   toInt,
@@ -58,42 +61,36 @@ function ud(): never {
   throw new CpuFault('invalid-opcode');
 }
 
-function read64(h: X87Host, a: number): [number, number] {
-  return [h.read32(a), h.read32(a + 4)];
-}
-
 function readF80(h: X87Host, a: number): F80 {
   // Bytes in address order, so a straddling operand faults at its first inaccessible byte.
-  let sig = 0n;
-  for (let i = 0; i < 8; i++) sig |= BigInt(h.read8(a + i)) << BigInt(8 * i);
+  const lo = (h.read8(a) | (h.read8(a + 1) << 8) | (h.read8(a + 2) << 16) | (h.read8(a + 3) << 24)) >>> 0;
+  const hi = (h.read8(a + 4) | (h.read8(a + 5) << 8) | (h.read8(a + 6) << 16) | (h.read8(a + 7) << 24)) >>> 0;
   const se = h.read16(a + 8);
-  return { sign: se >> 15, exp: se & 0x7fff, sig };
+  return { sign: se >> 15, exp: se & 0x7fff, hi, lo };
 }
 
 function writeF80(h: X87Host, a: number, v: F80): void {
   // Highest byte first, so a fault on the second page happens before any byte lands on the first.
   h.write16(a + 8, (v.sign << 15) | v.exp);
-  const lo = Number(v.sig & 0xffffffffn);
-  const hi = Number(v.sig >> 32n);
-  h.write32(a + 4, hi);
-  h.write32(a, lo);
+  h.write32(a + 4, v.hi);
+  h.write32(a, v.lo);
 }
 
-function writeInt(h: X87Host, a: number, v: bigint, bits: number): void {
-  const u = BigInt.asUintN(bits, v);
-  if (bits === 16) h.write16(a, Number(u));
-  else if (bits === 32) h.write32(a, Number(u));
+/** Writes the low `bits` of the two's-complement value hi:lo (high half first, as above). */
+function writeInt(h: X87Host, a: number, lo: number, hi: number, bits: number): void {
+  if (bits === 16) h.write16(a, lo & 0xffff);
+  else if (bits === 32) h.write32(a, lo >>> 0);
   else {
-    h.write32(a + 4, Number(u >> 32n));
-    h.write32(a, Number(u & 0xffffffffn));
+    h.write32(a + 4, hi >>> 0);
+    h.write32(a, lo >>> 0);
   }
 }
 
-function readInt(h: X87Host, a: number, bits: number): bigint {
-  if (bits === 16) return BigInt((h.read16(a) << 16) >> 16);
-  if (bits === 32) return BigInt(h.read32(a) | 0);
-  const [lo, hi] = read64(h, a);
-  return (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0);
+function readIntF80(h: X87Host, a: number, bits: number): F80 {
+  if (bits === 16) return fromInt((h.read16(a) << 16) >> 16);
+  if (bits === 32) return fromInt(h.read32(a) | 0);
+  const lo = h.read32(a);
+  return fromInt64(lo, h.read32(a + 4));
 }
 
 /** Register-form D8/DC/DE reg-field → operation, DC/DE swapping the sub/div pairs (SDM Vol. 2, A.4.2). */
@@ -192,11 +189,12 @@ function memoryForm(
         convFlags = e.flags;
       } else if (esc === 4) {
         const e = { cw: f.cw, flags: 0, c1: 0 };
-        const [lo, hi] = read64(h, ea);
+        const lo = h.read32(ea);
+        const hi = h.read32(ea + 4);
         v = fromF64(e, lo, hi, true);
         convFlags = e.flags;
       } else {
-        v = fromInt(readInt(h, ea, esc === 2 ? 32 : 16));
+        v = readIntF80(h, ea, esc === 2 ? 32 : 16);
       }
       track(f, rip, esc, modrm, ea);
       if (reg === 2 || reg === 3) f.compareSt(v, 0, false, reg - 2, convFlags);
@@ -258,7 +256,8 @@ function memoryForm(
       switch (reg) {
         case 0: {
           const e = { cw: f.cw, flags: 0, c1: 0 };
-          const [lo, hi] = read64(h, ea);
+          const lo = h.read32(ea);
+          const hi = h.read32(ea + 4);
           const v = fromF64(e, lo, hi);
           track(f, rip, esc, modrm, ea);
           f.load(v, e.flags);
@@ -272,8 +271,17 @@ function memoryForm(
           h.probeWrite(ea, 8);
           track(f, rip, esc, modrm, ea);
           storeGuarded(f, () => {
-            const r = f.store((v) => toF64(f, v), 0xfff8000000000000n, reg === 3);
-            if (r !== null) writeInt(h, ea, r, 64);
+            let hi = 0xfff80000;
+            const r = f.store(
+              (v) => {
+                const lo = toF64(f, v);
+                hi = f64Hi;
+                return lo;
+              },
+              0,
+              reg === 3,
+            );
+            if (r !== null) writeInt(h, ea, r, hi, 64);
           });
           return;
         default:
@@ -316,7 +324,8 @@ function memoryForm(
   }
 }
 
-const INDEFINITE_F80: F80 = { sign: 1, exp: 0x7fff, sig: 0xc000000000000000n };
+const INDEFINITE_F80: F80 = { sign: 1, exp: 0x7fff, hi: 0xc0000000, lo: 0 };
+const ZERO_F80: F80 = { sign: 0, exp: 0, hi: 0, lo: 0 };
 /** The packed-BCD indefinite (SDM Vol. 1, table 4-4). */
 const BCD_INDEFINITE = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff);
 
@@ -351,9 +360,9 @@ function loadInt(
   esc: number,
   modrm: number,
 ): void {
-  const v = readInt(h, ea, bits);
+  const v = readIntF80(h, ea, bits);
   track(f, rip, esc, modrm, ea);
-  f.load(fromInt(v));
+  f.load(v);
 }
 
 function storeInt(
@@ -370,8 +379,18 @@ function storeInt(
   h.probeWrite(ea, bits / 8);
   track(f, rip, esc, modrm, ea);
   storeGuarded(f, () => {
-    const r = f.store((v) => toInt(f, v, bits, truncate), -(1n << BigInt(bits - 1)), popAfter);
-    if (r !== null) writeInt(h, ea, r, bits);
+    // The integer indefinite: the most negative value (only the low `bits` are written).
+    let hi = bits === 64 ? 0x80000000 : 0xffffffff;
+    const r = f.store(
+      (v) => {
+        const lo = toInt(f, v, bits, truncate);
+        hi = intHi;
+        return lo;
+      },
+      bits === 64 ? 0 : bits === 32 ? 0x80000000 : 0xffff8000,
+      popAfter,
+    );
+    if (r !== null) writeInt(h, ea, r, hi, bits);
   });
 }
 
@@ -564,7 +583,7 @@ function d9Register(f: X87, reg: number, i: number, rip: number, modrm: number):
           f.fabs();
           return;
         case 4:
-          f.compareSt({ sign: 0, exp: 0, sig: 0n }, 0, false, 0);
+          f.compareSt(ZERO_F80, 0, false, 0);
           return;
         case 5:
           f.fxam();

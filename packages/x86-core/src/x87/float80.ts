@@ -3,19 +3,25 @@
  * chapter 4 "Data Types" and chapter 8 "Programming with the x87 FPU").
  *
  * A value is held as sign, biased 15-bit exponent and a 64-bit significand with an explicit
- * integer bit ({@link F80}). Every operation rounds exactly once from the infinitely precise
- * result, honouring the precision-control and rounding-control fields of the control word, and
- * accumulates the exception flags it raises in an {@link FpEnv}. Significand arithmetic uses
- * bigint: x87 code is rare in compiled programs (long double formatting, libm), and bigint makes
- * the exactness of multiply, divide and square root self-evident. The integer CPU loop never
- * reaches this module.
+ * integer bit, split into two unsigned 32-bit halves ({@link F80}). Every operation rounds exactly
+ * once from the infinitely precise result, honouring the precision-control and rounding-control
+ * fields of the control word, and accumulates the exception flags it raises in an {@link FpEnv}.
+ *
+ * No bigint: intermediate results live in a 128-bit window of four 32-bit limbs (module scratch,
+ * reused by every operation) plus a sticky flag for nonzero bits below the window. Products are
+ * formed from 16-bit limbs (every partial sum stays exact in a double), quotients and square roots
+ * are developed one bit at a time with a 65-bit remainder, and the rounding step reads the kept
+ * bits, the round bit and the sticky bits straight out of the window.
  */
 
-/** One double-extended value: sign (0 or 1), biased exponent (0–0x7fff), 64-bit significand. */
+/** One double-extended value: sign (0 or 1), biased exponent (0–0x7fff), significand bits 63–32 and 31–0. */
 export interface F80 {
   sign: number;
   exp: number;
-  sig: bigint;
+  /** Significand bits 63–32 (bit 63 is the explicit integer bit), as an unsigned 32-bit number. */
+  hi: number;
+  /** Significand bits 31–0, as an unsigned 32-bit number. */
+  lo: number;
 }
 
 /** x87 exception flag bits as they sit in the status word (SDM Vol. 1, 8.1.3). */
@@ -46,9 +52,8 @@ export interface FpEnv {
   c1: number;
 }
 
-const INT_BIT = 1n << 63n;
-const QUIET_BIT = 1n << 62n;
-const MASK64 = (1n << 64n) - 1n;
+const INT_HI = 0x80000000;
+const QUIET_HI = 0x40000000;
 const EXP_BIAS = 16383;
 /** Unbiased exponent of the smallest normal double-extended value. */
 const EXT_EMIN = 1 - EXP_BIAS;
@@ -57,18 +62,18 @@ const EXT_EMAX = 0x7ffe - EXP_BIAS;
 const BIAS_ADJUST = 24576;
 
 /** The QNaN floating-point indefinite (SDM Vol. 1, table 4-3). */
-export const INDEFINITE: Readonly<F80> = { sign: 1, exp: 0x7fff, sig: 0xc000000000000000n };
+export const INDEFINITE: Readonly<F80> = { sign: 1, exp: 0x7fff, hi: 0xc0000000, lo: 0 };
 
-export function f80(sign: number, exp: number, sig: bigint): F80 {
-  return { sign, exp, sig };
+export function f80(sign: number, exp: number, hi: number, lo: number): F80 {
+  return { sign, exp, hi, lo };
 }
 
 export function zero(sign: number): F80 {
-  return { sign, exp: 0, sig: 0n };
+  return { sign, exp: 0, hi: 0, lo: 0 };
 }
 
 export function infinity(sign: number): F80 {
-  return { sign, exp: 0x7fff, sig: INT_BIT };
+  return { sign, exp: 0x7fff, hi: INT_HI, lo: 0 };
 }
 
 /** Value classes the x87 distinguishes (SDM Vol. 1, 8.2.2 and table 8-3). */
@@ -87,16 +92,15 @@ export const enum Cls {
 }
 
 export function classify(a: F80): Cls {
-  const intBit = (a.sig & INT_BIT) !== 0n;
+  const intBit = a.hi >= INT_HI;
   if (a.exp === 0) {
-    if (a.sig === 0n) return Cls.Zero;
+    if (a.hi === 0 && a.lo === 0) return Cls.Zero;
     return intBit ? Cls.PseudoDenormal : Cls.Denormal;
   }
   if (!intBit) return Cls.Unsupported;
   if (a.exp === 0x7fff) {
-    const frac = a.sig & (INT_BIT - 1n);
-    if (frac === 0n) return Cls.Infinity;
-    return (a.sig & QUIET_BIT) !== 0n ? Cls.QNaN : Cls.SNaN;
+    if ((a.hi & 0x7fffffff) === 0 && a.lo === 0) return Cls.Infinity;
+    return (a.hi & QUIET_HI) !== 0 ? Cls.QNaN : Cls.SNaN;
   }
   return Cls.Normal;
 }
@@ -114,8 +118,19 @@ function lsbExponent(a: F80): number {
   return (a.exp === 0 ? 1 : a.exp) - EXP_BIAS - 63;
 }
 
+/** Number of significant bits of the 64-bit value hi:lo (0 for zero). */
+export function bitLength64(hi: number, lo: number): number {
+  if (hi !== 0) return 64 - Math.clz32(hi);
+  return lo !== 0 ? 32 - Math.clz32(lo) : 0;
+}
+
+/** Unbiased exponent of the most significant set bit of a finite nonzero value. */
+export function topExponent(a: F80): number {
+  return lsbExponent(a) + bitLength64(a.hi, a.lo) - 1;
+}
+
 function quiet(a: F80): F80 {
-  return { sign: a.sign, exp: a.exp, sig: a.sig | QUIET_BIT };
+  return { sign: a.sign, exp: a.exp, hi: (a.hi | QUIET_HI) >>> 0, lo: a.lo };
 }
 
 /**
@@ -128,10 +143,10 @@ function propagateNaN2(env: FpEnv, a: F80, ca: Cls, b: F80, cb: Cls): F80 {
   if (!isNaN80(ca)) return quiet(b);
   if (ca === Cls.QNaN && cb === Cls.SNaN) return a;
   if (cb === Cls.QNaN && ca === Cls.SNaN) return b;
-  const ma = a.sig | QUIET_BIT;
-  const mb = b.sig | QUIET_BIT;
-  if (ma > mb) return quiet(a);
-  if (mb > ma) return quiet(b);
+  const ha = (a.hi | QUIET_HI) >>> 0;
+  const hb = (b.hi | QUIET_HI) >>> 0;
+  if (ha > hb || (ha === hb && a.lo > b.lo)) return quiet(a);
+  if (hb > ha || b.lo > a.lo) return quiet(b);
   return quiet(a.sign === 0 ? a : b);
 }
 
@@ -140,25 +155,106 @@ function invalid(env: FpEnv): F80 {
   return INDEFINITE;
 }
 
-const TWO64 = 1n << 64n;
+// ---------------------------------------------------------------------------------------------
+// 64-bit helpers on hi:lo pairs. Results go to the module scratch pair sHi/sLo.
 
-function bitLength(x: bigint): number {
-  // x > 0. Work in 64-bit steps down to a value that splits into two exact 32-bit halves.
-  let base = 0;
-  if (x >= TWO64) {
-    if (x >= 1n << 512n) {
-      const s = x.toString(16);
-      const d = s.charCodeAt(0);
-      return (s.length - 1) * 4 + (32 - Math.clz32(d <= 57 ? d - 48 : d - 87));
-    }
-    while (x >= TWO64) {
-      x >>= 64n;
-      base += 64;
-    }
+let sHi = 0;
+let sLo = 0;
+
+/** sHi:sLo ← hi:lo << s (0 ≤ s < 64; bits shifted out are lost). */
+function shl64(hi: number, lo: number, s: number): void {
+  if (s === 0) {
+    sHi = hi;
+    sLo = lo;
+  } else if (s < 32) {
+    sHi = ((hi << s) | (lo >>> (32 - s))) >>> 0;
+    sLo = (lo << s) >>> 0;
+  } else {
+    sHi = (lo << (s - 32)) >>> 0;
+    sLo = 0;
   }
-  const hi = Number(x >> 32n);
-  if (hi !== 0) return base + 64 - Math.clz32(hi);
-  return base + 32 - Math.clz32(Number(x));
+}
+
+/** sHi:sLo ← hi:lo >> s (0 ≤ s < 64). */
+function shr64(hi: number, lo: number, s: number): void {
+  if (s === 0) {
+    sHi = hi;
+    sLo = lo;
+  } else if (s < 32) {
+    sLo = ((lo >>> s) | (hi << (32 - s))) >>> 0;
+    sHi = hi >>> s;
+  } else {
+    sLo = hi >>> (s - 32);
+    sHi = 0;
+  }
+}
+
+/** sHi:sLo ← the significand of a shifted left until bit 63 is set (a nonzero). */
+function normSig(a: F80): void {
+  shl64(a.hi, a.lo, 64 - bitLength64(a.hi, a.lo));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The 128-bit window: W[0] holds bits 127–96 (most significant), W[3] bits 31–0.
+
+const W = new Uint32Array(4);
+const Y = new Uint32Array(4);
+
+function windowBitLength(): number {
+  for (let i = 0; i < 4; i++) {
+    const v = W[i]!;
+    if (v !== 0) return (4 - i) * 32 - Math.clz32(v);
+  }
+  return 0;
+}
+
+/** W ← W << s (0 ≤ s < 128). */
+function windowShl(s: number): void {
+  const limbs = s >>> 5;
+  const bits = s & 31;
+  if (limbs !== 0) {
+    for (let i = 0; i < 4; i++) W[i] = i + limbs < 4 ? W[i + limbs]! : 0;
+  }
+  if (bits !== 0) {
+    for (let i = 0; i < 3; i++) W[i] = (W[i]! << bits) | (W[i + 1]! >>> (32 - bits));
+    W[3] = W[3]! << bits;
+  }
+}
+
+/** Y ← Y >> s (any s ≥ 0); returns whether nonzero bits were shifted out. */
+function yShr(s: number): boolean {
+  if (s === 0) return false;
+  if (s >= 128) {
+    const lost = (Y[0]! | Y[1]! | Y[2]! | Y[3]!) !== 0;
+    Y[0] = Y[1] = Y[2] = Y[3] = 0;
+    return lost;
+  }
+  const limbs = s >>> 5;
+  const bits = s & 31;
+  let lost = false;
+  for (let i = 4 - limbs; i < 4; i++) if (Y[i] !== 0) lost = true;
+  if (limbs !== 0) {
+    for (let i = 3; i >= 0; i--) Y[i] = i - limbs >= 0 ? Y[i - limbs]! : 0;
+  }
+  if (bits !== 0) {
+    if ((Y[3]! & ((1 << bits) - 1)) !== 0) lost = true;
+    for (let i = 3; i > 0; i--) Y[i] = (Y[i]! >>> bits) | (Y[i - 1]! << (32 - bits));
+    Y[0] = Y[0]! >>> bits;
+  }
+  return lost;
+}
+
+/** Bit j (0 = least significant) of the window. */
+function windowBit(j: number): number {
+  return (W[3 - (j >>> 5)]! >>> (j & 31)) & 1;
+}
+
+/** Whether any window bit below bit j is set. */
+function windowAnyBelow(j: number): boolean {
+  const limb = 3 - (j >>> 5);
+  if ((W[limb]! & ((1 << (j & 31)) - 1)) !== 0) return true;
+  for (let i = limb + 1; i < 4; i++) if (W[i] !== 0) return true;
+  return false;
 }
 
 /** Target of one rounding: precision in bits and the exponent range of normal values. */
@@ -193,70 +289,102 @@ const R_FINITE = 0;
 const R_INF = 1;
 const R_MAX = 2;
 
-let rSig = 0n;
+/** Result of the last {@link roundCore}: kind, integer significand rHi:rLo and its LSB exponent. */
+let rHi = 0;
+let rLo = 0;
 let rLsb = 0;
 let rKind = R_FINITE;
 
-/** Whether rounding `sig` (already shifted) by `rem`/`half` in mode `rc` increments the magnitude. */
-function roundsUp(rc: number, sign: number, q: bigint, rem: bigint, half: bigint): boolean {
-  if (rem === 0n) return false;
-  switch (rc) {
-    case RC_NEAREST:
-      return rem > half || (rem === half && (q & 1n) === 1n);
-    case RC_DOWN:
-      return sign === 1;
-    case RC_UP:
-      return sign === 0;
-    default:
-      return false;
-  }
+function setZeroResult(): void {
+  rKind = R_FINITE;
+  rHi = 0;
+  rLo = 0;
+  rLsb = 0;
 }
 
 /**
- * Rounds the exact value `(-1)^sign × sig × 2^e` (sig > 0; `sticky` says nonzero bits were lost
- * below sig's LSB) to `fmt` under rounding control `rc`. Leaves the result in rSig/rLsb/rKind and
- * raises OE/UE/PE and C1 in env. `adjust` enables the unmasked overflow/underflow behaviour of
- * register destinations: the exponent is wrapped by ±24576 instead of saturating/denormalising.
+ * Rounds the exact value `(-1)^sign × W × 2^e` (W, the 128-bit window, nonzero; `sticky` says
+ * nonzero bits were lost below W's least significant bit, which callers keep at least two bits
+ * below the rounding position) to `fmt` under rounding control `rc`. Leaves the result in
+ * rHi/rLo/rLsb/rKind and raises OE/UE/PE and C1 in env. `adjust` enables the unmasked
+ * overflow/underflow behaviour of register destinations: the exponent is wrapped by ±24576
+ * instead of saturating/denormalising (SDM Vol. 1, 8.5.3 and 8.5.4).
  */
 function roundCore(
   env: FpEnv,
   sign: number,
-  sig: bigint,
   e: number,
   sticky: boolean,
   fmt: Format,
   rc: number,
   adjust: boolean,
 ): void {
-  if (sticky) {
-    // Append a sticky bit below everything that is kept.
-    sig = (sig << 2n) | 1n;
-    e -= 2;
-  }
-  const n = bitLength(sig);
+  const n = windowBitLength();
   const top = e + n - 1;
   const tiny = top < fmt.emin;
   const ueUnmasked = (env.cw & UE) === 0;
   const oeUnmasked = (env.cw & OE) === 0;
   let lsb = top - fmt.p + 1;
   if (tiny && !(adjust && ueUnmasked) && lsb < fmt.denormLsb) lsb = fmt.denormLsb;
-  const shift = lsb - e;
-  let q: bigint;
-  let inexact = false;
-  let up = false;
-  if (shift <= 0) {
-    q = sig << BigInt(-shift);
+  const k = top - lsb + 1;
+  windowShl(128 - n);
+  let qh = 0;
+  let ql = 0;
+  let rbit = 0;
+  let st = sticky;
+  if (k >= 1) {
+    const t = 64 - k;
+    if (t === 0) {
+      qh = W[0]!;
+      ql = W[1]!;
+    } else if (t < 32) {
+      qh = W[0]! >>> t;
+      ql = ((W[1]! >>> t) | (W[0]! << (32 - t))) >>> 0;
+    } else {
+      ql = W[0]! >>> (t - 32);
+    }
+    const j = 127 - k;
+    rbit = windowBit(j);
+    if (!st) st = windowAnyBelow(j);
+  } else if (k === 0) {
+    rbit = 1;
+    if (!st) st = windowAnyBelow(127);
   } else {
-    const s = BigInt(shift);
-    q = sig >> s;
-    const rem = sig & ((1n << s) - 1n);
-    inexact = rem !== 0n;
-    up = roundsUp(rc, sign, q, rem, 1n << (s - 1n));
-    if (up) q += 1n;
+    st = true;
   }
-  let resultTop = q === 0n ? lsb - 1 : lsb + bitLength(q) - 1;
+  const inexact = rbit !== 0 || st;
+  let up = false;
+  if (inexact) {
+    switch (rc) {
+      case RC_NEAREST:
+        up = rbit !== 0 && (st || (ql & 1) !== 0);
+        break;
+      case RC_DOWN:
+        up = sign === 1;
+        break;
+      case RC_UP:
+        up = sign === 0;
+        break;
+      default:
+        up = false;
+    }
+  }
+  if (up) {
+    ql = (ql + 1) >>> 0;
+    if (ql === 0) {
+      qh = (qh + 1) >>> 0;
+      if (qh === 0) {
+        // 2^64: carry out of a full 64-bit significand.
+        qh = INT_HI;
+        lsb += 1;
+      }
+    }
+  }
+  const qn = bitLength64(qh, ql);
+  let resultTop = qn === 0 ? lsb - 1 : lsb + qn - 1;
   if (resultTop - lsb + 1 > fmt.p) {
-    q >>= 1n;
+    ql = ((ql >>> 1) | (qh << 31)) >>> 0;
+    qh >>>= 1;
     lsb += 1;
     resultTop = lsb + fmt.p - 1;
   }
@@ -266,18 +394,14 @@ function roundCore(
       env.flags |= UE;
       if (!adjust) {
         // Unmasked underflow on a store to memory: nothing is written and PE is not reported.
-        rKind = R_FINITE;
-        rSig = 0n;
-        rLsb = 0;
+        setZeroResult();
         return;
       }
       if (resultTop + BIAS_ADJUST < fmt.emin) {
         // Too small even after the bias adjustment: the result is a zero.
         env.flags |= PE;
         env.c1 = 0;
-        rKind = R_FINITE;
-        rSig = 0n;
-        rLsb = 0;
+        setZeroResult();
         return;
       }
       lsb += BIAS_ADJUST;
@@ -288,9 +412,7 @@ function roundCore(
   if (resultTop > fmt.emax) {
     env.flags |= OE;
     if (oeUnmasked && !adjust) {
-      rKind = R_FINITE;
-      rSig = 0n;
-      rLsb = 0;
+      setZeroResult();
       return;
     }
     if (adjust && oeUnmasked && resultTop - BIAS_ADJUST <= fmt.emax) {
@@ -304,14 +426,16 @@ function roundCore(
         (rc === RC_DOWN && sign === 1);
       rKind = toInf ? R_INF : R_MAX;
       env.c1 = toInf ? 1 : 0;
-      rSig = 0n;
+      rHi = 0;
+      rLo = 0;
       rLsb = 0;
       return;
     }
   }
   if (inexact) env.flags |= PE;
   rKind = R_FINITE;
-  rSig = q;
+  rHi = qh;
+  rLo = ql;
   rLsb = lsb;
 }
 
@@ -319,26 +443,66 @@ function roundCore(
 function packExt(sign: number, fmt: Format): F80 {
   if (rKind === R_INF) return infinity(sign);
   if (rKind === R_MAX) {
-    return { sign, exp: 0x7ffe, sig: (MASK64 >> BigInt(64 - fmt.p)) << BigInt(64 - fmt.p) };
+    // The largest finite value with fmt.p significand bits.
+    shl64(0xffffffff, 0xffffffff, 64 - fmt.p);
+    return { sign, exp: 0x7ffe, hi: sHi, lo: sLo };
   }
-  if (rSig === 0n) return zero(sign);
-  const top = rLsb + bitLength(rSig) - 1;
+  const n = bitLength64(rHi, rLo);
+  if (n === 0) return zero(sign);
+  const top = rLsb + n - 1;
   if (top < EXT_EMIN) {
     // Denormal: exponent field 0, significand aligned to 2^(EXT_EMIN - 63).
-    return { sign, exp: 0, sig: rSig << BigInt(rLsb - (EXT_EMIN - 63)) };
+    shl64(rHi, rLo, rLsb - (EXT_EMIN - 63));
+    return { sign, exp: 0, hi: sHi, lo: sLo };
   }
-  return { sign, exp: top + EXP_BIAS, sig: (rSig << BigInt(rLsb - (top - 63))) & MASK64 };
+  shl64(rHi, rLo, 64 - n);
+  return { sign, exp: top + EXP_BIAS, hi: sHi, lo: sLo };
 }
 
-/** Rounds an exact value to a double-extended register result under the control word's PC and RC. */
-function roundToReg(env: FpEnv, sign: number, sig: bigint, e: number, sticky: boolean, usePc: boolean): F80 {
+/** Rounds the window W × 2^e (W nonzero) to a register result under RC and, when `usePc`, PC. */
+function roundWindowToReg(env: FpEnv, sign: number, e: number, sticky: boolean, usePc: boolean): F80 {
   const fmt = usePc ? pcFormat(env.cw) : FMT_EXT;
-  if (sig === 0n) {
+  roundCore(env, sign, e, sticky, fmt, (env.cw >> 10) & 3, true);
+  return packExt(sign, fmt);
+}
+
+/**
+ * Rounds the exact value `(-1)^sign × (w0:w1:w2:w3) × 2^e` (a 128-bit integer in four 32-bit limbs,
+ * most significant first; `sticky` marks nonzero bits below it, at least two bits below the
+ * rounding position) to a double-extended register result under RC and, when `usePc`, PC.
+ */
+export function roundLimbsToReg(
+  env: FpEnv,
+  sign: number,
+  w0: number,
+  w1: number,
+  w2: number,
+  w3: number,
+  e: number,
+  sticky: boolean,
+  usePc: boolean,
+): F80 {
+  W[0] = w0;
+  W[1] = w1;
+  W[2] = w2;
+  W[3] = w3;
+  if ((w0 | w1 | w2 | w3) === 0) {
     env.c1 = 0;
     return zero(sign);
   }
-  roundCore(env, sign, sig, e, sticky, fmt, (env.cw >> 10) & 3, true);
-  return packExt(sign, fmt);
+  return roundWindowToReg(env, sign, e, sticky, usePc);
+}
+
+/** Rounds the exact value `(-1)^sign × hi:lo × 2^e` to a register result (zero when hi:lo is 0). */
+export function roundToReg64(
+  env: FpEnv,
+  sign: number,
+  hi: number,
+  lo: number,
+  e: number,
+  usePc: boolean,
+): F80 {
+  return roundLimbsToReg(env, sign, 0, 0, hi, lo, e, false, usePc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,22 +551,81 @@ export function add(env: FpEnv, a: F80, b: F80, negB = false): F80 {
     if (a.sign === sb) return zero(a.sign);
     return zero(rcOf(env) === RC_DOWN ? 1 : 0);
   }
-  if (ca === Cls.Zero) return roundToReg(env, sb, b.sig, lsbExponent(b), false, true);
-  if (cb === Cls.Zero) return roundToReg(env, a.sign, a.sig, lsbExponent(a), false, true);
-  const ea = lsbExponent(a);
-  const eb = lsbExponent(b);
-  const e = Math.min(ea, eb);
-  let ma = a.sig << BigInt(ea - e);
-  let mb = b.sig << BigInt(eb - e);
-  if (a.sign) ma = -ma;
-  if (sb) mb = -mb;
-  const sum = ma + mb;
-  if (sum === 0n) {
-    env.c1 = 0;
-    return zero(rcOf(env) === RC_DOWN ? 1 : 0);
+  if (ca === Cls.Zero) return roundToReg64(env, sb, b.hi, b.lo, lsbExponent(b), true);
+  if (cb === Cls.Zero) return roundToReg64(env, a.sign, a.hi, a.lo, lsbExponent(a), true);
+  // X is the operand with the higher top bit; it fills the window's upper half, Y is aligned to it.
+  const ta = topExponent(a);
+  const tb = topExponent(b);
+  let x = a;
+  let xs = a.sign;
+  let y = b;
+  let ys = sb;
+  let tx = ta;
+  let d = ta - tb;
+  if (tb > ta) {
+    x = b;
+    xs = sb;
+    y = a;
+    ys = a.sign;
+    tx = tb;
+    d = tb - ta;
   }
-  const sign = sum < 0n ? 1 : 0;
-  return roundToReg(env, sign, sum < 0n ? -sum : sum, e, false, true);
+  normSig(x);
+  W[0] = sHi;
+  W[1] = sLo;
+  W[2] = 0;
+  W[3] = 0;
+  normSig(y);
+  Y[0] = sHi;
+  Y[1] = sLo;
+  Y[2] = 0;
+  Y[3] = 0;
+  const yLost = yShr(d);
+  let e = tx - 127;
+  let sign = xs;
+  let sticky = yLost;
+  if (xs === ys) {
+    let carry = 0;
+    for (let i = 3; i >= 0; i--) {
+      const s = W[i]! + Y[i]! + carry;
+      W[i] = s;
+      carry = s > 0xffffffff ? 1 : 0;
+    }
+    if (carry) {
+      // 129-bit sum: drop the lowest bit into the sticky flag.
+      if ((W[3]! & 1) !== 0) sticky = true;
+      for (let i = 3; i > 0; i--) W[i] = (W[i]! >>> 1) | (W[i - 1]! << 31);
+      W[0] = (W[0]! >>> 1) | INT_HI;
+      e += 1;
+    }
+  } else {
+    if (d === 0) {
+      // Equal top bits: subtract the smaller magnitude from the larger.
+      let cmp = 0;
+      for (let i = 0; i < 2 && cmp === 0; i++) cmp = W[i]! > Y[i]! ? 1 : W[i]! < Y[i]! ? -1 : 0;
+      if (cmp === 0) {
+        env.c1 = 0;
+        return zero(rcOf(env) === RC_DOWN ? 1 : 0);
+      }
+      if (cmp < 0) {
+        for (let i = 0; i < 2; i++) {
+          const t = W[i]!;
+          W[i] = Y[i]!;
+          Y[i] = t;
+        }
+        sign = ys;
+      }
+    }
+    // With bits of Y lost below the window, X − Y lies strictly between X − Yw − 1 and X − Yw:
+    // subtract one more unit and keep the sticky flag (the difference keeps ≥ 126 bits then).
+    let borrow = yLost ? 1 : 0;
+    for (let i = 3; i >= 0; i--) {
+      const s = W[i]! - Y[i]! - borrow;
+      W[i] = s;
+      borrow = s < 0 ? 1 : 0;
+    }
+  }
+  return roundWindowToReg(env, sign, e, sticky, true);
 }
 
 export function sub(env: FpEnv, a: F80, b: F80): F80 {
@@ -421,7 +644,35 @@ export function mul(env: FpEnv, a: F80, b: F80): F80 {
     return infinity(sign);
   }
   if (ca === Cls.Zero || cb === Cls.Zero) return zero(sign);
-  return roundToReg(env, sign, a.sig * b.sig, lsbExponent(a) + lsbExponent(b), false, true);
+  // 64 × 64 → 128 bits from 16-bit limbs; each column sum stays below 2^35, exact in a double.
+  const a0 = a.lo & 0xffff;
+  const a1 = a.lo >>> 16;
+  const a2 = a.hi & 0xffff;
+  const a3 = a.hi >>> 16;
+  const b0 = b.lo & 0xffff;
+  const b1 = b.lo >>> 16;
+  const b2 = b.hi & 0xffff;
+  const b3 = b.hi >>> 16;
+  let c = a0 * b0;
+  const p0 = c & 0xffff;
+  c = (c - p0) / 65536 + a1 * b0 + a0 * b1;
+  const p1 = c & 0xffff;
+  c = (c - p1) / 65536 + a2 * b0 + a1 * b1 + a0 * b2;
+  const p2 = c & 0xffff;
+  c = (c - p2) / 65536 + a3 * b0 + a2 * b1 + a1 * b2 + a0 * b3;
+  const p3 = c & 0xffff;
+  c = (c - p3) / 65536 + a3 * b1 + a2 * b2 + a1 * b3;
+  const p4 = c & 0xffff;
+  c = (c - p4) / 65536 + a3 * b2 + a2 * b3;
+  const p5 = c & 0xffff;
+  c = (c - p5) / 65536 + a3 * b3;
+  const p6 = c & 0xffff;
+  const p7 = (c - p6) / 65536;
+  W[0] = (p7 << 16) | p6;
+  W[1] = (p5 << 16) | p4;
+  W[2] = (p3 << 16) | p2;
+  W[3] = (p1 << 16) | p0;
+  return roundWindowToReg(env, sign, lsbExponent(a) + lsbExponent(b), false, true);
 }
 
 export function div(env: FpEnv, a: F80, b: F80): F80 {
@@ -447,23 +698,31 @@ export function div(env: FpEnv, a: F80, b: F80): F80 {
     return infinity(sign);
   }
   if (ca === Cls.Zero) return zero(sign);
-  // Scale the dividend so the quotient carries at least 66 significant bits.
-  const k = 130;
-  const num = a.sig << BigInt(k);
-  const q = num / b.sig;
-  const rem = num - q * b.sig;
-  return roundToReg(env, sign, q, lsbExponent(a) - lsbExponent(b) - k, rem !== 0n, true);
-}
-
-/** Integer square root of n ≥ 0 (floor). */
-export function isqrt(n: bigint): bigint {
-  if (n < 2n) return n;
-  let x = 1n << BigInt((bitLength(n) >> 1) + 1);
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
+  normSig(b);
+  const bh = sHi;
+  const bl = sLo;
+  normSig(a);
+  let rh = sHi;
+  let rl = sLo;
+  let r2 = 0;
+  W[0] = W[1] = W[2] = W[3] = 0;
+  // Restoring division, one quotient bit per step: 68 bits (at least 67 significant), the first
+  // weighing 2^(top(a) − top(b)). The remainder r2:rh:rl stays below 2^65.
+  for (let i = 0; i < 68; i++) {
+    if (r2 !== 0 || rh > bh || (rh === bh && rl >= bl)) {
+      const l = rl - bl;
+      rl = l >>> 0;
+      const h = rh - bh - (l < 0 ? 1 : 0);
+      rh = h >>> 0;
+      r2 = 0;
+      W[i >>> 5] = W[i >>> 5]! | (1 << (31 - (i & 31)));
+    }
+    r2 = rh >>> 31;
+    rh = ((rh << 1) | (rl >>> 31)) >>> 0;
+    rl = (rl << 1) >>> 0;
   }
+  const sticky = (r2 | rh | rl) !== 0;
+  return roundWindowToReg(env, sign, topExponent(a) - topExponent(b) - 127, sticky, true);
 }
 
 export function sqrt(env: FpEnv, a: F80): F80 {
@@ -478,17 +737,106 @@ export function sqrt(env: FpEnv, a: F80): F80 {
   if (a.sign === 1) return invalid(env);
   if (ca === Cls.Infinity) return a;
   if (denormalStops(env, ca)) return a;
-  let e = lsbExponent(a);
-  let m = a.sig;
-  if (e & 1) {
-    m <<= 1n;
-    e -= 1;
+  // a = M × 2^(T − 63) with M normalised. The radicand N = M × 2^s (s = 70 or 71, making T − 63 − s
+  // even) has a root of 67–68 bits; it is developed two radicand bits per step.
+  normSig(a);
+  const mh = sHi;
+  const ml = sLo;
+  const t = topExponent(a);
+  const s = ((t - 63) & 1) === 0 ? 70 : 71;
+  const len = 64 + s;
+  const pad = len & 1;
+  const steps = (len + pad) >> 1;
+  // Remainder r and root q as 96-bit values in three limbs (index 0 most significant).
+  let r0 = 0;
+  let r1 = 0;
+  let r2 = 0;
+  let q0 = 0;
+  let q1 = 0;
+  let q2 = 0;
+  for (let j = 0; j < steps; j++) {
+    const p = 2 * j - pad;
+    let d = 0;
+    for (let k = 0; k < 2; k++) {
+      const pos = p + k;
+      let bit = 0;
+      if (pos >= 0 && pos < 64) bit = pos < 32 ? (mh >>> (31 - pos)) & 1 : (ml >>> (63 - pos)) & 1;
+      d = (d << 1) | bit;
+    }
+    // r ← 4r + d; t ← 4q + 1
+    r0 = ((r0 << 2) | (r1 >>> 30)) >>> 0;
+    r1 = ((r1 << 2) | (r2 >>> 30)) >>> 0;
+    r2 = ((r2 << 2) | d) >>> 0;
+    const t0 = ((q0 << 2) | (q1 >>> 30)) >>> 0;
+    const t1 = ((q1 << 2) | (q2 >>> 30)) >>> 0;
+    const t2 = ((q2 << 2) | 1) >>> 0;
+    const ge = r0 !== t0 ? r0 > t0 : r1 !== t1 ? r1 > t1 : r2 >= t2;
+    q0 = ((q0 << 1) | (q1 >>> 31)) >>> 0;
+    q1 = ((q1 << 1) | (q2 >>> 31)) >>> 0;
+    q2 = ((q2 << 1) | (ge ? 1 : 0)) >>> 0;
+    if (ge) {
+      const l = r2 - t2;
+      r2 = l >>> 0;
+      const m = r1 - t1 - (l < 0 ? 1 : 0);
+      r1 = m >>> 0;
+      r0 = (r0 - t0 - (m < 0 ? 1 : 0)) >>> 0;
+    }
   }
-  // Shift by an even amount so the root has plenty of bits beyond 64.
-  const k = 140;
-  const n = m << BigInt(k);
-  const r = isqrt(n);
-  return roundToReg(env, 0, r, (e - k) / 2, r * r !== n, true);
+  const sticky = (r0 | r1 | r2) !== 0;
+  W[0] = 0;
+  W[1] = q0;
+  W[2] = q1;
+  W[3] = q2;
+  return roundWindowToReg(env, 0, (t - 63 - s) / 2, sticky, true);
+}
+
+/** Integer magnitude of the last {@link roundSigToInt}. */
+let iHi = 0;
+let iLo = 0;
+
+/**
+ * Rounds hi:lo × 2^e (e < 0) to an integer magnitude under rc into iHi:iLo; raises PE and sets C1.
+ */
+function roundSigToInt(env: FpEnv, sign: number, hi: number, lo: number, e: number, rc: number): void {
+  const s = -e;
+  let qh = 0;
+  let ql = 0;
+  let rbit = 0;
+  let st = false;
+  if (s > 64) {
+    st = (hi | lo) !== 0;
+  } else if (s === 64) {
+    rbit = hi >>> 31;
+    st = (hi & 0x7fffffff) !== 0 || lo !== 0;
+  } else {
+    shr64(hi, lo, s);
+    qh = sHi;
+    ql = sLo;
+    // Round bit s − 1, sticky bits below it.
+    const j = s - 1;
+    if (j >= 32) {
+      rbit = (hi >>> (j - 32)) & 1;
+      st = (hi & ((1 << (j - 32)) - 1)) !== 0 || lo !== 0;
+    } else {
+      rbit = (lo >>> j) & 1;
+      st = (lo & ((1 << j) - 1)) !== 0;
+    }
+  }
+  const inexact = rbit !== 0 || st;
+  let up = false;
+  if (inexact) {
+    if (rc === RC_NEAREST) up = rbit !== 0 && (st || (ql & 1) !== 0);
+    else if (rc === RC_DOWN) up = sign === 1;
+    else if (rc === RC_UP) up = sign === 0;
+  }
+  if (up) {
+    ql = (ql + 1) >>> 0;
+    if (ql === 0) qh = (qh + 1) >>> 0;
+  }
+  if (inexact) env.flags |= PE;
+  env.c1 = up ? 1 : 0;
+  iHi = qh;
+  iLo = ql;
 }
 
 /** Rounds to an integral value under RC (FRNDINT); PC does not apply. */
@@ -504,24 +852,12 @@ export function roundInt(env: FpEnv, a: F80): F80 {
   if (denormalStops(env, ca)) return a;
   const e = lsbExponent(a);
   if (e >= 0) return a;
-  const q = roundSigToInt(env, a.sign, a.sig, e, rcOf(env));
-  if (q === 0n) return zero(a.sign);
+  roundSigToInt(env, a.sign, a.hi, a.lo, e, rcOf(env));
+  if ((iHi | iLo) === 0) return zero(a.sign);
   const c1 = env.c1;
-  const r = roundToReg(env, a.sign, q, 0, false, false);
+  const r = roundToReg64(env, a.sign, iHi, iLo, 0, false);
   env.c1 = c1;
   return r;
-}
-
-/** Rounds sig × 2^e (e < 0) to an integer magnitude under rc; raises PE and sets C1. */
-function roundSigToInt(env: FpEnv, sign: number, sig: bigint, e: number, rc: number): bigint {
-  const s = BigInt(-e);
-  let q = sig >> s;
-  const rem = sig & ((1n << s) - 1n);
-  const up = roundsUp(rc, sign, q, rem, 1n << (s - 1n));
-  if (up) q += 1n;
-  if (rem !== 0n) env.flags |= PE;
-  env.c1 = up ? 1 : 0;
-  return q;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,160 +907,255 @@ function cmpMagnitude(a: F80, ca: Cls, b: F80, cb: Cls): number {
     if (ca === cb) return 0;
     return ca === Cls.Infinity ? 1 : -1;
   }
-  const ea = lsbExponent(a);
-  const eb = lsbExponent(b);
-  const e = Math.min(ea, eb);
-  const ma = a.sig << BigInt(ea - e);
-  const mb = b.sig << BigInt(eb - e);
-  return ma > mb ? 1 : ma < mb ? -1 : 0;
+  const ta = topExponent(a);
+  const tb = topExponent(b);
+  if (ta !== tb) return ta > tb ? 1 : -1;
+  normSig(a);
+  const ah = sHi;
+  const al = sLo;
+  normSig(b);
+  if (ah !== sHi) return ah > sHi ? 1 : -1;
+  return al > sLo ? 1 : al < sLo ? -1 : 0;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Conversions (FLD/FST m32fp/m64fp, FILD/FIST/FISTTP; SDM Vol. 1, 4.2.2 and 4.8.3)
 
+/**
+ * Widens the NaN/infinity/denormal/normal fields of a binary32/binary64 value exactly; the
+ * fraction arrives already aligned to significand bits 62–0 as fh:fl.
+ */
+function widen(
+  env: FpEnv,
+  sign: number,
+  exp: number,
+  fh: number,
+  fl: number,
+  maxExp: number,
+  fracBits: number,
+  bias: number,
+  keepSNaN: boolean,
+): F80 {
+  if (exp === maxExp) {
+    if ((fh | fl) === 0) return infinity(sign);
+    const hi = (INT_HI | fh) >>> 0;
+    // Arithmetic with a memory operand sees the SNaN itself (NaN selection compares it as an SNaN).
+    if (keepSNaN) return { sign, exp: 0x7fff, hi, lo: fl };
+    if ((hi & QUIET_HI) === 0) env.flags |= IE;
+    return { sign, exp: 0x7fff, hi: (hi | QUIET_HI) >>> 0, lo: fl };
+  }
+  if (exp === 0) {
+    if ((fh | fl) === 0) return zero(sign);
+    env.flags |= DE;
+    // The aligned fraction fh:fl is frac × 2^(63 − fracBits); normalise so the top bit lands on bit 63.
+    const n = bitLength64(fh, fl);
+    const top = 1 - bias - fracBits + (n - (63 - fracBits)) - 1;
+    shl64(fh, fl, 64 - n);
+    return { sign, exp: top + EXP_BIAS, hi: sHi, lo: sLo };
+  }
+  return { sign, exp: exp - bias + EXP_BIAS, hi: (INT_HI | fh) >>> 0, lo: fl };
+}
+
 /** Widens binary32 bits exactly; SNaN becomes QNaN with IE, denormals raise DE and normalise. */
 export function fromF32(env: FpEnv, bits: number, keepSNaN = false): F80 {
   const sign = bits >>> 31;
   const exp = (bits >>> 23) & 0xff;
-  const frac = BigInt(bits & 0x7fffff);
-  return widen(env, sign, exp, frac, 0xff, 23, 127, keepSNaN);
+  return widen(env, sign, exp, (bits & 0x7fffff) << 8, 0, 0xff, 23, 127, keepSNaN);
 }
 
 /** Widens binary64 bits (given as two 32-bit halves) exactly. */
 export function fromF64(env: FpEnv, lo: number, hi: number, keepSNaN = false): F80 {
   const sign = hi >>> 31;
   const exp = (hi >>> 20) & 0x7ff;
-  const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo >>> 0);
-  return widen(env, sign, exp, frac, 0x7ff, 52, 1023, keepSNaN);
+  const fh = (((hi & 0xfffff) << 11) | (lo >>> 21)) >>> 0;
+  const fl = (lo << 11) >>> 0;
+  return widen(env, sign, exp, fh, fl, 0x7ff, 52, 1023, keepSNaN);
 }
 
-function widen(
-  env: FpEnv,
-  sign: number,
-  exp: number,
-  frac: bigint,
-  maxExp: number,
-  fracBits: number,
-  bias: number,
-  keepSNaN: boolean,
-): F80 {
-  const shift = BigInt(63 - fracBits);
-  if (exp === maxExp) {
-    if (frac === 0n) return infinity(sign);
-    const sig = INT_BIT | (frac << shift);
-    // Arithmetic with a memory operand sees the SNaN itself (NaN selection compares it as an SNaN).
-    if (keepSNaN) return { sign, exp: 0x7fff, sig };
-    if ((sig & QUIET_BIT) === 0n) env.flags |= IE;
-    return { sign, exp: 0x7fff, sig: sig | QUIET_BIT };
-  }
-  if (exp === 0) {
-    if (frac === 0n) return zero(sign);
-    env.flags |= DE;
-    const n = bitLength(frac);
-    // value = frac × 2^(1 - bias - fracBits); normalise so the top bit lands on bit 63.
-    const top = 1 - bias - fracBits + n - 1;
-    return { sign, exp: top + EXP_BIAS, sig: frac << BigInt(64 - n) };
-  }
-  return { sign, exp: exp - bias + EXP_BIAS, sig: INT_BIT | (frac << shift) };
-}
+/** The high half of the last {@link toF64} result (its low half is the return value). */
+export let f64Hi = 0;
 
 /**
  * Narrows to binary32/binary64 (FST m32fp/m64fp): rounds under RC (PC does not apply), saturates
- * or overflows per RC, denormalises tiny results. Returns the bits as [lo, hi] (hi is 0 for f32).
+ * or overflows per RC, denormalises tiny results. Returns the low 32 bits; the high 32 bits of a
+ * binary64 result go to f64Hi.
  */
-function narrow(env: FpEnv, a: F80, fmt: Format, expBits: number): [number, bigint] {
+function narrow(env: FpEnv, a: F80, fmt: Format, expBits: number): number {
   env.c1 = 0;
+  const f64 = expBits === 11;
   const fracBits = fmt.p - 1;
   const maxExp = (1 << expBits) - 1;
-  const bias = (maxExp >> 1) | 0;
-  const signBit = BigInt(a.sign) << BigInt(expBits + fracBits);
+  const bias = maxExp >> 1;
+  // Sign and exponent fields land in the high word: bits 31 and 30–20 (binary64) or 30–23 (binary32).
+  const expShift = fracBits - (f64 ? 32 : 0);
+  const signWord = (a.sign << 31) >>> 0;
+  f64Hi = 0;
   const ca = classify(a);
   if (ca === Cls.Unsupported) {
     env.flags |= IE;
-    return [
-      1,
-      (1n << BigInt(expBits + fracBits)) |
-        (BigInt(maxExp) << BigInt(fracBits)) |
-        (1n << BigInt(fracBits - 1)),
-    ];
+    if (f64) {
+      f64Hi = 0xfff80000;
+      return 0;
+    }
+    return 0xffc00000;
   }
   if (isNaN80(ca)) {
     if (ca === Cls.SNaN) env.flags |= IE;
-    const frac = ((a.sig | QUIET_BIT) >> BigInt(63 - fracBits)) & ((1n << BigInt(fracBits)) - 1n);
-    return [1, signBit | (BigInt(maxExp) << BigInt(fracBits)) | frac];
+    const qh = (a.hi | QUIET_HI) >>> 0;
+    if (f64) {
+      f64Hi = (signWord | (maxExp << expShift) | ((qh >>> 11) & 0xfffff)) >>> 0;
+      return ((qh << 21) | (a.lo >>> 11)) >>> 0;
+    }
+    return (signWord | (maxExp << expShift) | ((qh >>> 8) & 0x7fffff)) >>> 0;
   }
-  if (ca === Cls.Infinity) return [1, signBit | (BigInt(maxExp) << BigInt(fracBits))];
-  if (ca === Cls.Zero) return [1, signBit];
+  if (ca === Cls.Infinity || ca === Cls.Zero) {
+    const w = (signWord | (ca === Cls.Infinity ? maxExp << expShift : 0)) >>> 0;
+    if (f64) {
+      f64Hi = w;
+      return 0;
+    }
+    return w;
+  }
   // Stores never raise DE: a denormal source is simply rounded.
-  roundCore(env, a.sign, a.sig, lsbExponent(a), false, fmt, rcOf(env), false);
-  if (rKind === R_INF) return [1, signBit | (BigInt(maxExp) << BigInt(fracBits))];
-  if (rKind === R_MAX)
-    return [1, signBit | (BigInt(maxExp - 1) << BigInt(fracBits)) | ((1n << BigInt(fracBits)) - 1n)];
-  if (rSig === 0n) return [1, signBit];
-  const top = rLsb + bitLength(rSig) - 1;
-  if (top < fmt.emin) return [1, signBit | (rSig << BigInt(rLsb - fmt.denormLsb))];
-  const sig = rSig << BigInt(rLsb - (top - fracBits));
-  return [1, signBit | (BigInt(top + bias) << BigInt(fracBits)) | (sig & ((1n << BigInt(fracBits)) - 1n))];
+  W[0] = 0;
+  W[1] = 0;
+  W[2] = a.hi;
+  W[3] = a.lo;
+  roundCore(env, a.sign, lsbExponent(a), false, fmt, rcOf(env), false);
+  let fh = 0;
+  let fl = 0;
+  let field = 0;
+  if (rKind === R_INF) {
+    field = maxExp;
+  } else if (rKind === R_MAX) {
+    field = maxExp - 1;
+    shr64(0xffffffff, 0xffffffff, 64 - fracBits);
+    fh = sHi;
+    fl = sLo;
+  } else {
+    const n = bitLength64(rHi, rLo);
+    if (n !== 0) {
+      const top = rLsb + n - 1;
+      if (top < fmt.emin) {
+        shl64(rHi, rLo, rLsb - fmt.denormLsb);
+      } else {
+        field = top + bias;
+        shl64(rHi, rLo, rLsb - (top - fracBits));
+      }
+      // Drop the integer bit (bit fracBits) of a normal result.
+      if (fracBits >= 32) {
+        fh = sHi & ((1 << (fracBits - 32)) - 1);
+        fl = sLo;
+      } else {
+        fl = sLo & ((1 << fracBits) - 1);
+      }
+    }
+  }
+  if (f64) {
+    f64Hi = (signWord | (field << expShift) | fh) >>> 0;
+    return fl >>> 0;
+  }
+  return (signWord | (field << expShift) | fl) >>> 0;
 }
 
 /** FST m32fp: the binary32 bits of a, rounded under RC. */
 export function toF32(env: FpEnv, a: F80): number {
-  return Number(narrow(env, a, FMT_F32, 8)[1]);
+  return narrow(env, a, FMT_F32, 8);
 }
 
-/** FST m64fp: the binary64 bits of a as a bigint, rounded under RC. */
-export function toF64(env: FpEnv, a: F80): bigint {
-  return narrow(env, a, FMT_F64, 11)[1];
+/** FST m64fp: the low 32 bits of the binary64 value of a, rounded under RC; the high 32 bits are in f64Hi. */
+export function toF64(env: FpEnv, a: F80): number {
+  return narrow(env, a, FMT_F64, 11);
 }
 
-/** FILD: an exact conversion of a signed integer (any width up to 64 bits). */
-export function fromInt(v: bigint): F80 {
-  if (v === 0n) return zero(0);
-  const sign = v < 0n ? 1 : 0;
-  const m = sign ? -v : v;
-  const n = bitLength(m);
-  return { sign, exp: n - 1 + EXP_BIAS, sig: m << BigInt(64 - n) };
+/** FILD: an exact conversion of a signed 64-bit integer given as two's-complement halves. */
+export function fromInt64(lo: number, hi: number): F80 {
+  const sign = hi >>> 31;
+  let mh = hi >>> 0;
+  let ml = lo >>> 0;
+  if (sign) {
+    ml = (~ml + 1) >>> 0;
+    mh = (~mh + (ml === 0 ? 1 : 0)) >>> 0;
+  }
+  const n = bitLength64(mh, ml);
+  if (n === 0) return zero(0);
+  shl64(mh, ml, 64 - n);
+  return { sign, exp: n - 1 + EXP_BIAS, hi: sHi, lo: sLo };
 }
+
+/** FILD m16int/m32int and small exact integers: v is a signed 32-bit value. */
+export function fromInt(v: number): F80 {
+  return fromInt64(v | 0, v < 0 ? -1 : 0);
+}
+
+/** The high half of the last {@link toInt} result (sign-extended two's complement). */
+export let intHi = 0;
 
 /**
- * FIST/FISTP/FISTTP: converts to a `bits`-wide signed integer, rounding under RC (or truncating
- * when `truncate`). NaN, infinity, unsupported and out-of-range values raise IE and give the
- * integer indefinite (the most negative value). Returns the two's-complement value as bigint.
+ * FIST/FISTP/FISTTP: converts to a `bits`-wide signed integer (16, 32 or 64), rounding under RC
+ * (or truncating when `truncate`). NaN, infinity, unsupported and out-of-range values raise IE
+ * and give the integer indefinite (the most negative value). Returns the low 32 bits of the
+ * sign-extended two's-complement result; the high 32 bits go to intHi.
  */
-export function toInt(env: FpEnv, a: F80, bits: number, truncate: boolean): bigint {
+export function toInt(env: FpEnv, a: F80, bits: number, truncate: boolean): number {
   env.c1 = 0;
-  const indefinite = -(1n << BigInt(bits - 1));
+  intHi = 0;
   const ca = classify(a);
   if (ca === Cls.Unsupported || isNaN80(ca) || ca === Cls.Infinity) {
     env.flags |= IE;
-    return indefinite;
+    return intIndefinite(bits);
   }
-  if (ca === Cls.Zero) return 0n;
+  if (ca === Cls.Zero) return 0;
   const e = lsbExponent(a);
-  let mag: bigint;
+  let mh: number;
+  let ml: number;
   if (e >= 0) {
-    if (e > 64) {
+    // Normal values have the integer bit set, so e ≥ 1 means ≥ 2^64; only −2^63 (e = 0) can fit.
+    if (e > 0) {
       env.flags |= IE;
-      return indefinite;
+      return intIndefinite(bits);
     }
-    mag = a.sig << BigInt(e);
+    mh = a.hi;
+    ml = a.lo;
+    if (!fits(a.sign, mh, ml, bits)) {
+      env.flags |= IE;
+      return intIndefinite(bits);
+    }
   } else {
     const saved = env.flags;
-    mag = roundSigToInt(env, a.sign, a.sig, e, truncate ? RC_ZERO : rcOf(env));
-    const value = a.sign ? -mag : mag;
-    if (value < indefinite || value > -indefinite - 1n) {
+    roundSigToInt(env, a.sign, a.hi, a.lo, e, truncate ? RC_ZERO : rcOf(env));
+    mh = iHi;
+    ml = iLo;
+    if (!fits(a.sign, mh, ml, bits)) {
       env.flags = saved | IE;
       env.c1 = 0;
-      return indefinite;
+      return intIndefinite(bits);
     }
-    return value;
   }
-  const value = a.sign ? -mag : mag;
-  if (value < indefinite || value > -indefinite - 1n) {
-    env.flags |= IE;
-    return indefinite;
+  if (a.sign && (mh | ml) !== 0) {
+    ml = (~ml + 1) >>> 0;
+    mh = (~mh + (ml === 0 ? 1 : 0)) >>> 0;
   }
-  return value;
+  intHi = mh;
+  return ml;
 }
 
-export { bitLength, EXP_BIAS, invalid, isDenormalClass, lsbExponent, propagateNaN2, quiet, roundToReg };
+/** Whether magnitude mh:ml with the given sign fits a `bits`-wide signed integer. */
+function fits(sign: number, mh: number, ml: number, bits: number): boolean {
+  if (bits === 64) return mh < INT_HI || (sign === 1 && mh === INT_HI && ml === 0);
+  if (mh !== 0) return false;
+  const lim = 2 ** (bits - 1);
+  return ml < lim || (sign === 1 && ml === lim);
+}
+
+/** The integer indefinite (most negative value) for `bits`, low half returned, high half in intHi. */
+function intIndefinite(bits: number): number {
+  if (bits === 64) {
+    intHi = INT_HI;
+    return 0;
+  }
+  intHi = 0xffffffff;
+  return bits === 32 ? 0x80000000 : 0xffff8000;
+}
+
+export { EXP_BIAS, invalid, isDenormalClass, lsbExponent, propagateNaN2, quiet };

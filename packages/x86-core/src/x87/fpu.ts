@@ -73,8 +73,8 @@ export const OP_DIVR = 7;
 
 /** The tag hardware computes for a register value. */
 export function tagOf(v: F80): number {
-  if (v.exp === 0) return v.sig === 0n ? TAG_ZERO : TAG_SPECIAL;
-  if (v.exp === 0x7fff || (v.sig & (1n << 63n)) === 0n) return TAG_SPECIAL;
+  if (v.exp === 0) return (v.hi | v.lo) === 0 ? TAG_ZERO : TAG_SPECIAL;
+  if (v.exp === 0x7fff || v.hi < 0x80000000) return TAG_SPECIAL;
   return TAG_VALID;
 }
 
@@ -88,7 +88,6 @@ export interface RemainderResult {
 }
 
 export class X87 implements FpEnv {
-  private readonly sigs: BigUint64Array;
   private readonly u16: Uint16Array;
   private readonly u32: Uint32Array;
   /** Scratch environment fields for the soft-float calls. */
@@ -103,7 +102,6 @@ export class X87 implements FpEnv {
    * A fresh buffer is used when none is given (tests).
    */
   constructor(buffer: ArrayBuffer = new ArrayBuffer(STATE_BYTES), init = true) {
-    this.sigs = new BigUint64Array(buffer, X87_REG_OFFSET, 16);
     this.u16 = new Uint16Array(buffer);
     this.u32 = new Uint32Array(buffer);
     if (init) this.init();
@@ -224,12 +222,15 @@ export class X87 implements FpEnv {
 
   getPhys(i: number): F80 {
     const se = this.u16[(X87_REG_OFFSET >> 1) + 8 * i + 4]!;
-    return { sign: se >> 15, exp: se & 0x7fff, sig: this.sigs[2 * i]! };
+    const w = (X87_REG_OFFSET >> 2) + 4 * i;
+    return { sign: se >> 15, exp: se & 0x7fff, hi: this.u32[w + 1]!, lo: this.u32[w]! };
   }
 
   /** Writes physical register i without touching its tag. */
   setPhysRaw(i: number, v: F80): void {
-    this.sigs[2 * i] = v.sig;
+    const w = (X87_REG_OFFSET >> 2) + 4 * i;
+    this.u32[w] = v.lo;
+    this.u32[w + 1] = v.hi;
     this.u16[(X87_REG_OFFSET >> 1) + 8 * i + 4] = (v.sign << 15) | v.exp;
   }
 
@@ -525,11 +526,11 @@ export class X87 implements FpEnv {
   }
 
   fchs(): void {
-    this.unary((a) => ({ sign: a.sign ^ 1, exp: a.exp, sig: a.sig }), false);
+    this.unary((a) => ({ sign: a.sign ^ 1, exp: a.exp, hi: a.hi, lo: a.lo }), false);
   }
 
   fabs(): void {
-    this.unary((a) => ({ sign: 0, exp: a.exp, sig: a.sig }), false);
+    this.unary((a) => ({ sign: 0, exp: a.exp, hi: a.hi, lo: a.lo }), false);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
  * FXTRACT, FSCALE, FPREM and FPREM1 (SDM Vol. 2A). All three are exact apart from FSCALE's single
  * rounding; precision control does not apply to any of them.
  */
+import { roundToReg as roundBigToReg, sigOf } from './bigfix.js';
 import {
-  bitLength,
+  bitLength64,
   Cls,
   classify,
   denormalStops,
@@ -19,15 +20,11 @@ import {
   lsbExponent,
   propagateNaN2,
   quiet,
-  roundToReg,
+  roundToReg64,
+  topExponent,
   ZE,
 } from './float80.js';
 import type { RemainderResult } from './fpu.js';
-
-/** Unbiased exponent of the most significant set bit of a finite nonzero value. */
-function topExponent(a: F80): number {
-  return lsbExponent(a) + bitLength(a.sig) - 1;
-}
 
 /** FXTRACT: returns [exponent, significand]; ST(0) gets the exponent, the significand is pushed. */
 export function fxtract(env: FpEnv, a: F80): [F80, F80] {
@@ -49,8 +46,11 @@ export function fxtract(env: FpEnv, a: F80): [F80, F80] {
   if (c === Cls.Infinity) return [infinity(0), a];
   if (denormalStops(env, c)) return [a, a];
   const e = topExponent(a);
-  const n = bitLength(a.sig);
-  return [fromInt(BigInt(e)), { sign: a.sign, exp: EXP_BIAS, sig: a.sig << BigInt(64 - n) }];
+  // The significand normalised to 1 ≤ |m| < 2 (a denormal's leading zeros shifted out).
+  const s = 64 - bitLength64(a.hi, a.lo);
+  const hi = s === 0 ? a.hi : s < 32 ? ((a.hi << s) | (a.lo >>> (32 - s))) >>> 0 : (a.lo << (s - 32)) >>> 0;
+  const lo = s === 0 ? a.lo : s < 32 ? (a.lo << s) >>> 0 : 0;
+  return [fromInt(e), { sign: a.sign, exp: EXP_BIAS, hi, lo }];
 }
 
 /** FSCALE: ST(0) × 2^trunc(ST(1)), rounded under RC. */
@@ -64,17 +64,18 @@ export function fscale(env: FpEnv, a: F80, b: F80): F80 {
   if (cb === Cls.Infinity) {
     if (ca === Cls.Zero) return b.sign ? a : invalid(env);
     if (ca === Cls.Infinity) return b.sign ? invalid(env) : a;
-    return b.sign ? { sign: a.sign, exp: 0, sig: 0n } : infinity(a.sign);
+    return b.sign ? { sign: a.sign, exp: 0, hi: 0, lo: 0 } : infinity(a.sign);
   }
   if (ca === Cls.Zero || ca === Cls.Infinity) return a;
   let n = 0;
   if (cb !== Cls.Zero) {
-    const eb = lsbExponent(b);
-    if (topExponent(b) >= 20) n = 1 << 20;
-    else n = eb >= 0 ? Number(b.sig) * 2 ** eb : Number(b.sig >> BigInt(-eb));
+    // |ST(1)| < 2^20 below, so its integer part is the top bits of the high half.
+    const tb = topExponent(b);
+    if (tb >= 20) n = 1 << 20;
+    else n = tb < 0 ? 0 : b.hi >>> (31 - tb);
     if (b.sign) n = -n;
   }
-  return roundToReg(env, a.sign, a.sig, lsbExponent(a) + n, false, false);
+  return roundToReg64(env, a.sign, a.hi, a.lo, lsbExponent(a) + n, false);
 }
 
 /**
@@ -105,17 +106,18 @@ export function fprem(env: FpEnv, a: F80, b: F80, nearest: boolean): RemainderRe
     // Partial step: QQ = trunc((a / b) / 2^(d − N)); a ← a − b × QQ × 2^(d − N).
     const shift = d - partialBits(d);
     const m = Math.min(la, lb + shift);
-    const A = a.sig << BigInt(la - m);
-    const B = b.sig << BigInt(lb + shift - m);
+    const A = sigOf(a) << BigInt(la - m);
+    const B = sigOf(b) << BigInt(lb + shift - m);
     const q = A / B;
     const r = A - q * B;
-    const value = r === 0n ? { sign: a.sign, exp: 0, sig: 0n } : roundToReg(env, a.sign, r, m, false, false);
+    const value =
+      r === 0n ? { sign: a.sign, exp: 0, hi: 0, lo: 0 } : roundBigToReg(env, a.sign, r, m, false, false);
     return { value, quotient: Number(q & 7n), partial: true };
   }
-  if (d < -1) return { value: roundToReg(env, a.sign, a.sig, la, false, false), quotient: 0, partial: false };
+  if (d < -1) return { value: roundToReg64(env, a.sign, a.hi, a.lo, la, false), quotient: 0, partial: false };
   const m = Math.min(la, lb);
-  const A = a.sig << BigInt(la - m);
-  const B = b.sig << BigInt(lb - m);
+  const A = sigOf(a) << BigInt(la - m);
+  const B = sigOf(b) << BigInt(lb - m);
   let q = A / B;
   let r = A - q * B;
   let sign = a.sign;
@@ -124,7 +126,8 @@ export function fprem(env: FpEnv, a: F80, b: F80, nearest: boolean): RemainderRe
     r = B - r;
     sign ^= 1;
   }
-  const value = r === 0n ? { sign: a.sign, exp: 0, sig: 0n } : roundToReg(env, sign, r, m, false, false);
+  const value =
+    r === 0n ? { sign: a.sign, exp: 0, hi: 0, lo: 0 } : roundBigToReg(env, sign, r, m, false, false);
   return { value, quotient: Number(q & 7n), partial: false };
 }
 

@@ -8,10 +8,27 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { executeX87, type X87Host } from './execute.js';
-import type { F80 } from './float80.js';
+import type { F80 as RegF80 } from './float80.js';
 import { X87 } from './fpu.js';
 
 export const MEM = 112;
+
+/** A double-extended test operand with its significand as one bigint (test support only). */
+export interface F80 {
+  sign: number;
+  exp: number;
+  sig: bigint;
+}
+
+/** The register form of a test operand. */
+export function toReg(v: F80): RegF80 {
+  return { sign: v.sign, exp: v.exp, hi: Number(v.sig >> 32n), lo: Number(v.sig & 0xffffffffn) };
+}
+
+/** The test form of a register value. */
+export function fromReg(v: RegF80): F80 {
+  return { sign: v.sign, exp: v.exp, sig: (BigInt(v.hi) << 32n) | BigInt(v.lo) };
+}
 
 /** One case: control word, stack depth, ST(0) and the value below it, memory, instruction bytes. */
 export interface ProbeCase {
@@ -126,8 +143,8 @@ export function runEmulated(c: ProbeCase): ProbeResult {
     mxcsrMask: 0x2ffff,
   };
   f.setControl(c.cw);
-  for (let i = 1; i < c.n; i++) f.load(c.b);
-  if (c.n > 0) f.load(c.a);
+  for (let i = 1; i < c.n; i++) f.load(toReg(c.b));
+  if (c.n > 0) f.load(toReg(c.a));
   if (c.sw) f.sw = (f.sw & 0x3800) | (c.sw & ~0x3800);
   let code = c.code;
   if (code[0] === 0x6a && code[2] === 0x9d) {
@@ -138,7 +155,7 @@ export function runEmulated(c: ProbeCase): ProbeResult {
   if (opsize16) code = code.slice(1);
   executeX87(f, host, code[0]!, code[1]!, 0, 0, opsize16);
   const st: string[] = [];
-  for (let i = 0; i < 8; i++) st.push(f80Hex(f.st(i)));
+  for (let i = 0; i < 8; i++) st.push(f80Hex(fromReg(f.st(i))));
   return { sw: f.sw, tw: f.tagWord, flags: flags & 0x8d5, mem, st };
 }
 

@@ -15,9 +15,22 @@
  * Special operands (zeros, infinities, NaNs, denormals, unsupported encodings, empty registers,
  * out-of-domain arguments) follow the host exactly, including the undocumented results below.
  */
-import { atan, atanh, expm1, fdiv, fmul, LN2, ONE, PI, PREC, sinCos } from './bigfix.js';
 import {
+  atan,
+  atanh,
   bitLength,
+  expm1,
+  fdiv,
+  fmul,
+  LN2,
+  ONE,
+  PI,
+  PREC,
+  roundToReg,
+  sigOf,
+  sinCos,
+} from './bigfix.js';
+import {
   Cls,
   classify,
   denormalStops,
@@ -32,7 +45,6 @@ import {
   PE,
   propagateNaN2,
   quiet,
-  roundToReg,
   UE,
   ZE,
   zero,
@@ -44,8 +56,13 @@ interface Big {
   e: number;
 }
 
+/** Whether the significand is exactly the integer bit (a power of two). */
+function isOneSig(a: F80): boolean {
+  return a.hi === 0x80000000 && a.lo === 0;
+}
+
 function toBig(a: F80): Big {
-  const m = a.sig;
+  const m = sigOf(a);
   return { m: a.sign ? -m : m, e: lsbExponent(a) };
 }
 
@@ -94,34 +111,34 @@ export function f2xm1(env: FpEnv, a: F80): F80 {
   const early = screen1(env, a, c);
   if (early) return early;
   if (c === Cls.Zero) return a;
-  if (c === Cls.Infinity) return a.sign ? { sign: 1, exp: 0x3fff, sig: 1n << 63n } : a;
+  if (c === Cls.Infinity) return a.sign ? { sign: 1, exp: 0x3fff, hi: 0x80000000, lo: 0 } : a;
   const x = toBig(a);
-  const top = x.e + bitLength(a.sig) - 1;
+  const top = x.e + bitLength(sigOf(a)) - 1;
   if (top < -100) {
     // 2^x − 1 = x ln2 + (x ln2)²/2 + …; the square is far below the rounding position.
     return finish(env, nudge({ m: x.m * LN2, e: x.e - PREC }, 1));
   }
-  if (top >= 1 || (top === 0 && a.sig !== 1n << 63n)) {
+  if (top >= 1 || (top === 0 && !isOneSig(a))) {
     // Outside −1 ≤ x ≤ 1 the SDM leaves the result undefined; the host returns x with PE.
     env.flags |= PE;
     return a;
   }
   const y = fmul(toFix(x), LN2);
-  if (top === 0 && a.sig === 1n << 63n) {
+  if (top === 0 && isOneSig(a)) {
     // x = ±1: the host does not treat these as exact. +1 behaves like a value just below 1 (PE,
     // rounded per RC); −1 gives −0.5 with PE and C1 = 0.
     if (a.sign === 0) return finish(env, { m: (1n << 200n) - 1n, e: -200 });
     env.flags |= PE;
-    return { sign: 1, exp: 0x3ffe, sig: 1n << 63n };
+    return { sign: 1, exp: 0x3ffe, hi: 0x80000000, lo: 0 };
   }
   return finish(env, fix(expm1(y)));
 }
 
 /** log2 of a positive finite value as a Big, exact when the value is a power of two. */
 function log2Big(a: F80): { v: Big; exact: boolean } {
-  const n = bitLength(a.sig);
+  const n = bitLength(sigOf(a));
   const top = lsbExponent(a) + n - 1;
-  const m = a.sig << BigInt(64 - n);
+  const m = sigOf(a) << BigInt(64 - n);
   if (m === 1n << 63n) return { v: { m: BigInt(top), e: 0 }, exact: true };
   // m / 2^63 in [1, 2): ln = 2 atanh((m − 1) / (m + 1)).
   const mf = m << BigInt(PREC - 63);
@@ -181,7 +198,7 @@ export function fyl2x(env: FpEnv, x: F80, y: F80): F80 {
     if (cy === Cls.Zero) return invalid(env);
     return infinity(y.sign);
   }
-  const isOne = x.exp === 0x3fff && x.sig === 1n << 63n;
+  const isOne = x.exp === 0x3fff && isOneSig(x);
   const logSign = isOne ? 0 : x.exp >= 0x3fff ? 0 : 1;
   if (cy === Cls.Infinity) {
     if (isOne) return invalid(env);
@@ -193,7 +210,7 @@ export function fyl2x(env: FpEnv, x: F80, y: F80): F80 {
   if (l.exact) {
     // The host reports PE even for exact powers of two, with C1 set only for denormal x.
     env.flags |= PE;
-    if (r.exp === 0 && r.sig !== 0n) env.flags |= UE;
+    if (r.exp === 0 && (r.hi | r.lo) !== 0) env.flags |= UE;
     env.c1 = isDenormalClass(cx) ? 1 : 0;
   }
   return r;
@@ -221,7 +238,7 @@ export function fyl2xp1(env: FpEnv, x: F80, y: F80): F80 {
     return x;
   }
   const bx = toBig(x);
-  const top = bx.e + bitLength(x.sig) - 1;
+  const top = bx.e + bitLength(sigOf(x)) - 1;
   let l: Big;
   if (top < -100) {
     // log2(1 + x) = x / ln2 − x² / (2 ln2) + …
@@ -304,7 +321,7 @@ function trigArg(env: FpEnv, a: F80): { early: F80 | null; range: boolean; x: Bi
   if (early) return { early, range: true, x: null };
   if (c === Cls.Infinity) return { early: invalid(env), range: true, x: null };
   if (c === Cls.Zero) return { early: null, range: true, x: null };
-  if (lsbExponent(a) + bitLength(a.sig) - 1 >= 63) return { early: null, range: false, x: null };
+  if (lsbExponent(a) + bitLength(sigOf(a)) - 1 >= 63) return { early: null, range: false, x: null };
   return { early: null, range: true, x: toBig(a) };
 }
 
@@ -348,7 +365,7 @@ function isTiny(x: Big): boolean {
 function tinyIdentity(env: FpEnv, x: Big): F80 {
   const r = finish(env, x, true);
   env.flags |= PE;
-  if (r.exp === 0 && r.sig !== 0n) env.flags |= UE;
+  if (r.exp === 0 && (r.hi | r.lo) !== 0) env.flags |= UE;
   return r;
 }
 
@@ -367,7 +384,7 @@ export function fcos(env: FpEnv, a: F80): F80 | null {
   const t = trigArg(env, a);
   if (t.early) return t.early;
   if (!t.range) return null;
-  if (!t.x) return { sign: 0, exp: 0x3fff, sig: 1n << 63n };
+  if (!t.x) return { sign: 0, exp: 0x3fff, hi: 0x80000000, lo: 0 };
   if (isTiny(t.x)) return finish(env, { m: (1n << 200n) - 1n, e: -200 });
   return finish(env, fix(sinCosBig(t.x)[1]));
 }
@@ -378,7 +395,7 @@ function tanOf(env: FpEnv, x: Big): F80 {
   return finish(env, fix(fdiv(s, c)));
 }
 
-const ONE_F80: F80 = { sign: 0, exp: 0x3fff, sig: 1n << 63n };
+const ONE_F80: F80 = { sign: 0, exp: 0x3fff, hi: 0x80000000, lo: 0 };
 
 export function fptan(env: FpEnv, a: F80): [F80, F80] | null {
   env.c1 = 0;
