@@ -36,6 +36,8 @@ const ALL: Kernel[] = [
   { name: 'hash', file: 'hash.c', sse: false },
   { name: 'sort', file: 'sort.c', sse: false },
   { name: 'fp', file: 'fp.c', sse: true },
+  // x87 long double arithmetic and %Lf-style formatting (built without -mgeneral-regs-only, which bans x87).
+  { name: 'x87', file: 'x87.c', sse: true },
 ];
 
 /** Maps every PT_LOAD segment of a static ELF64 executable; returns the entry point. */
