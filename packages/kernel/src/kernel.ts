@@ -11,7 +11,7 @@
  * host I/O and timers make progress.
  */
 import { INITIAL_RFLAGS, loadProcess } from '@cabi/elf-loader';
-import { Cpu, type CpuFault, GuestMemory, Reg, type RunResult, type X86Cpu } from '@cabi/x86-core';
+import { Cpu, type CpuFault, GuestMemory, PAGE_SIZE, Reg, type RunResult, type X86Cpu } from '@cabi/x86-core';
 import { Errno, errnoName, RIGHTS_ALL_LEGACY, Signal, type SignalName, signalName } from './abi.js';
 import { type Clock, hostClock, TimerQueue, VirtualClock } from './clock.js';
 import { isPromise } from './errors.js';
@@ -30,6 +30,14 @@ import {
 } from './process.js';
 import { cryptoRandom, type RandomSource, SeededRandom, seededRandom } from './random.js';
 import type { RightsPair } from './rights.js';
+import {
+  classifyFault,
+  closeAliasPages,
+  enterGuest,
+  enterKernel,
+  openAliasPage,
+  sharedChanged,
+} from './shared-pages.js';
 import { type SyscallInfo, syscallByLegacyNumber, syscallByNumber } from './syscall-table.js';
 import { HANDLERS, NO_RETURN } from './syscalls/index.js';
 
@@ -319,6 +327,7 @@ export class Kernel {
     old.closeAll();
     proc.memory = memory;
     proc.sharedRegions = [];
+    sharedChanged(proc);
     proc.vdsoBase = loaded.vdsoBase;
     proc.vdsoEnd = loaded.vdsoEnd;
     const cpu = this.cpuFactory(memory);
@@ -523,25 +532,22 @@ export class Kernel {
     const proc = thread.process;
     this.activate(proc);
     thread.state = 'running';
-    const cpu = thread.cpu;
     let budget = this.sliceRandom ? 1 + this.sliceRandom.below(2 * this.sliceLength) : this.sliceLength;
     const started = this.deterministic ? 0 : performance.now();
-    const virtual = this.clock instanceof VirtualClock ? this.clock : null;
+    enterGuest(proc);
     try {
       while (budget > 0 && thread.state === 'running') {
         const left = this.limits.instructionBudget - proc.instructions;
-        let run: RunResult;
-        try {
-          run = cpu.run(Math.max(1, Math.min(budget, left)));
-        } catch (error) {
-          // The CPU contract says run never throws for guest behaviour; if it does, that is an
-          // emulator bug, reported as the end of this process rather than of the host.
-          this.killProcess(proc, Signal.SIGILL, `CPU error: ${String(error)}`);
-          return;
-        }
+        let run = this.execute(thread, Math.max(1, Math.min(budget, left)));
+        if (!run) return;
         budget -= run.executed;
-        thread.instructions += run.executed;
-        virtual?.advance(run.executed);
+        // Faults on shared pages may be the kernel's business (aliases, the end of an object).
+        while (run.reason === 'fault') {
+          const next = this.resolveFault(thread, run.fault!);
+          if (!next) break;
+          run = next;
+          budget -= run.executed;
+        }
         if (proc.instructions >= this.limits.instructionBudget && run.reason !== 'syscall') {
           this.killProcess(
             proc,
@@ -551,7 +557,9 @@ export class Kernel {
           return;
         }
         if (run.reason === 'syscall') {
+          enterKernel(proc);
           this.dispatch(thread);
+          if (thread.state === 'running' && proc.memory === thread.cpu.memory) enterGuest(proc);
           if (thread.yielded) {
             thread.yielded = false;
             break;
@@ -564,11 +572,71 @@ export class Kernel {
         }
       }
     } finally {
+      if (!proc.termination) enterKernel(proc);
       if (!this.deterministic) thread.hostCpuNs += (performance.now() - started) * 1e6;
     }
     if (thread.state === 'running') {
       thread.state = 'runnable';
       this.runQueue.push(thread);
+    }
+  }
+
+  /** Runs a thread's CPU for at most `budget` instructions and accounts them; null if it died. */
+  private execute(thread: Thread, budget: number): RunResult | null {
+    let run: RunResult;
+    try {
+      run = thread.cpu.run(budget);
+    } catch (error) {
+      // The CPU contract says run never throws for guest behaviour; if it does, that is an
+      // emulator bug, reported as the end of this process rather than of the host.
+      this.killProcess(thread.process, Signal.SIGILL, `CPU error: ${String(error)}`);
+      return null;
+    }
+    thread.instructions += run.executed;
+    if (this.clock instanceof VirtualClock) this.clock.advance(run.executed);
+    return run;
+  }
+
+  /**
+   * Handles a protection fault that belongs to the kernel's shared-memory bookkeeping and
+   * returns the run that follows, or null when the fault is the guest's (deliver it). A page
+   * beyond the end of its object becomes SIGBUS here; a store to an alias page runs alone with
+   * write access to the page (and to further alias pages it faults on: faults are precise, so
+   * nothing of the instruction was committed), then the pages are copied to their object and
+   * their other copies (see shared-pages.ts).
+   */
+  private resolveFault(thread: Thread, fault: CpuFault): RunResult | null {
+    const proc = thread.process;
+    if (fault.kind !== 'protection' || fault.address === undefined) return null;
+    const kind = classifyFault(proc, fault.address, fault.access);
+    if (kind === 'deliver') return null;
+    if (kind === 'retry') return { reason: 'budget', executed: 0 };
+    if (kind === 'bus') {
+      const diagnostic = faultDiagnostic(fault, thread.cpu);
+      const message = `${fault.access ?? 'access'} beyond the end of a shared object at 0x${fault.address.toString(16)}`;
+      this.killProcess(proc, Signal.SIGBUS, message, { ...diagnostic, kind: 'object-end', message });
+      return { reason: 'stopped', executed: 0 };
+    }
+    const opened: number[] = [];
+    let page = Math.floor(fault.address / PAGE_SIZE);
+    try {
+      for (;;) {
+        opened.push(page);
+        openAliasPage(proc, page);
+        const run = this.execute(thread, 1);
+        if (!run) return { reason: 'stopped', executed: 0 };
+        const f = run.fault;
+        if (run.reason === 'fault' && f && f.kind === 'protection' && f.address !== undefined) {
+          const next = Math.floor(f.address / PAGE_SIZE);
+          if (!opened.includes(next) && classifyFault(proc, f.address, f.access) === 'alias-write') {
+            page = next;
+            continue;
+          }
+        }
+        return run;
+      }
+    } finally {
+      if (!proc.termination) closeAliasPages(proc, opened);
     }
   }
 
@@ -793,6 +861,7 @@ export class Kernel {
     // Closing the fds may kill children through their process fds.
     proc.fds.closeAll();
     proc.sharedRegions = [];
+    sharedChanged(proc);
     this.wakeLoop();
   }
 }

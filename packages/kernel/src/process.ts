@@ -9,8 +9,10 @@
 import type { CpuFault, GuestMemory, X86Cpu } from '@cabi/x86-core';
 import { type SignalName, signalName } from './abi.js';
 import type { FdTable } from './fd-table.js';
-import type { SharedMemoryObject } from './objects/memory-file.js';
 import type { ProcessHandle, Termination } from './objects/process-fd.js';
+import type { SharedRegion, SharedState } from './shared-pages.js';
+
+export { type SharedRegion, syncIn, syncOut } from './shared-pages.js';
 
 /** What an embedder learns about a CPU fault that killed a process. */
 export interface FaultDiagnostic {
@@ -37,14 +39,6 @@ export type ExitStatus =
       /** Diagnostic for CPU faults. */
       fault?: FaultDiagnostic;
     };
-
-/** A shared mapping of a shared memory object into a process (kept coherent across processes). */
-export interface SharedRegion {
-  addr: number;
-  len: number;
-  object: SharedMemoryObject;
-  offset: number;
-}
 
 /** Thread states. */
 export type ThreadState = 'runnable' | 'running' | 'blocked' | 'stopped' | 'exited';
@@ -78,7 +72,14 @@ export class Process implements ProcessHandle {
   readonly threads = new Map<number, Thread>();
   termination: Termination | null = null;
   status: ExitStatus | null = null;
+  /** Shared mappings (see shared-pages.ts); call `sharedChanged` after changing them. */
   sharedRegions: SharedRegion[] = [];
+  /** What the kernel derived from {@link sharedRegions} (alias groups, pages beyond the end). */
+  shared: SharedState | null = null;
+  /** {@link shared} must be recomputed. */
+  sharedDirty = false;
+  /** Write access is withheld from alias pages (the guest runs, not the kernel). */
+  guestPhase = false;
   /** Stopped by a stop signal. */
   stopped = false;
   /** Instructions executed by threads that already exited. */
@@ -158,20 +159,4 @@ export function faultDiagnostic(fault: CpuFault, cpu: X86Cpu): FaultDiagnostic {
 /** The name of `sig` for an exit status (unknown numbers cannot occur: they are EINVAL earlier). */
 export function signalNameOf(sig: number): SignalName {
   return signalName(sig) ?? 'SIGKILL';
-}
-
-/** Copies a process's shared mappings into their objects (it stops being the current process). */
-export function syncOut(proc: Process): void {
-  for (const r of proc.sharedRegions) {
-    if (!r.object.reserve(r.offset + r.len)) continue;
-    r.object.backing.data.set(proc.memory.u8.subarray(r.addr, r.addr + r.len), r.offset);
-  }
-}
-
-/** Copies shared objects' bytes into a process's shared mappings (it becomes current). */
-export function syncIn(proc: Process): void {
-  for (const r of proc.sharedRegions) {
-    if (!r.object.reserve(r.offset + r.len)) continue;
-    proc.memory.u8.set(r.object.backing.data.subarray(r.offset, r.offset + r.len), r.addr);
-  }
 }

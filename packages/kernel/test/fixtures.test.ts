@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { encode, Fd } from '@cabi/argdata';
+import { type GuestMemory, JitCpu } from '@cabi/x86-core';
 import { describe, expect, it } from 'vitest';
 import { bufferSink, createKernel, type ExitStatus, type KernelOptions } from '../src/index.js';
 
@@ -101,6 +102,63 @@ describe('fixture programs on the x86-core CPU', () => {
         'malloc: 500 blocks intact after realloc: 1',
       ]),
     );
+  });
+
+  // Shared memory mapped twice in one process, and mappings longer than their object.
+  const shmExpect = [
+    'two mappings: 1',
+    'byte store a->b: 42',
+    'byte store b->a: 43',
+    'straddling store seen: 1',
+    'sse store seen: 1',
+    'rep stosb seen: 1',
+    'rep movsb b<-a seen in a: 1',
+    'lock xadd and cmpxchg across aliases: 1 99',
+    'syscall store seen: 1',
+    'fd_read sees stores: 102 42 43',
+    'fd_write seen: zz zz',
+    'store to a seen through read-only b: 77',
+    'store through read-only b: signal 13', // SIGSEGV
+    'writable again: 78',
+    "child's stores seen by the parent: 5 5 10",
+    'after unmap: 9 42',
+    'partial last page: last byte 7, past the end reads 0 0',
+    'read of a page past the end: signal 3', // SIGBUS
+    'write of a page past the end: signal 3',
+    'random_get into it: EFAULT',
+    'after growing: reads 0, store and load 33',
+    'after shrinking: signal 3, past the end of page 0 still readable: 1',
+    'after fd_write at the end: grow, old byte past the shrink reads 0',
+    'anonymous shared: 1',
+    'x87 store seen: 1',
+  ];
+
+  it('shm: aliased shared mappings stay coherent; pages past the end raise SIGBUS', async () => {
+    const { status, out } = await runFixture('shm');
+    expect(lines(out)).toEqual(expect.arrayContaining(shmExpect));
+    expect(status).toEqual({ exitCode: 0 });
+  });
+
+  it('shm: the same with one-instruction-to-thousands random slices and on the JIT', async () => {
+    for (const options of [
+      { deterministic: 3, scheduler: { sliceInstructions: 3, randomSlices: true } },
+      { deterministic: 4, scheduler: { sliceInstructions: 5000, randomSlices: true } },
+      { deterministic: 5, cpu: (memory: GuestMemory) => new JitCpu(memory, { threshold: 1 }) },
+    ]) {
+      const { status, out } = await runFixture('shm', options);
+      expect(lines(out)).toEqual(expect.arrayContaining(shmExpect));
+      expect(status).toEqual({ exitCode: 0 });
+    }
+  });
+
+  it('a page past the end of a shared object: SIGBUS with a diagnostic', async () => {
+    // The first fault of the program, in the parent itself: no fork child to absorb it.
+    const { status } = await runFixture('shm', {}, { bus: true });
+    expect(status).toMatchObject({
+      signal: 'SIGBUS',
+      reason: expect.stringMatching(/^read beyond the end of a shared object at 0x[0-9a-f]+$/),
+      fault: { kind: 'object-end', instruction: expect.stringContaining('byte ptr') },
+    });
   });
 
   it('poll', async () => {

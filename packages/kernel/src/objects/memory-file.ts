@@ -26,6 +26,8 @@ export interface MemoryBudget {
 class Bytes {
   data: Uint8Array;
   size: number;
+  /** Counts changes of `size` (shared mappings recheck which pages lie beyond the end). */
+  generation = 0;
   constructor(
     initial: Uint8Array,
     private readonly budget: MemoryBudget | null = null,
@@ -54,6 +56,7 @@ class Bytes {
   resize(size: number): void {
     if (size < this.size)
       this.data.fill(0, Math.min(size, this.data.length), Math.min(this.size, this.data.length));
+    if (size !== this.size) this.generation++;
     this.size = size;
   }
   read(len: number, offset: number): Uint8Array {
@@ -67,7 +70,10 @@ class Bytes {
     const end = offset + data.length;
     if (!this.reserve(end)) return false;
     this.data.set(data, offset);
-    if (end > this.size) this.size = end;
+    if (end > this.size) {
+      this.size = end;
+      this.generation++;
+    }
     return true;
   }
   /** Returns the allocation to the budget (the object closed). */
@@ -139,9 +145,16 @@ export class SharedMemoryObject extends SeekableBytes {
   constructor(budget: MemoryBudget | null = null) {
     super(new Uint8Array(0), budget);
   }
-  /** The backing bytes and their size, for shared mappings (valid after {@link reserve}). */
-  get backing(): { data: Uint8Array; size: number } {
+  /**
+   * The backing bytes, the object's size and a counter of size changes, for shared mappings
+   * (`data` covers a range only after {@link reserve}; bytes at and beyond `size` are zero).
+   */
+  get backing(): { readonly data: Uint8Array; readonly size: number; readonly generation: number } {
     return this.bytes;
+  }
+  /** Sets the size of an object that only a mapping can reach (anonymous MAP_SHARED). */
+  setSize(size: number): void {
+    this.bytes.resize(size);
   }
   /** Allocates the backing store for `[0, end)` (without changing the size); false over budget. */
   reserve(end: number): boolean {

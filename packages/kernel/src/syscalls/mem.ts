@@ -5,13 +5,14 @@
  * The address space is the process's linear {@link GuestMemory}; pages carry R/W/X bits (the CPU
  * order READ 1, WRITE 2, EXEC 4, unlike CloudABI's `mprot` EXEC 1, WRITE 2, READ 4). Shared
  * mappings of a shared memory object (anonymous MAP_SHARED creates one) are recorded so that
- * every process mapping the object sees the same bytes.
+ * every mapping of the object, in this process or another, shows the same bytes (see
+ * ../shared-pages.ts).
  */
 import { type GuestMemory, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '@cabi/x86-core';
 import { Advice, Errno, MAP_ANON_FD, Mflags, Mprot, Msflags, Rights } from '../abi.js';
 import { isErr } from '../errors.js';
 import { SharedMemoryObject } from '../objects/memory-file.js';
-import type { Process } from '../process.js';
+import { forgetShared, protectShared, sharedChanged, syncOut } from '../shared-pages.js';
 import { andThen, type Handler } from './common.js';
 
 /** Lowest address mem_map places mappings at without MAP_FIXED. */
@@ -35,22 +36,6 @@ function pageAligned(addr: number): boolean {
 
 function roundUp(len: number): number {
   return Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
-}
-
-/** Drops (or trims) the shared-region records overlapping [addr, addr+len). */
-function forgetShared(proc: Process, addr: number, len: number): void {
-  const end = addr + len;
-  const kept = [];
-  for (const r of proc.sharedRegions) {
-    const rEnd = r.addr + r.len;
-    if (rEnd <= addr || r.addr >= end) {
-      kept.push(r);
-      continue;
-    }
-    if (r.addr < addr) kept.push({ ...r, len: addr - r.addr });
-    if (rEnd > end) kept.push({ ...r, addr: end, len: rEnd - end, offset: r.offset + (end - r.addr) });
-  }
-  proc.sharedRegions = kept;
 }
 
 function mappedWithin(mem: GuestMemory, addr: number, len: number): boolean {
@@ -91,6 +76,7 @@ export const mem_map: Handler = (kernel, t, a) => {
     if (shared) {
       object = new SharedMemoryObject(kernel.objectMemory);
       if (!object.reserve(size)) return Errno.ENOMEM;
+      object.setSize(size);
     }
   } else {
     let need = Rights.MEM_MAP;
@@ -105,6 +91,8 @@ export const mem_map: Handler = (kernel, t, a) => {
       if (!(e.object instanceof SharedMemoryObject)) return Errno.ENODEV;
       object = e.object;
       const sharedObject = object;
+      // The object must hold this process's latest stores before its bytes are copied in.
+      syncOut(proc);
       source = (at) => {
         if (!sharedObject.reserve(offset + size)) return Errno.ENOMEM;
         mem.poke(at, sharedObject.backing.data.subarray(offset, offset + size));
@@ -133,7 +121,8 @@ export const mem_map: Handler = (kernel, t, a) => {
     if (at < 0) return Errno.ENOMEM;
   }
   if (mem.mappedBytes - replaced + size > kernel.limits.maxMemory) return Errno.ENOMEM;
-  forgetShared(proc, at, size);
+  if (replaced > 0) syncOut(proc);
+  let regionsChanged = forgetShared(proc, at, size);
   mem.map(at, size, pprot);
   if (object) {
     proc.sharedRegions.push({
@@ -141,15 +130,21 @@ export const mem_map: Handler = (kernel, t, a) => {
       len: size,
       object,
       offset: flags & Mflags.ANON ? 0 : Number(off),
+      prot: new Uint8Array(size / PAGE_SIZE).fill(pprot),
     });
+    regionsChanged = true;
   }
   t.ret0 = at;
-  if (!source) return Errno.SUCCESS;
+  if (!source) {
+    if (regionsChanged) sharedChanged(proc);
+    return Errno.SUCCESS;
+  }
   return andThen(source(at), (r) => {
     if (r !== Errno.SUCCESS) {
       mem.unmap(at, size);
       forgetShared(proc, at, size);
     }
+    if (regionsChanged && proc.memory === mem) sharedChanged(proc);
     return r;
   });
 };
@@ -164,8 +159,11 @@ export const mem_unmap: Handler = (_k, t, a) => {
   const mem = t.process.memory;
   if (!pageAligned(addr) || len === 0 || !Number.isSafeInteger(len)) return Errno.EINVAL;
   if (addr + len > mem.maxBytes) return Errno.EINVAL;
+  const proc = t.process;
+  // The last stores through a shared mapping reach its object before the mapping goes.
+  syncOut(proc);
   mem.unmap(addr, roundUp(len));
-  forgetShared(t.process, addr, roundUp(len));
+  if (forgetShared(proc, addr, roundUp(len))) sharedChanged(proc);
   return Errno.SUCCESS;
 };
 
@@ -183,6 +181,9 @@ export const mem_protect: Handler = (_k, t, a) => {
   if (len === 0) return Errno.SUCCESS;
   if (!mappedWithin(mem, addr, roundUp(len))) return Errno.ENOMEM;
   mem.protect(addr, roundUp(len), pprot);
+  // Shared pages keep the guest's protection in their region records (the CPU-level bits may
+  // be narrower: aliases, pages beyond the object's end).
+  if (protectShared(t.process, addr, roundUp(len), pprot)) sharedChanged(t.process);
   return Errno.SUCCESS;
 };
 
@@ -215,12 +216,7 @@ export const mem_sync: Handler = (_k, t, a) => {
   if (!pageAligned(addr) || !Number.isSafeInteger(len)) return Errno.EINVAL;
   const proc = t.process;
   if (len > 0 && !mappedWithin(proc.memory, addr, roundUp(len))) return Errno.ENOMEM;
-  for (const r of proc.sharedRegions) {
-    const from = Math.max(r.addr, addr);
-    const to = Math.min(r.addr + r.len, addr + len);
-    if (from >= to || !r.object.reserve(r.offset + r.len)) continue;
-    r.object.backing.data.set(proc.memory.u8.subarray(from, to), r.offset + (from - r.addr));
-  }
+  syncOut(proc);
   return Errno.SUCCESS;
 };
 

@@ -10,6 +10,7 @@ import { FdTable } from '../fd-table.js';
 import { canRead, copyIn } from '../guest.js';
 import { ProcessFd } from '../objects/process-fd.js';
 import { Process, syncOut, Thread } from '../process.js';
+import { cloneRegions, sharedChanged } from '../shared-pages.js';
 import { andThen, type Handler, NO_RETURN } from './common.js';
 
 /** proc_exit(rval): ends the process (all its threads) with exit code `rval`. */
@@ -46,7 +47,8 @@ export const proc_fork: Handler = (kernel, t) => {
   const memory = parent.memory.clone();
   const fds = parent.fds.clone();
   const child = new Process(kernel.nextPidValue(), memory, fds, parent.vdsoBase, parent.vdsoEnd);
-  child.sharedRegions = parent.sharedRegions.map((r) => ({ ...r }));
+  child.sharedRegions = cloneRegions(parent.sharedRegions);
+  sharedChanged(child);
   const tid = kernel.allocateTid();
   const cpu = kernel.cpuFactory(memory);
   cpu.copyStateFrom(t.cpu);
