@@ -96,7 +96,14 @@ export function fprem(env: FpEnv, a: F80, b: F80, nearest: boolean): RemainderRe
   }
   if (denormalStops(env, ca) || denormalStops(env, cb)) return done(a);
   // A zero dividend or an infinite divisor gives quotient 0 (C0 = C3 = C1 = 0).
-  if (ca === Cls.Zero || cb === Cls.Infinity) return { value: a, quotient: 0, partial: false };
+  if (ca === Cls.Zero) return { value: a, quotient: 0, partial: false };
+  if (cb === Cls.Infinity) {
+    // The dividend goes through the (exact) rounding path like a small dividend below: a
+    // pseudo-denormal comes back in its normal encoding, and a denormal with underflow unmasked
+    // is bias-adjusted with UE (measured on the host).
+    const value = roundToReg64(env, a.sign, a.hi, a.lo, lsbExponent(a), false);
+    return { value, quotient: 0, partial: false };
+  }
   const ea = topExponent(a);
   const eb = topExponent(b);
   const d = ea - eb;
