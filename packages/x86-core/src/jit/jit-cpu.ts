@@ -1,11 +1,13 @@
 /**
  * {@link JitCpu}: the interpreter with an opt-in WebAssembly tier in front of it. It needs no hook
- * in the interpreter's loop: at each block boundary it either runs a translated block or lets
+ * in the interpreter's loop: at each block boundary it either runs a translated region or lets
  * `Cpu.run` interpret up to the end of the current basic block (a budget-limited chunk), so the
  * interpreter remains the authority for everything the translator does not cover — faults,
- * syscalls, stores, REP strings, SSE and x87. Loads in translated code go through a small read
- * TLB in the mirror memory, emptied at the start of every run (protections change only between
- * runs, in syscalls); a miss leaves the block before the load and the interpreter executes it.
+ * syscalls, REP strings, SSE and x87. Consecutive translated regions keep the registers in the
+ * mirror memory; they are copied back before the interpreter runs and when run() returns. Memory
+ * operands go through a small read and write TLB in the mirror memory, emptied at the start of
+ * every run (protections change only between runs, in syscalls); a miss leaves the region before
+ * the access and the interpreter executes it.
  */
 import type { RunResult } from '../api.js';
 import { Cpu, type CpuOptions } from '../cpu.js';
@@ -21,6 +23,7 @@ import {
   MISS_KIND_WORD,
   MISS_WORD,
   mirror,
+  RIP_WORD,
   TLB_ENTRIES,
   TLB_WORD,
   translateBlock,
@@ -54,7 +57,7 @@ interface Entry {
 const entries = new WeakMap<Insn, Entry>();
 const TWO32 = 4294967296;
 /** Shortest non-looping block worth entering WebAssembly for (outside the testing mode). */
-const MIN_BLOCK = Number(process.env.MINB ?? 3);
+const MIN_BLOCK = 3;
 
 const BRANCHES = /^(j|call|ret|loop|syscall|int|iret|ud|hlt|enter|leave)/;
 
@@ -159,18 +162,17 @@ export class JitCpu extends Cpu {
       this.inMirror = true;
     }
     const n = b.fn(Math.min(left, 0x3fffffff));
-    const exit = this.mirrorWords[EXIT_WORD]!;
-    if (exit >= 2) {
+    this.rip = this.mirrorWords[RIP_WORD]!;
+    if (this.mirrorWords[EXIT_WORD] === 1) {
       this.sideExit = true;
-      // Left before a load whose page was not in the TLB: cache it when readable; the
+      // Left before an access whose page was not in the TLB: cache it when allowed; the
       // interpreter runs the instruction either way (and raises its fault, if any).
-      this.rip = b.exitRips[exit - 2]!;
       const page = this.mirrorWords[MISS_WORD]!;
       const prot = this.memory.pages[page] ?? 0;
       if (this.mirrorWords[MISS_KIND_WORD] === 1) {
         if ((prot & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE) this.fillWrite(page);
       } else if (prot & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
-    } else this.rip = exit === 1 ? b.takenRip : b.fallRip;
+    }
     this.jitRetired += n;
     return n;
   }

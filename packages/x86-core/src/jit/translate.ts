@@ -1,20 +1,26 @@
 /**
- * Block translator: turns a run of decoded integer instructions into one WebAssembly function
- * over a copy of the register file (GPRs and the lazy-flag record, same byte layout as state.ts)
- * held in the JIT's own `WebAssembly.Memory` (the "mirror"). Guest memory is reached through a
- * tiny accessor module per address space (wasm-to-wasm calls), because a module can import only
- * one memory on Node 20.
+ * Region translator: turns the blocks reachable from a hot address through direct branches on
+ * its page (up to 16 blocks) into one WebAssembly function over a copy of the register file
+ * (GPRs, FS/GS base and the lazy-flag record, same byte layout as state.ts) held in the JIT's own
+ * `WebAssembly.Memory` (the "mirror"). The blocks sit in a loop around a br_table on a block
+ * index, so branches between them stay inside WebAssembly; a branch out of the region, or into
+ * a block the remaining budget cannot hold whole, leaves with the target rip. Registers live in
+ * locals for the whole call (loaded on entry, stored on every exit). Guest memory is reached
+ * through a tiny accessor module per address space (wasm-to-wasm calls), because a module can
+ * import only one memory on Node 20.
  *
- * Scope of this first tier, 32- and 64-bit operands only: mov (register, immediate, load, store),
- * lea, add/or/and/sub/xor/cmp/test (register, immediate, memory source), inc/dec, imul, movzx from
- * memory, movsxd, shl/sal/shr/sar by a constant, nop, and a final jmp/jcc. Every memory access is
- * checked first (address below 2^32, inside one page, page present in the read or write TLB); on
- * any doubt the block leaves before that instruction with everything before it retired, and the
- * interpreter executes it — so faults, code invalidation and mid-instruction state are exactly the
- * interpreter's. Every flag-setting instruction writes the lazy-flag words as the interpreter's
- * handler does (flags.ts), kept in locals and stored at exit. A block whose branch returns to its
- * own first instruction loops inside WebAssembly while the budget allows a whole further pass, so
- * instruction budgets stay exact at block granularity.
+ * Subset, 32- and 64-bit operands unless said: mov (register, immediate, load, store; 8-bit
+ * too), lea, add/or/and/sub/xor/cmp/test (register, immediate, memory source, read-modify-write
+ * of memory), inc/dec, not/neg, imul, movzx/movsx/movsxd, shl/sal/shr/sar/rol/ror by a constant,
+ * bswap, cmovcc, setcc, nop, FS/GS-relative operands, and jmp/jcc between blocks. Every memory
+ * access is checked first (address below 2^32, inside one page, page present in the read or
+ * write TLB); on any doubt the region leaves before that instruction with everything before it
+ * retired, and the interpreter executes it — so faults, code invalidation and mid-instruction
+ * state are exactly the interpreter's. Flag-setting instructions write the lazy-flag words as
+ * the interpreter's handlers do (flags.ts) unless a later instruction of the same block
+ * overwrites every flag first with no exit in between (dead-flag elimination); flags of a record
+ * whose kind is not known statically come from the interpreter's own getters. Budgets stay
+ * exact at block granularity.
  */
 
 import { Cpu } from '../cpu.js';
@@ -59,24 +65,23 @@ import { assemble, Bytes, I32, I64, OP, VOID } from './wasm.js';
 export const MIRROR_BYTES = (LF_I32 + 10) * 4;
 /** The longest block the translator builds. */
 export const MAX_BLOCK = 64;
+/** Most blocks in one region, and most instructions over its blocks. */
+const MAX_REGION_BLOCKS = 16;
+const MAX_REGION_INSNS = 512;
 
-/** A translated block, ready to run. */
+/** A translated region (one or more blocks of one page), ready to run. */
 export interface Block {
   /** Address of the first instruction. */
   readonly start: number;
-  /** Number of guest instructions in one pass. */
+  /** Number of guest instructions of the entry block (the budget must hold them to enter). */
   readonly length: number;
-  /** rip when the block exits without taking its final branch. */
-  readonly fallRip: number;
-  /** rip when the final branch is taken (equal to fallRip when there is no branch). */
-  readonly takenRip: number;
-  /** True when the final branch targets the block's own start (the block loops in WebAssembly). */
+  /** Number of blocks in the region. */
+  readonly blocks: number;
+  /** True when a branch inside the region leads back into it (it loops in WebAssembly). */
   readonly loops: boolean;
-  /** Address of instruction k of the block (the rip of side exit k + 2). */
-  readonly exitRips: readonly number[];
   /**
-   * Runs passes while `budget` allows; returns the instructions retired and leaves the exit in
-   * the mirror's EXIT_WORD: 0 fell through, 1 took the branch, k + 2 left before instruction k.
+   * Runs the region while `budget` allows a whole next block; returns the instructions retired
+   * and leaves EXIT_WORD / RIP_WORD (and on a TLB miss MISS_WORD / MISS_KIND_WORD) in the mirror.
    */
   readonly fn: (budget: number) => number;
 }
@@ -110,17 +115,26 @@ const LOCAL_TYPES: number[] = [
   I32,
   I64,
   I32,
+  I32,
 ];
 const L_EXIT = 34;
 const L_ADDR = 35;
 const L_MEM = 36; // i64: the memory operand's value
 const L_FL = 37; // i32: a materialised RFLAGS value
+const L_IDX = 38; // i32: the region block to run next
+/** Lazy-flag words kept in locals (LF_OP … LF_FLAGS). */
+const LF_USED = LF_FLAGS + 1;
 /** Operand codes for Emitter.alu besides register numbers. */
 const IMM = -1;
 const MEM = -2;
 
-/** Mirror-memory layout beyond the register file: exit number and the page of a TLB miss. */
+/**
+ * Mirror-memory layout beyond the register file: how the region was left (0 at a branch to code
+ * outside it or beyond the budget, 1 before an instruction whose memory access the TLB did not
+ * admit), the rip to continue at (a 64-bit word below 2^32), and the page of a TLB miss.
+ */
 export const EXIT_WORD = 1000 / 4;
+export const RIP_WORD = 1016 / 4;
 export const MISS_WORD = 1004 / 4;
 /** The read TLB: 1024 words from byte 1024; entry (page & 1023) = (page << 1) | 1 when readable. */
 export const TLB_WORD = 1024 / 4;
@@ -164,6 +178,10 @@ class Emitter {
   bits = 32;
   /** Index of the instruction being emitted within the block. */
   index = 0;
+  /** Instructions emitted into the final region (statistics). */
+  emitted = 0;
+  /** Labels between the code of the current block and the region's exit label. */
+  exitDepth = 1;
   /** Whether the block reads guest memory (needs the accessor imports). */
   usesMemory = false;
   /**
@@ -299,7 +317,8 @@ class Emitter {
 
   /** Stores the lazy-flag words written so far to the mirror (before the runtime reads them). */
   flush(): void {
-    for (const w of this.lfWritten) {
+    // Every word: in a region, blocks emitted later may run earlier.
+    for (let w = 0; w < LF_USED; w++) {
       this.i32(0)
         .lf(w)
         .op(OP.i32Store)
@@ -709,8 +728,13 @@ class Emitter {
       .code.u32(2)
       .u32(MISS_KIND_WORD * 4);
     this.get(L_COUNT).i32(this.index).op(OP.i32Add).set(L_COUNT);
-    this.i32(this.index + 2).set(L_EXIT);
-    this.op(OP.br).code.u32(2);
+    this.i32(0)
+      .i64(i.addr, 0)
+      .op(OP.i64Store)
+      .code.u32(3)
+      .u32(RIP_WORD * 4);
+    this.i32(1).set(L_EXIT);
+    this.op(OP.br).code.u32(1 + this.exitDepth);
     this.op(OP.end);
     return true;
   }
@@ -1222,25 +1246,89 @@ export function accessorFor(memory: WebAssembly.Memory): Accessor | null {
  * `access` null, memory operands end the block.
  */
 export function translateBlock(src: InsnSource, start: number, access: Accessor | null): Block | null {
-  // Pass 1 finds the block and each instruction's flag effects with every flag result live;
-  // pass 2 emits it again without the flag records nothing can observe (dead-flag elimination).
-  const probe = emitBody(src, start, access, null);
-  if (probe.n === 0) return null;
-  const dead = new Array<boolean>(probe.effects.length).fill(false);
-  // Flags are live at the end of the block (stored to the register file, or read by its jcc).
-  let live = true;
-  for (let k = probe.effects.length - 1; k >= 0; k--) {
-    const fx = probe.effects[k]!;
-    dead[k] = !live;
-    // A side exit before the instruction exposes the record as it is before it; a partial
-    // writer (rotate, inc/dec) reads the earlier flags only when its own result is live.
-    if (fx.write === 1) live = fx.exit || fx.read;
-    else if (fx.write === 2) live = live || fx.exit;
-    else live = live || fx.read || fx.exit;
+  // Discover the region: blocks reachable from `start` through direct branches on its page.
+  const page = Math.floor(start / 4096);
+  const starts: number[] = [];
+  const index = new Map<number, number>();
+  const probes: Probe[] = [];
+  const queue = [start];
+  let total = 0;
+  while (queue.length > 0 && starts.length < MAX_REGION_BLOCKS && total < MAX_REGION_INSNS) {
+    const at = queue.shift()!;
+    if (index.has(at) || Math.floor(at / 4096) !== page) continue;
+    const probe = emitInsns(new Emitter(), src, at, access, null);
+    if (probe.n === 0) {
+      if (at === start) return null;
+      continue;
+    }
+    index.set(at, starts.length);
+    starts.push(at);
+    probes.push(probe);
+    total += probe.n;
+    if (probe.branch !== 'jmp') queue.push(probe.fallRip);
+    if (probe.branch !== null) queue.push(probe.takenRip);
   }
-  const body = emitBody(src, start, access, dead);
-  if (body.n !== probe.n) return null;
-  return finish(body, start);
+  const e = new Emitter();
+  const n = starts.length;
+  let loops = false;
+  // block $exit; loop $top; block $b(n-1) … block $b0; br_table on the block index.
+  e.op(OP.block).op(VOID);
+  e.op(OP.loop).op(VOID);
+  for (let k = 0; k < n; k++) e.op(OP.block).op(VOID);
+  e.get(L_IDX).op(OP.brTable).code.u32(n);
+  for (let k = 0; k < n; k++) e.code.u32(k);
+  e.code.u32(n + 1);
+  for (let k = 0; k < n; k++) {
+    e.op(OP.end);
+    const probe = probes[k]!;
+    // Dead-flag elimination: flags are live at the end of the block (stored, or read by its
+    // jcc or by a successor block).
+    const dead = new Array<boolean>(probe.effects.length).fill(false);
+    let live = true;
+    for (let j = probe.effects.length - 1; j >= 0; j--) {
+      const fx = probe.effects[j]!;
+      dead[j] = !live;
+      // A side exit before the instruction exposes the record as it is before it; a partial
+      // writer (rotate, inc/dec) reads the earlier flags only when its own result is live.
+      if (fx.write === 1) live = fx.exit || fx.read;
+      else if (fx.write === 2) live = live || fx.exit;
+      else live = live || fx.read || fx.exit;
+    }
+    e.kind = -1;
+    e.bits = 32;
+    e.exitDepth = n - k;
+    const body = emitInsns(e, src, starts[k]!, access, dead);
+    if (body.n !== probe.n) return null;
+    e.get(L_COUNT).i32(body.n).op(OP.i32Add).set(L_COUNT);
+    const goto = (rip: number, extra: number) => {
+      const j = index.get(rip);
+      if (j !== undefined) {
+        loops ||= j <= k;
+        // Into block j when the budget holds all of it.
+        e.get(L_COUNT).i32(probes[j]!.n).op(OP.i32Add).get(0).op(OP.i32LeS);
+        e.op(OP.if).op(VOID);
+        e.i32(j).set(L_IDX);
+        e.op(OP.br).code.u32(n - 1 - k + extra + 1);
+        e.op(OP.end);
+      }
+      e.i32(0)
+        .i64(rip, 0)
+        .op(OP.i64Store)
+        .code.u32(3)
+        .u32(RIP_WORD * 4);
+      e.i32(0).set(L_EXIT);
+      e.op(OP.br).code.u32(n - k + extra);
+    };
+    if (body.branch === 'jcc') {
+      e.cond(body.cc);
+      e.op(OP.if).op(VOID);
+      goto(body.takenRip, 1);
+      e.op(OP.end);
+      goto(body.fallRip, 0);
+    } else goto(body.branch === 'jmp' ? body.takenRip : body.fallRip, 0);
+  }
+  e.op(OP.end).op(OP.end);
+  return finish(e, start, probes[0]!.n, n, loops, access);
 }
 
 /** Flag effects of one emitted instruction (see Emitter.fxWrite/fxRead/fxExit). */
@@ -1250,31 +1338,34 @@ interface Effect {
   exit: boolean;
 }
 
-/** The emitted body of a block before its prologue and epilogue. */
-interface Body {
-  e: Emitter;
+/** One block as emitted: its instructions (including a final branch) and where it leads. */
+interface Probe {
   n: number;
   fallRip: number;
   takenRip: number;
   branch: 'jmp' | 'jcc' | null;
-  exitRips: number[];
+  /** The jcc's condition code. */
+  cc: number;
   effects: Effect[];
-  access: Accessor | null;
 }
 
-function emitBody(src: InsnSource, start: number, access: Accessor | null, dead: boolean[] | null): Body {
-  const e = new Emitter();
+/**
+ * Emits the instructions of the block at `start` into `e` (without its final branch, which
+ * the caller emits): stops at a jmp/jcc, at the first instruction outside the subset, at the
+ * page end, or at MAX_BLOCK instructions.
+ */
+function emitInsns(
+  e: Emitter,
+  src: InsnSource,
+  start: number,
+  access: Accessor | null,
+  dead: boolean[] | null,
+): Probe {
   const page = Math.floor(start / 4096);
-  // block $exit (side exits) around a loop (a self-branch repeats the pass).
-  e.op(OP.block).op(VOID);
-  e.op(OP.loop).op(VOID);
   let n = 0;
   let addr = start;
-  let fallRip = start;
-  let takenRip = start;
   let branch: 'jmp' | 'jcc' | null = null;
   let last: Insn | null = null;
-  const exitRips: number[] = [];
   const effects: Effect[] = [];
   while (n < MAX_BLOCK) {
     if (Math.floor(addr / 4096) !== page) break;
@@ -1287,6 +1378,7 @@ function emitBody(src: InsnSource, start: number, access: Accessor | null, dead:
     if (Math.floor((i.next - 1) / 4096) !== page) break;
     const b = branchKind(i);
     if (b !== null) {
+      if (!(i.target >= 0 && i.target < 4294967296)) break;
       branch = b;
       last = i;
       n++;
@@ -1299,38 +1391,25 @@ function emitBody(src: InsnSource, start: number, access: Accessor | null, dead:
     e.fxRead = false;
     e.fxExit = false;
     if (!emitInsn(e, i)) break;
+    if (dead !== null) e.emitted++;
     effects.push({ write: e.fxWrite, read: e.fxRead, exit: e.fxExit });
-    exitRips.push(i.addr);
     n++;
     addr = i.next;
   }
   e.dead = false;
-  if (n === 0) return { e, n, fallRip, takenRip, branch, exitRips, effects, access };
-  e.get(L_COUNT).i32(n).op(OP.i32Add).set(L_COUNT);
-  if (branch !== null && last !== null) {
-    fallRip = last.next;
-    takenRip = last.target;
-    if (branch === 'jmp') e.i32(1).set(L_EXIT);
-    else {
-      e.cond(last.opcode & 15);
-      e.set(L_EXIT);
-    }
-    if (takenRip === start) {
-      // Another pass when the branch is taken and the budget holds a whole pass.
-      e.get(L_EXIT).get(0).get(L_COUNT).op(OP.i32Sub).i32(n).op(OP.i32GeS).op(OP.i32And);
-      e.op(OP.brIf).code.u32(0);
-    }
-  } else {
-    fallRip = addr;
-    takenRip = addr;
-    e.i32(0).set(L_EXIT);
-  }
-  return { e, n, fallRip, takenRip, branch, exitRips, effects, access };
+  if (last !== null)
+    return { n, fallRip: last.next, takenRip: last.target, branch, cc: last.opcode & 15, effects };
+  return { n, fallRip: addr, takenRip: addr, branch: null, cc: 0, effects };
 }
 
-function finish(body: Body, start: number): Block {
-  const { e, n, fallRip, takenRip, branch, exitRips, access } = body;
-  e.op(OP.end).op(OP.end);
+function finish(
+  e: Emitter,
+  start: number,
+  length: number,
+  blocks: number,
+  loops: boolean,
+  access: Accessor | null,
+): Block {
   // Prologue: load registers and the flag words the block writes (a side exit may leave before
   // writing them); epilogue: store them back, the exit number, and return the count.
   const pro = new Bytes();
@@ -1345,7 +1424,7 @@ function finish(body: Body, start: number): Block {
       .byte(OP.localSet)
       .u32(L_REG + r);
   }
-  for (const w of e.lfWritten) {
+  for (let w = 0; w < LF_USED; w++) {
     pro
       .byte(OP.i32Const)
       .s32(0)
@@ -1366,7 +1445,7 @@ function finish(body: Body, start: number): Block {
       .u32(3)
       .u32(r * 8);
   }
-  for (const w of e.lfWritten) {
+  for (let w = 0; w < LF_USED; w++) {
     pro
       .byte(OP.i32Const)
       .s32(0)
@@ -1413,9 +1492,9 @@ function finish(body: Body, start: number): Block {
   });
   const fn = inst.exports.f as (budget: number) => number;
   jitStats.blocks++;
-  jitStats.instructions += n;
+  jitStats.instructions += e.emitted;
   jitStats.bytes += bin.length;
-  return { start, length: n, fallRip, takenRip, exitRips, loops: branch !== null && takenRip === start, fn };
+  return { start, length, blocks, loops, fn };
 }
 
 let flagHelper: Cpu | null = null;
