@@ -39,6 +39,7 @@ import {
   sharedChanged,
 } from './shared-pages.js';
 import { type SyscallInfo, syscallByLegacyNumber, syscallByNumber } from './syscall-table.js';
+import { processCpuTime } from './syscalls/clock.js';
 import { HANDLERS, NO_RETURN } from './syscalls/index.js';
 
 /** Initial registers and layout facts produced by an image loader. */
@@ -211,6 +212,20 @@ export interface GuestProcess {
   wait(): Promise<ExitStatus>;
   /** Ends the process as if by `signal` (default SIGKILL). */
   kill(signal?: SignalName): void;
+  /**
+   * Instructions retired so far by all of the process's threads, exited ones and images
+   * replaced by proc_exec included (each iteration of a REP instruction counts as one). It
+   * stays fixed once the process has ended.
+   */
+  readonly instructions: number;
+  /**
+   * CPU time the process has used so far, in nanoseconds, as the guest's
+   * CLOCK_PROCESS_CPUTIME_ID reads it: with the host clock, the host time spent running its
+   * threads' slices (syscalls served during a slice included, time parked in a syscall or
+   * waiting for the scheduler excluded); with the virtual clock of deterministic mode, one
+   * nanosecond per retired instruction. Never decreases.
+   */
+  readonly cpuTimeNs: bigint;
 }
 
 /** Thrown by spawn for an executable the loader rejects. */
@@ -397,10 +412,17 @@ export class Kernel {
       void proc.exited.then(() => clearTimeout(timer));
     }
     this.startLoop();
+    const kernel = this;
     return {
       pid: proc.pid,
       wait: () => proc.exited,
       kill: (sig: SignalName = 'SIGKILL') => this.killProcess(proc, Signal[sig]),
+      get instructions() {
+        return proc.instructions;
+      },
+      get cpuTimeNs() {
+        return processCpuTime(kernel, proc);
+      },
     };
   }
 
@@ -533,7 +555,8 @@ export class Kernel {
     this.activate(proc);
     thread.state = 'running';
     let budget = this.sliceRandom ? 1 + this.sliceRandom.below(2 * this.sliceLength) : this.sliceLength;
-    const started = this.deterministic ? 0 : performance.now();
+    const timed = !(this.clock instanceof VirtualClock);
+    if (timed) thread.sliceStartedAt = performance.now();
     enterGuest(proc);
     try {
       while (budget > 0 && thread.state === 'running') {
@@ -573,7 +596,13 @@ export class Kernel {
       }
     } finally {
       if (!proc.termination) enterKernel(proc);
-      if (!this.deterministic) thread.hostCpuNs += (performance.now() - started) * 1e6;
+      if (timed) {
+        const ns = (performance.now() - thread.sliceStartedAt) * 1e6;
+        thread.sliceStartedAt = -1;
+        thread.hostCpuNs += ns;
+        // A thread that ended during the slice was already summed into its process.
+        if (proc.threads.get(thread.tid) !== thread) proc.exitedHostCpuNs += ns;
+      }
     }
     if (thread.state === 'running') {
       thread.state = 'runnable';

@@ -51,8 +51,10 @@ export class Thread {
   ret1: number | bigint = 0;
   /** Instructions this thread has executed. */
   instructions = 0;
-  /** Host nanoseconds spent running this thread (host clock mode). */
+  /** Host nanoseconds spent running this thread in finished slices (host clock mode). */
   hostCpuNs = 0;
+  /** `performance.now()` when the slice running now began (host clock mode), else -1. */
+  sliceStartedAt = -1;
   /** Releases what a parked syscall holds (timers, subscriptions) when the thread is killed. */
   cancelWait: (() => void) | null = null;
   /** Set by thread_yield: the slice ends after the current syscall. */
@@ -112,10 +114,10 @@ export class Process implements ProcessHandle {
     return n;
   }
 
-  /** Host CPU time of all threads. */
+  /** Host CPU time of all threads, the slice running now included. */
   get hostCpuNs(): number {
     let n = this.exitedHostCpuNs;
-    for (const t of this.threads.values()) n += t.hostCpuNs;
+    for (const t of this.threads.values()) n += threadHostCpuNs(t);
     return n;
   }
 
@@ -137,6 +139,11 @@ export class Process implements ProcessHandle {
     this.resolveExit(status);
     for (const l of this.terminateListeners.splice(0)) l();
   }
+}
+
+/** Host nanoseconds a thread has run, the slice running now included. */
+export function threadHostCpuNs(t: Thread): number {
+  return t.hostCpuNs + (t.sliceStartedAt >= 0 ? (performance.now() - t.sliceStartedAt) * 1e6 : 0);
 }
 
 /** Builds the diagnostic for a CPU fault. */

@@ -2,27 +2,41 @@
  * clock family: clock_res_get, clock_time_get (spec: syscalls `clock_res_get`, `clock_time_get`).
  */
 import { Clockid, Errno } from '../abi.js';
-import { VirtualClock } from '../clock.js';
+import { VIRTUAL_NS_PER_INSTRUCTION, VirtualClock } from '../clock.js';
 import type { Kernel } from '../kernel.js';
-import type { Thread } from '../process.js';
+import { type Process, type Thread, threadHostCpuNs } from '../process.js';
 import type { Handler } from './common.js';
 
 /**
- * The current value of clock `id` for `thread`, or -1n for an unknown clock. CPU-time clocks
- * count the time the process (or thread) has spent running: host time in host mode, executed
- * instructions in virtual mode.
+ * CPU time of a process in nanoseconds: with the virtual clock one nanosecond per retired
+ * instruction (VIRTUAL_NS_PER_INSTRUCTION), so that deterministic runs read the same values;
+ * otherwise the host time its threads spent running slices, the current slice included.
+ */
+export function processCpuTime(kernel: Kernel, proc: Process): bigint {
+  if (kernel.clock instanceof VirtualClock) return BigInt(proc.instructions) * VIRTUAL_NS_PER_INSTRUCTION;
+  return BigInt(Math.floor(proc.hostCpuNs));
+}
+
+/** CPU time of one thread in nanoseconds (as {@link processCpuTime}, for its thread alone). */
+export function threadCpuTime(kernel: Kernel, thread: Thread): bigint {
+  if (kernel.clock instanceof VirtualClock) return BigInt(thread.instructions) * VIRTUAL_NS_PER_INSTRUCTION;
+  return BigInt(Math.floor(threadHostCpuNs(thread)));
+}
+
+/**
+ * The current value of clock `id` for `thread`, or -1n for an unknown clock. The CPU-time
+ * clocks measure the guest's own execution (see {@link processCpuTime}).
  */
 export function readClock(kernel: Kernel, thread: Thread, id: number): bigint {
-  const virtual = kernel.clock instanceof VirtualClock;
   switch (id) {
     case Clockid.MONOTONIC:
       return kernel.clock.monotonic();
     case Clockid.REALTIME:
       return kernel.clock.realtime();
     case Clockid.PROCESS_CPUTIME_ID:
-      return virtual ? BigInt(thread.process.instructions) : BigInt(Math.round(thread.process.hostCpuNs));
+      return processCpuTime(kernel, thread.process);
     case Clockid.THREAD_CPUTIME_ID:
-      return virtual ? BigInt(thread.instructions) : BigInt(Math.round(thread.hostCpuNs));
+      return threadCpuTime(kernel, thread);
     default:
       return -1n;
   }
