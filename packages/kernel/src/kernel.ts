@@ -14,7 +14,7 @@ import { INITIAL_RFLAGS, loadProcess } from '@cabi/elf-loader';
 import { Cpu, type CpuFault, GuestMemory, PAGE_SIZE, Reg, type RunResult, type X86Cpu } from '@cabi/x86-core';
 import { Errno, errnoName, RIGHTS_ALL_LEGACY, Signal, type SignalName, signalName } from './abi.js';
 import { type Clock, hostClock, TimerQueue, VirtualClock } from './clock.js';
-import { isPromise } from './errors.js';
+import { type Err, isErr, isPromise, type MaybePromise } from './errors.js';
 import { FdObject } from './fd-object.js';
 import { FdTable } from './fd-table.js';
 import { FutexEngine } from './futex.js';
@@ -41,6 +41,8 @@ import {
 import { type SyscallInfo, syscallByLegacyNumber, syscallByNumber } from './syscall-table.js';
 import { processCpuTime } from './syscalls/clock.js';
 import { HANDLERS, NO_RETURN } from './syscalls/index.js';
+import type { HostBackend } from './vfs/backend.js';
+import { DirectoryFd } from './vfs/objects.js';
 
 /** Initial registers and layout facts produced by an image loader. */
 export interface LoadedImage {
@@ -163,8 +165,37 @@ export interface SchedulerOptions {
   randomSlices?: boolean;
 }
 
+/**
+ * The host a kernel serves files from: a file-system backend (see the host-backends guide) and
+ * the way to open one of its directories by the host's own name for it. The kernel never grants
+ * anything from it by itself; {@link Kernel.directory} turns a directory into a capability the
+ * embedder hands to {@link Kernel.spawn} (or places in argdata), so a guest reaches exactly the
+ * directories it was given. `@cabi/kernel/memory` makes one with `memoryKernelHost()`,
+ * `@cabi/kernel/node` with `nodeKernelHost()`.
+ */
+export interface KernelHost<D = unknown> {
+  /** The backend serving every operation beneath the directories opened through this host. */
+  readonly backend: HostBackend<D>;
+  /**
+   * Opens the directory `path` names, in the host's own terms (a host path for the Node file
+   * system, a path from the root for an in-memory tree), as a fresh handle of `backend`;
+   * an errno when it cannot.
+   */
+  openRoot(path: string): MaybePromise<D | Err>;
+}
+
+/** Thrown by {@link Kernel.directory} when the kernel's host cannot provide the directory. */
+export class HostError extends Error {
+  override readonly name = 'HostError';
+}
+
 /** Options of {@link createKernel}. */
 export interface KernelOptions {
+  /**
+   * Where files come from: the host backend {@link Kernel.directory} opens directory
+   * capabilities in. Without it, files reach guests only as fd objects the embedder makes itself.
+   */
+  host?: KernelHost;
   /**
    * CPU implementation for new threads (default: x86-core's interpreter, whose rdtsc reads the
    * kernel's monotonic clock so that deterministic runs stay reproducible).
@@ -255,6 +286,8 @@ export class Kernel {
   readonly objectMemory: MemoryBudget;
   /** Tracers per process. */
   readonly tracers = new Map<number, Tracer>();
+  /** The host files come from ({@link KernelOptions.host}), or null. */
+  readonly host: KernelHost | null;
 
   private readonly runQueue: Thread[] = [];
   private readonly sliceLength: number;
@@ -266,6 +299,7 @@ export class Kernel {
   private current: Process | null = null;
 
   constructor(options: KernelOptions = {}) {
+    this.host = options.host ?? null;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.objectMemory = { used: 0, limit: this.limits.maxMemory };
     const seed =
@@ -284,6 +318,25 @@ export class Kernel {
     this.sliceRandom = options.scheduler?.randomSlices
       ? new SeededRandom((seed ?? Date.now()) ^ 0x5eed)
       : null;
+  }
+
+  /**
+   * A directory capability for `path` in the kernel's {@link KernelHost} (default: its root as
+   * the host defines it), with directory rights and files beneath it reachable through the
+   * kernel's path sandbox. Rejects with {@link HostError} when the kernel has no host or the
+   * directory cannot be opened (the message names the path and the errno).
+   */
+  async directory(path = '.'): Promise<DirectoryFd> {
+    const host = this.host;
+    if (!host) throw new HostError('this kernel has no host: pass createKernel({ host })');
+    let handle: unknown;
+    try {
+      handle = await host.openRoot(path);
+    } catch (error) {
+      throw new HostError(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (isErr(handle)) throw new HostError(`${path}: ${errnoName(handle.errno)}`);
+    return new DirectoryFd(host.backend, handle);
   }
 
   /** Allocates a thread id (below 2^30: lock words keep tids in 30 bits). */

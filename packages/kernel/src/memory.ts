@@ -4,7 +4,10 @@
  *
  * @packageDocumentation
  */
+import { Errno } from './abi.js';
+import { err, isErr } from './errors.js';
 import { type MemoryBackend, type MemoryDirectory, memoryHost } from './host-memory/index.js';
+import type { KernelHost } from './kernel.js';
 import { DirectoryFd } from './vfs/objects.js';
 
 export {
@@ -50,4 +53,27 @@ export function memoryDirectory(
   dir?: MemoryDirectory,
 ): DirectoryFd<MemoryDirectory> {
   return new DirectoryFd<MemoryDirectory>(backend, dir ?? backend.root);
+}
+
+/**
+ * A {@link KernelHost} over a memory file system (a new, empty one by default), for
+ * `createKernel({ host })`: `kernel.directory(path)` opens `path` beneath the tree's root, one
+ * component at a time ("" and "." stay put; ".." is ENOTCAPABLE, as a guest lookup would find it;
+ * a symbolic link is ELOOP: name the directory itself).
+ */
+export function memoryKernelHost(backend: MemoryBackend = memoryHost()): KernelHost<MemoryDirectory> {
+  return {
+    backend,
+    openRoot(path: string) {
+      let dir: MemoryDirectory = backend.root;
+      for (const name of path.split('/')) {
+        if (name === '' || name === '.') continue;
+        if (name === '..') return err(Errno.ENOTCAPABLE);
+        const next = backend.openDir(dir, name);
+        if (isErr(next)) return next;
+        dir = next;
+      }
+      return dir;
+    },
+  };
 }

@@ -4,8 +4,13 @@
  *
  * @packageDocumentation
  */
+import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { err } from './errors.js';
 import type { FdObject } from './fd-object.js';
+import { errnoOf } from './host-node/errno.js';
+import { type NodeBackend, type NodeHostOptions, nodeHost } from './host-node/fs.js';
+import type { KernelHost } from './kernel.js';
 import { InputFd, OutputFd } from './objects/streams.js';
 
 /**
@@ -61,4 +66,24 @@ export function fdFromWritable(stream: Writable, options: WritableFdOptions = {}
     options.end ? () => stream.end() : null,
   );
 }
+/**
+ * A {@link KernelHost} over the host's real file system, for `createKernel({ host })`:
+ * `kernel.directory(path)` opens the host directory `path` (relative paths from the current
+ * directory) as a capability; everything beneath it goes through the kernel's path sandbox and the
+ * Node backend's race-proof lookups. Linux only (the backend needs /proc/self/fd).
+ */
+export function nodeKernelHost(options: NodeHostOptions = {}): KernelHost<number> {
+  const backend: NodeBackend = nodeHost(options);
+  return {
+    backend,
+    openRoot(path: string) {
+      try {
+        return backend.openRoot(resolve(path));
+      } catch (error) {
+        return err(errnoOf(error));
+      }
+    },
+  };
+}
+
 export * from './host-node/index.js';
