@@ -51,10 +51,25 @@ const DIRECTORY_BASE =
   R.FILE_STAT_PUT_TIMES |
   R.FILE_SYMLINK |
   R.FILE_UNLINK |
-  R.POLL_FD_READWRITE;
+  R.POLL_FD_READWRITE |
+  // Legacy (2015–2017) rights of directories: file_create(FIFO), sock_bind and sock_connect.
+  R.FILE_CREATE_FIFO |
+  R.SOCK_BIND_DIRECTORY |
+  R.SOCK_CONNECT_DIRECTORY;
 
 const SOCKET_BASE =
-  R.FD_READ | R.FD_STAT_PUT_FLAGS | R.FD_WRITE | R.FILE_STAT_FGET | R.POLL_FD_READWRITE | R.SOCK_SHUTDOWN;
+  R.FD_READ |
+  R.FD_STAT_PUT_FLAGS |
+  R.FD_WRITE |
+  R.FILE_STAT_FGET |
+  R.POLL_FD_READWRITE |
+  R.SOCK_SHUTDOWN |
+  // Legacy (2015–2017) rights of sockets: sock_accept/bind/connect/listen/stat_get.
+  R.SOCK_ACCEPT |
+  R.SOCK_BIND_SOCKET |
+  R.SOCK_CONNECT_SOCKET |
+  R.SOCK_LISTEN |
+  R.SOCK_STAT_GET;
 
 const TTY_BASE = R.FD_READ | R.FD_STAT_PUT_FLAGS | R.FD_WRITE | R.FILE_STAT_FGET | R.POLL_FD_READWRITE;
 
@@ -76,7 +91,7 @@ export function typeRights(filetype: number, tty = false): RightsPair {
     case Filetype.SOCKET_DGRAM:
     case Filetype.SOCKET_STREAM:
     case Filetype.SOCKET_SEQPACKET:
-      return { base: SOCKET_BASE, inheriting: RIGHTS_ALL };
+      return { base: SOCKET_BASE, inheriting: RIGHTS_ALL_LEGACY };
     case Filetype.FIFO:
       // Legacy pipes: FreeBSD restricts them like sockets minus shutdown.
       return { base: TTY_BASE, inheriting: 0n };

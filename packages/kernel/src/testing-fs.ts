@@ -11,13 +11,34 @@
 import { Errno, errnoName, Filetype } from './abi.js';
 import { type Err, isErr, type MaybePromise } from './errors.js';
 import type { FdObject, FileStat } from './fd-object.js';
-import { MemoryBackend, MemoryDirectory, MemoryRegularFile, MemorySymlink } from './host-memory/index.js';
-import type { HostBackend, HostDirEntry, HostFile, HostOpenFlags, TimeUpdate } from './vfs/backend.js';
+import {
+  MemoryBackend,
+  MemoryDirectory,
+  MemoryFifo,
+  MemoryRegularFile,
+  MemorySocket,
+  MemorySymlink,
+} from './host-memory/index.js';
+import { UnixSocketFd } from './sock/unix.js';
+import { whenReady } from './syscalls/common.js';
+import type {
+  HostBackend,
+  HostDirEntry,
+  HostFile,
+  HostOpenFlags,
+  SocketBinding,
+  SocketListener,
+  TimeUpdate,
+} from './vfs/backend.js';
+import type { NamedFifo } from './vfs/fifo.js';
 import { DirectoryFd, FileFd } from './vfs/objects.js';
 import {
+  bindAt,
+  connectAt,
   dispose,
   linkAt,
   mkdirAt,
+  mkfifoAt,
   type OpenRequest,
   openAt,
   packDirents,
@@ -119,6 +140,22 @@ export class GuardedBackend<D> implements HostBackend<D> {
     this.check('syncDir', dir);
     return this.inner.syncDir(dir);
   }
+  mkfifo(dir: D, name: string): MaybePromise<number> {
+    this.check('mkfifo', dir);
+    return this.inner.mkfifo(dir, name);
+  }
+  fifo(dir: D, name: string): MaybePromise<NamedFifo | null> {
+    this.check('fifo', dir);
+    return this.inner.fifo(dir, name);
+  }
+  bindSocket(dir: D, name: string, listener: SocketListener): MaybePromise<SocketBinding | Err> {
+    this.check('bindSocket', dir);
+    return this.inner.bindSocket(dir, name, listener);
+  }
+  connectSocket(dir: D, name: string, filetype: number): MaybePromise<FdObject | Err> {
+    this.check('connectSocket', dir);
+    return this.inner.connectSocket(dir, name, filetype);
+  }
 }
 
 /**
@@ -178,6 +215,8 @@ function describeMemory(dir: MemoryDirectory, prefix = ''): string {
       );
     } else if (n instanceof MemorySymlink) {
       lines.push(`${prefix}${name} -> ${n.target}`);
+    } else if (n instanceof MemoryFifo || n instanceof MemorySocket) {
+      lines.push(`${prefix}${name} (${n instanceof MemoryFifo ? 'fifo' : 'socket'})`);
     }
   }
   return lines.filter((l) => l !== '').join('\n');
@@ -711,6 +750,228 @@ export function semanticCases(): FsCase[] {
       'mkdir in removed = ENOENT',
       'create in removed = ENOENT',
       'stat .. = ENOTCAPABLE',
+    ],
+  );
+  add(
+    'legacy FIFOs: creation errors, stat, readdir, rename and link carry the FIFO',
+    async (t) => {
+      await op(t, 'mkfifo p', mkfifoAt(t.root, 'p'));
+      await op(t, 'mkfifo p again', mkfifoAt(t.root, 'p'));
+      await op(t, 'mkfifo over a directory', mkfifoAt(t.root, 'd'));
+      await op(t, 'mkfifo over a dangling symlink', mkfifoAt(t.root, 'dangling'));
+      await op(t, 'mkfifo in a missing directory', mkfifoAt(t.root, 'nodir/p'));
+      await op(t, 'mkfifo with a trailing slash', mkfifoAt(t.root, 'p2/'));
+      await op(t, 'mkfifo .', mkfifoAt(t.root, '.'));
+      await op(t, 'mkfifo through a symlinked directory', mkfifoAt(t.root, 'dlink/p'));
+      await op(t, 'mkfifo outside', mkfifoAt(t.root, '../outside/p'));
+      await op(t, 'mkfifo through an escaping symlink', mkfifoAt(t.root, 'deep/p'));
+      await stat(t, 'p', false);
+      await stat(t, 'd/p', false);
+      await list(t, '.');
+      await open(t, 'p', 'r', { directory: true });
+      await open(t, 'p', 'r', { create: true, exclusive: true });
+      await op(t, 'rename p q', renameAt(t.root, 'p', t.root, 'q'));
+      await op(t, 'link q q2', linkAt(t.root, 'q', false, t.root, 'q2'));
+      await stat(t, 'q2', false);
+      const r = await open(t, 'q', 'r', { nonblock: true });
+      const w = await open(t, 'q2', 'w', { nonblock: true });
+      if (r && w) {
+        const n = await w.write(enc.encode('through q2'));
+        t.log(`write = ${isErr(n) ? show(n) : n}`);
+        const got = await r.read(100);
+        t.log(`read q = ${isErr(got) ? show(got) : JSON.stringify(dec.decode(got))}`);
+      }
+      close(r);
+      close(w);
+      await op(t, 'unlink q', unlinkAt(t.root, 'q', false));
+      await stat(t, 'q', false);
+      await stat(t, 'q2', false);
+      await op(t, 'rmdir q2', unlinkAt(t.root, 'q2', true));
+      await op(t, 'unlink q2', unlinkAt(t.root, 'q2', false));
+    },
+    [
+      'mkfifo p = ok',
+      'mkfifo p again = EEXIST',
+      'mkfifo over a directory = EEXIST',
+      'mkfifo over a dangling symlink = EEXIST',
+      'mkfifo in a missing directory = ENOENT',
+      'mkfifo with a trailing slash = ENOENT',
+      'mkfifo . = EEXIST',
+      'mkfifo through a symlinked directory = ok',
+      'mkfifo outside = ENOTCAPABLE',
+      'mkfifo through an escaping symlink = ENOTCAPABLE',
+      'stat "p" nofollow = FIFO size=0 nlink=1',
+      'stat "d/p" nofollow = FIFO size=0 nlink=1',
+      'open "." r {"directory":true} = ok dir',
+      'list "." = ..:DIRECTORY .:DIRECTORY abs:SYMBOLIC_LINK chain:SYMBOLIC_LINK d:DIRECTORY dangling:SYMBOLIC_LINK deep:SYMBOLIC_LINK dlink:SYMBOLIC_LINK empty:DIRECTORY esc:SYMBOLIC_LINK f:REGULAR_FILE flink:SYMBOLIC_LINK loop1:SYMBOLIC_LINK loop2:SYMBOLIC_LINK p:FIFO self:SYMBOLIC_LINK up:SYMBOLIC_LINK',
+      'open "p" r {"directory":true} = ENOTDIR',
+      'open "p" r {"create":true,"exclusive":true} = EEXIST',
+      'rename p q = ok',
+      'link q q2 = ok',
+      'stat "q2" nofollow = FIFO size=0 nlink=2',
+      'open "q" r {"nonblock":true} = ok file',
+      'open "q2" w {"nonblock":true} = ok file',
+      'write = 10',
+      'read q = "through q2"',
+      'unlink q = ok',
+      'stat "q" nofollow = ENOENT',
+      'stat "q2" nofollow = FIFO size=0 nlink=1',
+      'rmdir q2 = ENOTDIR',
+      'unlink q2 = ok',
+    ],
+  );
+  add(
+    'legacy FIFOs: waiting opens, ENXIO, EOF when writers close, EPIPE, contents discarded',
+    async (t) => {
+      await mkfifoAt(t.root, 'p');
+      await open(t, 'p', 'w', { nonblock: true });
+      // A blocking open for reading waits until a writer comes.
+      let settled = false;
+      const pending = openAt(t.root, 'p', request('r'));
+      void Promise.resolve(pending).then(() => {
+        settled = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      t.log(`reader waiting = ${!settled}`);
+      const w = await open(t, 'p', 'w');
+      const r = await pending;
+      t.log(`reader opened = ${show(r)}`);
+      if (isErr(r) || !w) return;
+      r.retain();
+      t.log(`empty read with a writer = ${show(await r.read(10))}`);
+      t.log(`read readiness = ${JSON.stringify(r.readiness('read'))}`);
+      await w.write(enc.encode('abc'));
+      t.log(`read readiness = ${JSON.stringify(r.readiness('read'))}`);
+      close(w);
+      const got = await r.read(10);
+      t.log(`read after the writer closed = ${isErr(got) ? show(got) : JSON.stringify(dec.decode(got))}`);
+      const eof = await r.read(10);
+      t.log(`then = ${isErr(eof) ? show(eof) : eof.length}`);
+      t.log(`read readiness = ${JSON.stringify(r.readiness('read'))}`);
+      const w2 = await open(t, 'p', 'w', { nonblock: true });
+      await w2?.write(enc.encode('lost'));
+      close(r);
+      t.log(`write with no reader = ${show((await w2?.write(enc.encode('x'))) ?? 0)}`);
+      t.log(`write readiness = ${JSON.stringify(w2?.readiness('write'))}`);
+      close(w2);
+      const rw = await open(t, 'p', 'rw');
+      t.log(`contents after every end closed = ${show((await rw?.read(10)) ?? 0)}`);
+      close(rw);
+    },
+    [
+      'open "p" w {"nonblock":true} = ENXIO',
+      'reader waiting = true',
+      'open "p" w {} = ok file',
+      'reader opened = ok',
+      'empty read with a writer = EAGAIN',
+      'read readiness = {"ready":false,"nbytes":0,"hangup":false}',
+      'read readiness = {"ready":true,"nbytes":3,"hangup":false}',
+      'read after the writer closed = "abc"',
+      'then = 0',
+      'read readiness = {"ready":true,"nbytes":0,"hangup":true}',
+      'open "p" w {"nonblock":true} = ok file',
+      'write with no reader = EPIPE',
+      'write readiness = {"ready":true,"nbytes":0,"hangup":true}',
+      'open "p" rw {} = ok file',
+      'contents after every end closed = EAGAIN',
+    ],
+  );
+  add(
+    'legacy Unix sockets: bind, listen, connect, accept, errors',
+    async (t) => {
+      const s = new UnixSocketFd(Filetype.SOCKET_STREAM);
+      s.retain();
+      const bind = async (sock: UnixSocketFd, path: string): Promise<void> => {
+        const e = sock.beginBind();
+        t.log(
+          `bind ${path} = ${show(e === Errno.SUCCESS ? sock.bound(await bindAt(t.root, path, sock)) : e)}`,
+        );
+      };
+      const connect = async (path: string): Promise<UnixSocketFd> => {
+        const c = new UnixSocketFd(Filetype.SOCKET_STREAM);
+        c.retain();
+        const e = c.beginConnect();
+        t.log(
+          `connect ${path} = ${show(e === Errno.SUCCESS ? c.connected(await connectAt(t.root, path, c.filetype)) : e)}`,
+        );
+        return c;
+      };
+      t.log(`listen unbound = ${show(s.listen(5))}`);
+      await bind(s, 'sock');
+      await bind(s, 'sock2');
+      const other = new UnixSocketFd(Filetype.SOCKET_STREAM);
+      other.retain();
+      await bind(other, 'sock');
+      await bind(other, 'f');
+      await bind(other, 'dangling');
+      await bind(other, 'd/');
+      await bind(other, 'nodir/s');
+      await bind(other, '../outside/s');
+      await stat(t, 'sock', false);
+      t.log(`listen = ${show(s.listen(5))}`);
+      await op(t, 'symlink slink -> sock', symlinkAt('sock', t.root, 'slink'));
+      const c = await connect('slink');
+      const conn = s.accept();
+      t.log(`accept = ${show(conn)}`);
+      t.log(`accept again = ${show(s.accept())}`);
+      if (!isErr(conn)) {
+        conn.retain();
+        await c.write(enc.encode('ping'));
+        await whenReady(conn, 'read');
+        const got = await conn.read(10);
+        t.log(`server read = ${isErr(got) ? show(got) : JSON.stringify(dec.decode(got))}`);
+        await conn.write(enc.encode('pong'));
+        await whenReady(c, 'read');
+        const back = await c.read(10);
+        t.log(`client read = ${isErr(back) ? show(back) : JSON.stringify(dec.decode(back))}`);
+        close(conn);
+        await whenReady(c, 'read');
+        t.log(`client after the server closed = ${JSON.stringify(c.readiness('read').hangup)}`);
+      }
+      t.log(`connect again = ${show(c.beginConnect())}`);
+      t.log(`listen connected = ${show(c.listen(1))}`);
+      close(c);
+      for (const p of ['f', 'd', 'missing', 'sock/', '../outside/secret', 'esc', 'loop1'])
+        close(await connect(p));
+      t.log(`connect listening = ${show(s.beginConnect())}`);
+      close(s);
+      close(other);
+      await stat(t, 'sock', false);
+      close(await connect('sock'));
+      await op(t, 'unlink sock', unlinkAt(t.root, 'sock', false));
+    },
+    [
+      'listen unbound = EINVAL',
+      'bind sock = ok',
+      'bind sock2 = EINVAL',
+      'bind sock = EADDRINUSE',
+      'bind f = EADDRINUSE',
+      'bind dangling = EADDRINUSE',
+      'bind d/ = EADDRINUSE',
+      'bind nodir/s = ENOENT',
+      'bind ../outside/s = ENOTCAPABLE',
+      'stat "sock" nofollow = SOCKET_STREAM size=0 nlink=1',
+      'listen = ok',
+      'symlink slink -> sock = ok',
+      'connect slink = ok',
+      'accept = ok',
+      'accept again = EAGAIN',
+      'server read = "ping"',
+      'client read = "pong"',
+      'client after the server closed = true',
+      'connect again = EISCONN',
+      'listen connected = EINVAL',
+      'connect f = ENOTSOCK',
+      'connect d = ENOTSOCK',
+      'connect missing = ENOENT',
+      'connect sock/ = ENOTDIR',
+      'connect ../outside/secret = ENOTCAPABLE',
+      'connect esc = ENOTCAPABLE',
+      'connect loop1 = ELOOP',
+      'connect listening = ENOTSUP',
+      'stat "sock" nofollow = SOCKET_STREAM size=0 nlink=1',
+      'connect sock = ECONNREFUSED',
+      'unlink sock = ok',
     ],
   );
   return cases;

@@ -7,14 +7,18 @@
  */
 import { Errno, Filetype } from '../abi.js';
 import { type Err, err } from '../errors.js';
-import type { FileStat } from '../fd-object.js';
+import type { FdObject, FileStat } from '../fd-object.js';
+import { createDatagramSocketPair, createStreamSocketPair } from '../objects/pipe.js';
 import {
   type HostDirEntry,
   type HostFile,
   type HostOpenFlags,
+  type SocketBinding,
+  type SocketListener,
   type TimeUpdate,
   UnsupportedBackend,
 } from '../vfs/backend.js';
+import { NamedFifo } from '../vfs/fifo.js';
 
 /** Largest file the memory backend stores (EFBIG beyond). */
 export const MEMORY_MAX_FILE = 1 << 30;
@@ -96,6 +100,27 @@ export class MemorySymlink extends MemoryInode {
   }
   get size(): number {
     return new TextEncoder().encode(this.target).length;
+  }
+}
+
+/** A FIFO (legacy file_create): every open shares the inode's {@link NamedFifo}. */
+export class MemoryFifo extends MemoryInode {
+  readonly filetype = Filetype.FIFO;
+  readonly fifo = new NamedFifo(() => this.stat());
+  get size(): number {
+    return 0;
+  }
+}
+
+/**
+ * The name of a bound Unix socket (legacy sock_bind). It stays after the socket closes, as on
+ * FreeBSD; connecting to it then is ECONNREFUSED. Reported as SOCKET_STREAM, like host sockets.
+ */
+export class MemorySocket extends MemoryInode {
+  readonly filetype = Filetype.SOCKET_STREAM;
+  listener: SocketListener | null = null;
+  get size(): number {
+    return 0;
   }
 }
 
@@ -188,7 +213,9 @@ export class MemoryBackend extends UnsupportedBackend<MemoryDirectory> {
       if (flags.create && flags.exclusive) return err(Errno.EEXIST);
       if (e.inode instanceof MemorySymlink) return err(Errno.ELOOP);
       if (e.inode instanceof MemoryDirectory) return err(Errno.EISDIR);
-      file = e.inode as MemoryRegularFile;
+      // FIFOs are opened through fifo(); a socket cannot be opened (FreeBSD: EOPNOTSUPP).
+      if (!(e.inode instanceof MemoryRegularFile)) return err(Errno.ENOTSUP);
+      file = e.inode;
       if (flags.truncate && file.length > 0) {
         file.resize(0);
         file.mtim = file.ctim = this.now();
@@ -279,6 +306,59 @@ export class MemoryBackend extends UnsupportedBackend<MemoryDirectory> {
     if (dir.removed) return Errno.ENOENT;
     this.add(dir, name, new MemorySymlink(this, this.nextIno++, target));
     return Errno.SUCCESS;
+  }
+
+  override mkfifo(dir: MemoryDirectory, name: string): number {
+    const bad = MemoryBackend.badName(name);
+    if (bad) return bad;
+    if (dir.entries.has(name)) return Errno.EEXIST;
+    if (dir.removed) return Errno.ENOENT;
+    this.add(dir, name, new MemoryFifo(this, this.nextIno++));
+    return Errno.SUCCESS;
+  }
+
+  override fifo(dir: MemoryDirectory, name: string): NamedFifo | null {
+    const e = dir.entries.get(name);
+    return e?.inode instanceof MemoryFifo ? e.inode.fifo : null;
+  }
+
+  override bindSocket(dir: MemoryDirectory, name: string, listener: SocketListener): SocketBinding | Err {
+    const bad = MemoryBackend.badName(name);
+    if (bad) return err(bad);
+    if (dir.entries.has(name)) return err(Errno.EADDRINUSE);
+    if (dir.removed) return err(Errno.ENOENT);
+    const inode = new MemorySocket(this, this.nextIno++);
+    inode.listener = listener;
+    this.add(dir, name, inode);
+    return {
+      close: () => {
+        if (inode.listener === listener) inode.listener = null;
+      },
+    };
+  }
+
+  /**
+   * Connects within the kernel (FreeBSD unp_connect): a name that is not a socket is ENOTSOCK, a
+   * socket nobody listens on ECONNREFUSED, one of another type EPROTOTYPE.
+   */
+  override connectSocket(dir: MemoryDirectory, name: string, filetype: number): FdObject | Err {
+    const e = dir.entries.get(name);
+    if (!e) return err(Errno.ENOENT);
+    if (e.inode instanceof MemorySymlink) return err(Errno.ELOOP);
+    if (!(e.inode instanceof MemorySocket)) return err(Errno.ENOTSOCK);
+    const listener = e.inode.listener;
+    if (!listener) return err(Errno.ECONNREFUSED);
+    if (listener.filetype !== filetype) return err(Errno.EPROTOTYPE);
+    const [client, server] =
+      filetype === Filetype.SOCKET_STREAM ? createStreamSocketPair() : createDatagramSocketPair(filetype);
+    if (!listener.incoming(server)) {
+      for (const o of [client, server]) {
+        o.retain();
+        o.release();
+      }
+      return err(Errno.ECONNREFUSED);
+    }
+    return client;
   }
 
   override readdir(dir: MemoryDirectory): HostDirEntry[] {

@@ -9,19 +9,37 @@
  * host process that renames directories or swaps components for symlinks between the resolver's
  * check and the backend's use cannot redirect the guest outside the granted directory. This
  * requires Linux's /proc.
+ *
+ * Legacy FIFOs (file_create with the FIFO type): Node cannot make a host FIFO, and its data would
+ * not concern the host anyway, so a FIFO lives in the kernel ({@link NamedFifo}) and is tied to a
+ * host inode: file_create makes an empty placeholder file and registers its (device, inode,
+ * birth time). stat and readdir report that inode as a FIFO and every open of it reaches the
+ * kernel FIFO, so it is shared by all guests of all kernels of this host process, and renames,
+ * links and unlinks (by the guest or the host) carry it along. Host processes see an empty file.
+ *
+ * Legacy Unix sockets (sock_bind/sock_connect): real host Unix sockets through node:net, which
+ * host processes can connect to as well. bind listens at a temporary name relative to the
+ * directory's fd and links it into place (see bindSocket); connect first opens the name with
+ * O_PATH|O_NOFOLLOW and connects through `/proc/self/fd/<that fd>`, so a symlink swapped in by a
+ * host process is never followed and no path meets the 108-byte sun_path limit.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { Errno, Filetype } from '../abi.js';
 import { type Err, err, isErr, KernelError } from '../errors.js';
-import type { FileStat } from '../fd-object.js';
+import type { FdObject, FileStat } from '../fd-object.js';
 import {
   type HostDirEntry,
   type HostFile,
   type HostOpenFlags,
+  type SocketBinding,
+  type SocketListener,
   type TimeUpdate,
   UnsupportedBackend,
 } from '../vfs/backend.js';
+import { NamedFifo } from '../vfs/fifo.js';
 import { errnoOf } from './errno.js';
+import { NetStreamFd } from './net.js';
 
 const C = fs.constants;
 const PROC_FD = '/proc/self/fd/';
@@ -63,6 +81,37 @@ export function fileStatOf(st: fs.BigIntStats): FileStat {
 
 function at(dir: number, name: string): string {
   return `${PROC_FD}${dir}/${name}`;
+}
+
+/** Linux O_PATH (node:fs does not export it): an fd naming an inode without opening it. */
+const O_PATH = (C as Record<string, number>).O_PATH ?? 0o10000000;
+/** Numbers the temporary names of sock_bind. */
+let bindCounter = 0;
+
+interface FifoEntry {
+  fifo: NamedFifo;
+  /** Birth time of the placeholder (0 when the host file system does not record it). */
+  birth: bigint;
+}
+
+/** The kernel FIFOs of this host process, by the placeholder's `dev:ino`. */
+const FIFOS = new Map<string, FifoEntry>();
+
+/** The registered FIFO whose placeholder is the inode `st` describes, if any. */
+function fifoOf(st: fs.BigIntStats): FifoEntry | undefined {
+  if (FIFOS.size === 0 || (Number(st.mode) & C.S_IFMT) !== C.S_IFREG) return undefined;
+  const e = FIFOS.get(`${st.dev}:${st.ino}`);
+  return e && (e.birth === 0n || st.birthtimeNs === 0n || e.birth === st.birthtimeNs) ? e : undefined;
+}
+
+/** A host stat as the guest sees it: a FIFO placeholder is a FIFO of size 0. */
+function guestStat(st: fs.BigIntStats): FileStat {
+  const out = fileStatOf(st);
+  if (fifoOf(st)) {
+    out.filetype = Filetype.FIFO;
+    out.size = 0n;
+  }
+  return out;
 }
 
 /** A name a backend call may receive (the resolver guarantees it; checked again here). */
@@ -118,7 +167,7 @@ export class NodeBackend extends UnsupportedBackend<number> {
     try {
       if (name === null) return fileStatOf(fs.fstatSync(dir, { bigint: true }));
       if (badName(name)) return err(Errno.EINVAL);
-      return fileStatOf(fs.lstatSync(at(dir, name), { bigint: true }));
+      return guestStat(fs.lstatSync(at(dir, name), { bigint: true }));
     } catch (error) {
       return err(errnoOf(error));
     }
@@ -167,6 +216,8 @@ export class NodeBackend extends UnsupportedBackend<number> {
       fd = fs.openSync(at(dir, name), mode, this.fileMode);
     } catch (error) {
       const e = errnoOf(error);
+      // Linux refuses to open a socket with ENXIO; FreeBSD says EOPNOTSUPP.
+      if (e === Errno.ENXIO && this.isSocket(dir, name)) return err(Errno.ENOTSUP);
       return err(e === Errno.EMLINK ? Errno.ELOOP : e);
     }
     try {
@@ -200,8 +251,161 @@ export class NodeBackend extends UnsupportedBackend<number> {
   override unlink(dir: number, name: string, directory: boolean): number {
     if (badName(name)) return Errno.EINVAL;
     if (directory) return errnoCall(() => fs.rmdirSync(at(dir, name)), { EEXIST: Errno.ENOTEMPTY });
+    // A FIFO placeholder's last name going away ends the registration.
+    let placeholder: fs.BigIntStats | null = null;
+    if (FIFOS.size > 0) {
+      try {
+        placeholder = fs.lstatSync(at(dir, name), { bigint: true });
+      } catch {
+        placeholder = null;
+      }
+    }
     // Linux says EISDIR for unlink of a directory; POSIX and CloudABI say EPERM (digest §6.2 item 20).
-    return errnoCall(() => fs.unlinkSync(at(dir, name)), { EISDIR: Errno.EPERM });
+    const r = errnoCall(() => fs.unlinkSync(at(dir, name)), { EISDIR: Errno.EPERM });
+    if (r === Errno.SUCCESS && placeholder && placeholder.nlink <= 1n && fifoOf(placeholder))
+      FIFOS.delete(`${placeholder.dev}:${placeholder.ino}`);
+    return r;
+  }
+
+  private isSocket(dir: number, name: string): boolean {
+    try {
+      return fs.lstatSync(at(dir, name)).isSocket();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Legacy file_create(FIFO): an empty placeholder file registered as a kernel FIFO. */
+  override mkfifo(dir: number, name: string): number {
+    if (badName(name)) return Errno.EINVAL;
+    let fd: number;
+    try {
+      fd = fs.openSync(at(dir, name), C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_NOFOLLOW, this.fileMode);
+    } catch (error) {
+      return errnoOf(error);
+    }
+    try {
+      const st = fs.fstatSync(fd, { bigint: true });
+      const captured: FileStat = { ...fileStatOf(st), filetype: Filetype.FIFO, size: 0n };
+      FIFOS.set(`${st.dev}:${st.ino}`, { fifo: new NamedFifo(() => captured), birth: st.birthtimeNs });
+      return Errno.SUCCESS;
+    } catch (error) {
+      return errnoOf(error);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  override fifo(dir: number, name: string): NamedFifo | null {
+    if (FIFOS.size === 0 || badName(name)) return null;
+    try {
+      return fifoOf(fs.lstatSync(at(dir, name), { bigint: true }))?.fifo ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Legacy sock_bind: a host Unix socket listening at the name. Node can only bind and listen
+   * together, and removes the path it bound when the socket closes; so the socket is bound at a
+   * short temporary name in the same directory and then hard-linked to its real name (which
+   * fails with EADDRINUSE when the name exists, atomically) before the temporary name goes. The
+   * name thus stays after the socket closes, as on FreeBSD, and its length is not limited by
+   * sun_path.
+   */
+  override bindSocket(
+    dir: number,
+    name: string,
+    listener: SocketListener,
+  ): Err | Promise<SocketBinding | Err> {
+    if (badName(name)) return err(Errno.EINVAL);
+    if (listener.filetype !== Filetype.SOCKET_STREAM) return err(Errno.ENOTSUP);
+    const pinned = this.dupDir(dir);
+    if (isErr(pinned)) return pinned;
+    const temporary = at(pinned, `.cabi-bind-${process.pid}-${++bindCounter}`);
+    return new Promise((resolve) => {
+      const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
+      const fail = (e: number): void => {
+        server.close(() => this.closeDir(pinned));
+        resolve(err(e));
+      };
+      server.once('error', (e) => {
+        this.closeDir(pinned);
+        resolve(err(errnoOf(e)));
+      });
+      server.listen({ path: temporary, backlog: 511 }, () => {
+        server.removeAllListeners('error');
+        server.on('error', () => {});
+        const linked = errnoCall(() => fs.linkSync(temporary, at(dir, name)), { EEXIST: Errno.EADDRINUSE });
+        try {
+          fs.unlinkSync(temporary);
+        } catch {
+          // Already gone.
+        }
+        if (linked !== Errno.SUCCESS) {
+          fail(linked);
+          return;
+        }
+        server.on('connection', (socket) => {
+          if (!listener.incoming(new NetStreamFd(socket))) socket.destroy();
+        });
+        let closed = false;
+        resolve({
+          close: () => {
+            if (closed) return;
+            closed = true;
+            server.close(() => this.closeDir(pinned));
+          },
+        });
+      });
+    });
+  }
+
+  /** Legacy sock_connect to a host Unix socket (see the module comment for the O_PATH step). */
+  override connectSocket(dir: number, name: string, filetype: number): Err | Promise<FdObject | Err> {
+    if (badName(name)) return err(Errno.EINVAL);
+    let pfd: number;
+    try {
+      pfd = fs.openSync(at(dir, name), O_PATH | C.O_NOFOLLOW);
+    } catch (error) {
+      return err(errnoOf(error));
+    }
+    let st: fs.Stats;
+    try {
+      st = fs.fstatSync(pfd);
+    } catch (error) {
+      fs.closeSync(pfd);
+      return err(errnoOf(error));
+    }
+    // FreeBSD unp_connect: a symlink is followed (by our resolver), a non-socket is ENOTSOCK.
+    const early = st.isSymbolicLink()
+      ? Errno.ELOOP
+      : !st.isSocket()
+        ? Errno.ENOTSOCK
+        : filetype !== Filetype.SOCKET_STREAM
+          ? Errno.ENOTSUP
+          : Errno.SUCCESS;
+    if (early !== Errno.SUCCESS) {
+      fs.closeSync(pfd);
+      return err(early);
+    }
+    return new Promise((resolve) => {
+      const socket = net.connect({ path: `${PROC_FD}${pfd}`, allowHalfOpen: true });
+      socket.pause();
+      const done = (r: FdObject | Err): void => {
+        try {
+          fs.closeSync(pfd);
+        } catch {
+          // Already closed.
+        }
+        resolve(r);
+      };
+      socket.once('error', (e) => done(err(errnoOf(e))));
+      socket.once('connect', () => {
+        socket.removeAllListeners('error');
+        done(new NetStreamFd(socket));
+      });
+    });
   }
 
   override rename(fromDir: number, from: string, toDir: number, to: string): number {
@@ -229,7 +433,7 @@ export class NodeBackend extends UnsupportedBackend<number> {
       for (const name of names) {
         try {
           const st = fs.lstatSync(at(dir, name), { bigint: true });
-          out.push({ name, ino: st.ino, filetype: filetypeOfMode(Number(st.mode)) });
+          out.push({ name, ino: st.ino, filetype: guestStat(st).filetype });
         } catch {
           // Removed between listing and stat: not part of the listing.
         }

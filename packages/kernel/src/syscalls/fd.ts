@@ -3,7 +3,7 @@
  * fd_replace, fd_seek, fd_stat_get, fd_stat_put, fd_sync, fd_write (spec: the `fd_*` syscalls;
  * rights per digest §1.6).
  */
-import { Errno, Fdflags, Fdsflags, Filetype, Rights, Whence } from '../abi.js';
+import { Errno, Fdflags, Fdsflags, Filetype, RIGHTS_ALL, Rights, Whence } from '../abi.js';
 import { type Err, isErr } from '../errors.js';
 import type { FdObject } from '../fd-object.js';
 import type { FdEntry } from '../fd-table.js';
@@ -13,6 +13,7 @@ import { createDatagramSocketPair, createPipe, createStreamSocketPair } from '..
 import { PollQueue } from '../objects/poll-queue.js';
 import { syncIn, syncOut, type Thread } from '../process.js';
 import { typeRights } from '../rights.js';
+import { isUnixSocketType, UnixSocketFd } from '../sock/unix.js';
 import { andThen, blocking, type Handler, offsetArg } from './common.js';
 
 const SYNC_FLAGS = Fdflags.DSYNC | Fdflags.RSYNC | Fdflags.SYNC;
@@ -29,17 +30,35 @@ function discard(...objects: FdObject[]): void {
 export const fd_close: Handler = (_k, t, a) => t.process.fds.close(a[0] as number);
 
 /**
+ * Whether the thread's current syscall came in through the legacy numbering (a raw `syscall`
+ * outside the vDSO; digest §1.1), as the dispatcher decides it.
+ */
+export function legacyCall(t: Thread): boolean {
+  const at = t.cpu.rip - 2;
+  const proc = t.process;
+  return !(at >= proc.vdsoBase && at < proc.vdsoEnd);
+}
+
+/**
  * fd_create1(type) → fd: creates an anonymous object. At HEAD only SHARED_MEMORY exists (an
  * empty POSIX shared memory object, grown with file_stat_fput); the legacy ABI also creates POLL
- * objects (kqueues for poll_fd). Any other type is EINVAL.
+ * objects (kqueues for poll_fd) and, through the legacy numbering only (HEAD has no call that
+ * could use them), unbound Unix sockets (SOCKET_STREAM, SOCKET_SEQPACKET) for sock_bind and
+ * sock_connect. Any other type is EINVAL (SOCKET_DGRAM too: unbound datagram sockets are not
+ * implemented).
  */
 export const fd_create1: Handler = (k, t, a) => {
   const type = a[0] as number;
-  if (type !== Filetype.SHARED_MEMORY && type !== Filetype.POLL) return Errno.EINVAL;
-  const fd = t.process.fds.insert(
-    type === Filetype.POLL ? new PollQueue() : new SharedMemoryObject(k.objectMemory),
-  );
-  if (isErr(fd)) return fd.errno;
+  let object: FdObject;
+  if (type === Filetype.SHARED_MEMORY) object = new SharedMemoryObject(k.objectMemory);
+  else if (type === Filetype.POLL) object = new PollQueue();
+  else if (isUnixSocketType(type) && legacyCall(t)) object = new UnixSocketFd(type);
+  else return Errno.EINVAL;
+  const fd = t.process.fds.insert(object);
+  if (isErr(fd)) {
+    discard(object);
+    return fd.errno;
+  }
   t.ret0 = fd;
   return Errno.SUCCESS;
 };
@@ -304,8 +323,11 @@ export const fd_stat_get: Handler = (_k, t, a) => {
   const dv = new DataView(out.buffer);
   dv.setUint8(0, e.object.filetype);
   dv.setUint16(2, e.object.fdflags, true);
-  dv.setBigUint64(8, e.base, true);
-  dv.setBigUint64(16, e.inheriting, true);
+  // Rights only the legacy ABI defines (sock_bind, file_create FIFO, …) mean nothing at HEAD:
+  // a program using the final numbering sees the rights it knows.
+  const known = legacyCall(t) ? ~0n : RIGHTS_ALL;
+  dv.setBigUint64(8, e.base & known, true);
+  dv.setBigUint64(16, e.inheriting & known, true);
   mem.writeBytes(buf, out);
   return Errno.SUCCESS;
 };

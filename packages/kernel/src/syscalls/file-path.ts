@@ -16,6 +16,7 @@ import {
   dispose,
   linkAt,
   mkdirAt,
+  mkfifoAt,
   openAt,
   packDirents,
   readlinkAt,
@@ -46,8 +47,6 @@ const FS_SIZE = 0x10;
 /** filetype values file_create accepts: DIRECTORY, and the legacy FIFO (digest §2.4). */
 const FILETYPE_DIRECTORY = 0x20;
 const FILETYPE_FIFO = 0x30;
-/** Legacy right FILE_CREATE_FIFO (digest §2.3, bit 11). */
-const RIGHT_FILE_CREATE_FIFO = 0x800n;
 
 const ALL_FDFLAGS = Fdflags.APPEND | Fdflags.DSYNC | Fdflags.NONBLOCK | Fdflags.RSYNC | Fdflags.SYNC;
 
@@ -137,6 +136,11 @@ export const file_open: Handler = (_k, t, a) => {
     truncate: (oflags & O_TRUNC) !== 0,
     read: (base & READ_RIGHTS) !== 0n,
     write: write || (oflags & O_TRUNC) !== 0,
+    nonblock: (fdflags & Fdflags.NONBLOCK) !== 0,
+    // A FIFO open waiting for its other side ends when the thread is killed.
+    onWait: (cancel) => {
+      t.cancelWait = cancel;
+    },
   });
   return andThen(opened, (object) => {
     if (isErr(object)) return object.errno;
@@ -151,21 +155,21 @@ export const file_open: Handler = (_k, t, a) => {
   });
 };
 
-/** file_create(fd, path, type): DIRECTORY creates a directory (FILE_CREATE_DIRECTORY). */
+/**
+ * file_create(fd, path, type): DIRECTORY creates a directory (FILE_CREATE_DIRECTORY); the legacy
+ * FIFO type creates a named FIFO (FILE_CREATE_FIFO, legacy spec `file_create`). Other types are
+ * EINVAL.
+ */
 export const file_create: Handler = (_k, t, a) => {
   const proc = t.process;
   const type = a[3] as number;
-  if (type === FILETYPE_FIFO) {
-    // Legacy FIFOs: the right is checked, but no backend can create a named FIFO.
-    const e = proc.fds.get(a[0] as number, RIGHT_FILE_CREATE_FIFO);
-    return isErr(e) ? e.errno : Errno.ENOTSUP;
-  }
-  if (type !== FILETYPE_DIRECTORY) return Errno.EINVAL;
-  const dir = directory(proc.fds.get(a[0] as number, Rights.FILE_CREATE_DIRECTORY));
+  if (type !== FILETYPE_DIRECTORY && type !== FILETYPE_FIFO) return Errno.EINVAL;
+  const right = type === FILETYPE_FIFO ? Rights.FILE_CREATE_FIFO : Rights.FILE_CREATE_DIRECTORY;
+  const dir = directory(proc.fds.get(a[0] as number, right));
   if (typeof dir === 'number') return dir;
   const path = pathArg(proc, a[1] as number, a[2] as number);
   if (typeof path === 'number') return path;
-  return mkdirAt(dir, path);
+  return type === FILETYPE_FIFO ? mkfifoAt(dir, path) : mkdirAt(dir, path);
 };
 
 /** file_link(fd1 lookup, path1, fd2, path2): fd1 needs FILE_LINK_SOURCE, fd2 FILE_LINK_TARGET. */

@@ -1,6 +1,7 @@
 /**
  * sock family: sock_recv, sock_send (data and fd passing), sock_shutdown, and for 2015–2017
- * binaries the legacy sock_accept, sock_listen and sock_stat_get (spec: `sock_*`; struct
+ * binaries the legacy sock_accept, sock_bind, sock_connect, sock_listen and sock_stat_get
+ * (spec: `sock_*`, legacy spec for the legacy calls and their rights; struct
  * layouts recv_in/recv_out/send_in/send_out per digest §2.7, legacy sockstat/sockaddr per §2.8;
  * semantics per digest §6.3 item 24).
  */
@@ -10,6 +11,7 @@ import { type Err, isErr, type MaybePromise } from '../errors.js';
 import { type FdObject, isSocketType } from '../fd-object.js';
 import type { FdEntry } from '../fd-table.js';
 import { canRead, canWrite, copyIn, copyOut, type IoVec, readIovecs } from '../guest.js';
+import { DatagramSocket, StreamSocket } from '../objects/pipe.js';
 import { typeRights } from '../rights.js';
 import {
   dropPassed,
@@ -19,7 +21,9 @@ import {
   type ReceivedMessage,
   type SocketAddress,
 } from '../sock/messages.js';
-import { dispose } from '../vfs/ops.js';
+import { UnixSocketFd } from '../sock/unix.js';
+import { DirectoryFd } from '../vfs/objects.js';
+import { bindAt, connectAt, dispose } from '../vfs/ops.js';
 import { andThen, blocking, type Handler } from './common.js';
 
 /** riflags (spec: type `riflags`). */
@@ -235,13 +239,13 @@ function encodeSockaddr(out: Uint8Array, at: number, address: SocketAddress | un
 
 /**
  * Legacy sock_accept(sock, buf) → conn: takes a pending connection of a listening socket,
- * blocking unless the socket is non-blocking. The socket type rights hold no legacy SOCK_ACCEPT
- * bit (digest §2.9), so the call needs FD_READ. The new fd's rights are the socket type's,
- * narrowed by the listening fd's inheriting rights; `buf` (if not NULL) gets a sockstat.
+ * blocking unless the socket is non-blocking. Needs the legacy SOCK_ACCEPT right. The new fd's
+ * rights are the socket type's, narrowed by the listening fd's inheriting rights; `buf` (if not
+ * NULL) gets a sockstat whose peer name is the connection's.
  */
 export const sock_accept: Handler = (_k, t, a) => {
   const proc = t.process;
-  const entry = proc.fds.get(a[0] as number, Rights.FD_READ);
+  const entry = proc.fds.get(a[0] as number, Rights.SOCK_ACCEPT);
   const object = socketOf(entry);
   if (typeof object === 'number' || isErr(entry)) return typeof object === 'number' ? object : Errno.EBADF;
   if (!isAccepting(object)) return Errno.EINVAL;
@@ -259,8 +263,7 @@ export const sock_accept: Handler = (_k, t, a) => {
       }
       if (buf !== 0) {
         const st = new Uint8Array(48);
-        const peer = (conn as FdObject & { peerAddress?: () => SocketAddress | undefined }).peerAddress?.();
-        encodeSockaddr(st, 20, peer);
+        encodeSockaddr(st, 20, peerAddressOf(conn));
         if (!copyOut(proc.memory, buf, st)) return Errno.EFAULT;
       }
       t.ret0 = fd;
@@ -269,39 +272,114 @@ export const sock_accept: Handler = (_k, t, a) => {
   );
 };
 
-/** Legacy sock_listen(sock, backlog): a listening socket already listens; others are EINVAL. */
+/**
+ * Legacy sock_listen(sock, backlog): needs SOCK_LISTEN. A legacy Unix socket must be bound
+ * (EINVAL otherwise, as FreeBSD's uipc_listen); a socket granted listening already listens; a
+ * datagram socket cannot listen (EOPNOTSUPP); any other (connected) socket is EINVAL.
+ */
 export const sock_listen: Handler = (_k, t, a) => {
-  const object = socketOf(t.process.fds.get(a[0] as number));
+  const object = socketOf(t.process.fds.get(a[0] as number, Rights.SOCK_LISTEN));
   if (typeof object === 'number') return object;
+  if (object instanceof UnixSocketFd) return object.listen(a[1] as number);
+  if (object.filetype === Filetype.SOCKET_DGRAM) return Errno.ENOTSUP;
   return isAccepting(object) ? Errno.SUCCESS : Errno.EINVAL;
 };
 
+/** Largest path sock_bind/sock_connect accept: FreeBSD copies it into sun_path (104 bytes). */
+const SUN_PATH_LEN = 104;
+
+/**
+ * Reads the (sock, dirfd, path) arguments of sock_bind/sock_connect in FreeBSD's order: the path
+ * (ENAMETOOLONG when it does not fit sun_path), then the socket, then the directory.
+ */
+function pathSocketArgs(
+  t: Parameters<Handler>[1],
+  a: Parameters<Handler>[2],
+  sockRight: bigint,
+  dirRight: bigint,
+): { sock: FdObject; dir: DirectoryFd; path: Uint8Array } | number {
+  const proc = t.process;
+  const len = Number(a[3]);
+  if (len >= SUN_PATH_LEN) return Errno.ENAMETOOLONG;
+  const path = copyIn(proc.memory, Number(a[2]), len);
+  if (!path) return Errno.EFAULT;
+  const sock = socketOf(proc.fds.get(a[0] as number, sockRight));
+  if (typeof sock === 'number') return sock;
+  const d = proc.fds.get(a[1] as number, dirRight);
+  if (isErr(d)) return d.errno;
+  if (!(d.object instanceof DirectoryFd)) return Errno.ENOTDIR;
+  return { sock, dir: d.object, path };
+}
+
+/**
+ * Legacy sock_bind(sock, fd, path): binds a socket from fd_create1 to a name beneath the
+ * directory (SOCK_BIND_SOCKET on the socket, SOCK_BIND_DIRECTORY on the directory). A socket
+ * that already has a name or a peer is EINVAL, an existing name EADDRINUSE.
+ */
+export const sock_bind: Handler = (_k, t, a) => {
+  const args = pathSocketArgs(t, a, Rights.SOCK_BIND_SOCKET, Rights.SOCK_BIND_DIRECTORY);
+  if (typeof args === 'number') return args;
+  const { sock, dir, path } = args;
+  if (!(sock instanceof UnixSocketFd)) return Errno.EINVAL;
+  const e = sock.beginBind();
+  if (e !== Errno.SUCCESS) return e;
+  return andThen(bindAt(dir, path, sock), (r) => sock.bound(r));
+};
+
+/**
+ * Legacy sock_connect(sock, fd, path): connects a socket from fd_create1 to the socket bound at
+ * the path (SOCK_CONNECT_SOCKET, SOCK_CONNECT_DIRECTORY). ENOENT without a name, ENOTSOCK for a
+ * name that is no socket, ECONNREFUSED when nobody listens there, EPROTOTYPE for another socket
+ * type; EISCONN when already connected, EOPNOTSUPP on a listening socket.
+ */
+export const sock_connect: Handler = (_k, t, a) => {
+  const args = pathSocketArgs(t, a, Rights.SOCK_CONNECT_SOCKET, Rights.SOCK_CONNECT_DIRECTORY);
+  if (typeof args === 'number') return args;
+  const { sock, dir, path } = args;
+  if (!(sock instanceof UnixSocketFd)) return isAccepting(sock) ? Errno.ENOTSUP : Errno.EISCONN;
+  const e = sock.beginConnect();
+  if (e !== Errno.SUCCESS) return e;
+  return andThen(connectAt(dir, path, sock.filetype), (r) => sock.connected(r));
+};
+
+/** An object's own socket address for sockstat: socket pair ends are unnamed AF_UNIX sockets. */
+function addressOf(object: FdObject): SocketAddress | undefined {
+  const sock = object as FdObject & { address?: () => SocketAddress | undefined };
+  if (typeof sock.address === 'function') return sock.address();
+  return object instanceof StreamSocket || object instanceof DatagramSocket ? { family: 'unix' } : undefined;
+}
+
+/** The peer's address for sockstat (socket pair ends: an unnamed AF_UNIX peer). */
+function peerAddressOf(object: FdObject): SocketAddress | undefined {
+  const sock = object as FdObject & { peerAddress?: () => SocketAddress | undefined };
+  if (typeof sock.peerAddress === 'function') return sock.peerAddress();
+  return object instanceof StreamSocket || object instanceof DatagramSocket ? { family: 'unix' } : undefined;
+}
+
 /**
  * Legacy sock_stat_get(sock, buf, flags): the socket's addresses, pending error and state
- * (ACCEPTCONN for listening sockets). Needs FILE_STAT_FGET (the socket type holds no legacy
- * SOCK_STAT_GET bit).
+ * (ACCEPTCONN for listening sockets). Needs the legacy SOCK_STAT_GET right.
  */
 export const sock_stat_get: Handler = (_k, t, a) => {
   const flags = a[2] as number;
   if (flags & ~CLEAR_ERROR) return Errno.EINVAL;
-  const object = socketOf(t.process.fds.get(a[0] as number, Rights.FILE_STAT_FGET));
+  const object = socketOf(t.process.fds.get(a[0] as number, Rights.SOCK_STAT_GET));
   if (typeof object === 'number') return object;
   const buf = a[1] as number;
   if (!canWrite(t.process.memory, buf, 48)) return Errno.EFAULT;
   const st = new Uint8Array(48);
-  const sock = object as FdObject & {
-    address?: () => SocketAddress | undefined;
-    peerAddress?: () => SocketAddress | undefined;
-  };
-  encodeSockaddr(st, 0, sock.address?.());
-  encodeSockaddr(st, 20, sock.peerAddress?.());
-  if (isAccepting(object)) new DataView(st.buffer).setUint32(44, Sstate.ACCEPTCONN, true);
+  encodeSockaddr(st, 0, addressOf(object));
+  encodeSockaddr(st, 20, peerAddressOf(object));
+  const listening = object instanceof UnixSocketFd ? object.listening : isAccepting(object);
+  if (listening) new DataView(st.buffer).setUint32(44, Sstate.ACCEPTCONN, true);
   return copyOut(t.process.memory, buf, st) ? Errno.SUCCESS : Errno.EFAULT;
 };
 
 /** The handlers of this file, for the kernel's handler table. */
 export const SOCK_HANDLERS: Readonly<Record<string, Handler>> = {
   sock_accept,
+  sock_bind,
+  sock_connect,
   sock_listen,
   sock_recv,
   sock_send,

@@ -13,7 +13,8 @@
  */
 import { Errno } from '../abi.js';
 import { type Err, err, type MaybePromise } from '../errors.js';
-import type { FileStat } from '../fd-object.js';
+import type { FdObject, FileStat } from '../fd-object.js';
+import type { NamedFifo } from './fifo.js';
 
 /** One entry of a directory listing (without `.` and `..`, which the kernel adds). */
 export interface HostDirEntry {
@@ -106,6 +107,40 @@ export interface HostBackend<D = unknown> {
   utimes(dir: D, name: string | null, atim: TimeUpdate, mtim: TimeUpdate): MaybePromise<number>;
   /** Flushes a directory. */
   syncDir(dir: D): MaybePromise<number>;
+  /** Creates the FIFO `name` (legacy file_create with the FIFO type). */
+  mkfifo(dir: D, name: string): MaybePromise<number>;
+  /**
+   * The kernel FIFO behind `name` when `name` is a FIFO this kernel created; null when it is
+   * anything else or absent (the caller then opens it as a file).
+   */
+  fifo(dir: D, name: string): MaybePromise<NamedFifo | null>;
+  /**
+   * Binds a Unix socket at `name` (legacy sock_bind): creates the socket's name, whose incoming
+   * connections go to `listener`. EADDRINUSE when the name exists.
+   */
+  bindSocket(dir: D, name: string, listener: SocketListener): MaybePromise<SocketBinding | Err>;
+  /**
+   * Connects to the Unix socket bound at `name` (legacy sock_connect), never following a symlink
+   * there (ELOOP: the resolver expands it). Answers the connected client end.
+   */
+  connectSocket(dir: D, name: string, filetype: number): MaybePromise<FdObject | Err>;
+}
+
+/** The receiving side of a bound Unix socket: where connections to its name are delivered. */
+export interface SocketListener {
+  /** SOCKET_STREAM or SOCKET_SEQPACKET. */
+  readonly filetype: number;
+  /**
+   * A connection arrived: `conn` is the server's end. False refuses it (not listening, or the
+   * backlog is full); the connecting side then sees ECONNREFUSED.
+   */
+  incoming(conn: FdObject): boolean;
+}
+
+/** A socket name created by {@link HostBackend.bindSocket}. */
+export interface SocketBinding {
+  /** Stops delivering connections (the socket closed); the name itself may remain. */
+  close(): void;
 }
 
 /**
@@ -153,5 +188,17 @@ export class UnsupportedBackend<D> implements HostBackend<D> {
   }
   syncDir(_dir: D): MaybePromise<number> {
     return Errno.SUCCESS;
+  }
+  mkfifo(_dir: D, _name: string): MaybePromise<number> {
+    return Errno.ENOTSUP;
+  }
+  fifo(_dir: D, _name: string): MaybePromise<NamedFifo | null> {
+    return null;
+  }
+  bindSocket(_dir: D, _name: string, _listener: SocketListener): MaybePromise<SocketBinding | Err> {
+    return err(Errno.ENOTSUP);
+  }
+  connectSocket(_dir: D, _name: string, _filetype: number): MaybePromise<FdObject | Err> {
+    return err(Errno.ENOTSUP);
   }
 }

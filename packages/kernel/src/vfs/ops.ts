@@ -7,7 +7,7 @@ import { Errno, Filetype } from '../abi.js';
 import { type Err, err, isErr, type MaybePromise } from '../errors.js';
 import type { FdObject, FileStat } from '../fd-object.js';
 import { andThen } from '../syscalls/common.js';
-import type { HostBackend, TimeUpdate } from './backend.js';
+import type { HostBackend, SocketBinding, SocketListener, TimeUpdate } from './backend.js';
 import { DirectoryFd, FileFd } from './objects.js';
 import { FOLLOW, PATH_MAX, walk } from './resolve.js';
 
@@ -21,6 +21,10 @@ export interface OpenRequest {
   truncate: boolean;
   read: boolean;
   write: boolean;
+  /** FDFLAG_NONBLOCK: a FIFO open does not wait for the other side. */
+  nonblock?: boolean;
+  /** Receives a function abandoning a FIFO open that waits (called when the thread is killed). */
+  onWait?: (cancel: () => void) => void;
 }
 
 type Dir = DirectoryFd<unknown>;
@@ -72,22 +76,51 @@ export function openAt(dir: Dir, path: Uint8Array | string, req: OpenRequest): M
       }
       return openDir();
     }
-    return andThen(
-      backend.openFile(d, name, {
-        read: req.read,
-        write: req.write,
-        create: req.create,
-        exclusive: req.exclusive,
-        truncate: req.truncate,
-      }),
-      (f) => {
-        if (!isErr(f)) return new FileFd(f, { read: req.read, write: req.write });
-        if (f.errno === Errno.ELOOP) return req.follow ? FOLLOW : f;
-        if (f.errno === Errno.EISDIR && !req.write && !req.truncate && !req.create) return openDir();
-        return f;
-      },
-    );
+    return andThen(backend.fifo(d, name), (fifo) => {
+      if (fifo) {
+        // A FIFO this kernel created (legacy file_create): O_TRUNC means nothing for it; without
+        // a writing right it is opened for reading, as a host opens O_RDONLY.
+        if (req.create && req.exclusive) return err(Errno.EEXIST);
+        return fifo.open({
+          read: req.read || !req.write,
+          write: req.write,
+          nonblock: req.nonblock === true,
+          ...(req.onWait ? { onWait: req.onWait } : {}),
+        });
+      }
+      return openHostFile();
+    });
+    function openHostFile(): MaybePromise<FdObject | Err | typeof FOLLOW> {
+      return andThen(
+        backend.openFile(d, name as string, {
+          read: req.read,
+          write: req.write,
+          create: req.create,
+          exclusive: req.exclusive,
+          truncate: req.truncate,
+        }),
+        (f) => {
+          if (!isErr(f)) return new FileFd(f, { read: req.read, write: req.write });
+          if (f.errno === Errno.ELOOP) return req.follow ? FOLLOW : f;
+          if (f.errno === Errno.EISDIR && !req.write && !req.truncate && !req.create) return openDir();
+          return f;
+        },
+      );
+    }
   });
+}
+
+/** Legacy file_create(FIFO): creates a FIFO (digest §2.4, legacy filetype 0x30). */
+export function mkfifoAt(dir: Dir, path: Uint8Array | string): MaybePromise<number> {
+  const backend: B = dir.backend;
+  return errno(
+    walk<unknown, number>(backend, dir.handle, path, (d, name, mustBeDir) => {
+      if (name === null) return Errno.EEXIST;
+      // A trailing slash names a directory: only an existing entry can be meant.
+      if (mustBeDir) return andThen(backend.lstat(d, name), (t) => (isErr(t) ? Errno.ENOENT : Errno.EEXIST));
+      return backend.mkfifo(d, name);
+    }),
+  );
 }
 
 /** file_create(DIRECTORY): creates a directory. */
@@ -98,6 +131,50 @@ export function mkdirAt(dir: Dir, path: Uint8Array | string): MaybePromise<numbe
       name === null ? Errno.EEXIST : backend.mkdir(d, name),
     ),
   );
+}
+
+/**
+ * Legacy sock_bind: creates the socket name `path` for `listener`. An existing name (a dangling
+ * symlink included: bind never follows one) is EADDRINUSE.
+ */
+export function bindAt(
+  dir: Dir,
+  path: Uint8Array | string,
+  listener: SocketListener,
+): MaybePromise<SocketBinding | Err> {
+  const backend: B = dir.backend;
+  return walk<unknown, SocketBinding>(backend, dir.handle, path, (d, name, mustBeDir) => {
+    if (name === null) return err(Errno.EADDRINUSE);
+    if (mustBeDir)
+      return andThen(backend.lstat(d, name), (t) => (isErr(t) ? err(Errno.ENOENT) : err(Errno.EADDRINUSE)));
+    return backend.bindSocket(d, name, listener);
+  });
+}
+
+/**
+ * Legacy sock_connect: connects to the socket bound at `path` (symlinks are followed, as
+ * FreeBSD's connect does, within the sandbox). A directory is ENOTSOCK.
+ */
+export function connectAt(
+  dir: Dir,
+  path: Uint8Array | string,
+  filetype: number,
+): MaybePromise<FdObject | Err> {
+  const backend: B = dir.backend;
+  return walk<unknown, FdObject>(backend, dir.handle, path, (d, name, mustBeDir) => {
+    if (name === null) return err(Errno.ENOTSOCK);
+    if (mustBeDir) {
+      return andThen(backend.lstat(d, name), (st) => {
+        if (isErr(st)) return st;
+        if (isLinkStat(st)) return FOLLOW;
+        return isDirStat(st) ? err(Errno.ENOTSOCK) : err(Errno.ENOTDIR);
+      });
+    }
+    return andThen(backend.connectSocket(d, name, filetype), (r) => {
+      if (isErr(r) && r.errno === Errno.ELOOP) return FOLLOW;
+      return r;
+    });
+  });
 }
 
 /** file_unlink: removes a non-directory, or (with `removeDir`) an empty directory. */

@@ -54,6 +54,10 @@ function asynchronous<D>(inner: HostBackend<D>): HostBackend<D> {
     readdir: (d) => later(inner.readdir(d)).then((x) => x),
     utimes: (d, n, a, m) => later(inner.utimes(d, n, a, m)).then((x) => x),
     syncDir: (d) => later(inner.syncDir(d)).then((x) => x),
+    mkfifo: (d, n) => later(inner.mkfifo(d, n)).then((x) => x),
+    fifo: (d, n) => later(inner.fifo(d, n)).then((x) => x),
+    bindSocket: (d, n, l) => later(inner.bindSocket(d, n, l)).then((x) => x),
+    connectSocket: (d, n, t) => later(inner.connectSocket(d, n, t)).then((x) => x),
   };
 }
 

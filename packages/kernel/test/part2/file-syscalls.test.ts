@@ -115,6 +115,11 @@ const CASES: RightsCase[] = [
     run: (h, fd) => h.call(file_create, fd, ...path(h, 'newdir'), Filetype.DIRECTORY),
   },
   {
+    name: 'file_create FIFO (legacy)',
+    base: [Rights.FILE_CREATE_FIFO],
+    run: (h, fd) => h.call(file_create, fd, ...path(h, 'newfifo'), Filetype.FIFO),
+  },
+  {
     name: 'file_link',
     base: [Rights.FILE_LINK_SOURCE, Rights.FILE_LINK_TARGET],
     run: (h, fd) => h.call(file_link, fd, ...path(h, 'f'), fd, ...path(h, 'f2')),

@@ -1,0 +1,334 @@
+/**
+ * The legacy (2015–2017) part-2 calls through their syscall handlers: file_create(FIFO),
+ * fd_create1 with socket types, sock_bind/connect/listen/accept/stat_get with their legacy
+ * rights, on the memory backend (connections within the kernel) and the Node backend (real host
+ * Unix sockets a host process can reach).
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Errno, Fdflags, Filetype, RIGHTS_ALL, Rights } from '../../src/abi.js';
+import { nodeHost } from '../../src/host-node/index.js';
+import { memoryDirectory } from '../../src/memory.js';
+import type { Thread } from '../../src/process.js';
+import { typeRights } from '../../src/rights.js';
+import { UnixSocketFd } from '../../src/sock/unix.js';
+import { fd_create1, fd_read, fd_stat_get, fd_write } from '../../src/syscalls/fd.js';
+import { file_create, file_open, file_stat_get } from '../../src/syscalls/file-path.js';
+import {
+  sock_accept,
+  sock_bind,
+  sock_connect,
+  sock_listen,
+  sock_recv,
+  sock_send,
+  sock_shutdown,
+  sock_stat_get,
+} from '../../src/syscalls/sock.js';
+import { DirectoryFd } from '../../src/vfs/objects.js';
+import { fdstat, Harness } from './harness.js';
+
+const DIR = typeRights(Filetype.DIRECTORY);
+const SOCK = typeRights(Filetype.SOCKET_STREAM);
+const VDSO = 0x7000_0000;
+
+/** A harness whose calls look like raw legacy `syscall`s (or vDSO calls with `head`). */
+function harness(head = false): Harness {
+  const h = new Harness();
+  const t = h.thread as unknown as { cpu: { rip: number }; process: { vdsoBase: number; vdsoEnd: number } };
+  t.cpu = { rip: head ? VDSO + 0x12 : 0x401002 };
+  t.process.vdsoBase = VDSO;
+  t.process.vdsoEnd = VDSO + 0x1000;
+  return h;
+}
+
+function iov(h: Harness, buf: number, len: number): number {
+  const v = h.alloc(16);
+  h.memory.dv.setBigUint64(v, BigInt(buf), true);
+  h.memory.dv.setBigUint64(v + 8, BigInt(len), true);
+  return v;
+}
+
+async function write(h: Harness, fd: number, text: string): Promise<number> {
+  const [buf, len] = h.bytes(text);
+  const e = await h.call(fd_write, fd, iov(h, buf, len), 1);
+  return e === 0 ? Number(h.thread.ret0) : -e;
+}
+
+async function read(h: Harness, fd: number, len = 64): Promise<string | number> {
+  const buf = h.alloc(len);
+  const e = await h.call(fd_read, fd, iov(h, buf, len), 1);
+  return e === 0 ? new TextDecoder().decode(h.u8(buf, Number(h.thread.ret0))) : -e;
+}
+
+async function socket(h: Harness, rights?: bigint): Promise<number> {
+  expect(await h.call(fd_create1, Filetype.SOCKET_STREAM)).toBe(0);
+  const fd = Number(h.thread.ret0);
+  if (rights !== undefined) {
+    const e = h.fds.peek(fd);
+    if (e) e.base = rights;
+  }
+  return fd;
+}
+
+async function callPath(
+  h: Harness,
+  handler: typeof sock_bind,
+  sock: number,
+  dir: number,
+  p: string,
+): Promise<number> {
+  return h.call(handler, sock, dir, ...h.bytes(p));
+}
+
+describe('legacy file_create(FIFO) through the handlers', () => {
+  it('creates a FIFO; file_open gives FIFO ends with pipe semantics; a killed waiting open is released', async () => {
+    const h = harness();
+    const dir = h.add(memoryDirectory(), DIR.base, DIR.inheriting);
+    expect(await h.call(file_create, dir, ...h.bytes('p'), Filetype.FIFO)).toBe(0);
+    expect(await h.call(file_create, dir, ...h.bytes('p'), Filetype.FIFO)).toBe(Errno.EEXIST);
+    expect(await h.call(file_create, dir, ...h.bytes('x'), Filetype.REGULAR_FILE)).toBe(Errno.EINVAL);
+    const st = h.alloc(56);
+    expect(await h.call(file_stat_get, dir, ...h.bytes('p'), st)).toBe(0);
+    expect(h.memory.u8[st + 16]).toBe(Filetype.FIFO);
+    const nb = Fdflags.NONBLOCK;
+    expect(await h.call(file_open, dir, ...h.bytes('p'), 0, fdstat(h, nb, Rights.FD_WRITE, 0n))).toBe(
+      Errno.ENXIO,
+    );
+    expect(await h.call(file_open, dir, ...h.bytes('p'), 0, fdstat(h, nb, Rights.FD_READ, 0n))).toBe(0);
+    const r = Number(h.thread.ret0);
+    expect(await h.call(file_open, dir, ...h.bytes('p'), 0, fdstat(h, 0, Rights.FD_WRITE, 0n))).toBe(0);
+    const w = Number(h.thread.ret0);
+    const fst = h.alloc(24);
+    expect(await h.call(fd_stat_get, w, fst)).toBe(0);
+    expect(h.memory.u8[fst]).toBe(Filetype.FIFO);
+    expect(h.memory.dv.getBigUint64(fst + 8, true)).toBe(Rights.FD_WRITE);
+    expect(await write(h, w, 'hello')).toBe(5);
+    expect(await read(h, r)).toBe('hello');
+    expect(await read(h, w)).toBe(-Errno.ENOTCAPABLE);
+    h.fds.close(w);
+    expect(await read(h, r)).toBe('');
+    h.fds.close(r);
+    // A blocking open for writing waits for a reader; killing the thread abandons it.
+    const pending = h.call(file_open, dir, ...h.bytes('p'), 0, fdstat(h, 0, Rights.FD_WRITE, 0n));
+    const cancel = (h.thread as Thread).cancelWait;
+    expect(cancel).toBeTypeOf('function');
+    cancel?.();
+    expect(await pending).toBe(Errno.EINTR);
+    // No writer was left behind: a non-blocking reader sees end of file at once.
+    expect(await h.call(file_open, dir, ...h.bytes('p'), 0, fdstat(h, nb, Rights.FD_READ, 0n))).toBe(0);
+    expect(await read(h, Number(h.thread.ret0))).toBe('');
+    // Without FILE_CREATE_FIFO: ENOTCAPABLE; on a file: ENOTDIR.
+    const narrowed = h.add(memoryDirectory(), DIR.base & ~Rights.FILE_CREATE_FIFO, 0n);
+    expect(await h.call(file_create, narrowed, ...h.bytes('q'), Filetype.FIFO)).toBe(Errno.ENOTCAPABLE);
+  });
+});
+
+describe('legacy fd_create1 sockets and fd_stat_get', () => {
+  it('creates unbound sockets only through the legacy numbering; HEAD callers see HEAD rights', async () => {
+    const legacy = harness();
+    expect(await legacy.call(fd_create1, Filetype.SOCKET_STREAM)).toBe(0);
+    const s = Number(legacy.thread.ret0);
+    expect(legacy.fds.peek(s)?.object).toBeInstanceOf(UnixSocketFd);
+    expect(await legacy.call(fd_create1, Filetype.SOCKET_SEQPACKET)).toBe(0);
+    expect(await legacy.call(fd_create1, Filetype.SOCKET_DGRAM)).toBe(Errno.EINVAL);
+    const st = legacy.alloc(24);
+    expect(await legacy.call(fd_stat_get, s, st)).toBe(0);
+    expect(legacy.memory.dv.getBigUint64(st + 8, true)).toBe(SOCK.base);
+    expect(SOCK.base & Rights.SOCK_BIND_SOCKET).toBe(Rights.SOCK_BIND_SOCKET);
+    const head = harness(true);
+    expect(await head.call(fd_create1, Filetype.SOCKET_STREAM)).toBe(Errno.EINVAL);
+    const dir = head.add(memoryDirectory(), DIR.base, DIR.inheriting);
+    const hst = head.alloc(24);
+    expect(await head.call(fd_stat_get, dir, hst)).toBe(0);
+    expect(head.memory.dv.getBigUint64(hst + 8, true)).toBe(DIR.base & RIGHTS_ALL);
+    expect(head.memory.dv.getBigUint64(hst + 16, true)).toBe(DIR.inheriting & RIGHTS_ALL);
+  });
+});
+
+describe('legacy sock_bind / sock_listen / sock_connect / sock_accept (memory backend)', () => {
+  it('connects within the kernel; fds pass, PEEK, shutdown and HANGUP work on the connection', async () => {
+    const h = harness();
+    const dir = h.add(memoryDirectory(), DIR.base, DIR.inheriting);
+    const server = await socket(h);
+    const client = await socket(h);
+    // FreeBSD order: path length, then the socket, then the directory.
+    expect(await h.call(sock_bind, server, dir, 0x10, 104)).toBe(Errno.ENAMETOOLONG);
+    // Rights are checked before the type (FreeBSD fget_cap): a directory lacks SOCK_BIND_SOCKET.
+    expect(await callPath(h, sock_bind, dir, dir, 's')).toBe(Errno.ENOTCAPABLE);
+    expect(await callPath(h, sock_bind, server, server, 's')).toBe(Errno.ENOTCAPABLE);
+    expect(await callPath(h, sock_listen, server, 5, '')).toBe(Errno.EINVAL);
+    expect(await callPath(h, sock_bind, server, dir, 's')).toBe(0);
+    expect(await callPath(h, sock_bind, server, dir, 't')).toBe(Errno.EINVAL);
+    expect(await callPath(h, sock_connect, client, dir, 's')).toBe(Errno.ECONNREFUSED);
+    expect(await h.call(sock_listen, server, 1)).toBe(0);
+    const ss = h.alloc(48);
+    expect(await h.call(sock_stat_get, server, ss, 0)).toBe(0);
+    expect(h.memory.dv.getUint32(ss + 44, true)).toBe(1);
+    expect(h.memory.u8[ss]).toBe(3);
+    expect(await callPath(h, sock_connect, client, dir, 's')).toBe(0);
+    expect(await callPath(h, sock_connect, client, dir, 's')).toBe(Errno.EISCONN);
+    expect(await callPath(h, sock_connect, server, dir, 's')).toBe(Errno.ENOTSUP);
+    // The backlog: FreeBSD admits up to 3/2 of it (plus one) pending connections.
+    const extra = [await socket(h), await socket(h), await socket(h)];
+    expect(await callPath(h, sock_connect, extra[0] as number, dir, 's')).toBe(0);
+    expect(await callPath(h, sock_connect, extra[1] as number, dir, 's')).toBe(Errno.ECONNREFUSED);
+    const acc = h.alloc(48);
+    expect(await h.call(sock_accept, server, acc)).toBe(0);
+    const conn = Number(h.thread.ret0);
+    expect(h.memory.u8[acc + 20]).toBe(3);
+    expect(await h.call(sock_accept, server, 0)).toBe(0);
+    // Data and fd passing through the connection; the passed fd keeps the sender's rights.
+    const [buf, len] = h.bytes('ping');
+    const fdArr = h.alloc(4);
+    h.memory.dv.setUint32(fdArr, dir, true);
+    const si = h.alloc(40);
+    h.memory.dv.setBigUint64(si, BigInt(iov(h, buf, len)), true);
+    h.memory.dv.setBigUint64(si + 8, 1n, true);
+    h.memory.dv.setBigUint64(si + 16, BigInt(fdArr), true);
+    h.memory.dv.setBigUint64(si + 24, 1n, true);
+    expect(await h.call(sock_send, client, si, h.alloc(8))).toBe(0);
+    const rbuf = h.alloc(16);
+    const rfds = h.alloc(8);
+    const ri = h.alloc(40);
+    h.memory.dv.setBigUint64(ri, BigInt(iov(h, rbuf, 16)), true);
+    h.memory.dv.setBigUint64(ri + 8, 1n, true);
+    h.memory.dv.setBigUint64(ri + 16, BigInt(rfds), true);
+    h.memory.dv.setBigUint64(ri + 24, 2n, true);
+    h.memory.dv.setUint16(ri + 32, 0x4, true); // PEEK
+    const ro = h.alloc(64);
+    expect(await h.call(sock_recv, conn, ri, ro)).toBe(0);
+    expect(h.memory.dv.getBigUint64(ro, true)).toBe(4n);
+    h.memory.dv.setUint16(ri + 32, 0, true);
+    expect(await h.call(sock_recv, conn, ri, ro)).toBe(0);
+    expect(new TextDecoder().decode(h.u8(rbuf, 4))).toBe('ping');
+    expect(h.memory.dv.getBigUint64(ro + 8, true)).toBe(1n);
+    const passed = h.fds.peek(h.memory.dv.getUint32(rfds, true));
+    expect(passed?.object).toBeInstanceOf(DirectoryFd);
+    expect(passed?.base).toBe(DIR.base);
+    // Shutdown of the writing side: the peer reads end of file and sees HANGUP.
+    expect(await h.call(sock_shutdown, client, 2)).toBe(0);
+    expect(await read(h, conn)).toBe('');
+    expect(h.fds.peek(conn)?.object.readiness('read').hangup).toBe(true);
+    expect(await write(h, conn, 'back')).toBe(4);
+    expect(await read(h, client)).toBe('back');
+    h.fds.close(conn);
+    expect(h.fds.peek(client)?.object.readiness('read')).toEqual({ ready: true, nbytes: 0, hangup: true });
+    // An unconnected socket: ENOTCONN.
+    const lone = await socket(h);
+    expect(await read(h, lone)).toBe(-Errno.ENOTCONN);
+    expect(await h.call(sock_shutdown, lone, 1)).toBe(Errno.ENOTCONN);
+    // Seqpacket sockets only connect to seqpacket sockets.
+    expect(await h.call(fd_create1, Filetype.SOCKET_SEQPACKET)).toBe(0);
+    expect(await callPath(h, sock_connect, Number(h.thread.ret0), dir, 's')).toBe(Errno.EPROTOTYPE);
+  });
+
+  it('each legacy right is required', async () => {
+    const rights: [typeof sock_bind, bigint, bigint][] = [
+      [sock_bind, Rights.SOCK_BIND_SOCKET, Rights.SOCK_BIND_DIRECTORY],
+      [sock_connect, Rights.SOCK_CONNECT_SOCKET, Rights.SOCK_CONNECT_DIRECTORY],
+    ];
+    for (const [handler, onSocket, onDir] of rights) {
+      const h = harness();
+      const dir = h.add(memoryDirectory(), DIR.base & ~onDir, 0n);
+      const full = h.add(memoryDirectory(), DIR.base, 0n);
+      expect(await callPath(h, handler, await socket(h, SOCK.base & ~onSocket), full, 's')).toBe(
+        Errno.ENOTCAPABLE,
+      );
+      expect(await callPath(h, handler, await socket(h), dir, 's')).toBe(Errno.ENOTCAPABLE);
+    }
+    const h = harness();
+    expect(await h.call(sock_listen, await socket(h, SOCK.base & ~Rights.SOCK_LISTEN), 1)).toBe(
+      Errno.ENOTCAPABLE,
+    );
+    expect(await h.call(sock_accept, await socket(h, SOCK.base & ~Rights.SOCK_ACCEPT), 0)).toBe(
+      Errno.ENOTCAPABLE,
+    );
+    expect(
+      await h.call(sock_stat_get, await socket(h, SOCK.base & ~Rights.SOCK_STAT_GET), h.alloc(48), 0),
+    ).toBe(Errno.ENOTCAPABLE);
+    expect(await h.call(sock_accept, await socket(h), 0)).toBe(Errno.EINVAL);
+  });
+});
+
+describe('legacy Unix sockets on the Node backend (real host sockets)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a host process connects to a guest-bound socket; the guest connects to a host server; long names work', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cabi-legacy-'));
+    dirs.push(base);
+    const long = 'n'.repeat(100);
+    const deep = path.join(base, 'x'.repeat(120));
+    fs.mkdirSync(deep);
+    const backend = nodeHost();
+    const h = harness();
+    const dir = h.add(new DirectoryFd<number>(backend, backend.openRoot(deep)), DIR.base, DIR.inheriting);
+    const server = await socket(h);
+    expect(await callPath(h, sock_bind, server, dir, long)).toBe(0);
+    expect(fs.lstatSync(path.join(deep, long)).isSocket()).toBe(true);
+    expect(fs.readdirSync(deep)).toEqual([long]);
+    expect(await h.call(sock_listen, server, 5)).toBe(0);
+    // The host reaches the socket through a short symlink (its full path exceeds sun_path).
+    const short = path.join(base, 'l');
+    fs.symlinkSync(path.join(deep, long), short);
+    const hostClient = net.connect({ path: short });
+    hostClient.on('error', () => {});
+    expect(await h.call(sock_accept, server, 0)).toBe(0);
+    const conn = Number(h.thread.ret0);
+    hostClient.write('from the host');
+    expect(await read(h, conn)).toBe('from the host');
+    const echoed = new Promise<string>((resolve) => hostClient.once('data', (d) => resolve(String(d))));
+    expect(await write(h, conn, 'to the host')).toBe(11);
+    expect(await echoed).toBe('to the host');
+    hostClient.end();
+    expect(await read(h, conn)).toBe('');
+    // The guest connects to a host server through the directory.
+    const hostServer = net.createServer((s) => s.end('hello guest'));
+    // (Bound at a short path, then hard-linked into the long directory.)
+    await new Promise<void>((resolve) => hostServer.listen(path.join(base, 'h'), resolve));
+    fs.linkSync(path.join(base, 'h'), path.join(deep, 'host.sock'));
+    const client = await socket(h);
+    expect(await callPath(h, sock_connect, client, dir, 'host.sock')).toBe(0);
+    expect(await read(h, client)).toBe('hello guest');
+    h.fds.close(client);
+    hostServer.close();
+    // A file is ENOTSOCK; a closed socket's name remains and refuses (as on FreeBSD).
+    fs.writeFileSync(path.join(deep, 'plain'), '');
+    expect(await callPath(h, sock_connect, await socket(h), dir, 'plain')).toBe(Errno.ENOTSOCK);
+    h.fds.close(server);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fs.lstatSync(path.join(deep, long)).isSocket()).toBe(true);
+    expect(await callPath(h, sock_connect, await socket(h), dir, long)).toBe(Errno.ECONNREFUSED);
+    expect(await callPath(h, sock_bind, await socket(h), dir, long)).toBe(Errno.EADDRINUSE);
+    h.fds.closeAll();
+  });
+
+  it('a symlink to a socket outside the directory is never followed', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cabi-legacy-'));
+    dirs.push(base);
+    const jail = path.join(base, 'jail');
+    fs.mkdirSync(jail);
+    let reached = false;
+    const outside = net.createServer((s) => {
+      reached = true;
+      s.destroy();
+    });
+    await new Promise<void>((resolve) => outside.listen(path.join(base, 'outside.sock'), resolve));
+    fs.symlinkSync(path.join(base, 'outside.sock'), path.join(jail, 'abs'));
+    fs.symlinkSync('../outside.sock', path.join(jail, 'rel'));
+    const backend = nodeHost();
+    const h = harness();
+    const dir = h.add(new DirectoryFd<number>(backend, backend.openRoot(jail)), DIR.base, DIR.inheriting);
+    expect(await callPath(h, sock_connect, await socket(h), dir, 'abs')).toBe(Errno.ENOTCAPABLE);
+    expect(await callPath(h, sock_connect, await socket(h), dir, 'rel')).toBe(Errno.ENOTCAPABLE);
+    expect(await callPath(h, sock_bind, await socket(h), dir, 'rel')).toBe(Errno.EADDRINUSE);
+    await new Promise<void>((resolve) => outside.close(() => resolve()));
+    expect(reached).toBe(false);
+    h.fds.closeAll();
+  });
+});
