@@ -7,6 +7,7 @@ import type { Handler, Insn } from '../insn.js';
 import { AF, CF, OF, PF, SF, ZF } from '../state.js';
 import type { OpRow } from '../table.js';
 import { getG, ld, MASK, mulu64, rmAddr, setG, wide } from './common.js';
+import { eaWide } from './ea-wide.js';
 
 const BT = 0;
 const BTS = 1;
@@ -48,8 +49,10 @@ function btEG(op: number): Handler {
       byteLo = size === 4 ? (off >> 5) * 4 : (((off << 16) >> 16) >> 4) * 2;
       byteHi = byteLo >> 31;
     }
-    let lo = cpu.ea(i) + (byteLo >>> 0);
-    let hi = byteHi;
+    // The operand's own address may be outside guest memory while the unit holding the bit is
+    // not (and the other way round): only the final address is checked.
+    let lo = eaWide(cpu, i) + (byteLo >>> 0);
+    let hi = (cpu.hi + byteHi) | 0;
     if (lo >= 4294967296) {
       lo -= 4294967296;
       hi = (hi + 1) | 0;

@@ -9,6 +9,7 @@ import { type Handler, type Insn, SEG_FS, SEG_NONE } from '../insn.js';
 import { AF, CF, FS_BASE_I32, GS_BASE_I32, PF, SF, ZF } from '../state.js';
 import type { OpRow } from '../table.js';
 import { alu, CC_NAMES, CMP, getG, getReg, ld, rmAddr, setG, setReg, sext, st } from './common.js';
+import { eaWide } from './ea-wide.js';
 
 const movEG =
   (byte: boolean): Handler =>
@@ -249,10 +250,11 @@ const xadd =
 const cmpxchgWide =
   (sixteen: boolean): Handler =>
   (cpu, i) => {
+    // Alignment #GP comes before canonicality and paging faults (SDM Vol. 3A §6.15).
+    if (sixteen && (eaWide(cpu, i) & 15) !== 0) throw cpu.gp('cmpxchg16b operand not 16-byte aligned');
     const a = cpu.ea(i);
     const r = cpu.r;
     if (sixteen) {
-      if (a & 15) throw cpu.gp('cmpxchg16b operand not 16-byte aligned');
       cpu.memory.checkWrite(a, 16);
       const m0 = cpu.read32(a);
       const m1 = cpu.read32(a + 4);

@@ -105,6 +105,27 @@ export function src16(cpu: Cpu, i: Insn): number {
   return SRC;
 }
 
+/**
+ * The destination address of maskmovq/maskmovdqu: DS:rDI (EDI with a 67 prefix) plus an FS/GS
+ * base. Guest memory ends at 4 GiB, so a canonical address at or above it is a page fault (write)
+ * and a non-canonical one is #GP (SDM Vol. 2B MASKMOVDQU, 64-bit mode exceptions).
+ */
+export function maskmovAddress(cpu: Cpu, i: Insn): number {
+  const r = cpu.r;
+  let lo = r[14]! >>> 0;
+  let hi = i.adsize === 4 ? 0 : r[15]!;
+  if (i.seg !== SEG_NONE) {
+    const k = i.seg === SEG_FS ? FS_BASE_I32 : GS_BASE_I32;
+    const sum = lo + (r[k]! >>> 0);
+    lo = sum >>> 0;
+    hi = (hi + r[k + 1]! + (sum >= 0x100000000 ? 1 : 0)) | 0;
+  }
+  if (hi === 0) return lo;
+  const top = hi >> 15;
+  if (top === 0 || top === -1) throw new CpuFault('page-not-present', hi * 0x100000000 + lo, 'write');
+  throw cpu.gp('maskmov: non-canonical destination');
+}
+
 /** Address of a 128-bit memory destination, checking alignment when required. */
 export function dst128(cpu: Cpu, i: Insn, align: Align): number {
   return alignedEa(cpu, i, align);

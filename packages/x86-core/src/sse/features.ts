@@ -15,11 +15,15 @@ export const SSE_LEAF1_EDX = (1 << 23) | (1 << 25) | (1 << 26) | (1 << 19);
  */
 export const SSE_LEAF1_ECX = (1 << 0) | (1 << 9) | (1 << 19) | (1 << 20);
 
+/** Leaf 7 (subleaf 0) EBX: CLFLUSHOPT (bit 23). */
+export const SSE_LEAF7_EBX = 1 << 23;
+
 /** Names of the advertised extensions, for documentation and diagnostics. */
 export const SSE_FEATURES: readonly string[] = [
   'sse',
   'sse2',
   'clflush',
+  'clflushopt',
   'sse3',
   'ssse3',
   'sse4.1',

@@ -3,7 +3,7 @@
  * {@link CpuExtension} the core's opcode table and cpuid consume.
  */
 import type { CpuExtension } from '../table.js';
-import { SSE_LEAF1_ECX, SSE_LEAF1_EDX } from './features.js';
+import { SSE_LEAF1_ECX, SSE_LEAF1_EDX, SSE_LEAF7_EBX } from './features.js';
 import { fpRows } from './fp-rows.js';
 import { intRows } from './int-rows.js';
 import { mmxRows } from './mmx-rows.js';
@@ -25,7 +25,7 @@ export const sseExtension: CpuExtension = {
     ...sse42Rows,
     ...mmxRows,
   ],
-  cpuid: { leaf1Edx: SSE_LEAF1_EDX, leaf1Ecx: SSE_LEAF1_ECX },
+  cpuid: { leaf1Edx: SSE_LEAF1_EDX, leaf1Ecx: SSE_LEAF1_ECX, leaf7Ebx: SSE_LEAF7_EBX },
 };
 
 export { SSE_FEATURES } from './features.js';

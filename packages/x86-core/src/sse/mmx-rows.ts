@@ -19,7 +19,7 @@ import { CpuFault } from '../fault.js';
 import { Insn } from '../insn.js';
 import { X87_FCW_OFFSET, X87_FSW_OFFSET, X87_FTW_OFFSET, XMM_I32 } from '../state.js';
 import type { OpRow } from '../table.js';
-import { fpBegin, fpEnd, SRC, src128 } from './access.js';
+import { fpBegin, fpEnd, maskmovAddress, SRC, src128 } from './access.js';
 import { f32toI32, f64toI32, i32to32, i32to64, out64 } from './float-ops.js';
 import { intRows } from './int-rows.js';
 import { ssse3Rows } from './sse3-rows.js';
@@ -287,11 +287,8 @@ function maskmovq(cpu: Cpu, i: Insn): void {
   const b = cpu.b;
   const src = mm(i.reg) << 2;
   const mask = mm(i.rm) << 2;
-  const r = cpu.r;
-  let base = r[14]! >>> 0;
-  if (i.adsize !== 4 && r[15] !== 0) throw cpu.gp('maskmovq: address above 4 GiB');
-  if (i.seg !== 0) base += r[i.seg === 1 ? 32 : 34]! >>> 0;
   enterMmx(cpu);
+  const base = maskmovAddress(cpu, i);
   cpu.memory.checkWrite(base, 8);
   for (let k = 0; k < 8; k++) if (b[mask + k]! & 0x80) cpu.memory.write8(base + k, b[src + k]!);
 }

@@ -8,7 +8,7 @@ import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import { MXCSR_I32, XMM_I32 } from '../state.js';
 import type { OpRow } from '../table.js';
-import { Align, copy4, dst128, src128, xreg } from './access.js';
+import { Align, copy4, dst128, maskmovAddress, src128, xreg } from './access.js';
 import { mxcsrReservedBitsSet } from './mxcsr.js';
 
 /** Whole-register load (movaps/movapd/movdqa aligned; movups/movupd/movdqu/lddqu unaligned). */
@@ -184,11 +184,7 @@ function maskmovdqu(cpu: Cpu, i: Insn): void {
   const b = cpu.b;
   const src = (XMM_I32 << 2) + (i.reg << 4);
   const mask = (XMM_I32 << 2) + (i.rm << 4);
-  const r = cpu.r;
-  let base = r[14]! >>> 0;
-  const hi = i.adsize === 4 ? 0 : r[15]!;
-  if (hi !== 0) throw cpu.gp('maskmovdqu: address above 4 GiB');
-  if (i.seg !== 0) base += r[i.seg === 1 ? 32 : 34]! >>> 0;
+  const base = maskmovAddress(cpu, i);
   // The host CPU checks the whole 16-byte destination whatever the mask (the SDM leaves faults
   // on masked-off bytes implementation-dependent).
   cpu.memory.checkWrite(base, 16);
@@ -207,7 +203,10 @@ function ldmxcsr(cpu: Cpu, i: Insn): void {
 function stmxcsr(cpu: Cpu, i: Insn): void {
   cpu.memory.write32(cpu.ea(i), cpu.u32[MXCSR_I32]! | 0);
 }
-/** CLFLUSH m8: faults like a byte read of the line would; otherwise nothing to do. */
+/**
+ * CLFLUSH m8 / CLFLUSHOPT m8 (66 0F AE /7): no cache is modelled, so only the access check of a
+ * byte read remains (SDM Vol. 2A, CLFLUSH: faults as a byte load).
+ */
 function clflush(cpu: Cpu, i: Insn): void {
   cpu.memory.read8(cpu.ea(i));
 }
@@ -273,6 +272,26 @@ export const moveRows: readonly OpRow[] = [
     exec: store128(Align.Always),
   },
   { map: 1, opcode: 0x2b, prefix: 0, mod: 'mem', mnemonic: 'movntps', operands: 'Mps, Vps', exec: storeNt },
+  // AMD's SSE4a non-temporal scalar stores (the host CPU runs them; SSE4A is not advertised, since
+  // extrq/insertq are not implemented): the same stores as movss/movsd to memory.
+  {
+    map: 1,
+    opcode: 0x2b,
+    prefix: 0xf3,
+    mod: 'mem',
+    mnemonic: 'movntss',
+    operands: 'Md, Vss',
+    exec: movssStore,
+  },
+  {
+    map: 1,
+    opcode: 0x2b,
+    prefix: 0xf2,
+    mod: 'mem',
+    mnemonic: 'movntsd',
+    operands: 'Mq, Vsd',
+    exec: movsdStore,
+  },
   {
     map: 1,
     opcode: 0x2b,
@@ -333,4 +352,14 @@ export const moveRows: readonly OpRow[] = [
   { map: 1, opcode: 0xae, ext: 2, mod: 'mem', prefix: 0, mnemonic: 'ldmxcsr', operands: 'Md', exec: ldmxcsr },
   { map: 1, opcode: 0xae, ext: 3, mod: 'mem', prefix: 0, mnemonic: 'stmxcsr', operands: 'Md', exec: stmxcsr },
   { map: 1, opcode: 0xae, ext: 7, mod: 'mem', prefix: 0, mnemonic: 'clflush', operands: 'Mb', exec: clflush },
+  {
+    map: 1,
+    opcode: 0xae,
+    ext: 7,
+    mod: 'mem',
+    prefix: 0x66,
+    mnemonic: 'clflushopt',
+    operands: 'Mb',
+    exec: clflush,
+  },
 ];

@@ -349,11 +349,22 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
   } else if (edge < 7) {
     target = rng.pick([0, 0x300000, CODE_ADDR + 0x10, DATA_ADDR - 8]);
     tags.push('target:elsewhere');
+  } else if (edge < 9) {
+    // Unmapped and above 4 GiB (canonical or not), aligned or not: alignment #GP comes before
+    // paging and canonicality checks (SDM Vol. 3A §6.15, exception priorities).
+    target = rng.pick([2 ** 32, 2 ** 40, 2 ** 47 - PAGE, 2 ** 47, 2 ** 52]) + (rng.int(8) << 4);
+    if (rng.chance(0.5)) target += 1 + rng.int(15);
+    tags.push('target:high');
   }
   if (!useMem && !isStringOp(row) && !/^maskmov/.test(row.mnemonic)) tags.length = 0;
   if (useMem) {
     const m = randomMem(rng, enc.reg);
     enc.mem = m;
+    // A target above 2^31 needs a register to hold it (no disp32 or RIP-relative reach).
+    if (target >= 2 ** 31 && (m.kind === 'abs' || m.kind === 'rip' || m.base === RSP)) {
+      m.kind = 'base';
+      m.base = m.index;
+    }
     if (m.addr32) tags.push('addr32');
     placeAddress(m, target, gpr, rng);
     if (m.kind === 'rip') enc.ripTarget = target;

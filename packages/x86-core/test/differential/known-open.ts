@@ -23,12 +23,12 @@ export interface KnownOpen {
 /** The open list (see the verification report for minimised examples). */
 export const KNOWN_OPEN: readonly KnownOpen[] = [
   {
-    id: 'dpps-unmasked-flags',
-    owner: 'sse',
+    id: 'x87-fxsave-fxrstor-high-address',
+    owner: 'x87',
     summary:
-      'dpps/dppd faulting on an unmasked exception (#XM): the host leaves only the flags of the faulting stage in MXCSR (e.g. UE), x86-core also sets PE.',
-    rows: /^dpp[sd] /,
-    tag: /^mxcsr:unmasked$/,
+      'fxsave/fxrstor (and the 64 forms) with an operand above 4 GiB: misaligned, the host raises #GP (alignment before paging), x86-core a page fault; aligned, the host reports a fault address inside the operand (fxsave: its last byte, fxrstor: its first), x86-core the start of the first page above 4 GiB it touches.',
+    rows: /^fx(save|rstor)(64)? /,
+    tag: /^target:high$/,
   },
   {
     id: 'x87-fprem-pseudo-denormal',

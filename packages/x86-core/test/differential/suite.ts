@@ -7,7 +7,7 @@ import { type CaseResult, runNative } from '../native/harness.js';
 import { compareResults, type DiffCase, type Difference, formatDifferences } from './compare.js';
 import { type CpuFactory, EmulatorRunner } from './emulator.js';
 import { shapeOf } from './encoder.js';
-import { generateCase, rowKey, testableRow } from './generate.js';
+import { type GenerateOptions, generateCase, rowKey, testableRow } from './generate.js';
 import { Rng } from './random.js';
 
 /** One case whose results differ. */
@@ -38,6 +38,7 @@ export function generateForRows(
   perRow: number,
   seed: number,
   skip?: (tc: DiffCase) => boolean,
+  options: GenerateOptions = {},
 ): DiffCase[] {
   const out: DiffCase[] = [];
   rows.forEach((row, i) => {
@@ -46,7 +47,7 @@ export function generateForRows(
     const rng = new Rng((seed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0);
     let made = 0;
     for (let attempt = 0; made < perRow && attempt < perRow * 4; attempt++) {
-      const { tc } = generateCase(shape, rng);
+      const { tc } = generateCase(shape, rng, options);
       if (skip?.(tc)) continue;
       out.push(tc);
       made++;
