@@ -223,6 +223,24 @@ export function randomX87(rng: Rng, fx: Uint8Array): void {
   fx[FX.FTW] = ftw;
 }
 
+/**
+ * The class of ST(i) in an FXSAVE image (registers in stack order, abridged tag bits per physical
+ * register): empty, zero, denormal, pdenormal, unsupported, inf, nan or normal (SDM Vol. 1, 8.2.2).
+ */
+export function x87Class(fx: Uint8Array, i: number): string {
+  const dv = new DataView(fx.buffer, fx.byteOffset, 512);
+  const top = (dv.getUint16(FX.FSW, true) >> 11) & 7;
+  if (!(fx[FX.FTW]! & (1 << ((top + i) & 7)))) return 'empty';
+  const exp = dv.getUint16(FX.ST + 16 * i + 8, true) & 0x7fff;
+  const hi = dv.getUint32(FX.ST + 16 * i + 4, true);
+  const lo = dv.getUint32(FX.ST + 16 * i, true);
+  const j = hi >>> 31;
+  if (exp === 0) return (hi | lo) === 0 ? 'zero' : j ? 'pdenormal' : 'denormal';
+  if (!j) return 'unsupported';
+  if (exp === 0x7fff) return ((hi & 0x7fffffff) | lo) === 0 ? 'inf' : 'nan';
+  return 'normal';
+}
+
 const fxPool: Uint8Array[] = [];
 
 /** Whether a row reads or writes x87 or SSE state (then its FPU state is always fresh). */
@@ -494,6 +512,7 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
     const top = (fv.getUint16(FX.FSW, true) >> 11) & 7;
     if (!(fx[FX.FTW]! & (1 << top))) tags.push('x87:st0-empty');
     if (fx[FX.FTW]! & (1 << ((top + 7) & 7))) tags.push('x87:st7-full'); // a push overflows
+    if (x87Row) tags.push(`x87:st0-st1=${x87Class(fx, 0)},${x87Class(fx, 1)}`);
   }
   const count = shiftCount(enc, gpr, opsize);
   if (count !== null) {
