@@ -165,13 +165,15 @@ export class JitCpu extends Cpu {
     this.rip = this.mirrorWords[RIP_WORD]!;
     if (this.mirrorWords[EXIT_WORD] === 1) {
       this.sideExit = true;
-      // Left before an access whose page was not in the TLB: cache it when allowed; the
+      // Left before an access whose page was not in the TLB (kind 0 read, 1 write): cache it
+      // when allowed; or before an SSE operation outside the native fast path (kind 2). The
       // interpreter runs the instruction either way (and raises its fault, if any).
       const page = this.mirrorWords[MISS_WORD]!;
       const prot = this.memory.pages[page] ?? 0;
-      if (this.mirrorWords[MISS_KIND_WORD] === 1) {
+      const kind = this.mirrorWords[MISS_KIND_WORD];
+      if (kind === 1) {
         if ((prot & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE) this.fillWrite(page);
-      } else if (prot & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
+      } else if (kind === 0 && prot & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
     }
     this.jitRetired += n;
     return n;

@@ -12,7 +12,9 @@
  * Subset, 32- and 64-bit operands unless said: mov (register, immediate, load, store; 8-bit
  * too), lea, add/or/and/sub/xor/cmp/test (register, immediate, memory source, read-modify-write
  * of memory), inc/dec, not/neg, imul, movzx/movsx/movsxd, shl/sal/shr/sar/rol/ror by a constant,
- * bswap, cmovcc, setcc, nop, FS/GS-relative operands, and jmp/jcc between blocks. Every memory
+ * bswap, cmovcc, setcc, nop, FS/GS-relative operands, jmp/jcc between blocks, and the SSE2
+ * moves, shuffles, logic and double-precision arithmetic and compares of emitSse (under the
+ * same conditions as the interpreter's native fast path, else left to it). Every memory
  * access is checked first (address below 2^32, inside one page, page present in the read or
  * write TLB); on any doubt the region leaves before that instruction with everything before it
  * retired, and the interpreter executes it — so faults, code invalidation and mid-instruction
@@ -58,11 +60,23 @@ import {
   SEG_FS,
 } from '../insn.js';
 import { GuestMemory } from '../memory.js';
-import { CF, FS_BASE_I32, GS_BASE_I32, LF_I32, LF_WORDS, OF, ZF } from '../state.js';
-import { assemble, Bytes, I32, I64, OP, VOID } from './wasm.js';
+import {
+  ARITH_FLAGS,
+  CF,
+  FS_BASE_I32,
+  GS_BASE_I32,
+  LF_I32,
+  LF_WORDS,
+  MXCSR_I32,
+  OF,
+  XMM_OFFSET,
+  ZF,
+} from '../state.js';
+import { assemble, Bytes, F64, I32, I64, OP, VOID } from './wasm.js';
 
 /** Bytes of the register file mirrored into the JIT memory (GPRs, FS/GS base, lazy flags). */
-export const MIRROR_BYTES = (LF_I32 + 10) * 4;
+/** Bytes of the register file mirrored into the JIT memory: GPRs, FS/GS base, lazy flags, XMM, MXCSR. */
+export const MIRROR_BYTES = MXCSR_I32 * 4 + 4;
 /** The longest block the translator builds. */
 export const MAX_BLOCK = 64;
 /** Most blocks in one region, and most instructions over its blocks. */
@@ -116,12 +130,20 @@ const LOCAL_TYPES: number[] = [
   I64,
   I32,
   I32,
+  I64,
+  I64,
+  F64,
+  F64,
 ];
 const L_EXIT = 34;
 const L_ADDR = 35;
 const L_MEM = 36; // i64: the memory operand's value
 const L_FL = 37; // i32: a materialised RFLAGS value
 const L_IDX = 38; // i32: the region block to run next
+const L_XA = 39; // i64: low lane of an SSE memory operand
+const L_XB = 40; // i64: high lane of an SSE memory operand
+const L_R0 = 41; // f64: SSE results before they are written
+const L_R1 = 42;
 /** Lazy-flag words kept in locals (LF_OP … LF_FLAGS). */
 const LF_USED = LF_FLAGS + 1;
 /** Operand codes for Emitter.alu besides register numbers. */
@@ -331,13 +353,9 @@ class Emitter {
   flagsWord(): this {
     if (this.kind === LF_NONE) return this.lf(LF_FLAGS);
     this.flush();
-    this.usesMat = true;
     this.op(OP.call).code.u32(F_MAT);
     return this;
   }
-
-  /** Whether the block calls the flag-materialising runtime. */
-  usesMat = false;
 
   /** Pushes condition `cc` (SDM Vol. 1 Appendix B) as 0/1. */
   cond(cc: number): void {
@@ -664,7 +682,7 @@ class Emitter {
   }
 
   /** Puts the checked address of `i`'s memory operand in L_ADDR or leaves the block (see load). */
-  check(i: Insn, size: number, write: boolean): boolean {
+  check(i: Insn, size: number, write: boolean, align = 1): boolean {
     if (i.adsize !== 8) return false;
     if (i.eaKind === EA_ABS) {
       if (i.plainEa) {
@@ -699,6 +717,13 @@ class Emitter {
       .op(OP.i32GtU)
       .op(OP.brIf)
       .code.u32(0);
+    // … aligned when the form requires it (SDM Vol. 1 §4.1.1: legacy SSE m128 operands) …
+    if (align > 1)
+      this.get(L_ADDR)
+        .i32(align - 1)
+        .op(OP.i32And)
+        .op(OP.brIf)
+        .code.u32(0);
     // … and the page must be in the TLB.
     const entries = write ? WTLB_ENTRIES : TLB_ENTRIES;
     this.get(L_ADDR)
@@ -737,6 +762,108 @@ class Emitter {
     this.op(OP.br).code.u32(1 + this.exitDepth);
     this.op(OP.end);
     return true;
+  }
+
+  /**
+   * Opens a guarded section: code between {@link guard} and {@link guardEnd} may `br_if 0`
+   * (plus its own nesting) to leave the region before instruction `i` with nothing of it done;
+   * the interpreter then executes it.
+   */
+  guard(): void {
+    this.op(OP.block).op(VOID); // $ok
+    this.op(OP.block).op(VOID); // $fail
+  }
+  guardEnd(i: Insn): void {
+    this.op(OP.br).code.u32(1);
+    this.op(OP.end);
+    this.i32(0)
+      .i32(2)
+      .op(OP.i32Store)
+      .code.u32(2)
+      .u32(MISS_KIND_WORD * 4);
+    this.get(L_COUNT).i32(this.index).op(OP.i32Add).set(L_COUNT);
+    this.i32(0)
+      .i64(i.addr, 0)
+      .op(OP.i64Store)
+      .code.u32(3)
+      .u32(RIP_WORD * 4);
+    this.i32(1).set(L_EXIT);
+    this.op(OP.br).code.u32(1 + this.exitDepth);
+    this.op(OP.end);
+  }
+
+  /** Pushes lane `k` (0 low, 1 high) of XMM register `n` as an i64. */
+  xmm64(n: number, k: number): this {
+    this.i32(0)
+      .op(OP.i64Load)
+      .code.u32(3)
+      .u32(XMM_OFFSET + n * 16 + k * 8);
+    return this;
+  }
+  /** Pushes lane `k` of XMM register `n` as an f64. */
+  xmmF(n: number, k: number): this {
+    this.i32(0)
+      .op(OP.f64Load)
+      .code.u32(3)
+      .u32(XMM_OFFSET + n * 16 + k * 8);
+    return this;
+  }
+  /** Stores the i64 pushed by `value` into lane `k` of XMM register `n`. */
+  setXmm64(n: number, k: number, value: () => void): void {
+    this.i32(0);
+    value();
+    this.op(OP.i64Store)
+      .code.u32(3)
+      .u32(XMM_OFFSET + n * 16 + k * 8);
+  }
+
+  /**
+   * Loads the memory operand of `i` (8 or 16 bytes; `align` 16 for legacy-SSE m128 forms that
+   * require it) into L_XA / L_XB; the region leaves before `i` when the check fails.
+   */
+  loadX(i: Insn, size: number, align: number): boolean {
+    if (!this.check(i, size, false, align)) return false;
+    this.get(L_ADDR).op(OP.call).code.u32(F_L64);
+    this.set(L_XA);
+    if (size === 16) {
+      this.get(L_ADDR).i32(8).op(OP.i32Add).op(OP.call).code.u32(F_L64);
+      this.set(L_XB);
+    }
+    return true;
+  }
+  /** Stores `lanes` lanes (pushed by `lane(k)` as i64) to the memory operand of `i`. */
+  storeX(i: Insn, lanes: number, align: number, lane: (k: number) => void): boolean {
+    if (!this.check(i, lanes * 8, true, align)) return false;
+    for (let k = 0; k < lanes; k++) {
+      this.get(L_ADDR);
+      if (k) this.i32(8).op(OP.i32Add);
+      lane(k);
+      this.op(OP.call).code.u32(F_S64);
+    }
+    return true;
+  }
+
+  /**
+   * Pushes 1 when the binary64 bit pattern pushed by `bits` is a zero or has a biased exponent
+   * in [0x100, 0x6ff] — the operands for which the interpreter's binary64 fast path
+   * (float-ops.ts) gives the native result with no flag but PE — else 0.
+   */
+  moderate(bits: () => void): this {
+    // e = (bits >> 52) & 0x7ff; ok = (e - 0x100) < 0x600 unsigned, or bits << 1 == 0.
+    bits();
+    this.i64(52, 0).op(OP.i64ShrU).op(OP.i32WrapI64).i32(0x7ff).op(OP.i32And);
+    this.i32(0x100).op(OP.i32Sub).i32(0x600).op(OP.i32LtU);
+    bits();
+    this.i64(1, 0).op(OP.i64Shl).op(OP.i64Eqz).op(OP.i32Or);
+    return this;
+  }
+
+  /** Pushes an f64 constant. */
+  f64(v: number): this {
+    this.op(OP.f64Const);
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    this.code.bytes(b);
+    return this;
   }
 
   /** Pushes base + index·2^scale + disp modulo 2^64 (i64); false for forms without registers. */
@@ -940,6 +1067,13 @@ const ALU_OPS = new Set([ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP]);
  * flag-setting instruction earlier in the block) also return false.
  */
 function emitInsn(e: Emitter, i: Insn): boolean {
+  // The multi-byte nop (0F 1F /0, SDM Vol. 2B NOP) touches neither registers nor memory.
+  if (i.row?.mnemonic === 'nop' && i.map === 1 && i.opcode === 0x1f)
+    return (i.pfx & (PFX_LOCK | PFX_VEX)) === 0;
+  if (i.row !== null && !i.row.invalid64 && i.map === 1 && SSE_OPS.has(i.opcode)) {
+    if (i.pfx & (PFX_LOCK | PFX_VEX)) return false;
+    return emitSse(e, i);
+  }
   // Undecodable or #UD encodings (and VEX forms) stay with the interpreter.
   if (i.row === null || i.row.invalid64 || i.pfx & (PFX_LOCK | PFX_REP | PFX_REPNE | PFX_VEX)) return false;
   const size = i.opsize;
@@ -1112,6 +1246,197 @@ function emitInsn(e: Emitter, i: Insn): boolean {
       }
       return false;
   }
+}
+
+/** SSE opcodes (0F xx) handled by {@link emitSse}. */
+const SSE_OPS = new Set([
+  0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x28, 0x29, 0x2e, 0x2f, 0x51, 0x54, 0x55, 0x56, 0x57, 0x58,
+  0x59, 0x5c, 0x5e, 0xc6,
+]);
+/** Results in [2^-960, 2^960] (float-ops.ts): the binary64 fast path raises no flag but PE. */
+const SAFE_LO = 1.0261342003245941e-289;
+const SAFE_HI = 9.745314011399999e288;
+/** MXCSR bits that must read exactly PE_STICKY: round to nearest, PE set and masked. */
+const MXCSR_FAST_MASK = 0x6000 | 0x20 | 0x1000;
+const PE_STICKY = 0x20 | 0x1000;
+
+/** A 128-bit register–register or register–memory move (movaps/movapd/movups/movupd). */
+function move128(e: Emitter, i: Insn, store: boolean, align: number): boolean {
+  const d = i.reg;
+  if (i.mod !== 3) {
+    if (store) return e.storeX(i, 2, align, (k) => e.xmm64(d, k));
+    if (!e.loadX(i, 16, align)) return false;
+    e.setXmm64(d, 0, () => e.get(L_XA));
+    e.setXmm64(d, 1, () => e.get(L_XB));
+    return true;
+  }
+  const to = store ? i.rm : d;
+  const from = store ? d : i.rm;
+  e.setXmm64(to, 0, () => e.xmm64(from, 0));
+  e.setXmm64(to, 1, () => e.xmm64(from, 1));
+  return true;
+}
+
+/**
+ * SSE/SSE2 moves, logic, shuffles and double-precision arithmetic (SDM Vol. 2: MOVSD, MOVAPD,
+ * MOVUPD, MOVLPD, MOVHPD, UNPCKLPD, UNPCKHPD, SHUFPD, ANDPD, ANDNPD, ORPD, XORPD and the PS
+ * forms, ADDSD/PD, SUBSD/PD, MULSD/PD, DIVSD/PD, SQRTSD/PD, COMISD, UCOMISD). Arithmetic runs
+ * natively only where the interpreter's binary64 fast path would (float-ops.ts): MXCSR rounding
+ * to nearest with PE already set and masked, operands zero or of moderate magnitude, and a
+ * result in the safe range (or an exact zero); anything else leaves the region before the
+ * instruction. Misaligned m128 operands of the aligned forms leave it too.
+ */
+function emitSse(e: Emitter, i: Insn): boolean {
+  const m = i.mandatory;
+  const op = i.opcode;
+  const d = i.reg;
+  const mem = i.mod !== 3;
+  const pd = m === 0x66;
+  const sd = m === 0xf2;
+  switch (op) {
+    case 0x10:
+    case 0x11:
+      if (sd) {
+        if (op === 0x10) {
+          if (mem) {
+            if (!e.loadX(i, 8, 1)) return false;
+            e.setXmm64(d, 0, () => e.get(L_XA));
+            e.setXmm64(d, 1, () => e.i64(0, 0));
+          } else e.setXmm64(d, 0, () => e.xmm64(i.rm, 0));
+          return true;
+        }
+        if (mem) return e.storeX(i, 1, 1, () => e.xmm64(d, 0));
+        e.setXmm64(i.rm, 0, () => e.xmm64(d, 0));
+        return true;
+      }
+      if (m !== 0 && !pd) return false;
+      return move128(e, i, op === 0x11, 1);
+    case 0x28:
+    case 0x29:
+      if (m !== 0 && !pd) return false;
+      return move128(e, i, op === 0x29, 16);
+    case 0x12:
+    case 0x13:
+    case 0x16:
+    case 0x17: {
+      // movlpd/movlps/movhpd/movhps with memory (the register forms are movhlps/movlhps).
+      if ((m !== 0 && !pd) || !mem) return false;
+      const lane = op >= 0x16 ? 1 : 0;
+      if (op & 1) return e.storeX(i, 1, 1, () => e.xmm64(d, lane));
+      if (!e.loadX(i, 8, 1)) return false;
+      e.setXmm64(d, lane, () => e.get(L_XA));
+      return true;
+    }
+    default:
+  }
+  // Forms with a register destination and an xmm/m128 (or m64) source.
+  const lanes = sd ? 1 : 2;
+  if (op === 0x54 || op === 0x55 || op === 0x56 || op === 0x57) {
+    if (m !== 0 && !pd) return false;
+  } else if (op === 0x2e || op === 0x2f) {
+    if (!pd) return false;
+  } else if (!pd && !sd) return false;
+  const scalar = sd || op === 0x2e || op === 0x2f;
+  if (mem && !e.loadX(i, scalar ? 8 : 16, scalar ? 1 : 16)) return false;
+  const src = (k: number) => (mem ? e.get(k === 0 ? L_XA : L_XB) : e.xmm64(i.rm, k));
+  const srcF = (k: number) => (mem ? src(k).op(OP.f64ReinterpretI64) : e.xmmF(i.rm, k));
+  switch (op) {
+    case 0x14:
+      e.setXmm64(d, 1, () => src(0));
+      return true;
+    case 0x15:
+      src(1).set(L_T64B);
+      e.setXmm64(d, 0, () => e.xmm64(d, 1));
+      e.setXmm64(d, 1, () => e.get(L_T64B));
+      return true;
+    case 0xc6:
+      e.xmm64(d, i.imm & 1).set(L_T64A);
+      src((i.imm >> 1) & 1).set(L_T64B);
+      e.setXmm64(d, 0, () => e.get(L_T64A));
+      e.setXmm64(d, 1, () => e.get(L_T64B));
+      return true;
+    case 0x54:
+    case 0x55:
+    case 0x56:
+    case 0x57:
+      for (let k = 0; k < 2; k++) {
+        src(k).set(L_T64B);
+        e.setXmm64(d, k, () => {
+          e.xmm64(d, k);
+          if (op === 0x55) e.i64(-1, -1).op(OP.i64Xor);
+          e.get(L_T64B).op(op === 0x56 ? OP.i64Or : op === 0x57 ? OP.i64Xor : OP.i64And);
+        });
+      }
+      return true;
+    case 0x2e:
+    case 0x2f:
+      // comisd/ucomisd: ZF, PF, CF from the comparison, OF, SF, AF cleared (setArithFlags).
+      e.guard();
+      e.moderate(() => e.xmm64(d, 0))
+        .op(OP.i32Eqz)
+        .op(OP.brIf)
+        .code.u32(0);
+      e.moderate(() => src(0))
+        .op(OP.i32Eqz)
+        .op(OP.brIf)
+        .code.u32(0);
+      e.guardEnd(i);
+      e.fxWrite = 1;
+      if (e.dead) return true;
+      e.lf(LF_FLAGS).i32(~ARITH_FLAGS).op(OP.i32And).i32(2).op(OP.i32Or);
+      e.xmmF(d, 0).xmmF(i.rm, 0);
+      if (mem) e.op(OP.drop).get(L_XA).op(OP.f64ReinterpretI64);
+      e.op(OP.f64Eq).i32(6).op(OP.i32Shl).op(OP.i32Or);
+      e.xmmF(d, 0);
+      srcF(0);
+      e.op(OP.f64Lt).op(OP.i32Or).setLf(LF_FLAGS);
+      e.i32(LF_NONE).setLf(LF_OP);
+      e.kind = LF_NONE;
+      return true;
+    default:
+  }
+  if (op !== 0x51 && op !== 0x58 && op !== 0x59 && op !== 0x5c && op !== 0x5e) return false;
+  e.guard();
+  e.i32(0)
+    .op(OP.i32Load)
+    .code.u32(2)
+    .u32(MXCSR_I32 * 4);
+  e.i32(MXCSR_FAST_MASK).op(OP.i32And).i32(PE_STICKY).op(OP.i32Ne).op(OP.brIf).code.u32(0);
+  for (let k = 0; k < lanes; k++) {
+    e.moderate(() => src(k))
+      .op(OP.i32Eqz)
+      .op(OP.brIf)
+      .code.u32(0);
+    const r = k === 0 ? L_R0 : L_R1;
+    if (op === 0x51) {
+      // sqrt of a negative non-zero operand is invalid (IE).
+      srcF(k).f64(0).op(OP.f64Lt).op(OP.brIf).code.u32(0);
+      srcF(k).op(OP.f64Sqrt).set(r);
+      continue;
+    }
+    e.moderate(() => e.xmm64(d, k))
+      .op(OP.i32Eqz)
+      .op(OP.brIf)
+      .code.u32(0);
+    e.xmmF(d, k);
+    srcF(k);
+    e.op(op === 0x58 ? OP.f64Add : op === 0x59 ? OP.f64Mul : op === 0x5c ? OP.f64Sub : OP.f64Div).set(r);
+    // In range: SAFE_LO ≤ |r| ≤ SAFE_HI, or an exact zero (any sum; a product with a zero
+    // factor; a quotient with a zero dividend). NaN fails every comparison.
+    e.get(r).op(OP.f64Abs).f64(SAFE_LO).op(OP.f64Ge);
+    e.get(r).op(OP.f64Abs).f64(SAFE_HI).op(OP.f64Le).op(OP.i32And);
+    e.get(r).f64(0).op(OP.f64Eq);
+    if (op === 0x59) {
+      e.xmmF(d, k).f64(0).op(OP.f64Eq);
+      srcF(k).f64(0).op(OP.f64Eq).op(OP.i32Or).op(OP.i32And);
+    } else if (op === 0x5e) e.xmmF(d, k).f64(0).op(OP.f64Eq).op(OP.i32And);
+    e.op(OP.i32Or).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
+  }
+  e.guardEnd(i);
+  for (let k = 0; k < lanes; k++) {
+    e.setXmm64(d, k, () => e.get(k === 0 ? L_R0 : L_R1).op(OP.i64ReinterpretF64));
+  }
+  return true;
 }
 
 /** Two-byte opcodes (0F xx) of the translated subset. */

@@ -7,6 +7,7 @@
 /** Value type codes (spec §5.3.1). */
 export const I32 = 0x7f;
 export const I64 = 0x7e;
+export const F64 = 0x7c;
 
 /** Opcodes used by the translator (spec §5.4). */
 export const OP = {
@@ -75,6 +76,22 @@ export const OP = {
   i32WrapI64: 0xa7,
   i64ExtendI32S: 0xac,
   i64ExtendI32U: 0xad,
+  f64Load: 0x2b,
+  f64Store: 0x39,
+  f64Const: 0x44,
+  f64Eq: 0x61,
+  f64Lt: 0x63,
+  f64Gt: 0x64,
+  f64Le: 0x65,
+  f64Ge: 0x66,
+  f64Abs: 0x99,
+  f64Sqrt: 0x9f,
+  f64Add: 0xa0,
+  f64Sub: 0xa1,
+  f64Mul: 0xa2,
+  f64Div: 0xa3,
+  i64ReinterpretF64: 0xbd,
+  f64ReinterpretI64: 0xbf,
   i32Extend8S: 0xc0,
   i32Extend16S: 0xc1,
 } as const;
