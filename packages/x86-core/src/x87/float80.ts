@@ -321,13 +321,15 @@ function roundCore(
 ): void {
   const n = windowBitLength();
   const top = e + n - 1;
-  const tiny = top < fmt.emin;
+  windowShl(128 - n);
+  // Tininess is detected after rounding (measured on the host): a value just below the smallest
+  // normal that rounds up to it at full precision is not tiny (no UE, no bias adjustment).
+  const tiny = top < fmt.emin && !(top === fmt.emin - 1 && carriesToNextBinade(fmt.p, sign, sticky, rc));
   const ueUnmasked = (env.cw & UE) === 0;
   const oeUnmasked = (env.cw & OE) === 0;
   let lsb = top - fmt.p + 1;
   if (tiny && !(adjust && ueUnmasked) && lsb < fmt.denormLsb) lsb = fmt.denormLsb;
   const k = top - lsb + 1;
-  windowShl(128 - n);
   let qh = 0;
   let ql = 0;
   let rbit = 0;
@@ -437,6 +439,35 @@ function roundCore(
   rHi = qh;
   rLo = ql;
   rLsb = lsb;
+}
+
+/**
+ * Whether rounding the normalised window to p bits (unbounded exponent) carries into the next
+ * power of two: its top p bits are all ones and the rounding goes up.
+ */
+function carriesToNextBinade(p: number, sign: number, sticky: boolean, rc: number): boolean {
+  if (p <= 32) {
+    const mask = p === 32 ? 0xffffffff : (0xffffffff << (32 - p)) >>> 0;
+    if ((W[0]! & mask) >>> 0 !== mask) return false;
+  } else {
+    const mask = (0xffffffff << (64 - p)) >>> 0;
+    if (W[0] !== 0xffffffff || (W[1]! & mask) >>> 0 !== mask) return false;
+  }
+  const j = 127 - p;
+  const rbit = windowBit(j);
+  const st = sticky || windowAnyBelow(j);
+  if (rbit === 0 && !st) return false;
+  switch (rc) {
+    case RC_NEAREST:
+      // The kept bits are all ones, so a tie rounds up too.
+      return rbit !== 0;
+    case RC_DOWN:
+      return sign === 1;
+    case RC_UP:
+      return sign === 0;
+    default:
+      return false;
+  }
 }
 
 /** Packs the last roundCore result into double-extended form. */
