@@ -17,6 +17,7 @@ import { type Clock, hostClock, TimerQueue, VirtualClock } from './clock.js';
 import { type Err, isErr, isPromise, type MaybePromise } from './errors.js';
 import { FdObject } from './fd-object.js';
 import { FdTable } from './fd-table.js';
+import { FileMaps } from './file-maps.js';
 import { FutexEngine } from './futex.js';
 import type { MemoryBudget } from './objects/memory-file.js';
 import {
@@ -286,6 +287,8 @@ export class Kernel {
   readonly objectMemory: MemoryBudget;
   /** Tracers per process. */
   readonly tracers = new Map<number, Tracer>();
+  /** Page caches of files mapped with MAP_SHARED. */
+  readonly fileMaps = new FileMaps();
   /** The host files come from ({@link KernelOptions.host}), or null. */
   readonly host: KernelHost | null;
 
@@ -393,9 +396,12 @@ export class Kernel {
     const old = proc.fds;
     proc.fds = fds;
     old.closeAll();
+    const written = this.fileMaps.writeBackFor(proc, null, this.current === proc);
+    if (written instanceof Promise) written.catch(() => {});
     proc.memory = memory;
     proc.sharedRegions = [];
     sharedChanged(proc);
+    this.fileMaps.collect(this);
     proc.vdsoBase = loaded.vdsoBase;
     proc.vdsoEnd = loaded.vdsoEnd;
     const cpu = this.cpuFactory(memory);
@@ -759,7 +765,11 @@ export class Kernel {
       // A call that does not return is traced on entry, before the exit it causes.
       if (tracer && info.noreturn) this.emit(tracer, thread, info, number, legacy, args, Errno.SUCCESS, t0);
       try {
-        result = handler(this, thread, args);
+        // While a file is mapped shared, syscalls on its fds keep the mapping and the file in step.
+        result =
+          this.fileMaps.size > 0 && info.params[0]?.type === 'fd'
+            ? this.fileMaps.around(proc, info.name, args[0] as number, () => handler(this, thread, args))
+            : handler(this, thread, args);
       } catch (error) {
         // Handlers answer guest input with errno values; an exception here is a kernel bug, so
         // the process ends with a clear reason instead of the host crashing.
@@ -942,8 +952,12 @@ export class Kernel {
     }
     // Closing the fds may kill children through their process fds.
     proc.fds.closeAll();
+    // Its shared mappings of files reach the files (its stores are in the caches by now).
+    const written = this.fileMaps.writeBackFor(proc, null, false);
+    if (written instanceof Promise) written.catch(() => {});
     proc.sharedRegions = [];
     sharedChanged(proc);
+    this.fileMaps.collect(this);
     this.wakeLoop();
   }
 }

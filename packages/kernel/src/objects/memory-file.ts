@@ -156,6 +156,17 @@ export class SharedMemoryObject extends SeekableBytes {
   setSize(size: number): void {
     this.bytes.resize(size);
   }
+  /**
+   * Replaces the contents (a mapped file's page cache re-read from the file); false when the
+   * budget does not allow them.
+   */
+  replaceContents(data: Uint8Array): boolean {
+    if (!this.bytes.reserve(data.length)) return false;
+    this.bytes.resize(0);
+    this.bytes.write(data, 0);
+    this.bytes.resize(data.length);
+    return true;
+  }
   /** Allocates the backing store for `[0, end)` (without changing the size); false over budget. */
   reserve(end: number): boolean {
     return this.bytes.reserve(end);

@@ -9,7 +9,7 @@
  * ../shared-pages.ts).
  */
 import { type GuestMemory, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '@cabi/x86-core';
-import { Advice, Errno, MAP_ANON_FD, Mflags, Mprot, Msflags, Rights } from '../abi.js';
+import { Advice, Errno, Filetype, MAP_ANON_FD, Mflags, Mprot, Msflags, Rights } from '../abi.js';
 import { isErr } from '../errors.js';
 import { SharedMemoryObject } from '../objects/memory-file.js';
 import { forgetShared, protectShared, sharedChanged, syncOut } from '../shared-pages.js';
@@ -88,16 +88,26 @@ export const mem_map: Handler = (kernel, t, a) => {
     if (off % BigInt(PAGE_SIZE) !== 0n || off > BigInt(Number.MAX_SAFE_INTEGER)) return Errno.EINVAL;
     const offset = Number(off);
     if (shared) {
-      if (!(e.object instanceof SharedMemoryObject)) return Errno.ENODEV;
-      object = e.object;
-      const sharedObject = object;
-      // The object must hold this process's latest stores before its bytes are copied in.
-      syncOut(proc);
-      source = (at) => {
-        if (!sharedObject.reserve(offset + size)) return Errno.ENOMEM;
-        mem.poke(at, sharedObject.backing.data.subarray(offset, offset + size));
-        return Errno.SUCCESS;
-      };
+      if (e.object instanceof SharedMemoryObject) {
+        object = e.object;
+        // The object must hold this process's latest stores before its bytes are copied in.
+        syncOut(proc);
+        source = copyFrom(mem, object, offset, size);
+      } else if (e.object.filetype === Filetype.REGULAR_FILE) {
+        // A shared file mapping maps the file's page cache (../file-maps.ts).
+        return andThen(kernel.fileMaps.map(kernel, e.object, (prot & Mprot.WRITE) !== 0), (file) => {
+          if (isErr(file)) return file.errno;
+          if (proc.memory !== mem) return Errno.ENOMEM;
+          syncOut(proc);
+          const r = place(file.cache, copyFrom(mem, file.cache, offset, size));
+          return andThen(r, (errno) => {
+            if (errno !== Errno.SUCCESS) kernel.fileMaps.collect(kernel);
+            return errno;
+          });
+        });
+      } else {
+        return Errno.ENODEV;
+      }
     } else {
       const target = e.object;
       source = (at) =>
@@ -108,63 +118,87 @@ export const mem_map: Handler = (kernel, t, a) => {
         });
     }
   }
-  // Replacing pages under MAP_FIXED does not count twice against the limit.
-  let replaced = 0;
-  let at: number;
-  if (fixed) {
-    if (addr + size > mem.maxBytes) return Errno.ENOMEM;
-    for (let p = addr; p < addr + size; p += PAGE_SIZE) if (mem.isMapped(p, 1)) replaced += PAGE_SIZE;
-    at = addr;
-  } else {
-    const hint = pageAligned(addr) && addr >= MMAP_FLOOR ? addr : 0;
-    at = mem.findFree(size, hint, MMAP_FLOOR);
-    if (at < 0) return Errno.ENOMEM;
-  }
-  if (mem.mappedBytes - replaced + size > kernel.limits.maxMemory) return Errno.ENOMEM;
-  if (replaced > 0) syncOut(proc);
-  let regionsChanged = forgetShared(proc, at, size);
-  mem.map(at, size, pprot);
-  if (object) {
-    proc.sharedRegions.push({
-      addr: at,
-      len: size,
-      object,
-      offset: flags & Mflags.ANON ? 0 : Number(off),
-      prot: new Uint8Array(size / PAGE_SIZE).fill(pprot),
-    });
-    regionsChanged = true;
-  }
-  t.ret0 = at;
-  if (!source) {
-    if (regionsChanged) sharedChanged(proc);
-    return Errno.SUCCESS;
-  }
-  return andThen(source(at), (r) => {
-    if (r !== Errno.SUCCESS) {
-      mem.unmap(at, size);
-      forgetShared(proc, at, size);
+  return place(object, source);
+
+  /** Places the mapping (at `addr` or where there is room) and fills it from `src`. */
+  function place(
+    object: SharedMemoryObject | null,
+    src: ((at: number) => number | Promise<number>) | null,
+  ): number | Promise<number> {
+    // Replacing pages under MAP_FIXED does not count twice against the limit.
+    let replaced = 0;
+    let at: number;
+    if (fixed) {
+      if (addr + size > mem.maxBytes) return Errno.ENOMEM;
+      for (let p = addr; p < addr + size; p += PAGE_SIZE) if (mem.isMapped(p, 1)) replaced += PAGE_SIZE;
+      at = addr;
+    } else {
+      const hint = pageAligned(addr) && addr >= MMAP_FLOOR ? addr : 0;
+      at = mem.findFree(size, hint, MMAP_FLOOR);
+      if (at < 0) return Errno.ENOMEM;
     }
-    if (regionsChanged && proc.memory === mem) sharedChanged(proc);
-    return r;
-  });
+    if (mem.mappedBytes - replaced + size > kernel.limits.maxMemory) return Errno.ENOMEM;
+    // Shared mappings replaced by MAP_FIXED reach their objects (and files) first.
+    const written = replaced > 0 ? kernel.fileMaps.writeBackFor(proc, { addr: at, len: size }, true) : 0;
+    if (replaced > 0) syncOut(proc);
+    let regionsChanged = forgetShared(proc, at, size);
+    mem.map(at, size, pprot);
+    if (object) {
+      proc.sharedRegions.push({
+        addr: at,
+        len: size,
+        object,
+        offset: flags & Mflags.ANON ? 0 : Number(off),
+        prot: new Uint8Array(size / PAGE_SIZE).fill(pprot),
+      });
+      regionsChanged = true;
+    }
+    if (regionsChanged) kernel.fileMaps.collect(kernel);
+    t.ret0 = at;
+    if (!src) {
+      if (regionsChanged) sharedChanged(proc);
+      return andThen(written, () => Errno.SUCCESS);
+    }
+    return andThen(src(at), (r) => {
+      if (r !== Errno.SUCCESS) {
+        mem.unmap(at, size);
+        forgetShared(proc, at, size);
+      }
+      if (regionsChanged && proc.memory === mem) sharedChanged(proc);
+      return andThen(written, () => r);
+    });
+  }
 };
+
+/** A mapping source copying `size` bytes of a shared object from `offset` into new pages of `mem`. */
+function copyFrom(mem: GuestMemory, object: SharedMemoryObject, offset: number, size: number) {
+  return (at: number): number => {
+    if (!object.reserve(offset + size)) return Errno.ENOMEM;
+    mem.poke(at, object.backing.data.subarray(offset, offset + size));
+    return Errno.SUCCESS;
+  };
+}
 
 /**
  * mem_unmap(mapping, mapping_len): removes whole pages; parts not mapped are fine (munmap).
  * EINVAL for an unaligned address or zero length.
  */
-export const mem_unmap: Handler = (_k, t, a) => {
+export const mem_unmap: Handler = (kernel, t, a) => {
   const addr = a[0] as number;
   const len = a[1] as number;
   const mem = t.process.memory;
   if (!pageAligned(addr) || len === 0 || !Number.isSafeInteger(len)) return Errno.EINVAL;
   if (addr + len > mem.maxBytes) return Errno.EINVAL;
   const proc = t.process;
-  // The last stores through a shared mapping reach its object before the mapping goes.
+  // The last stores through a shared mapping reach its object (and a mapped file) first.
+  const written = kernel.fileMaps.writeBackFor(proc, { addr, len: roundUp(len) }, true);
   syncOut(proc);
   mem.unmap(addr, roundUp(len));
-  if (forgetShared(proc, addr, roundUp(len))) sharedChanged(proc);
-  return Errno.SUCCESS;
+  if (forgetShared(proc, addr, roundUp(len))) {
+    sharedChanged(proc);
+    kernel.fileMaps.collect(kernel);
+  }
+  return andThen(written, () => Errno.SUCCESS);
 };
 
 /**
@@ -207,7 +241,7 @@ export const mem_advise: Handler = (_k, t, a) => {
  * MS_INVALIDATE (spec: type `msflags`); shared mappings are written back to their object.
  * EINVAL for bad flags or alignment; ENOMEM for an unmapped range.
  */
-export const mem_sync: Handler = (_k, t, a) => {
+export const mem_sync: Handler = (kernel, t, a) => {
   const addr = a[0] as number;
   const len = a[1] as number;
   const flags = a[2] as number;
@@ -217,7 +251,13 @@ export const mem_sync: Handler = (_k, t, a) => {
   const proc = t.process;
   if (len > 0 && !mappedWithin(proc.memory, addr, roundUp(len))) return Errno.ENOMEM;
   syncOut(proc);
-  return Errno.SUCCESS;
+  // MS_SYNC waits for mapped files to be written and reports a failure; MS_ASYNC starts it.
+  const written = kernel.fileMaps.writeBackFor(proc, { addr, len }, true);
+  if (flags & Msflags.ASYNC) {
+    if (written instanceof Promise) written.catch(() => {});
+    return Errno.SUCCESS;
+  }
+  return written;
 };
 
 /** Legacy mem_lock(addr, len): pages are always resident here; checks the range like mlock. */
