@@ -32,9 +32,52 @@ import {
   PARITY,
 } from './flags.js';
 import { EA_ABS, EA_BASE, EA_BASE_INDEX, EA_INDEX, type Insn, SEG_FS, SEG_NONE } from './insn.js';
-import { type GuestMemory, PAGE_CODE, PROT_WRITE } from './memory.js';
+import { type GuestMemory, PAGE_CODE, PROT_READ, PROT_WRITE } from './memory.js';
 import { opcodeTables } from './opcodes.js';
 import { imulOverflow64 } from './ops/common.js';
+import {
+  F_ALU32,
+  F_ALU64,
+  F_CALL,
+  F_CMPM_I32,
+  F_CMPM_I64,
+  F_CMPM_R32,
+  F_CMPM_R64,
+  F_DEC32,
+  F_DEC64,
+  F_INC32,
+  F_INC64,
+  F_JCC,
+  F_JMP,
+  F_JMP_R,
+  F_LEA64,
+  F_MOV32,
+  F_MOV64,
+  F_MOVSXD,
+  F_NONE,
+  F_NOP,
+  F_POP,
+  F_PUSH,
+  F_RET,
+  F_ROL32,
+  F_ROR32,
+  F_SAR32,
+  F_SAR64,
+  F_SHL32,
+  F_SHL64,
+  F_SHR32,
+  F_SHR64,
+  F_STORE8,
+  F_STORE32,
+  F_STORE64,
+  S_IMM,
+  S_MEM32,
+  S_MEM64,
+  S_NONE,
+  S_REG8,
+  S_REG32,
+  S_REG64,
+} from './ops/fast.js';
 import {
   AF,
   ARITH_FLAGS,
@@ -295,7 +338,19 @@ export class Cpu implements X86Cpu {
   /** The full RFLAGS value (bit 1 always set). */
   getRflags(): number {
     const lf = this.lf;
-    if (lf[LF_OP] === LF_NONE) return lf[LF_FLAGS]! | 2;
+    const op = lf[LF_OP];
+    if (op === LF_NONE) return lf[LF_FLAGS]! | 2;
+    if (op === LF_LOGIC || op === LF_SZP) {
+      // SF/ZF/PF from the result; CF/OF/AF zero (logic) or recorded (SZP): the common records
+      // before a rotate or bt, without the general getters.
+      const bits = lf[LF_BITS]!;
+      const res = lf[LF_RES]!;
+      const resh = lf[LF_RESH]!;
+      const sign = bits === 64 ? resh >>> 31 : (res >>> (bits - 1)) & 1;
+      const zero = (res | resh) === 0;
+      const aux = op === LF_SZP ? lf[LF_AUX]! & (CF | AF | OF) : 0;
+      return (lf[LF_FLAGS]! & ~ARITH_FLAGS) | aux | PARITY[res & 0xff]! | (zero ? ZF : 0) | (sign << 7) | 2;
+    }
     const f =
       (lf[LF_FLAGS]! & ~ARITH_FLAGS) |
       this.getCF() |
@@ -740,21 +795,821 @@ export class Cpu implements X86Cpu {
     if (this.cache.memory !== this.memory) this.cache = codeCacheFor(this.memory, this.tables);
     let executed = 0;
     let insn: Insn | null = null;
+    const r = this.r;
+    const b = this.b;
+    const lf = this.lf;
+    const mem = this.memory;
+    const pages = mem.pages;
     try {
       if (!(budget >= 1)) return { reason: 'budget', executed: 0 };
       let i = this.fetch(this.rip);
       for (;;) {
         insn = i;
         this.rip = i.next;
-        if (i.batch) {
-          this.repBudget = budget - executed;
-          i.exec(this, i);
-          executed += 1 + this.repExtra;
-          this.repExtra = 0;
+        if (i.fop === F_NONE) {
+          if (i.batch) {
+            this.repBudget = budget - executed;
+            i.exec(this, i);
+            executed += this.repExtra;
+            this.repExtra = 0;
+          } else i.exec(this, i);
         } else {
-          i.exec(this, i);
-          executed++;
+          // Frequent forms run inline (ops/fast.ts chose them at decode time). Each must match
+          // its row's handler exactly, faults included; memory accesses take the accessors'
+          // fast path inline and call them for anything unusual (faults, code pages, page ends).
+          // Source operand of the fast form.
+          let sl = 0;
+          let sh = 0;
+          const src = i.fsrc;
+          if (src !== S_NONE) {
+            if (src === S_REG64) {
+              sl = r[i.fs]!;
+              sh = r[i.fs + 1]!;
+            } else if (src === S_IMM) {
+              sl = i.imm;
+              sh = i.immHi;
+            } else if (src === S_REG32) sl = r[i.fs]!;
+            else if (src === S_REG8) sl = b[i.fs]!;
+            else {
+              let a = -1;
+              if (i.plainEa) {
+                const ek = i.eaKind;
+                if (ek === EA_BASE) {
+                  const bb = i.base << 1;
+                  const lo = (r[bb]! >>> 0) + i.disp;
+                  if (r[bb + 1] === 0 && lo >= 0 && lo < TWO32) a = lo;
+                } else if (ek === EA_BASE_INDEX) {
+                  const bb = i.base << 1;
+                  const x = i.index << 1;
+                  const lo = (r[bb]! >>> 0) + (r[x]! >>> 0) * (1 << i.scale) + i.disp;
+                  if ((r[bb + 1]! | r[x + 1]!) === 0 && lo >= 0 && lo < TWO32) a = lo;
+                } else if (ek === EA_ABS) {
+                  const lo = i.disp;
+                  if (lo >= 0 && lo < TWO32) a = lo;
+                }
+              }
+              if (a < 0) a = this.ea(i);
+              const pg = pages[a >>> 12]!;
+              if (src === S_MEM64) {
+                if ((pg & PROT_READ) !== 0 && (a & 0xfff) <= 0xff8 && a + 8 <= mem.u8.length) {
+                  const dv = mem.dv;
+                  sl = dv.getInt32(a, true);
+                  sh = dv.getInt32(a + 4, true);
+                } else {
+                  sl = this.read64(a);
+                  sh = this.hi;
+                }
+              } else if (src === S_MEM32) {
+                sl =
+                  (pg & PROT_READ) !== 0 && (a & 0xfff) <= 0xffc && a + 4 <= mem.u8.length
+                    ? mem.dv.getInt32(a, true)
+                    : mem.read32(a);
+              } else sl = (pg & PROT_READ) !== 0 && a < mem.u8.length ? mem.u8[a]! : mem.read8(a);
+            }
+          }
+          switch (i.fop) {
+            case F_MOV64: {
+              r[i.fd] = sl;
+              r[i.fd + 1] = sh;
+              break;
+            }
+            case F_MOV32: {
+              r[i.fd] = sl;
+              r[i.fd + 1] = 0;
+              break;
+            }
+            case F_MOVSXD: {
+              r[i.fd] = sl;
+              r[i.fd + 1] = sl >> 31;
+              break;
+            }
+            case F_STORE64: {
+              let a = -1;
+              if (i.plainEa) {
+                const ek = i.eaKind;
+                if (ek === EA_BASE) {
+                  const bb = i.base << 1;
+                  const lo = (r[bb]! >>> 0) + i.disp;
+                  if (r[bb + 1] === 0 && lo >= 0 && lo < TWO32) a = lo;
+                } else if (ek === EA_BASE_INDEX) {
+                  const bb = i.base << 1;
+                  const x = i.index << 1;
+                  const lo = (r[bb]! >>> 0) + (r[x]! >>> 0) * (1 << i.scale) + i.disp;
+                  if ((r[bb + 1]! | r[x + 1]!) === 0 && lo >= 0 && lo < TWO32) a = lo;
+                } else if (ek === EA_ABS) {
+                  const lo = i.disp;
+                  if (lo >= 0 && lo < TWO32) a = lo;
+                }
+              }
+              if (a < 0) a = this.ea(i);
+              const lo = r[i.fs]!;
+              const hi = r[i.fs + 1]!;
+              if (
+                (pages[a >>> 12]! & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE &&
+                (a & 0xfff) <= 0xff8 &&
+                a + 8 <= mem.u8.length
+              ) {
+                const dv = mem.dv;
+                dv.setInt32(a, lo, true);
+                dv.setInt32(a + 4, hi, true);
+              } else this.write64(a, lo, hi);
+              break;
+            }
+            case F_STORE32: {
+              let a = -1;
+              if (i.plainEa) {
+                const ek = i.eaKind;
+                if (ek === EA_BASE) {
+                  const bb = i.base << 1;
+                  const lo = (r[bb]! >>> 0) + i.disp;
+                  if (r[bb + 1] === 0 && lo >= 0 && lo < TWO32) a = lo;
+                } else if (ek === EA_BASE_INDEX) {
+                  const bb = i.base << 1;
+                  const x = i.index << 1;
+                  const lo = (r[bb]! >>> 0) + (r[x]! >>> 0) * (1 << i.scale) + i.disp;
+                  if ((r[bb + 1]! | r[x + 1]!) === 0 && lo >= 0 && lo < TWO32) a = lo;
+                } else if (ek === EA_ABS) {
+                  const lo = i.disp;
+                  if (lo >= 0 && lo < TWO32) a = lo;
+                }
+              }
+              if (a < 0) a = this.ea(i);
+              const v = r[i.fs]!;
+              if (
+                (pages[a >>> 12]! & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE &&
+                (a & 0xfff) <= 0xffc &&
+                a + 4 <= mem.u8.length
+              ) {
+                mem.dv.setInt32(a, v, true);
+              } else mem.write32(a, v);
+              break;
+            }
+            case F_STORE8: {
+              let a = -1;
+              if (i.plainEa) {
+                const ek = i.eaKind;
+                if (ek === EA_BASE) {
+                  const bb = i.base << 1;
+                  const lo = (r[bb]! >>> 0) + i.disp;
+                  if (r[bb + 1] === 0 && lo >= 0 && lo < TWO32) a = lo;
+                } else if (ek === EA_BASE_INDEX) {
+                  const bb = i.base << 1;
+                  const x = i.index << 1;
+                  const lo = (r[bb]! >>> 0) + (r[x]! >>> 0) * (1 << i.scale) + i.disp;
+                  if ((r[bb + 1]! | r[x + 1]!) === 0 && lo >= 0 && lo < TWO32) a = lo;
+                } else if (ek === EA_ABS) {
+                  const lo = i.disp;
+                  if (lo >= 0 && lo < TWO32) a = lo;
+                }
+              }
+              if (a < 0) a = this.ea(i);
+              const v = b[i.fs]!;
+              if ((pages[a >>> 12]! & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE && a < mem.u8.length)
+                mem.u8[a] = v;
+              else mem.write8(a, v);
+              break;
+            }
+            case F_LEA64: {
+              // lea (SDM Vol. 2A, LEA): the 64-bit effective address; no segment base, no memory access.
+              let lo: number;
+              let hi: number;
+              const ek = i.eaKind;
+              if (ek === EA_BASE) {
+                const bb = i.base << 1;
+                lo = (r[bb]! >>> 0) + i.disp;
+                hi = r[bb + 1]!;
+              } else if (ek === EA_BASE_INDEX) {
+                const bb = i.base << 1;
+                const x = i.index << 1;
+                lo = (r[bb]! >>> 0) + (r[x]! >>> 0) * (1 << i.scale) + i.disp;
+                hi = r[bb + 1]! + (r[x + 1]! << i.scale);
+              } else if (ek === EA_INDEX) {
+                const x = i.index << 1;
+                lo = (r[x]! >>> 0) * (1 << i.scale) + i.disp;
+                hi = r[x + 1]! << i.scale;
+              } else {
+                lo = i.disp;
+                hi = lo < 0 ? -1 : 0;
+              }
+              if (lo >= 0 && lo < TWO32) {
+                r[i.fd] = lo | 0;
+                r[i.fd + 1] = hi | 0;
+              } else {
+                const carry = Math.floor(lo / TWO32);
+                r[i.fd] = (lo - carry * TWO32) | 0;
+                r[i.fd + 1] = (hi + carry) | 0;
+              }
+              break;
+            }
+            case F_JCC: {
+              // Conditions after cmp/sub and after logic results read the record directly (SDM Vol. 1
+              // Appendix B); other records go through cond().
+              const cc = i.fs;
+              const op = lf[LF_OP];
+              let taken: boolean;
+              if (op === LF_SUB && cc >= 2 && cc !== 8 && cc !== 9 && cc !== 10 && cc !== 11) {
+                const dh = lf[LF_DSTH]!;
+                const dl = lf[LF_DST]!;
+                const shh = lf[LF_SRCH]!;
+                const sll = lf[LF_SRC]!;
+                if (cc < 4) {
+                  const below = dh !== shh ? dh >>> 0 < shh >>> 0 : dl >>> 0 < sll >>> 0;
+                  taken = cc === 2 ? below : !below;
+                } else if (cc < 6) {
+                  const z = (lf[LF_RES]! | lf[LF_RESH]!) === 0;
+                  taken = cc === 4 ? z : !z;
+                } else if (cc < 8) {
+                  const above = dh !== shh ? shh >>> 0 < dh >>> 0 : sll >>> 0 < dl >>> 0;
+                  taken = cc === 7 ? above : !above;
+                } else {
+                  const bits = lf[LF_BITS]!;
+                  let less: boolean;
+                  if (cc < 14) {
+                    if (bits === 64) less = dh !== shh ? dh < shh : dl >>> 0 < sll >>> 0;
+                    else less = dl << (32 - bits) < sll << (32 - bits);
+                    taken = cc === 12 ? less : !less;
+                  } else {
+                    if (bits === 64) less = dh !== shh ? shh < dh : sll >>> 0 < dl >>> 0;
+                    else less = sll << (32 - bits) < dl << (32 - bits);
+                    taken = cc === 15 ? less : !less;
+                  }
+                }
+              } else if (op === LF_LOGIC && cc !== 10 && cc !== 11) {
+                // CF = OF = 0.
+                const bits = lf[LF_BITS]!;
+                const z = (lf[LF_RES]! | lf[LF_RESH]!) === 0;
+                const s = bits === 64 ? lf[LF_RESH]! < 0 : ((lf[LF_RES]! >>> (bits - 1)) & 1) === 1;
+                switch (cc) {
+                  case 0:
+                  case 2:
+                    taken = false;
+                    break;
+                  case 1:
+                  case 3:
+                    taken = true;
+                    break;
+                  case 4:
+                  case 6:
+                    taken = z;
+                    break;
+                  case 5:
+                  case 7:
+                    taken = !z;
+                    break;
+                  case 8:
+                  case 12:
+                    taken = s;
+                    break;
+                  case 9:
+                  case 13:
+                    taken = !s;
+                    break;
+                  case 14:
+                    taken = z || s;
+                    break;
+                  default:
+                    taken = !z && !s;
+                }
+              } else taken = this.cond(cc);
+              if (taken) this.rip = i.target;
+              break;
+            }
+            case F_JMP: {
+              this.rip = i.target;
+              break;
+            }
+            case F_CALL: {
+              const sp = (r[8]! >>> 0) - 8;
+              if (
+                r[9] === 0 &&
+                sp >= 0 &&
+                (pages[sp >>> 12]! & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE &&
+                (sp & 0xfff) <= 0xff8 &&
+                sp + 8 <= mem.u8.length
+              ) {
+                const dv = mem.dv;
+                dv.setInt32(sp, i.next, true);
+                dv.setInt32(sp + 4, 0, true);
+                r[8] = sp;
+              } else this.push64(i.next, 0);
+              this.rip = i.target;
+              break;
+            }
+            case F_PUSH: {
+              const sp = (r[8]! >>> 0) - 8;
+              if (
+                r[9] === 0 &&
+                sp >= 0 &&
+                (pages[sp >>> 12]! & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE &&
+                (sp & 0xfff) <= 0xff8 &&
+                sp + 8 <= mem.u8.length
+              ) {
+                const dv = mem.dv;
+                dv.setInt32(sp, r[i.fs]!, true);
+                dv.setInt32(sp + 4, r[i.fs + 1]!, true);
+                r[8] = sp;
+              } else this.push64(r[i.fs]!, r[i.fs + 1]!);
+              break;
+            }
+            case F_RET: {
+              // The common case inline: a return address below 2^32 on a readable stack; otherwise
+              // the handler (which also restores RSP when the target faults).
+              let lo = 0;
+              let hi = -1;
+              let next = 0;
+              const sp = r[8]! >>> 0;
+              if (
+                r[9] === 0 &&
+                sp < 0xfffff000 &&
+                (pages[sp >>> 12]! & PROT_READ) !== 0 &&
+                (sp & 0xfff) <= 0xff8 &&
+                sp + 8 <= mem.u8.length
+              ) {
+                const dv = mem.dv;
+                lo = dv.getInt32(sp, true);
+                hi = dv.getInt32(sp + 4, true);
+                next = sp + 8;
+              }
+              if (hi === 0) {
+                r[8] = next;
+                this.rip = lo >>> 0;
+              } else i.exec(this, i);
+              break;
+            }
+            case F_POP: {
+              let lo = 0;
+              let hi = 0;
+              let next = -1;
+              const sp = r[8]! >>> 0;
+              if (
+                r[9] === 0 &&
+                sp < 0xfffff000 &&
+                (pages[sp >>> 12]! & PROT_READ) !== 0 &&
+                (sp & 0xfff) <= 0xff8 &&
+                sp + 8 <= mem.u8.length
+              ) {
+                const dv = mem.dv;
+                lo = dv.getInt32(sp, true);
+                hi = dv.getInt32(sp + 4, true);
+                next = sp + 8;
+              }
+              if (next >= 0) r[8] = next;
+              else {
+                lo = this.pop64();
+                hi = this.hi;
+              }
+              r[i.fd] = lo;
+              r[i.fd + 1] = hi;
+              break;
+            }
+            case F_JMP_R: {
+              this.jump(sl, sh);
+              break;
+            }
+            case F_NOP: {
+              break;
+            }
+            case F_CMPM_I64: {
+              const t = (sl >>> 0) - (i.imm >>> 0);
+              lf[LF_OP] = LF_SUB;
+              lf[LF_BITS] = 64;
+              lf[LF_DST] = sl;
+              lf[LF_DSTH] = sh;
+              lf[LF_SRC] = i.imm;
+              lf[LF_SRCH] = i.immHi;
+              lf[LF_RES] = t | 0;
+              lf[LF_RESH] = (sh - i.immHi - (t < 0 ? 1 : 0)) | 0;
+              break;
+            }
+            case F_CMPM_R64: {
+              const s0 = r[i.fd]!;
+              const s1 = r[i.fd + 1]!;
+              const t = (sl >>> 0) - (s0 >>> 0);
+              lf[LF_OP] = LF_SUB;
+              lf[LF_BITS] = 64;
+              lf[LF_DST] = sl;
+              lf[LF_DSTH] = sh;
+              lf[LF_SRC] = s0;
+              lf[LF_SRCH] = s1;
+              lf[LF_RES] = t | 0;
+              lf[LF_RESH] = (sh - s1 - (t < 0 ? 1 : 0)) | 0;
+              break;
+            }
+            case F_CMPM_I32: {
+              lf[LF_OP] = LF_SUB;
+              lf[LF_BITS] = 32;
+              lf[LF_DST] = sl;
+              lf[LF_DSTH] = 0;
+              lf[LF_SRC] = i.imm;
+              lf[LF_SRCH] = 0;
+              lf[LF_RES] = (sl - i.imm) | 0;
+              lf[LF_RESH] = 0;
+              break;
+            }
+            case F_CMPM_R32: {
+              const s0 = r[i.fd]!;
+              lf[LF_OP] = LF_SUB;
+              lf[LF_BITS] = 32;
+              lf[LF_DST] = sl;
+              lf[LF_DSTH] = 0;
+              lf[LF_SRC] = s0;
+              lf[LF_SRCH] = 0;
+              lf[LF_RES] = (sl - s0) | 0;
+              lf[LF_RESH] = 0;
+              break;
+            }
+            case F_SHL32: {
+              const d = i.fd;
+              const c = i.fs;
+              const v = r[d]!;
+              const res = v << c;
+              const cf = (v >>> (32 - c)) & 1;
+              r[d] = res;
+              r[d + 1] = 0;
+              lf[LF_OP] = LF_SZP;
+              lf[LF_BITS] = 32;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              lf[LF_AUX] = cf | (((res >>> 31) ^ cf) << 11);
+              break;
+            }
+            case F_SHR32: {
+              const d = i.fd;
+              const c = i.fs;
+              const v = r[d]!;
+              const res = (v >>> c) | 0;
+              r[d] = res;
+              r[d + 1] = 0;
+              lf[LF_OP] = LF_SZP;
+              lf[LF_BITS] = 32;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              lf[LF_AUX] = ((v >>> (c - 1)) & 1) | ((v >>> 31) << 11);
+              break;
+            }
+            case F_SAR32: {
+              const d = i.fd;
+              const c = i.fs;
+              const v = r[d]!;
+              const res = v >> c;
+              r[d] = res;
+              r[d + 1] = 0;
+              lf[LF_OP] = LF_SZP;
+              lf[LF_BITS] = 32;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              lf[LF_AUX] = (v >> (c - 1)) & 1;
+              break;
+            }
+            case F_ROL32: {
+              const d = i.fd;
+              const c = i.fs;
+              const v = r[d]!;
+              const res = (v << c) | (v >>> (32 - c));
+              r[d] = res;
+              r[d + 1] = 0;
+              const cf = res & 1;
+              this.setArithFlags(CF | OF, cf | (((res >>> 31) ^ cf) << 11));
+              break;
+            }
+            case F_ROR32: {
+              const d = i.fd;
+              const c = i.fs;
+              const v = r[d]!;
+              const res = (v >>> c) | (v << (32 - c));
+              r[d] = res;
+              r[d + 1] = 0;
+              const cf = res >>> 31;
+              this.setArithFlags(CF | OF, cf | ((cf ^ ((res >>> 30) & 1)) << 11));
+              break;
+            }
+            case F_SHL64: {
+              const d = i.fd;
+              const c = i.fs;
+              const lo = r[d]!;
+              const hi = r[d + 1]!;
+              let rl: number;
+              let rh: number;
+              let cf: number;
+              if (c < 32) {
+                rh = (hi << c) | (lo >>> (32 - c));
+                rl = lo << c;
+                cf = (hi >>> (32 - c)) & 1;
+              } else {
+                rh = lo << (c - 32);
+                rl = 0;
+                cf = c === 32 ? hi & 1 : (lo >>> (64 - c)) & 1;
+              }
+              r[d] = rl;
+              r[d + 1] = rh;
+              lf[LF_OP] = LF_SZP;
+              lf[LF_BITS] = 64;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              lf[LF_AUX] = cf | (((rh >>> 31) ^ cf) << 11);
+              break;
+            }
+            case F_SHR64: {
+              const d = i.fd;
+              const c = i.fs;
+              const lo = r[d]!;
+              const hi = r[d + 1]!;
+              let rl: number;
+              let rh: number;
+              let cf: number;
+              if (c < 32) {
+                rl = (lo >>> c) | (hi << (32 - c));
+                rh = hi >>> c;
+                cf = (lo >>> (c - 1)) & 1;
+              } else {
+                rl = hi >>> (c - 32);
+                rh = 0;
+                cf = c === 32 ? lo >>> 31 : (hi >>> (c - 33)) & 1;
+              }
+              r[d] = rl;
+              r[d + 1] = rh;
+              lf[LF_OP] = LF_SZP;
+              lf[LF_BITS] = 64;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              lf[LF_AUX] = cf | ((hi >>> 31) << 11);
+              break;
+            }
+            case F_SAR64: {
+              const d = i.fd;
+              const c = i.fs;
+              const lo = r[d]!;
+              const hi = r[d + 1]!;
+              let rl: number;
+              let rh: number;
+              let cf: number;
+              if (c < 32) {
+                rl = (lo >>> c) | (hi << (32 - c));
+                rh = hi >> c;
+                cf = (lo >>> (c - 1)) & 1;
+              } else {
+                rl = hi >> (c - 32);
+                rh = hi >> 31;
+                cf = c === 32 ? lo >>> 31 : (hi >>> (c - 33)) & 1;
+              }
+              r[d] = rl;
+              r[d + 1] = rh;
+              lf[LF_OP] = LF_SZP;
+              lf[LF_BITS] = 64;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              lf[LF_AUX] = cf;
+              break;
+            }
+            case F_INC64:
+            case F_DEC64: {
+              const d = i.fd;
+              const dir = i.fop === F_INC64 ? 1 : -1;
+              const cf = this.getCF();
+              const lo = r[d]!;
+              const hi = r[d + 1]!;
+              const t = (lo >>> 0) + dir;
+              const rl = t | 0;
+              const rh = (hi + (t > 0xffffffff ? 1 : t < 0 ? -1 : 0)) | 0;
+              lf[LF_OP] = dir > 0 ? LF_INC : LF_DEC;
+              lf[LF_BITS] = 64;
+              lf[LF_DST] = lo;
+              lf[LF_DSTH] = hi;
+              lf[LF_SRC] = 1;
+              lf[LF_SRCH] = 0;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              lf[LF_AUX] = cf;
+              r[d] = rl;
+              r[d + 1] = rh;
+              break;
+            }
+            case F_INC32:
+            case F_DEC32: {
+              const d = i.fd;
+              const dir = i.fop === F_INC32 ? 1 : -1;
+              const cf = this.getCF();
+              const v = r[d]!;
+              const res = (v + dir) | 0;
+              lf[LF_OP] = dir > 0 ? LF_INC : LF_DEC;
+              lf[LF_BITS] = 32;
+              lf[LF_DST] = v;
+              lf[LF_DSTH] = 0;
+              lf[LF_SRC] = 1;
+              lf[LF_SRCH] = 0;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              lf[LF_AUX] = cf;
+              r[d] = res;
+              r[d + 1] = 0;
+              break;
+            }
+            case F_ALU64 + 0: {
+              const d = i.fd;
+              const dl = r[d]!;
+              const dh = r[d + 1]!;
+              const t = (dl >>> 0) + (sl >>> 0);
+              const rl = t | 0;
+              const rh = (dh + sh + (t > 0xffffffff ? 1 : 0)) | 0;
+              lf[LF_OP] = LF_ADD;
+              lf[LF_BITS] = 64;
+              lf[LF_DST] = dl;
+              lf[LF_DSTH] = dh;
+              lf[LF_SRC] = sl;
+              lf[LF_SRCH] = sh;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              r[d] = rl;
+              r[d + 1] = rh;
+              break;
+            }
+            case F_ALU64 + 1: {
+              const d = i.fd;
+              const dl = r[d]!;
+              const dh = r[d + 1]!;
+              const rl = dl | sl;
+              const rh = dh | sh;
+              lf[LF_OP] = LF_LOGIC;
+              lf[LF_BITS] = 64;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              r[d] = rl;
+              r[d + 1] = rh;
+              break;
+            }
+            case F_ALU64 + 4: {
+              const d = i.fd;
+              const dl = r[d]!;
+              const dh = r[d + 1]!;
+              const rl = dl & sl;
+              const rh = dh & sh;
+              lf[LF_OP] = LF_LOGIC;
+              lf[LF_BITS] = 64;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              r[d] = rl;
+              r[d + 1] = rh;
+              break;
+            }
+            case F_ALU64 + 5: {
+              const d = i.fd;
+              const dl = r[d]!;
+              const dh = r[d + 1]!;
+              const t = (dl >>> 0) - (sl >>> 0);
+              const rl = t | 0;
+              const rh = (dh - sh - (t < 0 ? 1 : 0)) | 0;
+              lf[LF_OP] = LF_SUB;
+              lf[LF_BITS] = 64;
+              lf[LF_DST] = dl;
+              lf[LF_DSTH] = dh;
+              lf[LF_SRC] = sl;
+              lf[LF_SRCH] = sh;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              r[d] = rl;
+              r[d + 1] = rh;
+              break;
+            }
+            case F_ALU64 + 6: {
+              const d = i.fd;
+              const dl = r[d]!;
+              const dh = r[d + 1]!;
+              const rl = dl ^ sl;
+              const rh = dh ^ sh;
+              lf[LF_OP] = LF_LOGIC;
+              lf[LF_BITS] = 64;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              r[d] = rl;
+              r[d + 1] = rh;
+              break;
+            }
+            case F_ALU64 + 7: {
+              const d = i.fd;
+              const dl = r[d]!;
+              const dh = r[d + 1]!;
+              const t = (dl >>> 0) - (sl >>> 0);
+              const rl = t | 0;
+              const rh = (dh - sh - (t < 0 ? 1 : 0)) | 0;
+              lf[LF_OP] = LF_SUB;
+              lf[LF_BITS] = 64;
+              lf[LF_DST] = dl;
+              lf[LF_DSTH] = dh;
+              lf[LF_SRC] = sl;
+              lf[LF_SRCH] = sh;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              break;
+            }
+            case F_ALU64 + 8: {
+              const d = i.fd;
+              const dl = r[d]!;
+              const dh = r[d + 1]!;
+              const rl = dl & sl;
+              const rh = dh & sh;
+              lf[LF_OP] = LF_LOGIC;
+              lf[LF_BITS] = 64;
+              lf[LF_RES] = rl;
+              lf[LF_RESH] = rh;
+              break;
+            }
+            case F_ALU32 + 0: {
+              const d = i.fd;
+              const dv = r[d]!;
+              const res = (dv + sl) | 0;
+              lf[LF_OP] = LF_ADD;
+              lf[LF_BITS] = 32;
+              lf[LF_DST] = dv;
+              lf[LF_DSTH] = 0;
+              lf[LF_SRC] = sl;
+              lf[LF_SRCH] = 0;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              r[d] = res;
+              r[d + 1] = 0;
+              break;
+            }
+            case F_ALU32 + 1: {
+              const d = i.fd;
+              const dv = r[d]!;
+              const res = dv | sl;
+              lf[LF_OP] = LF_LOGIC;
+              lf[LF_BITS] = 32;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              r[d] = res;
+              r[d + 1] = 0;
+              break;
+            }
+            case F_ALU32 + 4: {
+              const d = i.fd;
+              const dv = r[d]!;
+              const res = dv & sl;
+              lf[LF_OP] = LF_LOGIC;
+              lf[LF_BITS] = 32;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              r[d] = res;
+              r[d + 1] = 0;
+              break;
+            }
+            case F_ALU32 + 5: {
+              const d = i.fd;
+              const dv = r[d]!;
+              const res = (dv - sl) | 0;
+              lf[LF_OP] = LF_SUB;
+              lf[LF_BITS] = 32;
+              lf[LF_DST] = dv;
+              lf[LF_DSTH] = 0;
+              lf[LF_SRC] = sl;
+              lf[LF_SRCH] = 0;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              r[d] = res;
+              r[d + 1] = 0;
+              break;
+            }
+            case F_ALU32 + 6: {
+              const d = i.fd;
+              const dv = r[d]!;
+              const res = dv ^ sl;
+              lf[LF_OP] = LF_LOGIC;
+              lf[LF_BITS] = 32;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              r[d] = res;
+              r[d + 1] = 0;
+              break;
+            }
+            case F_ALU32 + 7: {
+              const d = i.fd;
+              const dv = r[d]!;
+              const res = (dv - sl) | 0;
+              lf[LF_OP] = LF_SUB;
+              lf[LF_BITS] = 32;
+              lf[LF_DST] = dv;
+              lf[LF_DSTH] = 0;
+              lf[LF_SRC] = sl;
+              lf[LF_SRCH] = 0;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              break;
+            }
+            case F_ALU32 + 8: {
+              const d = i.fd;
+              const dv = r[d]!;
+              const res = dv & sl;
+              lf[LF_OP] = LF_LOGIC;
+              lf[LF_BITS] = 32;
+              lf[LF_RES] = res;
+              lf[LF_RESH] = 0;
+              break;
+            }
+            default:
+              i.exec(this, i);
+          }
         }
+        executed++;
         if (this.stop || executed >= budget) break;
         // A fault while fetching the next instruction is reported at its address.
         insn = null;
