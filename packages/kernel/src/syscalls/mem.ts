@@ -110,12 +110,18 @@ export const mem_map: Handler = (kernel, t, a) => {
       }
     } else {
       const target = e.object;
+      // A private copy of a file that is also mapped shared starts from the shared stores.
+      const read = () =>
+        kernel.fileMaps.size > 0 ? kernel.fileMaps.around(proc, 'fd_pread', fd, () => 0) : 0;
       source = (at) =>
-        andThen(target.mapBytes(offset, len), (bytes) => {
-          if (isErr(bytes)) return bytes.errno;
-          if (proc.memory === mem && mem.isMapped(at, bytes.length)) mem.poke(at, bytes);
-          return Errno.SUCCESS;
-        });
+        andThen(
+          andThen(read(), () => target.mapBytes(offset, len)),
+          (bytes) => {
+            if (isErr(bytes)) return bytes.errno;
+            if (proc.memory === mem && mem.isMapped(at, bytes.length)) mem.poke(at, bytes);
+            return Errno.SUCCESS;
+          },
+        );
     }
   }
   return place(object, source);
