@@ -12,7 +12,8 @@
  * Subset, 32- and 64-bit operands unless said: mov (register, immediate, load, store; 8-bit
  * too), lea, add/or/and/sub/xor/cmp/test (register, immediate, memory source, read-modify-write
  * of memory), inc/dec, not/neg, imul, movzx/movsx/movsxd, shl/sal/shr/sar/rol/ror by a constant,
- * bswap, cmovcc, setcc, nop, FS/GS-relative operands, jmp/jcc between blocks, and the SSE2
+ * bswap, cmovcc, setcc, nop, push/pop, FS/GS-relative operands, jmp/jcc/call between blocks,
+ * ret and jmp through a register (leaving the region with the target), and the SSE2
  * moves, shuffles, logic and double-precision arithmetic and compares of emitSse (under the
  * same conditions as the interpreter's native fast path, else left to it). Every memory
  * access is checked first (address below 2^32, inside one page, page present in the read or
@@ -702,6 +703,15 @@ class Emitter {
       this.op(OP.i64Add);
     }
     this.set(L_T64A);
+    this.checkAt(i, size, write, align);
+    return true;
+  }
+
+  /**
+   * Puts the address in L_T64A into L_ADDR after the checks of {@link check}, or leaves the
+   * region before instruction `i`.
+   */
+  checkAt(i: Insn, size: number, write: boolean, align = 1): void {
     this.usesMemory = true;
     this.fxExit = true;
     this.op(OP.block).op(VOID); // $ok
@@ -761,7 +771,24 @@ class Emitter {
     this.i32(1).set(L_EXIT);
     this.op(OP.br).code.u32(1 + this.exitDepth);
     this.op(OP.end);
-    return true;
+  }
+
+  /** push of the i64 pushed by `value` (SDM Vol. 2B PUSH): the store first, then rsp. */
+  push(i: Insn, value: () => void): void {
+    this.reg64(4).i64(8, 0).op(OP.i64Sub).set(L_T64A);
+    this.checkAt(i, 8, true);
+    this.get(L_ADDR);
+    value();
+    this.op(OP.call).code.u32(F_S64);
+    this.get(L_T64A).setReg64(4);
+  }
+
+  /** Loads the quadword at rsp into L_MEM (checked like any load); rsp is not changed yet. */
+  peek(i: Insn): void {
+    this.reg64(4).set(L_T64A);
+    this.checkAt(i, 8, false);
+    this.get(L_ADDR).op(OP.call).code.u32(F_L64);
+    this.set(L_MEM);
   }
 
   /**
@@ -1228,6 +1255,32 @@ function emitInsn(e: Emitter, i: Insn): boolean {
       return e.lea(i);
     case 0x90:
       return i.pfx === 0;
+    case 0x50:
+    case 0x51:
+    case 0x52:
+    case 0x53:
+    case 0x54:
+    case 0x55:
+    case 0x56:
+    case 0x57:
+      if (size !== 8) return false;
+      e.push(i, () => e.reg64(i.reg));
+      return true;
+    case 0x58:
+    case 0x59:
+    case 0x5a:
+    case 0x5b:
+    case 0x5c:
+    case 0x5d:
+    case 0x5e:
+    case 0x5f:
+      // pop (SDM Vol. 2B POP): rsp is incremented before the destination is written, so
+      // pop rsp leaves the loaded value.
+      if (size !== 8) return false;
+      e.peek(i);
+      e.reg64(4).i64(8, 0).op(OP.i64Add).setReg64(4);
+      e.get(L_MEM).setReg64(i.reg);
+      return true;
     case 0xc7:
       if (i.reg !== 0 || !sized) return false;
       if (i.mod !== 3) return e.store(i, size, () => (size === 8 ? e.i64(i.imm, i.immHi) : e.i32(i.imm)));
@@ -1501,8 +1554,16 @@ function emitMap1(e: Emitter, i: Insn): boolean {
 }
 
 /** Whether `i` is a relative jmp/jcc the translator can end a block with. */
-function branchKind(i: Insn): 'jmp' | 'jcc' | null {
-  if (i.pfx & PFX_OPSIZE) return null;
+/** How a block ends: a direct jmp/jcc/call, or a ret / jmp through a register (target at run time). */
+type Branch = 'jmp' | 'jcc' | 'call' | 'ret' | 'ind';
+
+function branchKind(i: Insn): Branch | null {
+  if (i.pfx & (PFX_OPSIZE | PFX_LOCK | PFX_VEX)) return null;
+  if (i.map === 0 && i.opcode === 0xe8) return 'call';
+  // ret, also with the F3 prefix compilers emit for branch prediction ("repz ret").
+  if (i.map === 0 && i.opcode === 0xc3 && (i.pfx & PFX_REPNE) === 0) return 'ret';
+  if (i.map === 0 && i.opcode === 0xff && i.reg === 4 && i.mod === 3 && (i.pfx & (PFX_REP | PFX_REPNE)) === 0)
+    return 'ind';
   if (i.map === 0 && (i.opcode === 0xeb || i.opcode === 0xe9)) return 'jmp';
   if (
     (i.map === 0 && i.opcode >= 0x70 && i.opcode <= 0x7f) ||
@@ -1590,8 +1651,9 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
     starts.push(at);
     probes.push(probe);
     total += probe.n;
-    if (probe.branch !== 'jmp') queue.push(probe.fallRip);
-    if (probe.branch !== null) queue.push(probe.takenRip);
+    if (probe.branch === null || probe.branch === 'jcc') queue.push(probe.fallRip);
+    if (probe.branch === 'jmp' || probe.branch === 'jcc' || probe.branch === 'call')
+      queue.push(probe.takenRip);
   }
   const e = new Emitter();
   const n = starts.length;
@@ -1624,7 +1686,32 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
     e.exitDepth = n - k;
     const body = emitInsns(e, src, starts[k]!, access, dead);
     if (body.n !== probe.n) return null;
+    const last = body.last;
+    if (last !== null && (body.branch === 'call' || body.branch === 'ret' || body.branch === 'ind')) {
+      // The stack access (and target check) of call/ret may leave before the branch itself.
+      e.index = body.n - 1;
+      if (body.branch === 'call') e.push(last, () => e.i64(last.next, 0));
+      else {
+        if (body.branch === 'ret') e.peek(last);
+        else e.reg64(last.rm).set(L_MEM);
+        // A target at or above 2^32 stays with the interpreter (it raises #GP or the fetch fault).
+        e.guard();
+        e.get(L_MEM).i64(32, 0).op(OP.i64ShrU).op(OP.i64Eqz).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
+        e.guardEnd(last);
+        if (body.branch === 'ret') e.reg64(4).i64(8, 0).op(OP.i64Add).setReg64(4);
+      }
+    }
     e.get(L_COUNT).i32(body.n).op(OP.i32Add).set(L_COUNT);
+    if (body.branch === 'ret' || body.branch === 'ind') {
+      e.i32(0)
+        .get(L_MEM)
+        .op(OP.i64Store)
+        .code.u32(3)
+        .u32(RIP_WORD * 4);
+      e.i32(0).set(L_EXIT);
+      e.op(OP.br).code.u32(n - k);
+      continue;
+    }
     const goto = (rip: number, extra: number) => {
       const j = index.get(rip);
       if (j !== undefined) {
@@ -1650,7 +1737,7 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
       goto(body.takenRip, 1);
       e.op(OP.end);
       goto(body.fallRip, 0);
-    } else goto(body.branch === 'jmp' ? body.takenRip : body.fallRip, 0);
+    } else goto(body.branch === 'jmp' || body.branch === 'call' ? body.takenRip : body.fallRip, 0);
   }
   e.op(OP.end).op(OP.end);
   return finish(e, start, probes[0]!.n, n, loops, access);
@@ -1668,9 +1755,11 @@ interface Probe {
   n: number;
   fallRip: number;
   takenRip: number;
-  branch: 'jmp' | 'jcc' | null;
+  branch: Branch | null;
   /** The jcc's condition code. */
   cc: number;
+  /** The final branch instruction. */
+  last: Insn | null;
   effects: Effect[];
 }
 
@@ -1689,7 +1778,7 @@ function emitInsns(
   const page = Math.floor(start / 4096);
   let n = 0;
   let addr = start;
-  let branch: 'jmp' | 'jcc' | null = null;
+  let branch: Branch | null = null;
   let last: Insn | null = null;
   const effects: Effect[] = [];
   while (n < MAX_BLOCK) {
@@ -1703,7 +1792,8 @@ function emitInsns(
     if (Math.floor((i.next - 1) / 4096) !== page) break;
     const b = branchKind(i);
     if (b !== null) {
-      if (!(i.target >= 0 && i.target < 4294967296)) break;
+      if ((b === 'jmp' || b === 'jcc' || b === 'call') && !(i.target >= 0 && i.target < 4294967296)) break;
+      if (b === 'call' && !(i.next < 4294967296)) break;
       branch = b;
       last = i;
       n++;
@@ -1722,9 +1812,19 @@ function emitInsns(
     addr = i.next;
   }
   e.dead = false;
-  if (last !== null)
-    return { n, fallRip: last.next, takenRip: last.target, branch, cc: last.opcode & 15, effects };
-  return { n, fallRip: addr, takenRip: addr, branch: null, cc: 0, effects };
+  if (last !== null) {
+    const direct = branch === 'jmp' || branch === 'jcc' || branch === 'call';
+    return {
+      n,
+      fallRip: last.next,
+      takenRip: direct ? last.target : -1,
+      branch,
+      cc: last.opcode & 15,
+      last,
+      effects,
+    };
+  }
+  return { n, fallRip: addr, takenRip: addr, branch: null, cc: 0, last: null, effects };
 }
 
 function finish(

@@ -46,7 +46,20 @@ function randomInsn(next: () => number): number[] {
     const v = next() & 3 ? next() & 0xff : next();
     return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
   };
-  switch (next() % 26) {
+  switch (next() % 28) {
+    case 26: {
+      // push r64 / pop r64 (not rsp), and call +0 with the return address popped.
+      const f = next() % 3;
+      const p = rm >> 3 ? [0x41] : [];
+      if (f === 0) return [...p, 0x50 + (rm & 7)];
+      if (f === 1 && (rm & 7) !== 4) return [...p, 0x58 + (rm & 7)];
+      return [0xe8, 0, 0, 0, 0, ...p, 0x58 + ((rm & 7) === 4 ? 0 : rm & 7)];
+    }
+    case 27:
+      // ret and jmp rax to the next instruction: lea rax, [rip+2]; push rax; ret | jmp rax.
+      return next() & 1
+        ? [0x48, 0x8d, 0x05, 2, 0, 0, 0, 0x50, 0xc3]
+        : [0x48, 0x8d, 0x05, 2, 0, 0, 0, 0xff, 0xe0];
     case 20: {
       // rol/ror by an immediate or 1; not, neg, test r/m, imm32; bswap.
       const f = next() % 5;
@@ -201,7 +214,7 @@ function randomProgram(seed: number): Uint8Array {
   for (let k = 0; k < n; k++) {
     const insn = randomInsn(next);
     // Keep rcx (the loop counter) and rsi (the data pointer) intact.
-    if (writesReg(insn, 1) || writesReg(insn, 6) || writesReg(insn, 7)) continue;
+    if (writesReg(insn, 1) || writesReg(insn, 4) || writesReg(insn, 6) || writesReg(insn, 7)) continue;
     bytes.push(...insn);
   }
   bytes.push(0x83, 0xe9, 0x01); // sub ecx, 1
@@ -227,6 +240,15 @@ function writesReg(insn: number[], n: number): boolean {
     return (((m2 >> 3) & 7) | ((p & 4) << 1)) === n;
   }
   if (op >= 0xb8 && op <= 0xbf) return (op & 7) === (n & 7) && (p & 1) === n >> 3;
+  // push moves rsp on purpose (the stack is in the writable page); pop and call +0; pop write
+  // the popped register.
+  if (op >= 0x50 && op <= 0x57) return false;
+  if (op >= 0x58 && op <= 0x5f) return ((op & 7) | ((p & 1) << 3)) === n;
+  if (op === 0xe8) {
+    const last = insn[insn.length - 1]!;
+    const rexB = insn[insn.length - 2] === 0x41 ? 8 : 0;
+    return ((last & 7) | rexB) === n;
+  }
   if (op === 0x90 || op === 0xeb || (op >= 0x70 && op <= 0x7f)) return false;
   if ([0x05, 0x0d, 0x25, 0x2d, 0x35, 0x3d].includes(op)) return n === 0;
   if ([0x39, 0x3b, 0x85].includes(op) || (op === 0x83 && ((m >> 3) & 7) === 7)) return false;
@@ -259,6 +281,8 @@ function setup(code: Uint8Array, make: (m: GuestMemory) => Cpu, seed: number): C
   cpu.r[13] = 0;
   cpu.r[14] = RW + 4096 - 64; // rdi
   cpu.r[15] = 0;
+  cpu.r[8] = RW + 2048; // rsp
+  cpu.r[9] = 0;
   cpu.rip = CODE;
   return cpu;
 }
