@@ -10,11 +10,15 @@
  * The cache and the file are kept in step at the points where a difference could be observed:
  *
  * - the cache is written to the file (when a writable mapping exists) before anything reads the
- *   file through an fd (fd_read, fd_pread, proc_exec), before anything changes it through an fd
- *   (fd_write, fd_pwrite, file_stat_fput, file_allocate), on mem_sync, when a mapping goes away
- *   (mem_unmap, MAP_FIXED over it, proc_exec, process exit) and when the last mapping goes;
- * - after a change through an fd, the cache is read again from the file, so the mapped pages
- *   show what fd_write/pwrite wrote and a truncation or extension moves the end of the mapping.
+ *   file through an fd (fd_read, fd_pread, proc_exec, a private mapping), before anything changes
+ *   it through an fd (fd_write, fd_pwrite, file_stat_fput, file_allocate) or a file_open with
+ *   O_TRUNC, on mem_sync, when a mapping goes away (mem_unmap, MAP_FIXED over it, proc_exec,
+ *   process exit) and when the last mapping goes;
+ * - after such a change, the cache is read again from the file, so the mapped pages show what
+ *   fd_write/pwrite wrote and a truncation or extension moves the end of the mapping.
+ *
+ * Changes made to the file behind the kernel's back (another host process, or the embedder
+ * writing the backend directly) show in the mapping at the next of these points, not at once.
  *
  * Write-back writes the whole cached file with pwrite through the fd object the first writable
  * mapping was made from (the cache keeps it open, as a mapping keeps its file referenced after
@@ -198,6 +202,28 @@ export class FileMaps {
         }),
       );
     });
+  }
+
+  /**
+   * Runs file_open with O_TRUNC: the open may empty a mapped file (whichever it is), so every
+   * cache goes to its file first and is read again afterwards.
+   */
+  aroundTruncatingOpen(proc: Process, call: () => MaybePromise<number>): MaybePromise<number> {
+    const files = [...this.byKey.values()];
+    syncOut(proc);
+    let before: MaybePromise<number> = Errno.SUCCESS;
+    for (const file of files) before = andThen(before, () => file.writeBack());
+    return andThen(before, () =>
+      andThen(call(), (errno) => {
+        if (errno !== Errno.SUCCESS) return errno;
+        let after: MaybePromise<number> = Errno.SUCCESS;
+        for (const file of files) after = andThen(after, () => file.reload());
+        return andThen(after, () => {
+          syncIn(proc);
+          return errno;
+        });
+      }),
+    );
   }
 
   /**

@@ -10,6 +10,7 @@
  * continuations run, and every few slices it yields to the host event loop (setImmediate), so
  * host I/O and timers make progress.
  */
+import { Oflags } from '@cabi/abi-types';
 import { INITIAL_RFLAGS, loadProcess } from '@cabi/elf-loader';
 import { Cpu, type CpuFault, GuestMemory, PAGE_SIZE, Reg, type RunResult, type X86Cpu } from '@cabi/x86-core';
 import { Errno, errnoName, RIGHTS_ALL_LEGACY, Signal, type SignalName, signalName } from './abi.js';
@@ -766,10 +767,13 @@ export class Kernel {
       if (tracer && info.noreturn) this.emit(tracer, thread, info, number, legacy, args, Errno.SUCCESS, t0);
       try {
         // While a file is mapped shared, syscalls on its fds keep the mapping and the file in step.
-        result =
-          this.fileMaps.size > 0 && info.params[0]?.type === 'fd'
-            ? this.fileMaps.around(proc, info.name, args[0] as number, () => handler(this, thread, args))
-            : handler(this, thread, args);
+        const call = () => handler(this, thread, args);
+        if (this.fileMaps.size === 0) result = call();
+        else if (info.params[0]?.type === 'fd')
+          result = this.fileMaps.around(proc, info.name, args[0] as number, call);
+        else if (info.name === 'file_open' && ((args[3] as number) & Oflags.TRUNC) !== 0)
+          result = this.fileMaps.aroundTruncatingOpen(proc, call);
+        else result = call();
       } catch (error) {
         // Handlers answer guest input with errno values; an exception here is a kernel bug, so
         // the process ends with a clear reason instead of the host crashing.

@@ -29,6 +29,7 @@ const EXPECTED = [
   'after mem_unmap: U',
   'cabi_sys_mem_map(NULL, PAGE, CABI_PROT_READ | CABI_PROT_WRITE, CABI_MAP_SHARED, ro, 0, &p): ENOTCAPABLE',
   'cabi_sys_mem_map(NULL, PAGE, CABI_PROT_READ | CABI_PROT_WRITE, CABI_MAP_PRIVATE, ro, 0, &p): ESUCCESS',
+  'after O_TRUNC: size 0, mapped page signal 3',
   'private copy sees Ep, shared mapping still g',
   'cabi_sys_mem_map(NULL, PAGE, CABI_PROT_READ, CABI_MAP_SHARED, wo, 0, &p): ENOTCAPABLE',
 ];
