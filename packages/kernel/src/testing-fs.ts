@@ -896,7 +896,7 @@ export function semanticCases(): FsCase[] {
         );
         return c;
       };
-      t.log(`listen unbound = ${show(s.listen(5))}`);
+      t.log(`listen unbound = ${show(await s.listen(5))}`);
       await bind(s, 'sock');
       await bind(s, 'sock2');
       const other = new UnixSocketFd(Filetype.SOCKET_STREAM);
@@ -908,7 +908,7 @@ export function semanticCases(): FsCase[] {
       await bind(other, 'nodir/s');
       await bind(other, '../outside/s');
       await stat(t, 'sock', false);
-      t.log(`listen = ${show(s.listen(5))}`);
+      t.log(`listen = ${show(await s.listen(5))}`);
       await op(t, 'symlink slink -> sock', symlinkAt('sock', t.root, 'slink'));
       const c = await connect('slink');
       const conn = s.accept();
@@ -929,7 +929,7 @@ export function semanticCases(): FsCase[] {
         t.log(`client after the server closed = ${JSON.stringify(c.readiness('read').hangup)}`);
       }
       t.log(`connect again = ${show(c.beginConnect())}`);
-      t.log(`listen connected = ${show(c.listen(1))}`);
+      t.log(`listen connected = ${show(await c.listen(1))}`);
       close(c);
       for (const p of ['f', 'd', 'missing', 'sock/', '../outside/secret', 'esc', 'loop1'])
         close(await connect(p));

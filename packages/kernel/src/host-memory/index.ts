@@ -331,6 +331,8 @@ export class MemoryBackend extends UnsupportedBackend<MemoryDirectory> {
     inode.listener = listener;
     this.add(dir, name, inode);
     return {
+      // The listener itself refuses connections until it listens.
+      listen: () => Errno.SUCCESS,
       close: () => {
         if (inode.listener === listener) inode.listener = null;
       },

@@ -88,6 +88,23 @@ const O_PATH = (C as Record<string, number>).O_PATH ?? 0o10000000;
 /** Numbers the temporary names of sock_bind. */
 let bindCounter = 0;
 
+/** A listening host Unix socket at `path` (a short path: a directory fd and one name). */
+function hostListen(
+  path: string,
+  onConnection: (socket: net.Socket) => void,
+): Promise<{ server: net.Server; path: string } | Err> {
+  return new Promise((resolve) => {
+    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    server.once('error', (e) => resolve(err(errnoOf(e))));
+    server.listen({ path, backlog: 511 }, () => {
+      server.removeAllListeners('error');
+      server.on('error', () => {});
+      server.on('connection', onConnection);
+      resolve({ server, path });
+    });
+  });
+}
+
 interface FifoEntry {
   fifo: NamedFifo;
   /** Birth time of the placeholder (0 when the host file system does not record it). */
@@ -306,12 +323,16 @@ export class NodeBackend extends UnsupportedBackend<number> {
   }
 
   /**
-   * Legacy sock_bind: a host Unix socket listening at the name. Node can only bind and listen
-   * together, and removes the path it bound when the socket closes; so the socket is bound at a
-   * short temporary name in the same directory and then hard-linked to its real name (which
-   * fails with EADDRINUSE when the name exists, atomically) before the temporary name goes. The
-   * name thus stays after the socket closes, as on FreeBSD, and its length is not limited by
-   * sun_path.
+   * Legacy sock_bind: a host Unix socket named `name`. Node can only bind and listen together,
+   * and removes the path it bound when that socket closes; so every host socket is made at a
+   * short temporary name in the same directory (no sun_path limit on `name`) and moved:
+   *
+   * - bind hard-links a first socket to `name` (EADDRINUSE when the name exists, atomically) and
+   *   closes it: the name is then a socket nobody listens on, and connecting is ECONNREFUSED,
+   *   as for a bound but not listening socket on FreeBSD;
+   * - listen makes the listening socket and renames it over that name, provided the name still
+   *   is the inode bind made (otherwise the socket listens without a reachable name);
+   * - after close the name stays, refusing connections, as on FreeBSD.
    */
   override bindSocket(
     dir: number,
@@ -322,42 +343,66 @@ export class NodeBackend extends UnsupportedBackend<number> {
     if (listener.filetype !== Filetype.SOCKET_STREAM) return err(Errno.ENOTSUP);
     const pinned = this.dupDir(dir);
     if (isErr(pinned)) return pinned;
-    const temporary = at(pinned, `.cabi-bind-${process.pid}-${++bindCounter}`);
-    return new Promise((resolve) => {
-      const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
-      const fail = (e: number): void => {
-        server.close(() => this.closeDir(pinned));
-        resolve(err(e));
-      };
-      server.once('error', (e) => {
-        this.closeDir(pinned);
-        resolve(err(errnoOf(e)));
-      });
-      server.listen({ path: temporary, backlog: 511 }, () => {
-        server.removeAllListeners('error');
-        server.on('error', () => {});
-        const linked = errnoCall(() => fs.linkSync(temporary, at(dir, name)), { EEXIST: Errno.EADDRINUSE });
-        try {
-          fs.unlinkSync(temporary);
-        } catch {
-          // Already gone.
-        }
-        if (linked !== Errno.SUCCESS) {
-          fail(linked);
-          return;
-        }
-        server.on('connection', (socket) => {
+    const target = at(pinned, name);
+    const temporary = (): string => at(pinned, `.cabi-bind-${process.pid}-${++bindCounter}`);
+    let server: net.Server | null = null;
+    let ino = -1n;
+    let closed = false;
+    const binding: SocketBinding = {
+      listen: () =>
+        hostListen(temporary(), (socket) => {
           if (!listener.incoming(new NetStreamFd(socket))) socket.destroy();
-        });
-        let closed = false;
-        resolve({
-          close: () => {
-            if (closed) return;
-            closed = true;
-            server.close(() => this.closeDir(pinned));
-          },
-        });
-      });
+        }).then((made) => {
+          if (isErr(made)) return made.errno;
+          if (closed) {
+            made.server.close();
+            return Errno.EBADF;
+          }
+          server = made.server;
+          let current = -2n;
+          try {
+            current = fs.lstatSync(target, { bigint: true }).ino;
+          } catch {
+            // The name is gone: listen without one.
+          }
+          try {
+            if (current === ino) fs.renameSync(made.path, target);
+            else fs.unlinkSync(made.path);
+          } catch (error) {
+            return errnoOf(error);
+          }
+          return Errno.SUCCESS;
+        }),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        const s = server as net.Server | null;
+        if (s) s.close(() => this.closeDir(pinned));
+        else this.closeDir(pinned);
+      },
+    };
+    return hostListen(temporary(), () => {}).then((made) => {
+      if (isErr(made)) {
+        this.closeDir(pinned);
+        return made;
+      }
+      const linked = errnoCall(() => fs.linkSync(made.path, target), { EEXIST: Errno.EADDRINUSE });
+      try {
+        fs.unlinkSync(made.path);
+      } catch {
+        // Already gone.
+      }
+      made.server.close();
+      if (linked !== Errno.SUCCESS) {
+        this.closeDir(pinned);
+        return err(linked);
+      }
+      try {
+        ino = fs.lstatSync(target, { bigint: true }).ino;
+      } catch {
+        ino = -1n;
+      }
+      return binding;
     });
   }
 

@@ -39,8 +39,12 @@ export class NetStreamFd extends FdObject implements MessageSocket {
   private busy = false;
   private gone = false;
 
+  /** A Unix-domain (or other non-inet) stream: its addresses are AF_UNIX. */
+  private readonly unix: boolean;
+
   constructor(readonly socket: net.Socket) {
     super();
+    this.unix = socket.localAddress === undefined && socket.remoteAddress === undefined;
     socket.on('data', (chunk: Buffer) => {
       if (this.readShut) return;
       this.queue.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), true);
@@ -134,12 +138,14 @@ export class NetStreamFd extends FdObject implements MessageSocket {
     return Errno.SUCCESS;
   }
 
-  /** The local address (legacy sock_stat_get). */
+  /** The local address (legacy sock_stat_get): inet, or AF_UNIX for a Unix socket. */
   address(): SocketAddress | undefined {
+    if (this.unix) return { family: 'unix' };
     return inetAddress(this.socket.localAddress, this.socket.localPort);
   }
   /** The peer's address (legacy sock_stat_get, sock_accept). */
   peerAddress(): SocketAddress | undefined {
+    if (this.unix) return { family: 'unix' };
     return inetAddress(this.socket.remoteAddress, this.socket.remotePort);
   }
 

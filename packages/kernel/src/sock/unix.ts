@@ -81,11 +81,26 @@ export class UnixSocketFd extends FdObject implements MessageSocket, AcceptingSo
    * sock_listen: a bound socket starts accepting (FreeBSD uipc_listen: an unbound or connected
    * one is EINVAL); listening again only changes the backlog.
    */
-  listen(backlog: number): number {
-    if (this.state !== 'bound' && this.state !== 'listening') return Errno.EINVAL;
-    this.backlog = Math.min(backlog, SOMAXCONN);
-    this.state = 'listening';
-    return Errno.SUCCESS;
+  listen(backlog: number): MaybePromise<number> {
+    if (this.state === 'listening') {
+      this.backlog = Math.min(backlog, SOMAXCONN);
+      return Errno.SUCCESS;
+    }
+    const binding = this.binding;
+    if (this.state !== 'bound' || !binding) return Errno.EINVAL;
+    this.state = 'binding';
+    const started = (e: number): number => {
+      if (this.state !== 'binding') return this.state === 'closed' ? Errno.EBADF : e;
+      if (e !== Errno.SUCCESS) {
+        this.state = 'bound';
+        return e;
+      }
+      this.backlog = Math.min(backlog, SOMAXCONN);
+      this.state = 'listening';
+      return Errno.SUCCESS;
+    };
+    const r = binding.listen();
+    return typeof r === 'number' ? started(r) : r.then(started);
   }
 
   /**

@@ -139,6 +139,11 @@ export interface SocketListener {
 
 /** A socket name created by {@link HostBackend.bindSocket}. */
 export interface SocketBinding {
+  /**
+   * The socket starts listening (legacy sock_listen): from now on connections to the name reach
+   * the listener; before, connecting is ECONNREFUSED.
+   */
+  listen(): MaybePromise<number>;
   /** Stops delivering connections (the socket closed); the name itself may remain. */
   close(): void;
 }
