@@ -177,6 +177,14 @@ export class NetListenFd extends FdObject implements AcceptingSocket {
     });
   }
 
+  /** A listening socket has no connection to read from or write to (FreeBSD: ENOTCONN). */
+  override read(_len: number): Err {
+    return err(Errno.ENOTCONN);
+  }
+  override write(_data: Uint8Array): Err {
+    return err(Errno.ENOTCONN);
+  }
+
   accept(): FdObject | Err {
     const socket = this.pending.shift();
     if (!socket) return err(Errno.EAGAIN);

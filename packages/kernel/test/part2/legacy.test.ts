@@ -332,3 +332,49 @@ describe('legacy Unix sockets on the Node backend (real host sockets)', () => {
     h.fds.closeAll();
   });
 });
+
+describe('host stream sockets through sock_recv (kernel-side buffering)', () => {
+  it('PEEK leaves data queued, WAITALL waits for the whole buffer, SHUT_WR sends EOF, HANGUP on close', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cabi-peek-'));
+    let peer: net.Socket | null = null;
+    const server = net.createServer({ allowHalfOpen: true }, (s) => {
+      peer = s;
+    });
+    await new Promise<void>((resolve) => server.listen(path.join(base, 's'), resolve));
+    const backend = nodeHost();
+    const h = harness();
+    const dir = h.add(new DirectoryFd<number>(backend, backend.openRoot(base)), DIR.base, DIR.inheriting);
+    const c = await socket(h);
+    expect(await callPath(h, sock_connect, c, dir, 's')).toBe(0);
+    for (let i = 0; i < 100 && !peer; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    const p = peer as unknown as net.Socket;
+    const recv = async (len: number, flags: number): Promise<string | number> => {
+      const buf = h.alloc(len);
+      const ri = h.alloc(40);
+      h.memory.dv.setBigUint64(ri, BigInt(iov(h, buf, len)), true);
+      h.memory.dv.setBigUint64(ri + 8, 1n, true);
+      h.memory.dv.setUint16(ri + 32, flags, true);
+      const ro = h.alloc(64);
+      const e = await h.call(sock_recv, c, ri, ro);
+      if (e) return -e;
+      return new TextDecoder().decode(h.u8(buf, Number(h.memory.dv.getBigUint64(ro, true))));
+    };
+    p.write('abc');
+    expect(await recv(2, 0x4)).toBe('ab');
+    expect(await recv(8, 0x4)).toBe('abc');
+    expect(await recv(8, 0)).toBe('abc');
+    const whole = recv(5, 0x10);
+    p.write('de');
+    setTimeout(() => p.write('fgh'), 10);
+    expect(await whole).toBe('defgh');
+    expect(await h.call(sock_shutdown, c, 2)).toBe(0);
+    await new Promise<void>((resolve) => p.once('end', () => resolve()));
+    expect(await write(h, c, 'x')).toBe(-Errno.EPIPE);
+    p.end();
+    expect(await recv(8, 0)).toBe('');
+    expect(h.fds.peek(c)?.object.readiness('read').hangup).toBe(true);
+    h.fds.closeAll();
+    server.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+});
