@@ -12,8 +12,8 @@
  *
  * Legacy FIFOs (file_create with the FIFO type): Node cannot make a host FIFO, and its data would
  * not concern the host anyway, so a FIFO lives in the kernel ({@link NamedFifo}) and is tied to a
- * host inode: file_create makes an empty placeholder file and registers its (device, inode,
- * birth time). stat and readdir report that inode as a FIFO and every open of it reaches the
+ * host inode: file_create makes an empty placeholder file without permission bits and registers
+ * its (device, inode, birth time). stat and readdir report that inode as a FIFO and every open of it reaches the
  * kernel FIFO, so it is shared by all guests of all kernels of this host process, and renames,
  * links and unlinks (by the guest or the host) carry it along. Host processes see an empty file.
  *
@@ -116,7 +116,9 @@ const FIFOS = new Map<string, FifoEntry>();
 
 /** The registered FIFO whose placeholder is the inode `st` describes, if any. */
 function fifoOf(st: fs.BigIntStats): FifoEntry | undefined {
-  if (FIFOS.size === 0 || (Number(st.mode) & C.S_IFMT) !== C.S_IFREG) return undefined;
+  // A placeholder is a regular file without any permission bits; with its (device, inode,
+  // birth time) registered, a file that merely reuses a freed inode number is not taken for it.
+  if (FIFOS.size === 0 || (Number(st.mode) & (C.S_IFMT | 0o7777)) !== C.S_IFREG) return undefined;
   const e = FIFOS.get(`${st.dev}:${st.ino}`);
   return e && (e.birth === 0n || st.birthtimeNs === 0n || e.birth === st.birthtimeNs) ? e : undefined;
 }
@@ -297,7 +299,7 @@ export class NodeBackend extends UnsupportedBackend<number> {
     if (badName(name)) return Errno.EINVAL;
     let fd: number;
     try {
-      fd = fs.openSync(at(dir, name), C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_NOFOLLOW, this.fileMode);
+      fd = fs.openSync(at(dir, name), C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_NOFOLLOW, 0);
     } catch (error) {
       return errnoOf(error);
     }
