@@ -41,9 +41,9 @@ export function legacyCall(t: Thread): boolean {
 
 /**
  * fd_create1(type) → fd: creates an anonymous object. At HEAD only SHARED_MEMORY exists (an
- * empty POSIX shared memory object, grown with file_stat_fput); the legacy ABI also creates POLL
- * objects (kqueues for poll_fd) and, through the legacy numbering only (HEAD has no call that
- * could use them), unbound Unix sockets (SOCKET_STREAM, SOCKET_SEQPACKET) for sock_bind and
+ * empty POSIX shared memory object, grown with file_stat_fput). Through the legacy numbering only
+ * (HEAD has no call that could use them) it also creates POLL objects (kqueues for poll_fd) and
+ * unbound Unix sockets (SOCKET_STREAM, SOCKET_SEQPACKET) for sock_bind and
  * sock_connect. Any other type is EINVAL (SOCKET_DGRAM too: unbound datagram sockets are not
  * implemented).
  */
@@ -51,7 +51,7 @@ export const fd_create1: Handler = (k, t, a) => {
   const type = a[0] as number;
   let object: FdObject;
   if (type === Filetype.SHARED_MEMORY) object = new SharedMemoryObject(k.objectMemory);
-  else if (type === Filetype.POLL) object = new PollQueue();
+  else if (type === Filetype.POLL && legacyCall(t)) object = new PollQueue();
   else if (isUnixSocketType(type) && legacyCall(t)) object = new UnixSocketFd(type);
   else return Errno.EINVAL;
   const fd = t.process.fds.insert(object);
