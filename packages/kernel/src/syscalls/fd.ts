@@ -71,6 +71,9 @@ export const fd_create1: Handler = (k, t, a) => {
 export const fd_create2: Handler = (_k, t, a) => {
   const type = a[0] as number;
   const fds = t.process.fds;
+  // FIFO pipes (until 2017-09-04) and SEQPACKET pairs (until 2017-03-23) exist only for the
+  // legacy numbering; the final ABI makes stream and datagram pairs alone (digest §1.3).
+  if ((type === Filetype.FIFO || type === Filetype.SOCKET_SEQPACKET) && !legacyCall(t)) return Errno.EINVAL;
   let fd1: number | Err;
   let fd2: number | Err;
   if (type === Filetype.FIFO) {

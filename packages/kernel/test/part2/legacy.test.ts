@@ -15,7 +15,7 @@ import { memoryDirectory } from '../../src/memory.js';
 import type { Thread } from '../../src/process.js';
 import { typeRights } from '../../src/rights.js';
 import { UnixSocketFd } from '../../src/sock/unix.js';
-import { fd_create1, fd_read, fd_stat_get, fd_write } from '../../src/syscalls/fd.js';
+import { fd_create1, fd_create2, fd_read, fd_stat_get, fd_write } from '../../src/syscalls/fd.js';
 import { file_create, file_open, file_stat_get } from '../../src/syscalls/file-path.js';
 import {
   sock_accept,
@@ -143,6 +143,11 @@ describe('legacy fd_create1 sockets and fd_stat_get', () => {
     // POLL objects went with poll_fd (2017-10-11): only the legacy numbering makes them.
     expect(await head.call(fd_create1, Filetype.POLL)).toBe(Errno.EINVAL);
     expect(await legacy.call(fd_create1, Filetype.POLL)).toBe(0);
+    // Likewise one-way FIFO pipes and SEQPACKET pairs from fd_create2.
+    for (const type of [Filetype.FIFO, Filetype.SOCKET_SEQPACKET]) {
+      expect(await head.call(fd_create2, type)).toBe(Errno.EINVAL);
+      expect(await legacy.call(fd_create2, type)).toBe(0);
+    }
     const dir = head.add(memoryDirectory(), DIR.base, DIR.inheriting);
     const hst = head.alloc(24);
     expect(await head.call(fd_stat_get, dir, hst)).toBe(0);
