@@ -20,7 +20,7 @@ import {
   MemorySymlink,
 } from './host-memory/index.js';
 import { UnixSocketFd } from './sock/unix.js';
-import { whenReady } from './syscalls/common.js';
+import { andThen, whenReady } from './syscalls/common.js';
 import type {
   HostBackend,
   HostDirEntry,
@@ -1050,6 +1050,25 @@ export const SANDBOX_OPERATIONS: readonly {
   { name: 'stat follow', run: (r, p) => statAt(r, p, true) },
   { name: 'stat nofollow', run: (r, p) => statAt(r, p, false) },
   { name: 'utimes follow', run: (r, p) => utimesAt(r, p, true, 1n, 2n) },
+  { name: 'mkfifo', run: (r, p) => mkfifoAt(r, p) },
+  {
+    name: 'bind',
+    run: (r, p) =>
+      andThen(bindAt(r, p, new UnixSocketFd(Filetype.SOCKET_STREAM)), (b) => {
+        if (isErr(b)) return b;
+        b.close();
+        return Errno.SUCCESS;
+      }),
+  },
+  {
+    name: 'connect',
+    run: (r, p) =>
+      andThen(connectAt(r, p, Filetype.SOCKET_STREAM), (c) => {
+        if (isErr(c)) return c;
+        dispose(c);
+        return Errno.SUCCESS;
+      }),
+  },
 ];
 
 /** Outcome of one sandbox case. */
