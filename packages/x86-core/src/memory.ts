@@ -68,6 +68,11 @@ export class GuestMemory {
   onCodeWrite: ((addr: number, len: number) => void) | null = null;
   /** Bytes currently mapped (sum over mapped pages). */
   mappedBytes = 0;
+  /**
+   * Changes whenever map, unmap or protect changes the page table, so that caches of page
+   * permissions (the JIT's TLBs) know when to drop their entries.
+   */
+  protectEpoch = 0;
 
   constructor(options: GuestMemoryOptions = {}) {
     const maxBytes = Math.min(options.maxBytes ?? MAX_GUEST_BYTES, MAX_GUEST_BYTES);
@@ -127,6 +132,7 @@ export class GuestMemory {
       throw new AddressSpaceError(`mapping 0x${addr.toString(16)}+${len} exceeds the address space`);
     }
     this.ensure(end);
+    this.protectEpoch++;
     for (let p = addr >>> PAGE_SHIFT, last = end / PAGE_SIZE; p < last; p++) {
       const old = this.pages[p]!;
       if (old & PAGE_CODE) this.codeWrite(p * PAGE_SIZE, PAGE_SIZE);
@@ -140,6 +146,7 @@ export class GuestMemory {
   unmap(addr: number, len: number): void {
     GuestMemory.checkRange(addr, len);
     const end = Math.min(addr + roundUpToPage(len), this.pages.length * PAGE_SIZE);
+    this.protectEpoch++;
     for (let p = addr >>> PAGE_SHIFT, last = end / PAGE_SIZE; p < last; p++) {
       const old = this.pages[p]!;
       if (old & PAGE_CODE) this.codeWrite(p * PAGE_SIZE, PAGE_SIZE);
@@ -159,6 +166,7 @@ export class GuestMemory {
     const first = addr >>> PAGE_SHIFT;
     const last = end / PAGE_SIZE;
     for (let p = first; p < last; p++) if (!(this.pages[p]! & PAGE_MAPPED)) return false;
+    this.protectEpoch++;
     for (let p = first; p < last; p++) {
       const old = this.pages[p]!;
       // Decoded code is only valid while the page stays executable with the same bytes.

@@ -12,7 +12,7 @@
 import type { RunResult } from '../api.js';
 import { Cpu, type CpuOptions } from '../cpu.js';
 import type { Insn } from '../insn.js';
-import { PAGE_CODE, PROT_READ, PROT_WRITE } from '../memory.js';
+import { type GuestMemory, PAGE_CODE, PROT_READ, PROT_WRITE } from '../memory.js';
 import {
   type Accessor,
   accessorFor,
@@ -35,7 +35,8 @@ import {
 export interface JitOptions extends CpuOptions {
   /**
    * How many times execution must arrive at an address before its block is translated
-   * (default 50). 0 translates every block on first arrival — the testing mode that routes as
+   * (default 500: a region is compiled only when clearly hot, since WebAssembly compilation
+   * costs CPU). 0 translates every block on first arrival — the testing mode that routes as
    * much code as possible through the translator.
    */
   threshold?: number;
@@ -52,6 +53,12 @@ interface Entry {
   /** The code cache's version of the block's page when it was translated (pageVersion). */
   version: number;
 }
+
+/** The address space whose pages the mirror's TLBs describe, and its protectEpoch then. */
+let tlbMemory: GuestMemory | null = null;
+let tlbEpoch = -1;
+/** Write-TLB slots in use (at most one page per slot), for re-validation. */
+const wtlbUsed = { slots: new Int32Array(WTLB_ENTRIES), count: 0 };
 
 /** Entries keyed by the live decoded record, so dropping a code page drops its translations. */
 const entries = new WeakMap<Insn, Entry>();
@@ -73,9 +80,6 @@ export class JitCpu extends Cpu {
   private readonly tlb = new Uint32Array(mirror.buffer, TLB_WORD * 4, TLB_ENTRIES);
   private readonly access: Accessor | null;
   private readonly wtlb = new Uint32Array(mirror.buffer, WTLB_WORD * 4, WTLB_ENTRIES);
-  /** Pages currently in the write TLB (at most one per entry). */
-  private readonly wpages = new Int32Array(WTLB_ENTRIES);
-  private wcount = 0;
   /** The last block left before one of its instructions (which the interpreter must run next). */
   private sideExit = false;
   /** The mirror holds the current registers (translated code ran since the interpreter last did). */
@@ -88,7 +92,7 @@ export class JitCpu extends Cpu {
 
   constructor(memory: ConstructorParameters<typeof Cpu>[0], options: JitOptions = {}) {
     super(memory, options);
-    this.threshold = options.threshold ?? 50;
+    this.threshold = options.threshold ?? 500;
     this.stateBytes = new Uint8Array(this.state, 0, MIRROR_BYTES);
     this.access = accessorFor(memory.wasm);
   }
@@ -99,10 +103,16 @@ export class JitCpu extends Cpu {
 
   override run(budget: number): RunResult {
     if (!(budget >= 1)) return super.run(budget);
-    // Protections change only between runs (syscalls): start every run with an empty read TLB.
-    this.tlb.fill(0);
-    this.wtlb.fill(0);
-    this.wcount = 0;
+    // The TLBs in the mirror are shared by every JitCpu: keep them while the same address space
+    // runs with unchanged protections (these change only between runs, in syscalls).
+    const memory = this.memory;
+    if (tlbMemory !== memory || tlbEpoch !== memory.protectEpoch) {
+      this.tlb.fill(0);
+      this.wtlb.fill(0);
+      wtlbUsed.count = 0;
+      tlbMemory = memory;
+      tlbEpoch = memory.protectEpoch;
+    }
     this.sideExit = false;
     this.codeMaybeNew = true;
     try {
@@ -153,7 +163,7 @@ export class JitCpu extends Cpu {
   private runBlock(b: Block, left: number): number {
     // A page in the write TLB may have gained decoded code (or the mirror may have been used by
     // another CPU): keep only entries still writable and free of code (SDM Vol. 3A §11.6).
-    if (this.wcount > 0 && this.codeMaybeNew) this.revalidate();
+    if (wtlbUsed.count > 0 && this.codeMaybeNew) this.revalidate();
     this.codeMaybeNew = false;
     // Consecutive translated blocks keep the registers in the mirror (copied back before the
     // interpreter runs and when run() returns).
@@ -183,8 +193,8 @@ export class JitCpu extends Cpu {
   private fillWrite(page: number): void {
     const slot = page & (WTLB_ENTRIES - 1);
     if (this.wtlb[slot] === 0) {
-      if (this.wcount === WTLB_ENTRIES) return;
-      this.wpages[this.wcount++] = slot;
+      if (wtlbUsed.count === WTLB_ENTRIES) return;
+      wtlbUsed.slots[wtlbUsed.count++] = slot;
     }
     this.wtlb[slot] = (page << 1) | 1;
   }
@@ -193,12 +203,12 @@ export class JitCpu extends Cpu {
   private revalidate(): void {
     const pages = this.memory.pages;
     let k = 0;
-    while (k < this.wcount) {
-      const slot = this.wpages[k]!;
+    while (k < wtlbUsed.count) {
+      const slot = wtlbUsed.slots[k]!;
       const page = this.wtlb[slot]! >>> 1;
       if ((pages[page]! & (PROT_WRITE | PAGE_CODE)) !== PROT_WRITE) {
         this.wtlb[slot] = 0;
-        this.wpages[k] = this.wpages[--this.wcount]!;
+        wtlbUsed.slots[k] = wtlbUsed.slots[--wtlbUsed.count]!;
       } else k++;
     }
   }
