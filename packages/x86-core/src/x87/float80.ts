@@ -733,27 +733,133 @@ export function div(env: FpEnv, a: F80, b: F80): F80 {
   const bh = sHi;
   const bl = sLo;
   normSig(a);
-  let rh = sHi;
-  let rl = sLo;
-  let r2 = 0;
-  W[0] = W[1] = W[2] = W[3] = 0;
-  // Restoring division, one quotient bit per step: 68 bits (at least 67 significant), the first
-  // weighing 2^(top(a) − top(b)). The remainder r2:rh:rl stays below 2^65.
-  for (let i = 0; i < 68; i++) {
-    if (r2 !== 0 || rh > bh || (rh === bh && rl >= bl)) {
-      const l = rl - bl;
-      rl = l >>> 0;
-      const h = rh - bh - (l < 0 ? 1 : 0);
-      rh = h >>> 0;
-      r2 = 0;
-      W[i >>> 5] = W[i >>> 5]! | (1 << (31 - (i & 31)));
-    }
-    r2 = rh >>> 31;
-    rh = ((rh << 1) | (rl >>> 31)) >>> 0;
-    rl = (rl << 1) >>> 0;
+  const ah = sHi;
+  const al = sLo;
+  // Q = floor(A × 2^67 / B) for the normalised significands (2^66 < Q < 2^68) in two digits: 50
+  // bits from a double-precision estimate, then 18 more; each digit is corrected with the exact
+  // remainder, so Q and the sticky bit (remainder ≠ 0) are exact.
+  BL[0] = bl & 0xffff;
+  BL[1] = bl >>> 16;
+  BL[2] = bh & 0xffff;
+  BL[3] = bh >>> 16;
+  const bd = bh * 4294967296 + bl;
+  // First digit: R = A × 2^49 − q1 × B (only the low 96 bits are formed; |R| stays below 2^66).
+  RL[0] = 0;
+  RL[1] = 0;
+  RL[2] = 0;
+  RL[3] = (al << 1) & 0xffff;
+  RL[4] = ((al >>> 15) | 0) & 0xffff;
+  RL[5] = ((al >>> 31) | (ah << 1)) & 0xffff;
+  let q1 = Math.floor(((ah * 4294967296 + al) / bd) * 562949953421312);
+  subMulB(q1);
+  q1 += correctRemainder();
+  // Second digit: R ← R × 2^18 − q2 × B.
+  const r0 = RL[0]!;
+  const r1 = RL[1]!;
+  const r2 = RL[2]!;
+  const r3 = RL[3]!;
+  const rd = ((r3 * 65536 + r2) * 65536 + r1) * 65536 + r0;
+  RL[0] = 0;
+  RL[1] = (r0 << 2) & 0xffff;
+  RL[2] = ((r1 << 2) | (r0 >>> 14)) & 0xffff;
+  RL[3] = ((r2 << 2) | (r1 >>> 14)) & 0xffff;
+  RL[4] = ((r3 << 2) | (r2 >>> 14)) & 0xffff;
+  RL[5] = r3 >>> 14;
+  let q2 = Math.floor((rd / bd) * 262144);
+  subMulB(q2);
+  q2 += correctRemainder();
+  const sticky = (RL[0]! | RL[1]! | RL[2]! | RL[3]!) !== 0;
+  const q1h = Math.floor(q1 / 4294967296);
+  const q1l = q1 - q1h * 4294967296;
+  W[0] = 0;
+  W[1] = q1h >>> 14;
+  W[2] = (q1h << 18) | (q1l >>> 14);
+  W[3] = (q1l << 18) | q2;
+  return roundWindowToReg(env, sign, topExponent(a) - topExponent(b) - 67, sticky, true);
+}
+
+/** The divisor's 16-bit limbs and a 96-bit remainder in 16-bit limbs (index 0 least significant). */
+const BL = new Int32Array(4);
+const RL = new Int32Array(6);
+
+/** RL ← RL − q × BL (mod 2^96) for an integer 0 ≤ q < 2^51; every column sum stays exact. */
+function subMulB(q: number): void {
+  const qh = Math.floor(q / 4294967296);
+  const ql = q - qh * 4294967296;
+  const q0 = ql & 0xffff;
+  const q1 = ql >>> 16;
+  const q2 = qh & 0xffff;
+  const q3 = qh >>> 16;
+  const b0 = BL[0]!;
+  const b1 = BL[1]!;
+  const b2 = BL[2]!;
+  const b3 = BL[3]!;
+  // A column sum c < 2^36: c & 0xffff is c mod 2^16 (ToInt32 is modular), (c − limb) / 2^16 exact.
+  let c = q0 * b0;
+  let limb = c & 0xffff;
+  let d = RL[0]! - limb;
+  RL[0] = d & 0xffff;
+  let borrow = d < 0 ? 1 : 0;
+  c = (c - limb) / 65536 + q0 * b1 + q1 * b0;
+  limb = c & 0xffff;
+  d = RL[1]! - limb - borrow;
+  RL[1] = d & 0xffff;
+  borrow = d < 0 ? 1 : 0;
+  c = (c - limb) / 65536 + q0 * b2 + q1 * b1 + q2 * b0;
+  limb = c & 0xffff;
+  d = RL[2]! - limb - borrow;
+  RL[2] = d & 0xffff;
+  borrow = d < 0 ? 1 : 0;
+  c = (c - limb) / 65536 + q0 * b3 + q1 * b2 + q2 * b1 + q3 * b0;
+  limb = c & 0xffff;
+  d = RL[3]! - limb - borrow;
+  RL[3] = d & 0xffff;
+  borrow = d < 0 ? 1 : 0;
+  c = (c - limb) / 65536 + q1 * b3 + q2 * b2 + q3 * b1;
+  limb = c & 0xffff;
+  d = RL[4]! - limb - borrow;
+  RL[4] = d & 0xffff;
+  borrow = d < 0 ? 1 : 0;
+  c = (c - limb) / 65536 + q2 * b3 + q3 * b2;
+  limb = c & 0xffff;
+  d = RL[5]! - limb - borrow;
+  RL[5] = d & 0xffff;
+}
+
+/**
+ * Brings the signed 96-bit remainder RL into [0, B) by adding or subtracting B; returns the
+ * matching change of the quotient digit.
+ */
+function correctRemainder(): number {
+  let dq = 0;
+  while (RL[5]! >= 0x8000) {
+    addLimbs(1);
+    dq--;
   }
-  const sticky = (r2 | rh | rl) !== 0;
-  return roundWindowToReg(env, sign, topExponent(a) - topExponent(b) - 127, sticky, true);
+  while (RL[5] !== 0 || RL[4] !== 0 || cmpLimbsB() >= 0) {
+    addLimbs(-1);
+    dq++;
+  }
+  return dq;
+}
+
+/** RL ← RL ± B (mod 2^96). */
+function addLimbs(dir: number): void {
+  let c = 0;
+  for (let i = 0; i < 6; i++) {
+    const v = RL[i]! + dir * (i < 4 ? BL[i]! : 0) + c;
+    RL[i] = v & 0xffff;
+    c = v >> 16;
+  }
+}
+
+/** Compares the low four limbs of RL with B. */
+function cmpLimbsB(): number {
+  for (let i = 3; i >= 0; i--) {
+    const d = RL[i]! - BL[i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 export function sqrt(env: FpEnv, a: F80): F80 {
@@ -769,56 +875,164 @@ export function sqrt(env: FpEnv, a: F80): F80 {
   if (ca === Cls.Infinity) return a;
   if (denormalStops(env, ca)) return a;
   // a = M × 2^(T − 63) with M normalised. The radicand N = M × 2^s (s = 70 or 71, making T − 63 − s
-  // even) has a root of 67–68 bits; it is developed two radicand bits per step.
+  // even) has the root Q = floor(√N) of 67–68 bits, found in two digits: q1 = floor(√(N / 2^36))
+  // from a double-precision estimate, then 18 more bits; each digit is corrected with the exact
+  // remainder (kept modulo 2^96, where it always fits), so Q and the sticky bit are exact.
   normSig(a);
   const mh = sHi;
   const ml = sLo;
   const t = topExponent(a);
   const s = ((t - 63) & 1) === 0 ? 70 : 71;
-  const len = 64 + s;
-  const pad = len & 1;
-  const steps = (len + pad) >> 1;
-  // Remainder r and root q as 96-bit values in three limbs (index 0 most significant).
-  let r0 = 0;
-  let r1 = 0;
-  let r2 = 0;
-  let q0 = 0;
-  let q1 = 0;
-  let q2 = 0;
-  for (let j = 0; j < steps; j++) {
-    const p = 2 * j - pad;
-    let d = 0;
-    for (let k = 0; k < 2; k++) {
-      const pos = p + k;
-      let bit = 0;
-      if (pos >= 0 && pos < 64) bit = pos < 32 ? (mh >>> (31 - pos)) & 1 : (ml >>> (63 - pos)) & 1;
-      d = (d << 1) | bit;
-    }
-    // r ← 4r + d; t ← 4q + 1
-    r0 = ((r0 << 2) | (r1 >>> 30)) >>> 0;
-    r1 = ((r1 << 2) | (r2 >>> 30)) >>> 0;
-    r2 = ((r2 << 2) | d) >>> 0;
-    const t0 = ((q0 << 2) | (q1 >>> 30)) >>> 0;
-    const t1 = ((q1 << 2) | (q2 >>> 30)) >>> 0;
-    const t2 = ((q2 << 2) | 1) >>> 0;
-    const ge = r0 !== t0 ? r0 > t0 : r1 !== t1 ? r1 > t1 : r2 >= t2;
-    q0 = ((q0 << 1) | (q1 >>> 31)) >>> 0;
-    q1 = ((q1 << 1) | (q2 >>> 31)) >>> 0;
-    q2 = ((q2 << 1) | (ge ? 1 : 0)) >>> 0;
-    if (ge) {
-      const l = r2 - t2;
-      r2 = l >>> 0;
-      const m = r1 - t1 - (l < 0 ? 1 : 0);
-      r1 = m >>> 0;
-      r0 = (r0 - t0 - (m < 0 ? 1 : 0)) >>> 0;
-    }
+  // N' = M × 2^(s − 36): its low 96 bits in 16-bit limbs (M shifted left by 34 or 35 bits).
+  const sh = s - 36 - 32;
+  const x1 = (ml << sh) >>> 0;
+  const x2 = ((mh << sh) | (ml >>> (32 - sh))) >>> 0;
+  RL[0] = 0;
+  RL[1] = 0;
+  RL[2] = x1 & 0xffff;
+  RL[3] = x1 >>> 16;
+  RL[4] = x2 & 0xffff;
+  RL[5] = x2 >>> 16;
+  let q1 = Math.floor(Math.sqrt((mh * 4294967296 + ml) * 2 ** (s - 36)));
+  setLimbs(0, q1);
+  subMulLimbs(q1);
+  // R1 = N' − q1² must lie in [0, 2·q1].
+  while (RL[5]! >= 0x8000) {
+    // (q1 − 1)² = q1² − (2·q1 − 1)
+    q1--;
+    setLimbs(0, 2 * q1 + 1);
+    addLimbsAL(1);
   }
-  const sticky = (r0 | r1 | r2) !== 0;
+  for (;;) {
+    setLimbs(0, 2 * q1 + 1);
+    if (cmpLimbsAL() < 0) break;
+    addLimbsAL(-1);
+    q1++;
+  }
+  // Second digit: with T = q1 × 2^18, R ← R1 × 2^36 − q2 × (2T + q2).
+  const r0 = RL[0]!;
+  const r1 = RL[1]!;
+  const r2 = RL[2]!;
+  const r3 = RL[3]!;
+  const rd = ((r3 * 65536 + r2) * 65536 + r1) * 65536 + r0;
+  RL[0] = 0;
+  RL[1] = 0;
+  RL[2] = (r0 << 4) & 0xffff;
+  RL[3] = ((r1 << 4) | (r0 >>> 12)) & 0xffff;
+  RL[4] = ((r2 << 4) | (r1 >>> 12)) & 0xffff;
+  RL[5] = ((r3 << 4) | (r2 >>> 12)) & 0xffff;
+  let q2 = Math.min(Math.floor((rd * 131072) / q1), 262143);
+  setLimbs(q1 * 2, q2);
+  subMulLimbs(q2);
+  while (RL[5]! >= 0x8000) {
+    // (T + q2 − 1)² = (T + q2)² − (2T + 2·q2 − 1)
+    q2--;
+    setLimbs(q1 * 2, 2 * q2 + 1);
+    addLimbsAL(1);
+  }
+  for (;;) {
+    setLimbs(q1 * 2, 2 * q2 + 1);
+    if (cmpLimbsAL() < 0) break;
+    addLimbsAL(-1);
+    q2++;
+  }
+  const sticky = (RL[0]! | RL[1]! | RL[2]! | RL[3]! | RL[4]! | RL[5]!) !== 0;
+  const q1h = Math.floor(q1 / 4294967296);
+  const q1l = q1 - q1h * 4294967296;
   W[0] = 0;
-  W[1] = q0;
-  W[2] = q1;
-  W[3] = q2;
+  W[1] = q1h >>> 14;
+  W[2] = (q1h << 18) | (q1l >>> 14);
+  W[3] = (q1l << 18) | q2;
   return roundWindowToReg(env, 0, (t - 63 - s) / 2, sticky, true);
+}
+
+/** A multiplicand of up to 96 bits in 16-bit limbs (index 0 least significant). */
+const AL = new Int32Array(6);
+
+/** AL ← hi × 2^18 + lo for integers 0 ≤ hi < 2^52, 0 ≤ lo < 2^53 (the sum stays below 2^71). */
+function setLimbs(hi: number, lo: number): void {
+  const hh = Math.floor(hi / 4294967296);
+  const hl = hi - hh * 4294967296;
+  const lh = Math.floor(lo / 4294967296);
+  const ll = lo - lh * 4294967296;
+  // Three 32-bit words of hi << 18, plus lo with carries.
+  let w0 = ((hl << 18) >>> 0) + ll;
+  let carry = w0 > 0xffffffff ? 1 : 0;
+  w0 >>>= 0;
+  let w1 = (((hh << 18) | (hl >>> 14)) >>> 0) + lh + carry;
+  carry = w1 > 0xffffffff ? 1 : 0;
+  w1 >>>= 0;
+  const w2 = (hh >>> 14) + carry;
+  AL[0] = w0 & 0xffff;
+  AL[1] = w0 >>> 16;
+  AL[2] = w1 & 0xffff;
+  AL[3] = w1 >>> 16;
+  AL[4] = w2 & 0xffff;
+  AL[5] = (w2 >>> 16) & 0xffff;
+}
+
+/** RL ← RL − q × AL (mod 2^96) for an integer 0 ≤ q < 2^53; column sums stay below 2^53. */
+function subMulLimbs(q: number): void {
+  const qh = Math.floor(q / 4294967296);
+  const ql = q - qh * 4294967296;
+  const q0 = ql & 0xffff;
+  const q1 = ql >>> 16;
+  const q2 = qh & 0xffff;
+  const q3 = qh >>> 16;
+  const a0 = AL[0]!;
+  const a1 = AL[1]!;
+  const a2 = AL[2]!;
+  const a3 = AL[3]!;
+  const a4 = AL[4]!;
+  const a5 = AL[5]!;
+  let c = q0 * a0;
+  let limb = c & 0xffff;
+  let d = RL[0]! - limb;
+  RL[0] = d & 0xffff;
+  let borrow = d < 0 ? 1 : 0;
+  c = (c - limb) / 65536 + q0 * a1 + q1 * a0;
+  limb = c & 0xffff;
+  d = RL[1]! - limb - borrow;
+  RL[1] = d & 0xffff;
+  borrow = d < 0 ? 1 : 0;
+  c = (c - limb) / 65536 + q0 * a2 + q1 * a1 + q2 * a0;
+  limb = c & 0xffff;
+  d = RL[2]! - limb - borrow;
+  RL[2] = d & 0xffff;
+  borrow = d < 0 ? 1 : 0;
+  c = (c - limb) / 65536 + q0 * a3 + q1 * a2 + q2 * a1 + q3 * a0;
+  limb = c & 0xffff;
+  d = RL[3]! - limb - borrow;
+  RL[3] = d & 0xffff;
+  borrow = d < 0 ? 1 : 0;
+  c = (c - limb) / 65536 + q0 * a4 + q1 * a3 + q2 * a2 + q3 * a1;
+  limb = c & 0xffff;
+  d = RL[4]! - limb - borrow;
+  RL[4] = d & 0xffff;
+  borrow = d < 0 ? 1 : 0;
+  c = (c - limb) / 65536 + q0 * a5 + q1 * a4 + q2 * a3 + q3 * a2;
+  limb = c & 0xffff;
+  d = RL[5]! - limb - borrow;
+  RL[5] = d & 0xffff;
+}
+
+/** RL ← RL ± AL (mod 2^96). */
+function addLimbsAL(dir: number): void {
+  let c = 0;
+  for (let i = 0; i < 6; i++) {
+    const v = RL[i]! + dir * AL[i]! + c;
+    RL[i] = v & 0xffff;
+    c = v >> 16;
+  }
+}
+
+/** Compares RL (nonnegative) with AL. */
+function cmpLimbsAL(): number {
+  for (let i = 5; i >= 0; i--) {
+    const d = RL[i]! - AL[i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /** Integer magnitude of the last {@link roundSigToInt}. */
