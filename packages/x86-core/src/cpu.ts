@@ -1034,6 +1034,10 @@ export class Cpu implements X86Cpu {
                     taken = cc === 15 ? less : !less;
                   }
                 }
+              } else if (op !== LF_NONE && cc >= 4 && cc < 6) {
+                // ZF of every lazy record: the result is zero (flags.ts).
+                const z = (lf[LF_RES]! | lf[LF_RESH]!) === 0;
+                taken = cc === 4 ? z : !z;
               } else if (op === LF_LOGIC && cc !== 10 && cc !== 11) {
                 // CF = OF = 0.
                 const bits = lf[LF_BITS]!;

@@ -122,6 +122,11 @@ export function selectFastOp(i: Insn): void {
   const row = i.row;
   if (row === null || i.pfx & (PFX_VEX | PFX_LOCK)) return;
   const size = i.opsize;
+  // The multi-byte nop does nothing at any operand size (66 0F 1F is a common padding form).
+  if (i.map === 1 && i.opcode === 0x1f && row.mnemonic === 'nop') {
+    set(i, F_NOP, S_NONE, 0, 0);
+    return;
+  }
   // 16-bit operands (a 66 prefix) keep their handlers; branches are always 64-bit here.
   if (size !== 4 && size !== 8) return;
   const m = row.mnemonic;
@@ -134,7 +139,6 @@ export function selectFastOp(i: Insn): void {
   if (i.map === 1) {
     if ((i.opcode & 0xf0) === 0x80 && row.operands === 'Jz' && m.startsWith('j'))
       set(i, F_JCC, S_NONE, 0, i.opcode & 15);
-    else if (i.opcode === 0x1f && m === 'nop') set(i, F_NOP, S_NONE, 0, 0);
     else if (i.opcode === 0xb6 && m === 'movzx' && !wide) set(i, F_MOV32, reg ? S_REG8 : S_MEM8, g, i.rmB);
     return;
   }
