@@ -106,4 +106,14 @@ export {
   syscallByName,
   syscallByNumber,
 } from './syscall-table.js';
-export type { TimeUpdate } from './vfs/backend.js';
+export type {
+  HostBackend,
+  HostDirEntry,
+  HostFile,
+  HostOpenFlags,
+  SocketBinding,
+  SocketListener,
+  TimeUpdate,
+} from './vfs/backend.js';
+export { UnsupportedBackend } from './vfs/backend.js';
+export type { FifoEnd, FifoOpen, NamedFifo } from './vfs/fifo.js';

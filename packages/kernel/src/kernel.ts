@@ -288,7 +288,10 @@ export class Kernel {
   readonly objectMemory: MemoryBudget;
   /** Tracers per process. */
   readonly tracers = new Map<number, Tracer>();
-  /** Page caches of files mapped with MAP_SHARED. */
+  /**
+   * Page caches of files mapped with MAP_SHARED.
+   * @internal
+   */
   readonly fileMaps = new FileMaps();
   /** The host files come from ({@link KernelOptions.host}), or null. */
   readonly host: KernelHost | null;
@@ -330,7 +333,7 @@ export class Kernel {
    * kernel's path sandbox. Rejects with {@link HostError} when the kernel has no host or the
    * directory cannot be opened (the message names the path and the errno).
    */
-  async directory(path = '.'): Promise<DirectoryFd> {
+  async directory(path = '.'): Promise<FdObject> {
     const host = this.host;
     if (!host) throw new HostError('this kernel has no host: pass createKernel({ host })');
     let handle: unknown;

@@ -76,11 +76,20 @@ export class Process implements ProcessHandle {
   status: ExitStatus | null = null;
   /** Shared mappings (see shared-pages.ts); call `sharedChanged` after changing them. */
   sharedRegions: SharedRegion[] = [];
-  /** What the kernel derived from {@link sharedRegions} (alias groups, pages beyond the end). */
+  /**
+   * What the kernel derived from {@link sharedRegions} (alias groups, pages beyond the end).
+   * @internal
+   */
   shared: SharedState | null = null;
-  /** {@link shared} must be recomputed. */
+  /**
+   * The derived state must be recomputed.
+   * @internal
+   */
   sharedDirty = false;
-  /** Write access is withheld from alias pages (the guest runs, not the kernel). */
+  /**
+   * Write access is withheld from alias pages (the guest runs, not the kernel).
+   * @internal
+   */
   guestPhase = false;
   /** Stopped by a stop signal. */
   stopped = false;
