@@ -10,8 +10,9 @@
  * import only one memory on Node 20.
  *
  * Subset, 32- and 64-bit operands unless said: mov (register, immediate, load, store; 8-bit
- * too), lea, add/or/and/sub/xor/cmp/test (register, immediate, memory source, read-modify-write
- * of memory), inc/dec, not/neg, imul, movzx/movsx/movsxd, shl/sal/shr/sar/rol/ror by a constant,
+ * too), lea, add/or/and/sub/xor/cmp/test (8, 32 and 64 bits: register, immediate, memory source,
+ * read-modify-write of memory), inc/dec, not/neg, imul, mul, movzx/movsx/movsxd,
+ * shl/sal/shr/sar/rol/ror by a constant,
  * bswap, cmovcc, setcc, nop, push/pop, FS/GS-relative operands, jmp/jcc/call between blocks,
  * ret and jmp through a register (leaving the region with the target), and the SSE2
  * moves, shuffles, logic and double-precision arithmetic and compares of emitSse (under the
@@ -302,8 +303,9 @@ class Emitter {
   }
   sf(): void {
     this.lf(this.bits === 64 ? LF_RESH : LF_RES)
-      .i32(31)
+      .i32(this.bits === 64 ? 31 : this.bits - 1)
       .op(OP.i32ShrU);
+    if (this.bits < 32) this.i32(1).op(OP.i32And);
   }
   of(): void {
     if (this.kind === LF_LOGIC) {
@@ -322,7 +324,8 @@ class Emitter {
     } else {
       this.lf(d).lf(s).op(OP.i32Xor).lf(d).lf(r).op(OP.i32Xor).op(OP.i32And);
     }
-    this.i32(31).op(OP.i32ShrU);
+    this.i32(this.bits === 64 ? 31 : this.bits - 1).op(OP.i32ShrU);
+    if (this.bits < 32) this.i32(1).op(OP.i32And);
   }
   pf(): void {
     this.lf(LF_RES).i32(0xff).op(OP.i32And).op(OP.i32Popcnt).i32(1).op(OP.i32And).i32(1).op(OP.i32Xor);
@@ -544,7 +547,7 @@ class Emitter {
     if (!this.check(i, size, true)) return false;
     this.get(L_ADDR);
     compute();
-    this.op(OP.call).code.u32(size === 8 ? F_S64 : F_S32);
+    this.op(OP.call).code.u32(size === 8 ? F_S64 : size === 4 ? F_S32 : F_S8);
     return true;
   }
 
@@ -1024,6 +1027,121 @@ class Emitter {
     this.kind = LF_SZP;
   }
 
+  /**
+   * An 8-bit ALU operation: `dst`/`src` are byte offsets into the GPR file (Insn.regB/rmB), or
+   * MEM (the loaded byte in L_MEM), or IMM for the source. The record holds the operands and
+   * result zero-extended, as the interpreter's (flags.ts). A memory destination leaves its result
+   * in T32C.
+   */
+  alu8(op: number, dst: number, src: number, imm: number): void {
+    const logic = op === ALU_OR || op === ALU_AND || op === ALU_XOR || op === TEST;
+    const binop = [OP.i32Add, OP.i32Or, 0, 0, OP.i32And, OP.i32Sub, OP.i32Xor, OP.i32Sub, OP.i32And][op]!;
+    const writes = op !== ALU_CMP && op !== TEST;
+    this.fxWrite = 1;
+    const byte = (o: number) => {
+      if (o === MEM) this.get(L_MEM).op(OP.i32WrapI64);
+      else if (o === IMM) this.i32(imm & 0xff);
+      else this.byteReg(o);
+    };
+    byte(dst);
+    this.set(L_T32A);
+    byte(src);
+    this.set(L_T32B);
+    this.get(L_T32A).get(L_T32B).op(binop).i32(0xff).op(OP.i32And).set(L_T32C);
+    if (!this.dead) {
+      this.i32(logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB).setLf(LF_OP);
+      this.i32(8).setLf(LF_BITS);
+      if (!logic) {
+        this.get(L_T32A).setLf(LF_DST);
+        this.i32(0).setLf(LF_DSTH);
+        this.get(L_T32B).setLf(LF_SRC);
+        this.i32(0).setLf(LF_SRCH);
+      }
+      this.get(L_T32C).setLf(LF_RES);
+      this.i32(0).setLf(LF_RESH);
+      this.kind = logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB;
+      this.bits = 8;
+    }
+    if (writes && dst !== MEM) this.get(L_T32C).setByteReg(dst);
+  }
+
+  /**
+   * mul r/m (F7 /4, SDM Vol. 2B MUL): rDX:rAX = rAX × source, unsigned; the record is LF_SZP of
+   * the low half with CF = OF = (high half ≠ 0), as the interpreter keeps it. The 64-bit high
+   * half comes from 32-bit partial products.
+   */
+  mulu(size: number, src: number): void {
+    this.fxWrite = 1;
+    if (size === 4) {
+      this.reg32(0).op(OP.i64ExtendI32U);
+      if (src === MEM) this.get(L_MEM).i64(-1, 0).op(OP.i64And);
+      else this.reg32(src).op(OP.i64ExtendI32U);
+      this.op(OP.i64Mul).set(L_T64C);
+      this.get(L_T64C).i64(32, 0).op(OP.i64ShrU).set(L_T64B);
+      this.get(L_T64C).i64(-1, 0).op(OP.i64And).setReg64(0);
+      this.get(L_T64B).setReg64(2);
+      if (!this.dead) {
+        this.i32(LF_SZP).setLf(LF_OP);
+        this.i32(32).setLf(LF_BITS);
+        this.get(L_T64C).op(OP.i32WrapI64).setLf(LF_RES);
+        this.i32(0).setLf(LF_RESH);
+        this.i32(CF | OF)
+          .i32(0)
+          .get(L_T64B)
+          .op(OP.i64Eqz)
+          .op(OP.i32Eqz)
+          .op(OP.select)
+          .setLf(LF_AUX);
+        this.kind = LF_SZP;
+        this.bits = 32;
+      }
+      return;
+    }
+    // a = rax, b = source; T64A/T64B hold them, L_XA/L_XB scratch for partial products.
+    this.reg64(0).set(L_T64A);
+    if (src === MEM) this.get(L_MEM);
+    else this.reg64(src);
+    this.set(L_T64B);
+    const lo32 = (l: number) => this.get(l).i64(-1, 0).op(OP.i64And);
+    const hi32 = (l: number) => this.get(l).i64(32, 0).op(OP.i64ShrU);
+    // mid = (a0·b0 >> 32) + low32(a0·b1) + low32(a1·b0); XA = a0·b1, XB = a1·b0.
+    lo32(L_T64A);
+    hi32(L_T64B);
+    this.op(OP.i64Mul).set(L_XA);
+    hi32(L_T64A);
+    lo32(L_T64B);
+    this.op(OP.i64Mul).set(L_XB);
+    lo32(L_T64A);
+    lo32(L_T64B);
+    this.op(OP.i64Mul).i64(32, 0).op(OP.i64ShrU);
+    lo32(L_XA).op(OP.i64Add);
+    lo32(L_XB).op(OP.i64Add).set(L_T64C);
+    // high = a1·b1 + (XA >> 32) + (XB >> 32) + (mid >> 32)
+    hi32(L_T64A);
+    hi32(L_T64B);
+    this.op(OP.i64Mul);
+    hi32(L_XA).op(OP.i64Add);
+    hi32(L_XB).op(OP.i64Add);
+    hi32(L_T64C).op(OP.i64Add).set(L_T64C);
+    this.get(L_T64A).get(L_T64B).op(OP.i64Mul).set(L_T64A);
+    this.get(L_T64A).setReg64(0);
+    this.get(L_T64C).setReg64(2);
+    if (!this.dead) {
+      this.i32(LF_SZP).setLf(LF_OP);
+      this.i32(64).setLf(LF_BITS);
+      this.lfPair(L_T64A, LF_RES, LF_RESH);
+      this.i32(CF | OF)
+        .i32(0)
+        .get(L_T64C)
+        .op(OP.i64Eqz)
+        .op(OP.i32Eqz)
+        .op(OP.select)
+        .setLf(LF_AUX);
+      this.kind = LF_SZP;
+      this.bits = 64;
+    }
+  }
+
   /** inc/dec with CF carried over from the previous flag-setting instruction (SDM Vol. 2: INC). */
   incdec(dir: number, size: number, reg: number): void {
     this.fxWrite = 2;
@@ -1138,6 +1256,32 @@ function emitInsn(e: Emitter, i: Insn): boolean {
     else e.alu(alu, size, i.reg, MEM, 0, 0);
     return true;
   }
+  if (op < 0x40 && ((op & 7) === 0 || (op & 7) === 2)) {
+    // 8-bit Eb,Gb (0) and Gb,Eb (2) forms.
+    const alu = op >> 3;
+    if (!ALU_OPS.has(alu)) return false;
+    if (i.mod === 3) {
+      if ((op & 7) === 0) e.alu8(alu, i.rmB, i.regB, 0);
+      else e.alu8(alu, i.regB, i.rmB, 0);
+      return true;
+    }
+    if ((op & 7) === 0 && alu !== ALU_CMP) {
+      return e.rmw(i, 1, () => {
+        e.alu8(alu, MEM, i.regB, 0);
+        e.get(L_T32C);
+      });
+    }
+    if (!e.load(i, 1)) return false;
+    if ((op & 7) === 0) e.alu8(alu, MEM, i.regB, 0);
+    else e.alu8(alu, i.regB, MEM, 0);
+    return true;
+  }
+  if (op < 0x40 && (op & 7) === 4) {
+    const alu = op >> 3;
+    if (!ALU_OPS.has(alu)) return false;
+    e.alu8(alu, 0, IMM, i.imm);
+    return true;
+  }
   if (op < 0x40 && (op & 7) === 5) {
     const alu = op >> 3;
     if (!ALU_OPS.has(alu) || !sized) return false;
@@ -1153,7 +1297,48 @@ function emitInsn(e: Emitter, i: Insn): boolean {
       else e.shift(i.reg, size, i.rm, c);
       return true;
     }
+    case 0x80:
+      if (!ALU_OPS.has(i.reg)) return false;
+      if (i.mod === 3) {
+        e.alu8(i.reg, i.rmB, IMM, i.imm);
+        return true;
+      }
+      if (i.reg !== ALU_CMP) {
+        return e.rmw(i, 1, () => {
+          e.alu8(i.reg, MEM, IMM, i.imm);
+          e.get(L_T32C);
+        });
+      }
+      if (!e.load(i, 1)) return false;
+      e.alu8(ALU_CMP, MEM, IMM, i.imm);
+      return true;
+    case 0x84:
+      if (i.mod === 3) e.alu8(TEST, i.rmB, i.regB, 0);
+      else {
+        if (!e.load(i, 1)) return false;
+        e.alu8(TEST, MEM, i.regB, 0);
+      }
+      return true;
+    case 0xa8:
+      e.alu8(TEST, 0, IMM, i.imm);
+      return true;
+    case 0xf6:
+      if (i.reg !== 0) return false;
+      if (i.mod === 3) e.alu8(TEST, i.rmB, IMM, i.imm);
+      else {
+        if (!e.load(i, 1)) return false;
+        e.alu8(TEST, MEM, IMM, i.imm);
+      }
+      return true;
     case 0xf7:
+      if (sized && i.reg === 4) {
+        if (i.mod === 3) e.mulu(size, i.rm);
+        else {
+          if (!e.load(i, size)) return false;
+          e.mulu(size, MEM);
+        }
+        return true;
+      }
       if (!sized || i.reg === 1 || i.reg > 3) return false;
       if (i.reg === 0) {
         // test r/m, imm32 (SDM Vol. 2B TEST).
@@ -1789,7 +1974,8 @@ function emitInsns(
     } catch {
       break;
     }
-    if (Math.floor((i.next - 1) / 4096) !== page) break;
+    // An instruction may end on the next page: the code cache drops it (and bumps the version
+    // of the page it starts on, which validates the region) when any of its bytes change.
     const b = branchKind(i);
     if (b !== null) {
       if ((b === 'jmp' || b === 'jcc' || b === 'call') && !(i.target >= 0 && i.target < 4294967296)) break;

@@ -46,7 +46,38 @@ function randomInsn(next: () => number): number[] {
     const v = next() & 3 ? next() & 0xff : next();
     return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
   };
-  switch (next() % 28) {
+  switch (next() % 31) {
+    case 28:
+    case 29: {
+      // 8-bit ALU: register forms (with or without REX: AH–BH), AL/imm8, 80 /x, test; loads
+      // through rsi and read-modify-writes through rdi.
+      const p8 = next() & 1 ? [rex(false, reg, rm)] : [];
+      const pm = [0x40 | ((reg >> 3) << 2)];
+      const disp = next() & 0xff;
+      const op = [0x00, 0x02, 0x08, 0x0a, 0x20, 0x22, 0x28, 0x2a, 0x30, 0x32, 0x38, 0x3a, 0x84][next() % 13]!;
+      const ext = [0, 1, 4, 5, 6, 7][next() % 6]!;
+      switch (next() % 6) {
+        case 0:
+          return [...p8, op, modrm];
+        case 1:
+          return [[0x04, 0x0c, 0x24, 0x2c, 0x34, 0x3c, 0xa8][next() % 7]!, next() & 0xff];
+        case 2:
+          return next() & 1
+            ? [...p8, 0x80, 0xc0 | (ext << 3) | (rm & 7), next() & 0xff]
+            : [...p8, 0xf6, 0xc0 | (rm & 7), next() & 0xff];
+        case 3:
+          return [...pm, op, 0x46 | ((reg & 7) << 3), disp];
+        case 4:
+          return [...pm, [0x00, 0x08, 0x20, 0x28, 0x30][next() % 5]!, 0x47 | ((reg & 7) << 3), disp];
+        default:
+          return [0x80, 0x47 | (ext << 3), disp, next() & 0xff];
+      }
+    }
+    case 30:
+      // mul r/m32, r/m64 (register, or memory through rsi).
+      return next() & 1
+        ? [rex(w, 0, rm), 0xf7, 0xe0 | (rm & 7)]
+        : [w ? 0x48 : 0x40, 0xf7, 0x66, next() & 0xff];
     case 26: {
       // push r64 / pop r64 (not rsp), and call +0 with the return address popped.
       const f = next() % 3;
@@ -243,6 +274,13 @@ function writesReg(insn: number[], n: number): boolean {
   // push moves rsp on purpose (the stack is in the writable page); pop and call +0; pop write
   // the popped register.
   if (op >= 0x50 && op <= 0x57) return false;
+  // 8-bit ALU forms, test and mul.
+  if ([0x84, 0xa8, 0xf6, 0x38, 0x3a, 0x3c].includes(op)) return false;
+  if (op < 0x40 && (op & 7) === 4) return n === 0;
+  if (op === 0xf7 && ((m >> 3) & 7) === 4) return n === 0 || n === 2;
+  if (op < 0x40 && (op & 7) === 0) return (m & 0xc0) === 0xc0 && byteHits((m & 7) | ((p & 1) << 3));
+  if (op < 0x40 && (op & 7) === 2) return byteHits(((m >> 3) & 7) | ((p & 4) << 1));
+  if (op === 0x80) return (m & 0xc0) === 0xc0 && ((m >> 3) & 7) !== 7 && byteHits((m & 7) | ((p & 1) << 3));
   if (op >= 0x58 && op <= 0x5f) return ((op & 7) | ((p & 1) << 3)) === n;
   if (op === 0xe8) {
     const last = insn[insn.length - 1]!;
