@@ -863,35 +863,5 @@ export function round64(hi: number, lo: number, imm: number): void {
   put64(r === 0 ? (x < 0 ? -0 : 0) : r);
 }
 
-// ---------------------------------------------------------------------------------------------
-// RCPSS/RCPPS and RSQRTSS/RSQRTPS (SDM Vol. 2B, RCPSS, RSQRTSS): approximations whose exact bits
-// are implementation-specific; the SDM fixes only the relative error (at most 1.5 · 2^-12) and
-// the special cases. This implementation returns the correctly rounded value, which is within
-// that bound. Neither instruction reports exceptions or reads MXCSR.
-
-const MIN_NORMAL32_VALUE = 1.1754943508222875e-38;
-
-/** RCPSS lane: ≈ 1/x; ±0 and denormals give ±∞, ±∞ gives ±0, tiny results are flushed to ±0. */
-export function rcp32(b: number): number {
-  if (isNaN32(b)) return b | 0x400000;
-  const e = b & 0x7f800000;
-  const sign = b & 0x80000000;
-  if (e === 0) return sign | 0x7f800000;
-  if (e === 0x7f800000) return sign;
-  const r = Math.fround(1 / f32FromBits(b));
-  if (Math.abs(r) < MIN_NORMAL32_VALUE) return sign;
-  return f32ToBits(r);
-}
-/**
- * RSQRTSS lane: ≈ 1/√x; ±0 and denormals give ±∞, +∞ gives +0, other negative operands the
- * default QNaN.
- */
-export function rsqrt32(b: number): number {
-  if (isNaN32(b)) return b | 0x400000;
-  const e = b & 0x7f800000;
-  const sign = b & 0x80000000;
-  if (e === 0) return sign | 0x7f800000;
-  if (sign !== 0) return QNAN32;
-  if (e === 0x7f800000) return 0;
-  return f32ToBits(Math.fround(1 / Math.sqrt(f32FromBits(b))));
-}
+// RCPSS/RCPPS and RSQRTSS/RSQRTPS: the host CPU's approximations, bit for bit (approx.ts).
+export { rcp32, rsqrt32 } from './approx.js';

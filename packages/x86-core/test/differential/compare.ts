@@ -26,11 +26,6 @@ export interface DiffCase extends TestCase {
   undefinedFsw: number;
   /** Byte ranges [from, to) of the data page holding implementation-specific values (saved FIP/FDP/FOP). */
   undefinedData?: [number, number][];
-  /**
-   * An XMM destination whose low `lanes` single-precision lanes hold an approximation whose exact
-   * bits are implementation-specific (rcpps/rsqrtps: relative error ≤ 1.5·2^-12, SDM Vol. 2B).
-   */
-  approx?: { xmm: number; lanes: number };
   /** What is special about the case (e.g. 'far-branch', 'target:ro-straddle', 'count:0'), for filtering and reports. */
   tags?: string[];
 }
@@ -125,9 +120,8 @@ export function compareResults(tc: DiffCase, native: CaseResult, emu: CaseResult
   for (let i = 0; i < 16; i++) {
     const a = native.fx.subarray(FX.XMM + 16 * i, FX.XMM + 16 * i + 16);
     const b = emu.fx.subarray(FX.XMM + 16 * i, FX.XMM + 16 * i + 16);
-    const same =
-      tc.approx?.xmm === i ? approxLanesEqual(a, b, tc.approx.lanes) : a.every((x, j) => x === b[j]);
-    if (!same) out.push({ field: `xmm${i}`, native: xmmHex(a), emulator: xmmHex(b) });
+    if (!a.every((x, j) => x === b[j]))
+      out.push({ field: `xmm${i}`, native: xmmHex(a), emulator: xmmHex(b) });
   }
   const ignored = (j: number) => tc.undefinedData?.some(([a, b]) => j >= a && j < b) ?? false;
   const differs = (x: number, j: number) => x !== emu.data[j] && !ignored(j);
@@ -148,37 +142,6 @@ export function compareResults(tc: DiffCase, native: CaseResult, emu: CaseResult
     });
   }
   return out;
-}
-
-/**
- * Equality of two XMM values where the low `lanes` binary32 lanes are hardware approximations:
- * identical bits, or both finite, non-zero normal values of the same sign within 2^-10 of each
- * other relative to the host's (each is within 1.5·2^-12 of the exact result, so they can be
- * 3·2^-12 apart). Specials (zero, infinity, NaN, denormal) and the remaining lanes must match
- * exactly, except that a result at the underflow boundary may be flushed to zero.
- */
-function approxLanesEqual(a: Uint8Array, b: Uint8Array, lanes: number): boolean {
-  const da = new DataView(a.buffer, a.byteOffset, 16);
-  const db = new DataView(b.buffer, b.byteOffset, 16);
-  for (let k = 0; k < 4; k++) {
-    const x = da.getUint32(4 * k, true);
-    const y = db.getUint32(4 * k, true);
-    if (x === y) continue;
-    if (k >= lanes) return false;
-    const ex = (x >>> 23) & 0xff;
-    const ey = (y >>> 23) & 0xff;
-    const normal = (e: number) => e !== 0 && e !== 0xff;
-    if (x >>> 31 !== y >>> 31) return false;
-    // At the underflow boundary an approximation just below 2^-126 is tiny and flushed to zero.
-    const flushed = (z: number, e: number, m: number) =>
-      (z & 0x7fffffff) === 0 && e === 1 && (m & 0x7fffff) < 0x1000;
-    if (flushed(x, ey, y) || flushed(y, ex, x)) continue;
-    if (!normal(ex) || !normal(ey)) return false;
-    const fx = da.getFloat32(4 * k, true);
-    const fy = db.getFloat32(4 * k, true);
-    if (Math.abs(fx - fy) > Math.abs(fx) * 2 ** -10) return false;
-  }
-  return true;
 }
 
 function flagNames(f: number): string {

@@ -499,10 +499,6 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
   }
 
   if (suffix.length > 0) code = Uint8Array.from([...code, ...suffix]);
-  // rcp/rsqrt results are approximations whose exact bits differ between implementations.
-  const approx = /^(rcp|rsqrt)(ps|ss)$/.test(row.mnemonic)
-    ? { xmm: enc.reg, lanes: row.mnemonic.endsWith('ps') ? 4 : 1 }
-    : undefined;
   const undefinedFlags = undefinedFlagsOf(row, enc, gpr, opsize);
   if (opsize === 2) tags.push('opsize:16');
   if (usesFpu(shape)) {
@@ -546,7 +542,6 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
     undefinedFsw: x87UndefinedFsw(row.mnemonic),
     undefinedData: undefinedDataOf(row, shape, target, opsize),
     tags,
-    ...(approx ? { approx } : {}),
     ...(fsBase !== undefined ? { fsBase } : {}),
     ...(gsBase !== undefined ? { gsBase } : {}),
   };
