@@ -29,8 +29,7 @@ export function bcdToF80(b: Uint8Array): F80 {
   lo = sum >>> 0;
   if (sum > 0xffffffff) hi = (hi + 1) >>> 0;
   const r = fromInt64(lo, hi);
-  if (b[9]! & 0x80) r.sign = 1;
-  return r;
+  return { sign: b[9]! & 0x80 ? 1 : 0, exp: r.exp, hi: r.hi, lo: r.lo };
 }
 
 /**

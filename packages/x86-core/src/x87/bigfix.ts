@@ -181,7 +181,7 @@ export function roundToReg(
     sig >>= s;
     e += n - 128;
   }
-  return roundLimbsToReg(
+  const r = roundLimbsToReg(
     env,
     sign,
     Number((sig >> 96n) & MASK32),
@@ -192,4 +192,6 @@ export function roundToReg(
     sticky,
     usePc,
   );
+  // A copy: the core's result object is reused by its next operation.
+  return { sign: r.sign, exp: r.exp, hi: r.hi, lo: r.lo };
 }

@@ -12,17 +12,24 @@ import {
   CMP_LESS,
   CMP_UNORDERED,
   type F80,
-  f64Hi,
+  type FpEnv,
   fromF32,
   fromF64,
   fromInt,
   fromInt64,
-  intHi,
-  toF32,
-  toF64,
-  toInt,
 } from './float80.js';
-import { OP_ADD, OP_DIV, OP_DIVR, OP_MUL, OP_SUB, OP_SUBR, type X87 } from './fpu.js';
+import {
+  OP_ADD,
+  OP_DIV,
+  OP_DIVR,
+  OP_MUL,
+  OP_SUB,
+  OP_SUBR,
+  STORE_F32,
+  STORE_F64,
+  STORE_TRUNCATE,
+  type X87,
+} from './fpu.js';
 import { fprem, fscale, fxtract } from './misc-ops.js';
 import { f2xm1, fcos, fpatan, fptan, fsin, fsincos, fyl2x, fyl2xp1 } from './transcendental.js';
 
@@ -61,12 +68,20 @@ function ud(): never {
   throw new CpuFault('invalid-opcode');
 }
 
-function readF80(h: X87Host, a: number): F80 {
+/** Scratch for FLD m80fp (the value is copied onto the stack at once). */
+const M80: F80 = { sign: 0, exp: 0, hi: 0, lo: 0 };
+
+function readF80(h: X87Host, a: number, out?: F80): F80 {
   // Bytes in address order, so a straddling operand faults at its first inaccessible byte.
   const lo = (h.read8(a) | (h.read8(a + 1) << 8) | (h.read8(a + 2) << 16) | (h.read8(a + 3) << 24)) >>> 0;
   const hi = (h.read8(a + 4) | (h.read8(a + 5) << 8) | (h.read8(a + 6) << 16) | (h.read8(a + 7) << 24)) >>> 0;
   const se = h.read16(a + 8);
-  return { sign: se >> 15, exp: se & 0x7fff, hi, lo };
+  if (out === undefined) return { sign: se >> 15, exp: se & 0x7fff, hi, lo };
+  out.sign = se >> 15;
+  out.exp = se & 0x7fff;
+  out.hi = hi;
+  out.lo = lo;
+  return out;
 }
 
 function writeF80(h: X87Host, a: number, v: F80): void {
@@ -184,11 +199,11 @@ function memoryForm(
       let v: F80;
       let convFlags = 0;
       if (esc === 0) {
-        const e = { cw: f.cw, flags: 0, c1: 0 };
+        const e = convEnv(f);
         v = fromF32(e, h.read32(ea), true);
         convFlags = e.flags;
       } else if (esc === 4) {
-        const e = { cw: f.cw, flags: 0, c1: 0 };
+        const e = convEnv(f);
         const lo = h.read32(ea);
         const hi = h.read32(ea + 4);
         v = fromF64(e, lo, hi, true);
@@ -204,7 +219,7 @@ function memoryForm(
     case 1:
       switch (reg) {
         case 0: {
-          const e = { cw: f.cw, flags: 0, c1: 0 };
+          const e = convEnv(f);
           const v = fromF32(e, h.read32(ea));
           track(f, rip, esc, modrm, ea);
           f.load(v, e.flags);
@@ -214,10 +229,13 @@ function memoryForm(
         case 3: {
           h.probeWrite(ea, 4);
           track(f, rip, esc, modrm, ea);
-          storeGuarded(f, () => {
-            const r = f.store((v) => toF32(f, v), 0xffc00000, reg === 3);
-            if (r !== null) h.write32(ea, r);
-          });
+          f.snapshot();
+          try {
+            if (f.storeNum(STORE_F32, reg === 3)) h.write32(ea, f.storeLo);
+          } catch (err) {
+            f.restoreSnapshot();
+            throw err;
+          }
           return;
         }
         default:
@@ -235,7 +253,7 @@ function memoryForm(
           storeInt(f, h, ea, 32, reg !== 2, reg === 1, rip, esc, modrm);
           return;
         case 5: {
-          const v = readF80(h, ea);
+          const v = readF80(h, ea, M80);
           track(f, rip, esc, modrm, ea);
           f.load(v);
           return;
@@ -243,10 +261,14 @@ function memoryForm(
         case 7:
           h.probeWrite(ea, 10);
           track(f, rip, esc, modrm, ea);
-          storeGuarded(f, () => {
-            const r = f.store((v) => v, INDEFINITE_F80, true);
+          f.snapshot();
+          try {
+            const r = f.store(identity, INDEFINITE_F80, true);
             if (r !== null) writeF80(h, ea, r);
-          });
+          } catch (err) {
+            f.restoreSnapshot();
+            throw err;
+          }
           return;
         default:
           ud();
@@ -255,7 +277,7 @@ function memoryForm(
     case 5:
       switch (reg) {
         case 0: {
-          const e = { cw: f.cw, flags: 0, c1: 0 };
+          const e = convEnv(f);
           const lo = h.read32(ea);
           const hi = h.read32(ea + 4);
           const v = fromF64(e, lo, hi);
@@ -270,19 +292,13 @@ function memoryForm(
         case 3:
           h.probeWrite(ea, 8);
           track(f, rip, esc, modrm, ea);
-          storeGuarded(f, () => {
-            let hi = 0xfff80000;
-            const r = f.store(
-              (v) => {
-                const lo = toF64(f, v);
-                hi = f64Hi;
-                return lo;
-              },
-              0,
-              reg === 3,
-            );
-            if (r !== null) writeInt(h, ea, r, hi, 64);
-          });
+          f.snapshot();
+          try {
+            if (f.storeNum(STORE_F64, reg === 3)) writeInt(h, ea, f.storeLo, f.storeHi, 64);
+          } catch (err) {
+            f.restoreSnapshot();
+            throw err;
+          }
           return;
         default:
           ud();
@@ -334,21 +350,28 @@ const BCD_INDEFINITE = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff);
  * so the instruction has no effect, as on hardware.
  */
 function storeGuarded(f: X87, body: () => void): void {
-  const sw = f.sw;
-  const tw = f.tagWord;
-  const fip = f.fip;
-  const fop = f.fop;
-  const fdp = f.fdp;
+  f.snapshot();
   try {
     body();
   } catch (e) {
-    f.sw = sw;
-    f.tagWord = tw;
-    f.fip = fip;
-    f.fop = fop;
-    f.fdp = fdp;
+    f.restoreSnapshot();
     throw e;
   }
+}
+
+/** FSTP m80fp stores the register as it is. */
+function identity(v: F80): F80 {
+  return v;
+}
+
+/** One reusable environment for the conversions of memory operands (their flags are read at once). */
+const CONV_ENV: FpEnv = { cw: 0, flags: 0, c1: 0 };
+
+function convEnv(f: X87): FpEnv {
+  CONV_ENV.cw = f.cw;
+  CONV_ENV.flags = 0;
+  CONV_ENV.c1 = 0;
+  return CONV_ENV;
 }
 
 function loadInt(
@@ -378,20 +401,14 @@ function storeInt(
 ): void {
   h.probeWrite(ea, bits / 8);
   track(f, rip, esc, modrm, ea);
-  storeGuarded(f, () => {
-    // The integer indefinite: the most negative value (only the low `bits` are written).
-    let hi = bits === 64 ? 0x80000000 : 0xffffffff;
-    const r = f.store(
-      (v) => {
-        const lo = toInt(f, v, bits, truncate);
-        hi = intHi;
-        return lo;
-      },
-      bits === 64 ? 0 : bits === 32 ? 0x80000000 : 0xffff8000,
-      popAfter,
-    );
-    if (r !== null) writeInt(h, ea, r, hi, bits);
-  });
+  f.snapshot();
+  try {
+    if (f.storeNum(bits | (truncate ? STORE_TRUNCATE : 0), popAfter))
+      writeInt(h, ea, f.storeLo, f.storeHi, bits);
+  } catch (err) {
+    f.restoreSnapshot();
+    throw err;
+  }
 }
 
 function registerForm(

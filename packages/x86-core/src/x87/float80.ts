@@ -68,12 +68,39 @@ export function f80(sign: number, exp: number, hi: number, lo: number): F80 {
   return { sign, exp, hi, lo };
 }
 
+const ZEROS: readonly Readonly<F80>[] = [
+  Object.freeze({ sign: 0, exp: 0, hi: 0, lo: 0 }),
+  Object.freeze({ sign: 1, exp: 0, hi: 0, lo: 0 }),
+];
+const INFINITIES: readonly Readonly<F80>[] = [
+  Object.freeze({ sign: 0, exp: 0x7fff, hi: INT_HI, lo: 0 }),
+  Object.freeze({ sign: 1, exp: 0x7fff, hi: INT_HI, lo: 0 }),
+];
+
+/** ±0 (a shared, frozen value). */
 export function zero(sign: number): F80 {
-  return { sign, exp: 0, hi: 0, lo: 0 };
+  return ZEROS[sign]!;
 }
 
+/** ±∞ (a shared, frozen value). */
 export function infinity(sign: number): F80 {
-  return { sign, exp: 0x7fff, hi: INT_HI, lo: 0 };
+  return INFINITIES[sign]!;
+}
+
+/**
+ * Results of the arithmetic, rounding and conversion functions below live in two module scratch
+ * objects (or are frozen constants, or an operand passed in): a caller copies a result before it
+ * calls another of these functions. OUT receives rounded results, CONV widened and integer loads.
+ */
+const OUT: F80 = { sign: 0, exp: 0, hi: 0, lo: 0 };
+const CONV: F80 = { sign: 0, exp: 0, hi: 0, lo: 0 };
+
+function setF80(r: F80, sign: number, exp: number, hi: number, lo: number): F80 {
+  r.sign = sign;
+  r.exp = exp;
+  r.hi = hi;
+  r.lo = lo;
+  return r;
 }
 
 /** Value classes the x87 distinguishes (SDM Vol. 1, 8.2.2 and table 8-3). */
@@ -476,7 +503,7 @@ function packExt(sign: number, fmt: Format): F80 {
   if (rKind === R_MAX) {
     // The largest finite value with fmt.p significand bits.
     shl64(0xffffffff, 0xffffffff, 64 - fmt.p);
-    return { sign, exp: 0x7ffe, hi: sHi, lo: sLo };
+    return setF80(OUT, sign, 0x7ffe, sHi, sLo);
   }
   const n = bitLength64(rHi, rLo);
   if (n === 0) return zero(sign);
@@ -484,10 +511,10 @@ function packExt(sign: number, fmt: Format): F80 {
   if (top < EXT_EMIN) {
     // Denormal: exponent field 0, significand aligned to 2^(EXT_EMIN - 63).
     shl64(rHi, rLo, rLsb - (EXT_EMIN - 63));
-    return { sign, exp: 0, hi: sHi, lo: sLo };
+    return setF80(OUT, sign, 0, sHi, sLo);
   }
   shl64(rHi, rLo, 64 - n);
-  return { sign, exp: top + EXP_BIAS, hi: sHi, lo: sLo };
+  return setF80(OUT, sign, top + EXP_BIAS, sHi, sLo);
 }
 
 /** Rounds the window W × 2^e (W nonzero) to a register result under RC and, when `usePc`, PC. */
@@ -1185,9 +1212,9 @@ function widen(
     if ((fh | fl) === 0) return infinity(sign);
     const hi = (INT_HI | fh) >>> 0;
     // Arithmetic with a memory operand sees the SNaN itself (NaN selection compares it as an SNaN).
-    if (keepSNaN) return { sign, exp: 0x7fff, hi, lo: fl };
+    if (keepSNaN) return setF80(CONV, sign, 0x7fff, hi, fl);
     if ((hi & QUIET_HI) === 0) env.flags |= IE;
-    return { sign, exp: 0x7fff, hi: (hi | QUIET_HI) >>> 0, lo: fl };
+    return setF80(CONV, sign, 0x7fff, (hi | QUIET_HI) >>> 0, fl);
   }
   if (exp === 0) {
     if ((fh | fl) === 0) return zero(sign);
@@ -1196,9 +1223,9 @@ function widen(
     const n = bitLength64(fh, fl);
     const top = 1 - bias - fracBits + (n - (63 - fracBits)) - 1;
     shl64(fh, fl, 64 - n);
-    return { sign, exp: top + EXP_BIAS, hi: sHi, lo: sLo };
+    return setF80(CONV, sign, top + EXP_BIAS, sHi, sLo);
   }
-  return { sign, exp: exp - bias + EXP_BIAS, hi: (INT_HI | fh) >>> 0, lo: fl };
+  return setF80(CONV, sign, exp - bias + EXP_BIAS, (INT_HI | fh) >>> 0, fl);
 }
 
 /** Widens binary32 bits exactly; SNaN becomes QNaN with IE, denormals raise DE and normalise. */
@@ -1325,7 +1352,7 @@ export function fromInt64(lo: number, hi: number): F80 {
   const n = bitLength64(mh, ml);
   if (n === 0) return zero(0);
   shl64(mh, ml, 64 - n);
-  return { sign, exp: n - 1 + EXP_BIAS, hi: sHi, lo: sLo };
+  return setF80(CONV, sign, n - 1 + EXP_BIAS, sHi, sLo);
 }
 
 /** FILD m16int/m32int and small exact integers: v is a signed 32-bit value. */

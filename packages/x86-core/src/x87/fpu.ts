@@ -36,8 +36,10 @@ import {
   div,
   type F80,
   type FpEnv,
+  f64Hi,
   IE,
   INDEFINITE,
+  intHi,
   isNaN80,
   mul,
   PE,
@@ -45,6 +47,9 @@ import {
   SF,
   sqrt,
   sub,
+  toF32,
+  toF64,
+  toInt,
   ZE,
 } from './float80.js';
 
@@ -71,6 +76,11 @@ export const OP_SUBR = 5;
 export const OP_DIV = 6;
 export const OP_DIVR = 7;
 
+/** Store formats of {@link X87.storeNum}: binary32, binary64, or an integer width plus STORE_TRUNCATE. */
+export const STORE_F32 = 0x100;
+export const STORE_F64 = 0x101;
+export const STORE_TRUNCATE = 0x80;
+
 /** The tag hardware computes for a register value. */
 export function tagOf(v: F80): number {
   if (v.exp === 0) return (v.hi | v.lo) === 0 ? TAG_ZERO : TAG_SPECIAL;
@@ -93,6 +103,18 @@ export class X87 implements FpEnv {
   /** Scratch environment fields for the soft-float calls. */
   flags = 0;
   c1 = 0;
+  /** Scratch copies of ST registers for the operations (so reading a register allocates nothing). */
+  private readonly sa: F80 = { sign: 0, exp: 0, hi: 0, lo: 0 };
+  private readonly sb: F80 = { sign: 0, exp: 0, hi: 0, lo: 0 };
+  /** The value of the last {@link storeNum}: low and high 32 bits. */
+  storeLo = 0;
+  storeHi = 0;
+  /** State saved by {@link snapshot} for a store whose memory write may fault. */
+  private snapSw = 0;
+  private snapTw = 0;
+  private snapFip = 0;
+  private snapFop = 0;
+  private snapFdp = 0;
   /** FCS and FDS as FNSTENV/FNSAVE/FXSAVE store them (no segments are emulated; the embedder may set them). */
   fcs = 0;
   fds = 0;
@@ -234,6 +256,27 @@ export class X87 implements FpEnv {
     this.u16[(X87_REG_OFFSET >> 1) + 8 * i + 4] = (v.sign << 15) | v.exp;
   }
 
+  /** Copies physical register i into `out` (a scratch object) and returns it. */
+  private readInto(i: number, out: F80): F80 {
+    const se = this.u16[(X87_REG_OFFSET >> 1) + 8 * i + 4]!;
+    const w = (X87_REG_OFFSET >> 2) + 4 * i;
+    out.sign = se >> 15;
+    out.exp = se & 0x7fff;
+    out.hi = this.u32[w + 1]!;
+    out.lo = this.u32[w]!;
+    return out;
+  }
+
+  /** ST(i) in the first scratch object (valid until the next stA). */
+  private stA(i: number): F80 {
+    return this.readInto(this.phys(i), this.sa);
+  }
+
+  /** ST(i) in the second scratch object. */
+  private stB(i: number): F80 {
+    return this.readInto(this.phys(i), this.sb);
+  }
+
   /** Physical index of ST(i). */
   phys(i: number): number {
     return (this.top + i) & 7;
@@ -347,7 +390,7 @@ export class X87 implements FpEnv {
       this.finish(this.c1);
       return;
     }
-    this.push(this.st(i));
+    this.push(this.stA(i));
     this.finish(this.c1);
   }
 
@@ -358,7 +401,7 @@ export class X87 implements FpEnv {
       // D9 D8+i (the undocumented FSTP1) copies an empty ST(0) as it is: no stack fault, and the
       // destination becomes empty (measured on the host).
       const p = this.phys(i);
-      this.setPhysRaw(p, this.st(0));
+      this.setPhysRaw(p, this.stA(0));
       this.setTag(p, TAG_EMPTY);
       this.pop();
       this.finish(0);
@@ -371,7 +414,7 @@ export class X87 implements FpEnv {
       }
       this.setSt(i, INDEFINITE);
     } else {
-      this.setSt(i, this.st(0));
+      this.setSt(i, this.stA(0));
     }
     if (popAfter) this.pop();
     this.finish(0);
@@ -388,8 +431,8 @@ export class X87 implements FpEnv {
       if (this.isEmpty(0)) this.setSt(0, INDEFINITE);
       if (this.isEmpty(i)) this.setSt(i, INDEFINITE);
     }
-    const a = this.st(0);
-    const b = this.st(i);
+    const a = this.stA(0);
+    const b = this.stB(i);
     this.setSt(0, b);
     this.setSt(i, a);
     this.finish(0);
@@ -456,7 +499,7 @@ export class X87 implements FpEnv {
       }
       this.setSt(dst, INDEFINITE);
     } else {
-      const r = this.compute(op, this.st(dst), this.st(src));
+      const r = this.compute(op, this.stA(dst), this.stB(src));
       if (!this.suppressed()) this.setSt(dst, r);
     }
     if (popAfter && !this.suppressed()) this.pop();
@@ -479,10 +522,11 @@ export class X87 implements FpEnv {
       return;
     }
     // value / ±0 (FDIVR with ST(0) = 0) raises ZE alone, like the register form.
-    const zeroDivisor = op === OP_DIVR && classify(this.st(0)) === Cls.Zero;
-    if (!zeroDivisor && this.memDenormalStops(this.st(0), value, convFlags)) return;
+    const st0 = this.stA(0);
+    const zeroDivisor = op === OP_DIVR && classify(st0) === Cls.Zero;
+    if (!zeroDivisor && this.memDenormalStops(st0, value, convFlags)) return;
     // An SNaN memory operand was already quieted by the widening; arithmetic sees the QNaN.
-    const r = this.compute(op, this.st(0), value);
+    const r = this.compute(op, st0, value);
     if (!this.suppressed()) this.setSt(0, r);
     this.finish(this.c1);
   }
@@ -504,33 +548,41 @@ export class X87 implements FpEnv {
     return false;
   }
 
-  /** Applies a one-operand operation to ST(0) (FSQRT, FRNDINT, FCHS, FABS). */
-  private unary(fn: (a: F80) => F80, keepC1: boolean): void {
+  /** Applies a one-operand operation to ST(0): 0 FSQRT, 1 FRNDINT, 2 FCHS, 3 FABS. */
+  private unary(kind: number): void {
     this.begin();
     if (this.isEmpty(0)) {
       if (this.underflow()) this.setSt(0, INDEFINITE);
       this.finish(0);
       return;
     }
-    const r = fn(this.st(0));
+    const a = this.stA(0);
+    let r: F80;
+    if (kind === 0) r = sqrt(this, a);
+    else if (kind === 1) r = roundInt(this, a);
+    else {
+      // FCHS/FABS only touch the sign (of the scratch copy) and clear C1.
+      a.sign = kind === 2 ? a.sign ^ 1 : 0;
+      r = a;
+    }
     if (!this.suppressed()) this.setSt(0, r);
-    this.finish(keepC1 ? this.c1 : 0);
+    this.finish(kind < 2 ? this.c1 : 0);
   }
 
   fsqrt(): void {
-    this.unary((a) => sqrt(this, a), true);
+    this.unary(0);
   }
 
   frndint(): void {
-    this.unary((a) => roundInt(this, a), true);
+    this.unary(1);
   }
 
   fchs(): void {
-    this.unary((a) => ({ sign: a.sign ^ 1, exp: a.exp, hi: a.hi, lo: a.lo }), false);
+    this.unary(2);
   }
 
   fabs(): void {
-    this.unary((a) => ({ sign: 0, exp: a.exp, hi: a.hi, lo: a.lo }), false);
+    this.unary(3);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -546,12 +598,12 @@ export class X87 implements FpEnv {
     if (this.isEmpty(0) || (b === null && this.isEmpty(src))) {
       this.underflow();
     } else {
-      const a = this.st(0);
+      const a = this.stA(0);
       const c0 = classify(a);
       if ((convFlags & DE) !== 0 && c0 !== Cls.Unsupported && !isNaN80(c0) && b && !isNaN80(classify(b))) {
         this.flags |= DE;
       }
-      r = compare(this, a, b ?? this.st(src), quietNaN);
+      r = compare(this, a, b ?? this.stB(src), quietNaN);
     }
     // The condition codes are written even when an unmasked exception suppresses the pops.
     this.setCompareCodes(r);
@@ -569,7 +621,7 @@ export class X87 implements FpEnv {
     let r = CMP_UNORDERED;
     const fault = this.isEmpty(0) || this.isEmpty(src);
     if (fault) this.underflow();
-    else r = compare(this, this.st(0), this.st(src), quietNaN);
+    else r = compare(this, this.stA(0), this.stB(src), quietNaN);
     if (popAfter && !this.suppressed()) this.pop();
     // C1 changes only on a stack fault (SDM Vol. 2A, FCOMI "FPU Flags Affected").
     this.finish(fault ? 0 : (this.swBits >> 9) & 1);
@@ -578,7 +630,7 @@ export class X87 implements FpEnv {
 
   /** FXAM: classifies ST(0) into C3/C2/C0 with the sign in C1 (SDM Vol. 2A, FXAM). */
   fxam(): void {
-    const v = this.st(0);
+    const v = this.stA(0);
     let s = this.swBits & ~SW_CC;
     if (v.sign) s |= SW_C1;
     if (this.isEmpty(0)) s |= SW_C3 | SW_C0;
@@ -617,7 +669,7 @@ export class X87 implements FpEnv {
       return;
     }
     // Without a stack fault C1 is left alone (SDM Vol. 2A, FCMOVcc "FPU Flags Affected").
-    if (cond) this.setSt(0, this.st(i));
+    if (cond) this.setSt(0, this.stA(i));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -638,7 +690,7 @@ export class X87 implements FpEnv {
       }
       out = indefinite;
     } else {
-      out = convert(this.st(0));
+      out = convert(this.stA(0));
       if (this.flags & ~this.cw & 0x3f & ~PE) {
         this.finish(0);
         return null;
@@ -647,6 +699,77 @@ export class X87 implements FpEnv {
     if (popAfter) this.pop();
     this.finish(this.c1);
     return out;
+  }
+
+  /**
+   * Stores ST(0) as a number (FST/FSTP m32fp and m64fp, FIST/FISTP/FISTTP): `kind` is one of the
+   * STORE_* constants. Leaves the value in storeLo/storeHi (a masked stack underflow stores the
+   * format's indefinite) and returns true, or returns false when an unmasked exception forbids
+   * writing memory; pops when asked and allowed. Allocates nothing.
+   */
+  storeNum(kind: number, popAfter: boolean): boolean {
+    this.begin();
+    if (this.isEmpty(0)) {
+      if (!this.underflow()) {
+        this.finish(0);
+        return false;
+      }
+      this.storeIndefinite(kind);
+    } else {
+      const v = this.stA(0);
+      if (kind === STORE_F32) {
+        this.storeLo = toF32(this, v);
+        this.storeHi = 0;
+      } else if (kind === STORE_F64) {
+        this.storeLo = toF64(this, v);
+        this.storeHi = f64Hi;
+      } else {
+        const bits = kind & 0x7f;
+        this.storeLo = toInt(this, v, bits, (kind & STORE_TRUNCATE) !== 0);
+        this.storeHi = intHi;
+      }
+      if (this.flags & ~this.cw & 0x3f & ~PE) {
+        this.finish(0);
+        return false;
+      }
+    }
+    if (popAfter) this.pop();
+    this.finish(this.c1);
+    return true;
+  }
+
+  /** The indefinite of a store format (SDM Vol. 1, tables 4-3 and 4-2) into storeLo/storeHi. */
+  private storeIndefinite(kind: number): void {
+    if (kind === STORE_F32) {
+      this.storeLo = 0xffc00000;
+      this.storeHi = 0;
+    } else if (kind === STORE_F64) {
+      this.storeLo = 0;
+      this.storeHi = 0xfff80000;
+    } else {
+      // The most negative integer, sign-extended.
+      const bits = kind & 0x7f;
+      this.storeLo = bits === 64 ? 0 : bits === 32 ? 0x80000000 : 0xffff8000;
+      this.storeHi = bits === 64 ? 0x80000000 : 0xffffffff;
+    }
+  }
+
+  /** Saves what a store changes (status, tags, FIP/FOP/FDP) before its memory write. */
+  snapshot(): void {
+    this.snapSw = this.sw;
+    this.snapTw = this.tagWord;
+    this.snapFip = this.fip;
+    this.snapFop = this.fop;
+    this.snapFdp = this.fdp;
+  }
+
+  /** Undoes a store whose memory write faulted: the instruction has no effect, as on hardware. */
+  restoreSnapshot(): void {
+    this.sw = this.snapSw;
+    this.tagWord = this.snapTw;
+    this.fip = this.snapFip;
+    this.fop = this.snapFop;
+    this.fdp = this.snapFdp;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -672,7 +795,7 @@ export class X87 implements FpEnv {
     if (this.isEmpty(0)) {
       if (this.underflow()) this.setSt(0, INDEFINITE);
     } else {
-      const r = fn(this, this.st(0));
+      const r = fn(this, this.stA(0));
       if (r === null) c2 = SW_C2;
       else if (!this.suppressed()) this.setSt(0, r);
     }
@@ -693,7 +816,7 @@ export class X87 implements FpEnv {
       this.finish(0);
       return;
     }
-    const r = fn(this, this.st(0), this.st(1));
+    const r = fn(this, this.stA(0), this.stB(1));
     if (this.suppressed()) {
       this.finish(0);
       return;
@@ -711,7 +834,7 @@ export class X87 implements FpEnv {
       this.finish(0);
       return;
     }
-    const r = fn(this, this.st(0), this.st(1));
+    const r = fn(this, this.stA(0), this.stB(1));
     if (!this.suppressed()) this.setSt(0, r);
     this.finish(this.c1);
   }
@@ -739,7 +862,7 @@ export class X87 implements FpEnv {
         this.c1 = 1;
       }
     } else {
-      const r = fn(this, this.st(0));
+      const r = fn(this, this.stA(0));
       if (r === null) c2 = SW_C2;
       else if (!this.suppressed()) {
         this.setSt(0, r[0]);
@@ -762,7 +885,7 @@ export class X87 implements FpEnv {
       this.finish(0);
       return;
     }
-    const r = fn(this, this.st(0), this.st(1), nearest);
+    const r = fn(this, this.stA(0), this.stB(1), nearest);
     if (this.suppressed()) {
       this.swBits &= ~SW_C2;
       this.finish(0);
