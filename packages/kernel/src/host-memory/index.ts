@@ -9,6 +9,7 @@ import { Errno, Filetype } from '../abi.js';
 import { type Err, err } from '../errors.js';
 import type { FdObject, FileStat } from '../fd-object.js';
 import { createDatagramSocketPair, createStreamSocketPair } from '../objects/pipe.js';
+import { DatagramPeer } from '../sock/unix.js';
 import {
   type HostDirEntry,
   type HostFile,
@@ -351,6 +352,8 @@ export class MemoryBackend extends UnsupportedBackend<MemoryDirectory> {
     const listener = e.inode.listener;
     if (!listener) return err(Errno.ECONNREFUSED);
     if (listener.filetype !== filetype) return err(Errno.EPROTOTYPE);
+    // A datagram socket sends into the bound socket's queue; nothing is accepted.
+    if (listener.datagramInbox) return new DatagramPeer(listener.datagramInbox);
     const [client, server] =
       filetype === Filetype.SOCKET_STREAM ? createStreamSocketPair() : createDatagramSocketPair(filetype);
     if (!listener.incoming(server)) {

@@ -132,8 +132,8 @@ function streamSend(sock: StreamSocket, data: Uint8Array, fds: PassedFd[]): numb
   return n;
 }
 
-function datagramReceive(sock: DatagramSocket, len: number, peek: boolean): ReceivedMessage | Err {
-  const ch = sock.incoming;
+/** Receives one message (with its fds) from a datagram channel. */
+export function channelReceive(ch: DatagramChannel, len: number, peek: boolean): ReceivedMessage | Err {
   const msg = ch.messages[0];
   if (!msg)
     return ch.writerOpen ? err(Errno.EAGAIN) : { data: new Uint8Array(0), fds: [], dataTruncated: false };
@@ -152,8 +152,8 @@ function datagramReceive(sock: DatagramSocket, len: number, peek: boolean): Rece
   };
 }
 
-function datagramSend(sock: DatagramSocket, data: Uint8Array, fds: PassedFd[]): number | Err {
-  const out = sock.outgoing;
+/** Queues one message (with fds, which keep the sender's rights) on a datagram channel. */
+export function channelSend(out: DatagramChannel, data: Uint8Array, fds: PassedFd[]): number | Err {
   if (!out.readerOpen || !out.writerOpen) return err(Errno.EPIPE);
   if (data.length > out.capacity) return err(Errno.EMSGSIZE);
   if (out.bytes + data.length > out.capacity) return err(Errno.EAGAIN);
@@ -198,8 +198,8 @@ export function messageSocket(object: FdObject): MessageSocket {
   }
   if (object instanceof DatagramSocket) {
     return {
-      receive: (len, peek) => datagramReceive(object, len, peek),
-      send: (data, fds) => datagramSend(object, data, fds),
+      receive: (len, peek) => channelReceive(object.incoming, len, peek),
+      send: (data, fds) => channelSend(object.outgoing, data, fds),
     };
   }
   return {

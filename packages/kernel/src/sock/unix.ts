@@ -11,9 +11,12 @@
 import { Errno, Filetype } from '../abi.js';
 import { type Err, err, isErr, type MaybePromise } from '../errors.js';
 import { FdObject, type Readiness } from '../fd-object.js';
+import { DatagramChannel, PIPE_CAPACITY } from '../objects/pipe.js';
 import type { SocketBinding, SocketListener } from '../vfs/backend.js';
 import {
   type AcceptingSocket,
+  channelReceive,
+  channelSend,
   type MessageSocket,
   messageSocket,
   type PassedFd,
@@ -219,7 +222,155 @@ export class UnixSocketFd extends FdObject implements MessageSocket, AcceptingSo
   }
 }
 
-/** Socket types the legacy fd_create1 creates unbound (digest §1.3; datagram sockets are left out). */
-export function isUnixSocketType(filetype: number): boolean {
-  return filetype === Filetype.SOCKET_STREAM || filetype === Filetype.SOCKET_SEQPACKET;
+/**
+ * A legacy Unix datagram socket created unbound. Bound, it receives the messages sent to its name;
+ * connected (again and again, to any bound datagram socket), it sends to that socket. FreeBSD
+ * semantics: sending unconnected is ENOTCONN; once the receiver closes, the next send reports
+ * ECONNRESET and the socket is disconnected (ENOTCONN after that); it cannot listen (EOPNOTSUPP).
+ */
+export class UnixDatagramFd extends FdObject implements MessageSocket, SocketListener {
+  readonly filetype = Filetype.SOCKET_DGRAM;
+  /** Messages sent to this socket's name. */
+  readonly datagramInbox = new DatagramChannel(PIPE_CAPACITY);
+  private state: 'new' | 'binding' | 'bound' | 'closed' = 'new';
+  private binding: SocketBinding | null = null;
+  private target: DatagramChannel | null = null;
+  private readShut = false;
+  private writeShut = false;
+
+  constructor() {
+    super();
+    this.datagramInbox.ends.add(this);
+  }
+
+  /** Datagram sockets never listen. */
+  get listening(): boolean {
+    return false;
+  }
+  /** Connections are not a datagram notion: nothing is ever queued for accept. */
+  incoming(_conn: FdObject): boolean {
+    return false;
+  }
+  beginBind(): number {
+    if (this.state !== 'new') return Errno.EINVAL;
+    this.state = 'binding';
+    return Errno.SUCCESS;
+  }
+  bound(result: SocketBinding | Err): number {
+    if (isErr(result)) {
+      if (this.state === 'binding') this.state = 'new';
+      return result.errno;
+    }
+    if (this.state !== 'binding') {
+      result.close();
+      return Errno.EBADF;
+    }
+    this.binding = result;
+    this.state = 'bound';
+    return Errno.SUCCESS;
+  }
+  /** sock_listen on a datagram socket: EOPNOTSUPP (FreeBSD uipc_listen). */
+  listen(_backlog: number): number {
+    return Errno.ENOTSUP;
+  }
+  /** A datagram socket may connect again, replacing its peer. */
+  beginConnect(): number {
+    return this.state === 'closed' ? Errno.EBADF : Errno.SUCCESS;
+  }
+  connected(result: FdObject | Err): number {
+    if (isErr(result)) return result.errno;
+    if (!(result instanceof DatagramPeer) || this.state === 'closed') return Errno.EPROTOTYPE;
+    this.target?.ends.delete(this);
+    this.target = result.inbox;
+    this.target.ends.add(this);
+    this.notify();
+    return Errno.SUCCESS;
+  }
+
+  receive(len: number, peek: boolean): ReceivedMessage | Err {
+    if (this.readShut) return { data: new Uint8Array(0), fds: [], dataTruncated: false };
+    return channelReceive(this.datagramInbox, len, peek);
+  }
+  send(data: Uint8Array, fds: PassedFd[]): number | Err {
+    if (this.writeShut) return err(Errno.EPIPE);
+    const target = this.target;
+    if (!target) return err(Errno.ENOTCONN);
+    if (!target.readerOpen) {
+      target.ends.delete(this);
+      this.target = null;
+      return err(Errno.ECONNRESET);
+    }
+    return channelSend(target, data, fds);
+  }
+  override read(len: number): Uint8Array | Err {
+    const r = this.receive(len, false);
+    return isErr(r) ? r : r.data;
+  }
+  override write(data: Uint8Array): number | Err {
+    return this.send(data, []);
+  }
+  override readiness(kind: 'read' | 'write'): Readiness {
+    if (kind === 'read') {
+      const first = this.datagramInbox.messages[0];
+      if (this.readShut) return { ready: true, nbytes: 0, hangup: true };
+      return { ready: first !== undefined, nbytes: first?.length ?? 0, hangup: false };
+    }
+    const target = this.target;
+    if (this.writeShut) return { ready: true, nbytes: 0, hangup: true };
+    // Unconnected: a send would not block (it fails at once), as FreeBSD's sowriteable says.
+    if (!target?.readerOpen) return { ready: true, nbytes: PIPE_CAPACITY, hangup: false };
+    const room = target.capacity - target.bytes;
+    return { ready: room > 0, nbytes: room, hangup: false };
+  }
+  /** sock_shutdown: ENOTCONN unless connected. */
+  shutdown(how: number): number {
+    if (!this.target) return Errno.ENOTCONN;
+    if (how & 1) this.readShut = true;
+    if (how & 2) this.writeShut = true;
+    this.notify();
+    return Errno.SUCCESS;
+  }
+  address(): SocketAddress {
+    return { family: 'unix' };
+  }
+  peerAddress(): SocketAddress | undefined {
+    return this.target ? { family: 'unix' } : undefined;
+  }
+  protected override onClose(): void {
+    this.state = 'closed';
+    this.binding?.close();
+    this.binding = null;
+    const inbox = this.datagramInbox;
+    inbox.readerOpen = false;
+    inbox.messages.length = 0;
+    inbox.bytes = 0;
+    inbox.changed();
+    inbox.ends.delete(this);
+    this.target?.ends.delete(this);
+    this.target = null;
+  }
+}
+
+/** What connecting a datagram socket to a bound name yields: the receiver's message queue. */
+export class DatagramPeer extends FdObject {
+  readonly filetype = Filetype.SOCKET_DGRAM;
+  constructor(readonly inbox: DatagramChannel) {
+    super();
+  }
+}
+
+/** A legacy socket from fd_create1 (what sock_bind, sock_connect and sock_listen act on). */
+export type LegacySocket = UnixSocketFd | UnixDatagramFd;
+
+/** Whether `object` is a socket created unbound by the legacy fd_create1. */
+export function isLegacySocket(object: unknown): object is LegacySocket {
+  return object instanceof UnixSocketFd || object instanceof UnixDatagramFd;
+}
+
+/** Creates the unbound socket of a legacy fd_create1 type, or null for other types. */
+export function createLegacySocket(filetype: number): LegacySocket | null {
+  if (filetype === Filetype.SOCKET_DGRAM) return new UnixDatagramFd();
+  if (filetype === Filetype.SOCKET_STREAM || filetype === Filetype.SOCKET_SEQPACKET)
+    return new UnixSocketFd(filetype);
+  return null;
 }

@@ -13,7 +13,7 @@ import { createDatagramSocketPair, createPipe, createStreamSocketPair } from '..
 import { PollQueue } from '../objects/poll-queue.js';
 import { syncIn, syncOut, type Thread } from '../process.js';
 import { typeRights } from '../rights.js';
-import { isUnixSocketType, UnixSocketFd } from '../sock/unix.js';
+import { createLegacySocket } from '../sock/unix.js';
 import { andThen, blocking, type Handler, offsetArg } from './common.js';
 
 const SYNC_FLAGS = Fdflags.DSYNC | Fdflags.RSYNC | Fdflags.SYNC;
@@ -43,17 +43,19 @@ export function legacyCall(t: Thread): boolean {
  * fd_create1(type) → fd: creates an anonymous object. At HEAD only SHARED_MEMORY exists (an
  * empty POSIX shared memory object, grown with file_stat_fput). Through the legacy numbering only
  * (HEAD has no call that could use them) it also creates POLL objects (kqueues for poll_fd) and
- * unbound Unix sockets (SOCKET_STREAM, SOCKET_SEQPACKET) for sock_bind and
- * sock_connect. Any other type is EINVAL (SOCKET_DGRAM too: unbound datagram sockets are not
- * implemented).
+ * unbound Unix sockets (SOCKET_STREAM, SOCKET_SEQPACKET, SOCKET_DGRAM) for sock_bind and
+ * sock_connect. Any other type is EINVAL.
  */
 export const fd_create1: Handler = (k, t, a) => {
   const type = a[0] as number;
   let object: FdObject;
   if (type === Filetype.SHARED_MEMORY) object = new SharedMemoryObject(k.objectMemory);
   else if (type === Filetype.POLL && legacyCall(t)) object = new PollQueue();
-  else if (isUnixSocketType(type) && legacyCall(t)) object = new UnixSocketFd(type);
-  else return Errno.EINVAL;
+  else {
+    const socket = legacyCall(t) ? createLegacySocket(type) : null;
+    if (!socket) return Errno.EINVAL;
+    object = socket;
+  }
   const fd = t.process.fds.insert(object);
   if (isErr(fd)) {
     discard(object);

@@ -21,7 +21,7 @@ import {
   type ReceivedMessage,
   type SocketAddress,
 } from '../sock/messages.js';
-import { UnixSocketFd } from '../sock/unix.js';
+import { isLegacySocket } from '../sock/unix.js';
 import { DirectoryFd } from '../vfs/objects.js';
 import { bindAt, connectAt, dispose } from '../vfs/ops.js';
 import { andThen, blocking, type Handler } from './common.js';
@@ -280,7 +280,7 @@ export const sock_accept: Handler = (_k, t, a) => {
 export const sock_listen: Handler = (_k, t, a) => {
   const object = socketOf(t.process.fds.get(a[0] as number, Rights.SOCK_LISTEN));
   if (typeof object === 'number') return object;
-  if (object instanceof UnixSocketFd) return object.listen(a[1] as number);
+  if (isLegacySocket(object)) return object.listen(a[1] as number);
   if (object.filetype === Filetype.SOCKET_DGRAM) return Errno.ENOTSUP;
   return isAccepting(object) ? Errno.SUCCESS : Errno.EINVAL;
 };
@@ -320,7 +320,7 @@ export const sock_bind: Handler = (_k, t, a) => {
   const args = pathSocketArgs(t, a, Rights.SOCK_BIND_SOCKET, Rights.SOCK_BIND_DIRECTORY);
   if (typeof args === 'number') return args;
   const { sock, dir, path } = args;
-  if (!(sock instanceof UnixSocketFd)) return Errno.EINVAL;
+  if (!isLegacySocket(sock)) return Errno.EINVAL;
   const e = sock.beginBind();
   if (e !== Errno.SUCCESS) return e;
   return andThen(bindAt(dir, path, sock), (r) => sock.bound(r));
@@ -336,7 +336,7 @@ export const sock_connect: Handler = (_k, t, a) => {
   const args = pathSocketArgs(t, a, Rights.SOCK_CONNECT_SOCKET, Rights.SOCK_CONNECT_DIRECTORY);
   if (typeof args === 'number') return args;
   const { sock, dir, path } = args;
-  if (!(sock instanceof UnixSocketFd)) return isAccepting(sock) ? Errno.ENOTSUP : Errno.EISCONN;
+  if (!isLegacySocket(sock)) return isAccepting(sock) ? Errno.ENOTSUP : Errno.EISCONN;
   const e = sock.beginConnect();
   if (e !== Errno.SUCCESS) return e;
   return andThen(connectAt(dir, path, sock.filetype), (r) => sock.connected(r));
@@ -370,7 +370,7 @@ export const sock_stat_get: Handler = (_k, t, a) => {
   const st = new Uint8Array(48);
   encodeSockaddr(st, 0, addressOf(object));
   encodeSockaddr(st, 20, peerAddressOf(object));
-  const listening = object instanceof UnixSocketFd ? object.listening : isAccepting(object);
+  const listening = isLegacySocket(object) ? object.listening : isAccepting(object);
   if (listening) new DataView(st.buffer).setUint32(44, Sstate.ACCEPTCONN, true);
   return copyOut(t.process.memory, buf, st) ? Errno.SUCCESS : Errno.EFAULT;
 };

@@ -14,6 +14,7 @@
 import { Errno } from '../abi.js';
 import { type Err, err, type MaybePromise } from '../errors.js';
 import type { FdObject, FileStat } from '../fd-object.js';
+import type { DatagramChannel } from '../objects/pipe.js';
 import type { NamedFifo } from './fifo.js';
 
 /** One entry of a directory listing (without `.` and `..`, which the kernel adds). */
@@ -128,8 +129,10 @@ export interface HostBackend<D = unknown> {
 
 /** The receiving side of a bound Unix socket: where connections to its name are delivered. */
 export interface SocketListener {
-  /** SOCKET_STREAM or SOCKET_SEQPACKET. */
+  /** SOCKET_STREAM, SOCKET_SEQPACKET or SOCKET_DGRAM. */
   readonly filetype: number;
+  /** A datagram socket's queue, where messages sent to its name go (in-kernel backends). */
+  readonly datagramInbox?: DatagramChannel;
   /**
    * A connection arrived: `conn` is the server's end. False refuses it (not listening, or the
    * backlog is full); the connecting side then sees ECONNREFUSED.

@@ -14,7 +14,7 @@ import { nodeHost } from '../../src/host-node/index.js';
 import { memoryDirectory } from '../../src/memory.js';
 import type { Thread } from '../../src/process.js';
 import { typeRights } from '../../src/rights.js';
-import { UnixSocketFd } from '../../src/sock/unix.js';
+import { UnixDatagramFd, UnixSocketFd } from '../../src/sock/unix.js';
 import { fd_create1, fd_create2, fd_read, fd_stat_get, fd_write } from '../../src/syscalls/fd.js';
 import { file_create, file_open, file_stat_get } from '../../src/syscalls/file-path.js';
 import {
@@ -133,7 +133,9 @@ describe('legacy fd_create1 sockets and fd_stat_get', () => {
     const s = Number(legacy.thread.ret0);
     expect(legacy.fds.peek(s)?.object).toBeInstanceOf(UnixSocketFd);
     expect(await legacy.call(fd_create1, Filetype.SOCKET_SEQPACKET)).toBe(0);
-    expect(await legacy.call(fd_create1, Filetype.SOCKET_DGRAM)).toBe(Errno.EINVAL);
+    expect(await legacy.call(fd_create1, Filetype.SOCKET_DGRAM)).toBe(0);
+    expect(legacy.fds.peek(Number(legacy.thread.ret0))?.object).toBeInstanceOf(UnixDatagramFd);
+    expect(await legacy.call(fd_create1, Filetype.REGULAR_FILE)).toBe(Errno.EINVAL);
     const st = legacy.alloc(24);
     expect(await legacy.call(fd_stat_get, s, st)).toBe(0);
     expect(legacy.memory.dv.getBigUint64(st + 8, true)).toBe(SOCK.base);
@@ -258,6 +260,80 @@ describe('legacy sock_bind / sock_listen / sock_connect / sock_accept (memory ba
       await h.call(sock_stat_get, await socket(h, SOCK.base & ~Rights.SOCK_STAT_GET), h.alloc(48), 0),
     ).toBe(Errno.ENOTCAPABLE);
     expect(await h.call(sock_accept, await socket(h), 0)).toBe(Errno.EINVAL);
+  });
+});
+
+describe('legacy Unix datagram sockets (memory backend)', () => {
+  it('bound receives from connected senders; DATA_TRUNCATED and fds; ECONNRESET then ENOTCONN once the receiver closes', async () => {
+    const h = harness();
+    const dir = h.add(memoryDirectory(), DIR.base, DIR.inheriting);
+    const dgram = async (): Promise<number> => {
+      expect(await h.call(fd_create1, Filetype.SOCKET_DGRAM)).toBe(0);
+      return Number(h.thread.ret0);
+    };
+    const receiver = await dgram();
+    const sender = await dgram();
+    const other = await dgram();
+    expect(await callPath(h, sock_bind, receiver, dir, 'd')).toBe(0);
+    expect(await h.call(sock_listen, receiver, 1)).toBe(Errno.ENOTSUP);
+    expect(await write(h, sender, 'early')).toBe(-Errno.ENOTCONN);
+    expect(await h.call(sock_shutdown, sender, 1)).toBe(Errno.ENOTCONN);
+    expect(await callPath(h, sock_connect, sender, dir, 'd')).toBe(0);
+    expect(await callPath(h, sock_connect, other, dir, 'd')).toBe(0);
+    // A stream socket's name is of another type.
+    const stream = await socket(h);
+    expect(await callPath(h, sock_bind, stream, dir, 's')).toBe(0);
+    expect(await callPath(h, sock_connect, other, dir, 's')).toBe(Errno.EPROTOTYPE);
+    // One message with an fd, then two more from two senders; boundaries are kept.
+    const [buf, len] = h.bytes('one');
+    const fdArr = h.alloc(4);
+    h.memory.dv.setUint32(fdArr, dir, true);
+    const si = h.alloc(40);
+    h.memory.dv.setBigUint64(si, BigInt(iov(h, buf, len)), true);
+    h.memory.dv.setBigUint64(si + 8, 1n, true);
+    h.memory.dv.setBigUint64(si + 16, BigInt(fdArr), true);
+    h.memory.dv.setBigUint64(si + 24, 1n, true);
+    expect(await h.call(sock_send, sender, si, h.alloc(8))).toBe(0);
+    expect(await write(h, other, 'two')).toBe(3);
+    expect(await write(h, sender, 'three')).toBe(5);
+    const rbuf = h.alloc(8);
+    const rfds = h.alloc(4);
+    const ri = h.alloc(40);
+    h.memory.dv.setBigUint64(ri, BigInt(iov(h, rbuf, 2)), true);
+    h.memory.dv.setBigUint64(ri + 8, 1n, true);
+    h.memory.dv.setBigUint64(ri + 16, BigInt(rfds), true);
+    h.memory.dv.setBigUint64(ri + 24, 1n, true);
+    const ro = h.alloc(64);
+    expect(await h.call(sock_recv, receiver, ri, ro)).toBe(0);
+    expect(new TextDecoder().decode(h.u8(rbuf, 2))).toBe('on');
+    expect(h.memory.dv.getUint16(ro + 56, true)).toBe(0x8);
+    expect(h.memory.dv.getBigUint64(ro + 8, true)).toBe(1n);
+    expect(h.fds.peek(h.memory.dv.getUint32(rfds, true))?.object).toBeInstanceOf(DirectoryFd);
+    expect(await read(h, receiver)).toBe('two');
+    expect(h.fds.peek(receiver)?.object.readiness('read')).toEqual({ ready: true, nbytes: 5, hangup: false });
+    expect(await read(h, receiver)).toBe('three');
+    const st = h.alloc(48);
+    expect(await h.call(sock_stat_get, sender, st, 0)).toBe(0);
+    expect([h.memory.u8[st], h.memory.u8[st + 20], h.memory.dv.getUint32(st + 44, true)]).toEqual([3, 3, 0]);
+    h.fds.close(receiver);
+    expect(await write(h, sender, 'late')).toBe(-Errno.ECONNRESET);
+    expect(await write(h, sender, 'later')).toBe(-Errno.ENOTCONN);
+    expect(await callPath(h, sock_connect, sender, dir, 'd')).toBe(Errno.ECONNREFUSED);
+  });
+
+  it('the Node backend cannot make host Unix datagram sockets: ENOTSUP', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cabi-dgram-'));
+    const backend = nodeHost();
+    const h = harness();
+    const dir = h.add(new DirectoryFd<number>(backend, backend.openRoot(base)), DIR.base, DIR.inheriting);
+    expect(await h.call(fd_create1, Filetype.SOCKET_DGRAM)).toBe(0);
+    const d = Number(h.thread.ret0);
+    expect(await callPath(h, sock_bind, d, dir, 'd')).toBe(Errno.ENOTSUP);
+    const stream = await socket(h);
+    expect(await callPath(h, sock_bind, stream, dir, 's')).toBe(0);
+    expect(await callPath(h, sock_connect, d, dir, 's')).toBe(Errno.ENOTSUP);
+    h.fds.closeAll();
+    fs.rmSync(base, { recursive: true, force: true });
   });
 });
 
