@@ -159,7 +159,7 @@ export class NetStreamFd extends FdObject implements MessageSocket {
 }
 
 /** A listening host socket (TCP or Unix). */
-export class NetListenFd extends FdObject implements AcceptingSocket {
+export class NetListenFd extends FdObject implements AcceptingSocket, MessageSocket {
   readonly filetype = Filetype.SOCKET_STREAM;
   private readonly pending: net.Socket[] = [];
   private closed = false;
@@ -182,6 +182,12 @@ export class NetListenFd extends FdObject implements AcceptingSocket {
     return err(Errno.ENOTCONN);
   }
   override write(_data: Uint8Array): Err {
+    return err(Errno.ENOTCONN);
+  }
+  receive(_len: number, _peek: boolean): Err {
+    return err(Errno.ENOTCONN);
+  }
+  send(_data: Uint8Array, _fds: PassedFd[]): Err {
     return err(Errno.ENOTCONN);
   }
 

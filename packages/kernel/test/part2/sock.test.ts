@@ -190,6 +190,11 @@ describe('host sockets (node:net)', () => {
     expect(h.memory.dv.getUint32(st + 44, true)).toBe(1);
     expect(h.memory.u8[st]).toBe(3);
     expect(await h.call(sock_listen, fl, 5)).toBe(0);
+    // A listening socket has no connection: recv (PEEK too), send and shutdown are ENOTCONN.
+    const peekIn = recvIn(h, 4, 0, 0x4);
+    expect(await h.call(sock_recv, fl, peekIn.ri, h.alloc(64))).toBe(Errno.ENOTCONN);
+    expect(await h.call(sock_send, fl, sendIn(h, 'x', []), h.alloc(8))).toBe(Errno.ENOTCONN);
+    expect(await h.call(sock_shutdown, fl, 2)).toBe(Errno.ENOTCONN);
     const client = net.connect({ path: where });
     const pending = h.call(sock_accept, fl, 0);
     expect(await pending).toBe(0);
