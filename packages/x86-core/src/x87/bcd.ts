@@ -3,7 +3,7 @@
  * digits, two per byte from the least significant byte up, and the sign in bit 7 of byte 9.
  * The 60-bit magnitudes are handled as two 32-bit halves.
  */
-import { Cls, classify, type F80, type FpEnv, fromInt64, IE, intHi, isNaN80, PE, toInt } from './float80.js';
+import { Cls, classify, type F80, type FpEnv, fromInt64, HIGH, IE, isNaN80, PE, toInt } from './float80.js';
 
 /** 10^18 as 32-bit halves: the first magnitude FBSTP cannot encode. */
 const TEN18_HI = 0x0de0b6b3;
@@ -44,7 +44,7 @@ export function f80ToBcd(env: FpEnv, v: F80): Uint8Array {
   let hi = 0;
   if (!bad) {
     lo = toInt(env, v, 64, false);
-    hi = intHi;
+    hi = HIGH[0]!;
     if (hi >= 0x80000000) {
       lo = (~lo + 1) >>> 0;
       hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;

@@ -183,40 +183,44 @@ function invalid(env: FpEnv): F80 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 64-bit helpers on hi:lo pairs. Results go to the module scratch pair sHi/sLo.
+// 64-bit helpers on hi:lo pairs. Results go to the module scratch pair S[0]/S[1].
 
-let sHi = 0;
-let sLo = 0;
+/**
+ * Scratch words of the helpers below, in a typed array: module-level variables holding values of
+ * 2^31 and above would box a heap number on every assignment. S[0]:S[1] = shifted pair,
+ * S[2]:S[3] = rounded significand, S[4]:S[5] = integer magnitude.
+ */
+const S = new Uint32Array(6);
 
-/** sHi:sLo ← hi:lo << s (0 ≤ s < 64; bits shifted out are lost). */
+/** S[0]:S[1] ← hi:lo << s (0 ≤ s < 64; bits shifted out are lost). */
 function shl64(hi: number, lo: number, s: number): void {
   if (s === 0) {
-    sHi = hi;
-    sLo = lo;
+    S[0] = hi;
+    S[1] = lo;
   } else if (s < 32) {
-    sHi = ((hi << s) | (lo >>> (32 - s))) >>> 0;
-    sLo = (lo << s) >>> 0;
+    S[0] = ((hi << s) | (lo >>> (32 - s))) >>> 0;
+    S[1] = (lo << s) >>> 0;
   } else {
-    sHi = (lo << (s - 32)) >>> 0;
-    sLo = 0;
+    S[0] = (lo << (s - 32)) >>> 0;
+    S[1] = 0;
   }
 }
 
-/** sHi:sLo ← hi:lo >> s (0 ≤ s < 64). */
+/** S[0]:S[1] ← hi:lo >> s (0 ≤ s < 64). */
 function shr64(hi: number, lo: number, s: number): void {
   if (s === 0) {
-    sHi = hi;
-    sLo = lo;
+    S[0] = hi;
+    S[1] = lo;
   } else if (s < 32) {
-    sLo = ((lo >>> s) | (hi << (32 - s))) >>> 0;
-    sHi = hi >>> s;
+    S[1] = ((lo >>> s) | (hi << (32 - s))) >>> 0;
+    S[0] = hi >>> s;
   } else {
-    sLo = hi >>> (s - 32);
-    sHi = 0;
+    S[1] = hi >>> (s - 32);
+    S[0] = 0;
   }
 }
 
-/** sHi:sLo ← the significand of a shifted left until bit 63 is set (a nonzero). */
+/** S[0]:S[1] ← the significand of a shifted left until bit 63 is set (a nonzero). */
 function normSig(a: F80): void {
   shl64(a.hi, a.lo, 64 - bitLength64(a.hi, a.lo));
 }
@@ -316,16 +320,14 @@ const R_FINITE = 0;
 const R_INF = 1;
 const R_MAX = 2;
 
-/** Result of the last {@link roundCore}: kind, integer significand rHi:rLo and its LSB exponent. */
-let rHi = 0;
-let rLo = 0;
+/** Result of the last {@link roundCore}: kind, integer significand S[2]:S[3] and its LSB exponent. */
 let rLsb = 0;
 let rKind = R_FINITE;
 
 function setZeroResult(): void {
   rKind = R_FINITE;
-  rHi = 0;
-  rLo = 0;
+  S[2] = 0;
+  S[3] = 0;
   rLsb = 0;
 }
 
@@ -333,7 +335,7 @@ function setZeroResult(): void {
  * Rounds the exact value `(-1)^sign × W × 2^e` (W, the 128-bit window, nonzero; `sticky` says
  * nonzero bits were lost below W's least significant bit, which callers keep at least two bits
  * below the rounding position) to `fmt` under rounding control `rc`. Leaves the result in
- * rHi/rLo/rLsb/rKind and raises OE/UE/PE and C1 in env. `adjust` enables the unmasked
+ * S[2]/S[3]/rLsb/rKind and raises OE/UE/PE and C1 in env. `adjust` enables the unmasked
  * overflow/underflow behaviour of register destinations: the exponent is wrapped by ±24576
  * instead of saturating/denormalising (SDM Vol. 1, 8.5.3 and 8.5.4).
  */
@@ -455,16 +457,16 @@ function roundCore(
         (rc === RC_DOWN && sign === 1);
       rKind = toInf ? R_INF : R_MAX;
       env.c1 = toInf ? 1 : 0;
-      rHi = 0;
-      rLo = 0;
+      S[2] = 0;
+      S[3] = 0;
       rLsb = 0;
       return;
     }
   }
   if (inexact) env.flags |= PE;
   rKind = R_FINITE;
-  rHi = qh;
-  rLo = ql;
+  S[2] = qh;
+  S[3] = ql;
   rLsb = lsb;
 }
 
@@ -503,18 +505,18 @@ function packExt(sign: number, fmt: Format): F80 {
   if (rKind === R_MAX) {
     // The largest finite value with fmt.p significand bits.
     shl64(0xffffffff, 0xffffffff, 64 - fmt.p);
-    return setF80(OUT, sign, 0x7ffe, sHi, sLo);
+    return setF80(OUT, sign, 0x7ffe, S[0]!, S[1]!);
   }
-  const n = bitLength64(rHi, rLo);
+  const n = bitLength64(S[2]!, S[3]!);
   if (n === 0) return zero(sign);
   const top = rLsb + n - 1;
   if (top < EXT_EMIN) {
     // Denormal: exponent field 0, significand aligned to 2^(EXT_EMIN - 63).
-    shl64(rHi, rLo, rLsb - (EXT_EMIN - 63));
-    return setF80(OUT, sign, 0, sHi, sLo);
+    shl64(S[2]!, S[3]!, rLsb - (EXT_EMIN - 63));
+    return setF80(OUT, sign, 0, S[0]!, S[1]!);
   }
-  shl64(rHi, rLo, 64 - n);
-  return setF80(OUT, sign, top + EXP_BIAS, sHi, sLo);
+  shl64(S[2]!, S[3]!, 64 - n);
+  return setF80(OUT, sign, top + EXP_BIAS, S[0]!, S[1]!);
 }
 
 /** Rounds the window W × 2^e (W nonzero) to a register result under RC and, when `usePc`, PC. */
@@ -629,13 +631,13 @@ export function add(env: FpEnv, a: F80, b: F80, negB = false): F80 {
     d = tb - ta;
   }
   normSig(x);
-  W[0] = sHi;
-  W[1] = sLo;
+  W[0] = S[0]!;
+  W[1] = S[1]!;
   W[2] = 0;
   W[3] = 0;
   normSig(y);
-  Y[0] = sHi;
-  Y[1] = sLo;
+  Y[0] = S[0]!;
+  Y[1] = S[1]!;
   Y[2] = 0;
   Y[3] = 0;
   const yLost = yShr(d);
@@ -757,11 +759,11 @@ export function div(env: FpEnv, a: F80, b: F80): F80 {
   }
   if (ca === Cls.Zero) return zero(sign);
   normSig(b);
-  const bh = sHi;
-  const bl = sLo;
+  const bh = S[0]!;
+  const bl = S[1]!;
   normSig(a);
-  const ah = sHi;
-  const al = sLo;
+  const ah = S[0]!;
+  const al = S[1]!;
   // Q = floor(A × 2^67 / B) for the normalised significands (2^66 < Q < 2^68) in two digits: 50
   // bits from a double-precision estimate, then 18 more; each digit is corrected with the exact
   // remainder, so Q and the sticky bit (remainder ≠ 0) are exact.
@@ -906,8 +908,8 @@ export function sqrt(env: FpEnv, a: F80): F80 {
   // from a double-precision estimate, then 18 more bits; each digit is corrected with the exact
   // remainder (kept modulo 2^96, where it always fits), so Q and the sticky bit are exact.
   normSig(a);
-  const mh = sHi;
-  const ml = sLo;
+  const mh = S[0]!;
+  const ml = S[1]!;
   const t = topExponent(a);
   const s = ((t - 63) & 1) === 0 ? 70 : 71;
   // N' = M × 2^(s − 36): its low 96 bits in 16-bit limbs (M shifted left by 34 or 35 bits).
@@ -1063,11 +1065,9 @@ function cmpLimbsAL(): number {
 }
 
 /** Integer magnitude of the last {@link roundSigToInt}. */
-let iHi = 0;
-let iLo = 0;
 
 /**
- * Rounds hi:lo × 2^e (e < 0) to an integer magnitude under rc into iHi:iLo; raises PE and sets C1.
+ * Rounds hi:lo × 2^e (e < 0) to an integer magnitude under rc into S[4]:S[5]; raises PE and sets C1.
  */
 function roundSigToInt(env: FpEnv, sign: number, hi: number, lo: number, e: number, rc: number): void {
   const s = -e;
@@ -1082,8 +1082,8 @@ function roundSigToInt(env: FpEnv, sign: number, hi: number, lo: number, e: numb
     st = (hi & 0x7fffffff) !== 0 || lo !== 0;
   } else {
     shr64(hi, lo, s);
-    qh = sHi;
-    ql = sLo;
+    qh = S[0]!;
+    ql = S[1]!;
     // Round bit s − 1, sticky bits below it.
     const j = s - 1;
     if (j >= 32) {
@@ -1107,8 +1107,8 @@ function roundSigToInt(env: FpEnv, sign: number, hi: number, lo: number, e: numb
   }
   if (inexact) env.flags |= PE;
   env.c1 = up ? 1 : 0;
-  iHi = qh;
-  iLo = ql;
+  S[4] = qh;
+  S[5] = ql;
 }
 
 /** Rounds to an integral value under RC (FRNDINT); PC does not apply. */
@@ -1125,9 +1125,9 @@ export function roundInt(env: FpEnv, a: F80): F80 {
   const e = lsbExponent(a);
   if (e >= 0) return a;
   roundSigToInt(env, a.sign, a.hi, a.lo, e, rcOf(env));
-  if ((iHi | iLo) === 0) return zero(a.sign);
+  if ((S[4]! | S[5]!) === 0) return zero(a.sign);
   const c1 = env.c1;
-  const r = roundToReg64(env, a.sign, iHi, iLo, 0, false);
+  const r = roundToReg64(env, a.sign, S[4]!, S[5]!, 0, false);
   env.c1 = c1;
   return r;
 }
@@ -1183,11 +1183,11 @@ function cmpMagnitude(a: F80, ca: Cls, b: F80, cb: Cls): number {
   const tb = topExponent(b);
   if (ta !== tb) return ta > tb ? 1 : -1;
   normSig(a);
-  const ah = sHi;
-  const al = sLo;
+  const ah = S[0]!;
+  const al = S[1]!;
   normSig(b);
-  if (ah !== sHi) return ah > sHi ? 1 : -1;
-  return al > sLo ? 1 : al < sLo ? -1 : 0;
+  if (ah !== S[0]!) return ah > S[0]! ? 1 : -1;
+  return al > S[1]! ? 1 : al < S[1]! ? -1 : 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1223,7 +1223,7 @@ function widen(
     const n = bitLength64(fh, fl);
     const top = 1 - bias - fracBits + (n - (63 - fracBits)) - 1;
     shl64(fh, fl, 64 - n);
-    return setF80(CONV, sign, top + EXP_BIAS, sHi, sLo);
+    return setF80(CONV, sign, top + EXP_BIAS, S[0]!, S[1]!);
   }
   return setF80(CONV, sign, exp - bias + EXP_BIAS, (INT_HI | fh) >>> 0, fl);
 }
@@ -1244,13 +1244,16 @@ export function fromF64(env: FpEnv, lo: number, hi: number, keepSNaN = false): F
   return widen(env, sign, exp, fh, fl, 0x7ff, 52, 1023, keepSNaN);
 }
 
-/** The high half of the last {@link toF64} result (its low half is the return value). */
-export let f64Hi = 0;
+/**
+ * HIGH[0]: the high 32 bits of the last {@link toF64} or {@link toInt} result (their low halves
+ * are the return values).
+ */
+export const HIGH = new Uint32Array(1);
 
 /**
  * Narrows to binary32/binary64 (FST m32fp/m64fp): rounds under RC (PC does not apply), saturates
  * or overflows per RC, denormalises tiny results. Returns the low 32 bits; the high 32 bits of a
- * binary64 result go to f64Hi.
+ * binary64 result go to HIGH[0].
  */
 function narrow(env: FpEnv, a: F80, fmt: Format, expBits: number): number {
   env.c1 = 0;
@@ -1261,12 +1264,12 @@ function narrow(env: FpEnv, a: F80, fmt: Format, expBits: number): number {
   // Sign and exponent fields land in the high word: bits 31 and 30–20 (binary64) or 30–23 (binary32).
   const expShift = fracBits - (f64 ? 32 : 0);
   const signWord = (a.sign << 31) >>> 0;
-  f64Hi = 0;
+  HIGH[0] = 0;
   const ca = classify(a);
   if (ca === Cls.Unsupported) {
     env.flags |= IE;
     if (f64) {
-      f64Hi = 0xfff80000;
+      HIGH[0] = 0xfff80000;
       return 0;
     }
     return 0xffc00000;
@@ -1275,7 +1278,7 @@ function narrow(env: FpEnv, a: F80, fmt: Format, expBits: number): number {
     if (ca === Cls.SNaN) env.flags |= IE;
     const qh = (a.hi | QUIET_HI) >>> 0;
     if (f64) {
-      f64Hi = (signWord | (maxExp << expShift) | ((qh >>> 11) & 0xfffff)) >>> 0;
+      HIGH[0] = (signWord | (maxExp << expShift) | ((qh >>> 11) & 0xfffff)) >>> 0;
       return ((qh << 21) | (a.lo >>> 11)) >>> 0;
     }
     return (signWord | (maxExp << expShift) | ((qh >>> 8) & 0x7fffff)) >>> 0;
@@ -1283,7 +1286,7 @@ function narrow(env: FpEnv, a: F80, fmt: Format, expBits: number): number {
   if (ca === Cls.Infinity || ca === Cls.Zero) {
     const w = (signWord | (ca === Cls.Infinity ? maxExp << expShift : 0)) >>> 0;
     if (f64) {
-      f64Hi = w;
+      HIGH[0] = w;
       return 0;
     }
     return w;
@@ -1302,29 +1305,29 @@ function narrow(env: FpEnv, a: F80, fmt: Format, expBits: number): number {
   } else if (rKind === R_MAX) {
     field = maxExp - 1;
     shr64(0xffffffff, 0xffffffff, 64 - fracBits);
-    fh = sHi;
-    fl = sLo;
+    fh = S[0]!;
+    fl = S[1]!;
   } else {
-    const n = bitLength64(rHi, rLo);
+    const n = bitLength64(S[2]!, S[3]!);
     if (n !== 0) {
       const top = rLsb + n - 1;
       if (top < fmt.emin) {
-        shl64(rHi, rLo, rLsb - fmt.denormLsb);
+        shl64(S[2]!, S[3]!, rLsb - fmt.denormLsb);
       } else {
         field = top + bias;
-        shl64(rHi, rLo, rLsb - (top - fracBits));
+        shl64(S[2]!, S[3]!, rLsb - (top - fracBits));
       }
       // Drop the integer bit (bit fracBits) of a normal result.
       if (fracBits >= 32) {
-        fh = sHi & ((1 << (fracBits - 32)) - 1);
-        fl = sLo;
+        fh = S[0]! & ((1 << (fracBits - 32)) - 1);
+        fl = S[1]!;
       } else {
-        fl = sLo & ((1 << fracBits) - 1);
+        fl = S[1]! & ((1 << fracBits) - 1);
       }
     }
   }
   if (f64) {
-    f64Hi = (signWord | (field << expShift) | fh) >>> 0;
+    HIGH[0] = (signWord | (field << expShift) | fh) >>> 0;
     return fl >>> 0;
   }
   return (signWord | (field << expShift) | fl) >>> 0;
@@ -1335,7 +1338,7 @@ export function toF32(env: FpEnv, a: F80): number {
   return narrow(env, a, FMT_F32, 8);
 }
 
-/** FST m64fp: the low 32 bits of the binary64 value of a, rounded under RC; the high 32 bits are in f64Hi. */
+/** FST m64fp: the low 32 bits of the binary64 value of a, rounded under RC; the high 32 bits are in HIGH[0]. */
 export function toF64(env: FpEnv, a: F80): number {
   return narrow(env, a, FMT_F64, 11);
 }
@@ -1352,7 +1355,7 @@ export function fromInt64(lo: number, hi: number): F80 {
   const n = bitLength64(mh, ml);
   if (n === 0) return zero(0);
   shl64(mh, ml, 64 - n);
-  return setF80(CONV, sign, n - 1 + EXP_BIAS, sHi, sLo);
+  return setF80(CONV, sign, n - 1 + EXP_BIAS, S[0]!, S[1]!);
 }
 
 /** FILD m16int/m32int and small exact integers: v is a signed 32-bit value. */
@@ -1360,18 +1363,15 @@ export function fromInt(v: number): F80 {
   return fromInt64(v | 0, v < 0 ? -1 : 0);
 }
 
-/** The high half of the last {@link toInt} result (sign-extended two's complement). */
-export let intHi = 0;
-
 /**
  * FIST/FISTP/FISTTP: converts to a `bits`-wide signed integer (16, 32 or 64), rounding under RC
  * (or truncating when `truncate`). NaN, infinity, unsupported and out-of-range values raise IE
  * and give the integer indefinite (the most negative value). Returns the low 32 bits of the
- * sign-extended two's-complement result; the high 32 bits go to intHi.
+ * sign-extended two's-complement result; the high 32 bits go to HIGH[0].
  */
 export function toInt(env: FpEnv, a: F80, bits: number, truncate: boolean): number {
   env.c1 = 0;
-  intHi = 0;
+  HIGH[0] = 0;
   const ca = classify(a);
   if (ca === Cls.Unsupported || isNaN80(ca) || ca === Cls.Infinity) {
     env.flags |= IE;
@@ -1396,8 +1396,8 @@ export function toInt(env: FpEnv, a: F80, bits: number, truncate: boolean): numb
   } else {
     const saved = env.flags;
     roundSigToInt(env, a.sign, a.hi, a.lo, e, truncate ? RC_ZERO : rcOf(env));
-    mh = iHi;
-    ml = iLo;
+    mh = S[4]!;
+    ml = S[5]!;
     if (!fits(a.sign, mh, ml, bits)) {
       env.flags = saved | IE;
       env.c1 = 0;
@@ -1408,7 +1408,7 @@ export function toInt(env: FpEnv, a: F80, bits: number, truncate: boolean): numb
     ml = (~ml + 1) >>> 0;
     mh = (~mh + (ml === 0 ? 1 : 0)) >>> 0;
   }
-  intHi = mh;
+  HIGH[0] = mh;
   return ml;
 }
 
@@ -1420,13 +1420,13 @@ function fits(sign: number, mh: number, ml: number, bits: number): boolean {
   return ml < lim || (sign === 1 && ml === lim);
 }
 
-/** The integer indefinite (most negative value) for `bits`, low half returned, high half in intHi. */
+/** The integer indefinite (most negative value) for `bits`, low half returned, high half in HIGH[0]. */
 function intIndefinite(bits: number): number {
   if (bits === 64) {
-    intHi = INT_HI;
+    HIGH[0] = INT_HI;
     return 0;
   }
-  intHi = 0xffffffff;
+  HIGH[0] = 0xffffffff;
   return bits === 32 ? 0x80000000 : 0xffff8000;
 }
 

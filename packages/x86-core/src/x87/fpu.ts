@@ -36,10 +36,9 @@ import {
   div,
   type F80,
   type FpEnv,
-  f64Hi,
+  HIGH,
   IE,
   INDEFINITE,
-  intHi,
   isNaN80,
   mul,
   PE,
@@ -722,11 +721,11 @@ export class X87 implements FpEnv {
         this.storeHi = 0;
       } else if (kind === STORE_F64) {
         this.storeLo = toF64(this, v);
-        this.storeHi = f64Hi;
+        this.storeHi = HIGH[0]!;
       } else {
         const bits = kind & 0x7f;
         this.storeLo = toInt(this, v, bits, (kind & STORE_TRUNCATE) !== 0);
-        this.storeHi = intHi;
+        this.storeHi = HIGH[0]!;
       }
       if (this.flags & ~this.cw & 0x3f & ~PE) {
         this.finish(0);
