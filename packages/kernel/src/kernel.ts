@@ -272,6 +272,29 @@ const YIELD_EVERY_SLICES = 16;
 const YIELD_EVERY_MS = 8;
 const CF = 1;
 
+/**
+ * Syscalls that never store into guest memory (results travel in registers): after them the
+ * copies of pages mapped twice are still equal, and need no comparison (see shared-pages.ts).
+ */
+const QUIET_SYSCALLS: ReadonlySet<string> = new Set([
+  'clock_res_get',
+  'clock_time_get',
+  'fd_close',
+  'fd_datasync',
+  'fd_dup',
+  'fd_replace',
+  'fd_seek',
+  'fd_stat_put',
+  'fd_sync',
+  'fd_write',
+  'fd_pwrite',
+  'mem_advise',
+  'proc_raise',
+  'sock_send',
+  'sock_shutdown',
+  'thread_yield',
+]);
+
 /** A CloudABI kernel: create processes with {@link Kernel.spawn}. */
 export class Kernel {
   readonly limits: Limits;
@@ -644,8 +667,9 @@ export class Kernel {
         }
         if (run.reason === 'syscall') {
           enterKernel(proc);
-          this.dispatch(thread);
-          if (thread.state === 'running' && proc.memory === thread.cpu.memory) enterGuest(proc);
+          const info = this.dispatch(thread);
+          // Only calls that may store into guest memory can have left alias copies unequal.
+          if (thread.state === 'running') enterGuest(proc, !info || !QUIET_SYSCALLS.has(info.name));
           if (thread.yielded) {
             thread.yielded = false;
             break;
@@ -743,7 +767,7 @@ export class Kernel {
    * Serves the syscall a thread just issued. The numbering depends on where the `syscall`
    * instruction was: inside our vDSO the final numbers, elsewhere the legacy ones (digest §1.2).
    */
-  dispatch(thread: Thread): void {
+  dispatch(thread: Thread): SyscallInfo | undefined {
     const cpu = thread.cpu;
     const proc = thread.process;
     const at = cpu.rip - 2;
@@ -756,7 +780,7 @@ export class Kernel {
     if (!info) {
       this.complete(thread, Errno.ENOSYS, undefined);
       if (tracer) this.emit(tracer, thread, undefined, number, legacy, [], Errno.ENOSYS, t0);
-      return;
+      return undefined;
     }
     const args = decodeArgs(cpu, info, thread.args);
     const handler = HANDLERS[info.name];
@@ -781,7 +805,7 @@ export class Kernel {
         // Handlers answer guest input with errno values; an exception here is a kernel bug, so
         // the process ends with a clear reason instead of the host crashing.
         this.killProcess(proc, Signal.SIGSYS, `kernel error in ${info.name}: ${String(error)}`);
-        return;
+        return info;
       }
     }
     if (isPromise(result)) {
@@ -801,10 +825,11 @@ export class Kernel {
           this.killProcess(proc, Signal.SIGSYS, `kernel error in ${info.name}: ${String(error)}`);
         },
       );
-      return;
+      return info;
     }
     this.complete(thread, result, info);
     if (tracer && !info.noreturn) this.emit(tracer, thread, info, number, legacy, args, result, t0);
+    return info;
   }
 
   private complete(thread: Thread, errno: number, info: SyscallInfo | undefined): void {

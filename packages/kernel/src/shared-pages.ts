@@ -187,13 +187,15 @@ export function sharedChanged(proc: Process): void {
 
 /**
  * The guest is about to run: spreads what syscalls wrote into one copy of an alias group to the
- * object and the other copies, and withholds write access from alias pages.
+ * object and the other copies (unless `reconcile` is false: the kernel is known not to have
+ * stored into guest memory since the guest last ran), and withholds write access from alias
+ * pages. Comparing costs time in proportion to the pages mapped more than once.
  */
-export function enterGuest(proc: Process): void {
+export function enterGuest(proc: Process, reconcileCopies = true): void {
   if (proc.guestPhase || (proc.sharedRegions.length === 0 && proc.shared === null)) return;
   const state = current(proc);
   if (state.groups.length === 0) return;
-  reconcile(proc, state);
+  if (reconcileCopies) reconcile(proc, state);
   const mem = proc.memory;
   for (const page of state.writable) setPageProt(mem, page, logicalProt(proc, page) & ~PROT_WRITE);
   proc.guestPhase = true;
