@@ -7,6 +7,11 @@
  * memory fits below 4 GiB. A page table with one byte per 4 KiB page records whether the page is
  * mapped, its R/W/X protection and whether decoded instructions are cached from it (so that writes
  * to code can invalidate them: self-modifying code, Intel SDM Vol. 3A §11.6).
+ *
+ * The bottom 64 KiB (below the kernel's mmap floor) doubles as scratch space for the opt-in JIT
+ * (jit/translate.ts): while no guest page is mapped there, translated code keeps a copy of the
+ * registers and its TLBs in those bytes, which the guest can never read or write (its accesses
+ * check this page table). A guest that maps a page there simply runs on the interpreter.
  */
 import { CpuFault } from './fault.js';
 

@@ -3,27 +3,27 @@
  * in the interpreter's loop: at each block boundary it either runs a translated region or lets
  * `Cpu.run` interpret up to the end of the current basic block (a budget-limited chunk), so the
  * interpreter remains the authority for everything the translator does not cover — faults,
- * syscalls, REP strings, SSE and x87. Consecutive translated regions keep the registers in the
- * mirror memory; they are copied back before the interpreter runs and when run() returns. Memory
- * operands go through a small read and write TLB in the mirror memory, emptied at the start of
- * every run (protections change only between runs, in syscalls); a miss leaves the region before
- * the access and the interpreter executes it.
+ * syscalls, REP strings, x87 and what the translator leaves out. The mirror is the bottom 64 KiB
+ * of the guest memory; while a guest page occupies it (or the memory is shared between host
+ * threads) everything is interpreted. Consecutive translated regions keep the registers in the
+ * mirror; they are copied back before the interpreter runs and when run() returns. Memory
+ * operands go through a small read and write TLB in the mirror, kept while the address space and
+ * its protections stay the same (GuestMemory.protectEpoch); a miss leaves the region before the
+ * access and the interpreter executes it.
  */
 import type { RunResult } from '../api.js';
 import { Cpu, type CpuOptions } from '../cpu.js';
 import type { Insn } from '../insn.js';
-import { type GuestMemory, PAGE_CODE, PROT_READ, PROT_WRITE } from '../memory.js';
+import { type GuestMemory, PAGE_CODE, PAGE_MAPPED, PAGE_SIZE, PROT_READ, PROT_WRITE } from '../memory.js';
 import {
-  type Accessor,
-  accessorFor,
   type Block,
   EXIT_WORD,
   MAX_BLOCK,
   MIRROR_BYTES,
   MISS_KIND_WORD,
   MISS_WORD,
-  mirror,
   RIP_WORD,
+  SCRATCH_END,
   TLB_ENTRIES,
   TLB_WORD,
   translateBlock,
@@ -74,12 +74,15 @@ export class JitCpu extends Cpu {
   readonly threshold: number;
   /** Instructions retired by translated code (included in {@link instructionCount}). */
   jitRetired = 0;
-  private readonly mirrorBytes = new Uint8Array(mirror.buffer, 0, MIRROR_BYTES);
   private readonly stateBytes: Uint8Array;
-  private readonly mirrorWords = new Uint32Array(mirror.buffer);
-  private readonly tlb = new Uint32Array(mirror.buffer, TLB_WORD * 4, TLB_ENTRIES);
-  private readonly access: Accessor | null;
-  private readonly wtlb = new Uint32Array(mirror.buffer, WTLB_WORD * 4, WTLB_ENTRIES);
+  // Views of the mirror at the bottom of the guest memory (re-created when the memory grows).
+  private viewBuffer: ArrayBufferLike | null = null;
+  private mirrorBytes = new Uint8Array(0);
+  private mirrorWords = new Uint32Array(0);
+  private tlb = new Uint32Array(0);
+  private wtlb = new Uint32Array(0);
+  /** False for a shared memory: the mirror in it would be shared by host threads. */
+  private readonly canTranslate: boolean;
   /** The last block left before one of its instructions (which the interpreter must run next). */
   private sideExit = false;
   /** The mirror holds the current registers (translated code ran since the interpreter last did). */
@@ -94,7 +97,27 @@ export class JitCpu extends Cpu {
     super(memory, options);
     this.threshold = options.threshold ?? 500;
     this.stateBytes = new Uint8Array(this.state, 0, MIRROR_BYTES);
-    this.access = accessorFor(memory.wasm);
+    this.canTranslate = !(
+      typeof SharedArrayBuffer !== 'undefined' && memory.wasm.buffer instanceof SharedArrayBuffer
+    );
+  }
+
+  /** Re-creates the mirror views after the guest memory's buffer changed (it grew). */
+  private views(): void {
+    const buf = this.memory.wasm.buffer;
+    if (buf === this.viewBuffer) return;
+    this.viewBuffer = buf;
+    this.mirrorBytes = new Uint8Array(buf, 0, MIRROR_BYTES);
+    this.mirrorWords = new Uint32Array(buf, 0, SCRATCH_END / 4);
+    this.tlb = new Uint32Array(buf, TLB_WORD * 4, TLB_ENTRIES);
+    this.wtlb = new Uint32Array(buf, WTLB_WORD * 4, WTLB_ENTRIES);
+  }
+
+  /** Whether a guest page occupies the mirror's range (then everything is interpreted). */
+  private scratchMapped(): boolean {
+    const pages = this.memory.pages;
+    for (let p = 0; p < SCRATCH_END / PAGE_SIZE; p++) if (pages[p]! & PAGE_MAPPED) return true;
+    return false;
   }
 
   override get instructionCount(): number {
@@ -102,9 +125,10 @@ export class JitCpu extends Cpu {
   }
 
   override run(budget: number): RunResult {
-    if (!(budget >= 1)) return super.run(budget);
-    // The TLBs in the mirror are shared by every JitCpu: keep them while the same address space
-    // runs with unchanged protections (these change only between runs, in syscalls).
+    if (!(budget >= 1) || !this.canTranslate || this.scratchMapped()) return super.run(budget);
+    this.views();
+    // Keep the TLBs while the same address space runs with unchanged protections (these change
+    // only between runs, in syscalls).
     const memory = this.memory;
     if (tlbMemory !== memory || tlbEpoch !== memory.protectEpoch) {
       this.tlb.fill(0);
@@ -161,6 +185,7 @@ export class JitCpu extends Cpu {
 
   /** Runs a translated block over the register mirror; returns the instructions it retired. */
   private runBlock(b: Block, left: number): number {
+    this.views();
     // A page in the write TLB may have gained decoded code (or the mirror may have been used by
     // another CPU): keep only entries still writable and free of code (SDM Vol. 3A §11.6).
     if (wtlbUsed.count > 0 && this.codeMaybeNew) this.revalidate();
@@ -233,7 +258,7 @@ export class JitCpu extends Cpu {
     }
     if (e.block === null && !e.failed && e.hits++ >= this.threshold) {
       this.codeMaybeNew = true;
-      const b = translateBlock(this.cache, rip, this.access);
+      const b = translateBlock(this.cache, rip, this.memory.wasm);
       e.version = this.cache.pageVersion(Math.floor(rip / 4096));
       // Entering WebAssembly costs about as much as interpreting a few instructions: outside the
       // testing mode, short blocks that do not loop stay with the interpreter.

@@ -1,13 +1,13 @@
 /**
  * Region translator: turns the blocks reachable from a hot address through direct branches on
- * its page (up to 16 blocks) into one WebAssembly function over a copy of the register file
- * (GPRs, FS/GS base and the lazy-flag record, same byte layout as state.ts) held in the JIT's own
- * `WebAssembly.Memory` (the "mirror"). The blocks sit in a loop around a br_table on a block
- * index, so branches between them stay inside WebAssembly; a branch out of the region, or into
- * a block the remaining budget cannot hold whole, leaves with the target rip. Registers live in
- * locals for the whole call (loaded on entry, stored on every exit). Guest memory is reached
- * through a tiny accessor module per address space (wasm-to-wasm calls), because a module can
- * import only one memory on Node 20.
+ * its page (up to 16 blocks) into one WebAssembly function whose only memory is the guest's own
+ * `WebAssembly.Memory`: guest bytes are plain loads and stores, and the first SCRATCH_END bytes
+ * (which no guest page occupies while translated code runs) hold the "mirror" — a copy of the
+ * register file (GPRs, FS/GS base, lazy-flag record, XMM, MXCSR; the byte layout of state.ts),
+ * the exit words and the read and write TLBs. The blocks sit in a loop around a br_table on a
+ * block index, so branches between them stay inside WebAssembly; a branch out of the region, or
+ * into a block the remaining budget cannot hold whole, leaves with the target rip. Registers
+ * live in locals for the whole call (loaded on entry, stored on every exit).
  *
  * Subset, 32- and 64-bit operands unless said: mov (register, immediate, load, store; 8-bit
  * too), lea, add/or/and/sub/xor/cmp/test (8, 32 and 64 bits: register, immediate, memory source,
@@ -76,7 +76,6 @@ import {
 } from '../state.js';
 import { assemble, Bytes, F64, I32, I64, OP, VOID } from './wasm.js';
 
-/** Bytes of the register file mirrored into the JIT memory (GPRs, FS/GS base, lazy flags). */
 /** Bytes of the register file mirrored into the JIT memory: GPRs, FS/GS base, lazy flags, XMM, MXCSR. */
 export const MIRROR_BYTES = MXCSR_I32 * 4 + 4;
 /** The longest block the translator builds. */
@@ -171,17 +170,13 @@ export const MISS_KIND_WORD = 1008 / 4;
  */
 export const WTLB_WORD = 5120 / 4;
 export const WTLB_ENTRIES = 64;
-// Accessor function indices in a block module (imports come first).
-const F_L8 = 0;
-const F_L16 = 1;
-const F_L32 = 2;
-const F_L64 = 3;
-const F_S8 = 4;
-const F_S16 = 5;
-const F_S32 = 6;
-const F_S64 = 7;
-/** `mat() -> i32`: RFLAGS computed from the lazy-flag record in the mirror (see flagsFromMirror). */
-const F_MAT = 8;
+/** `mat() -> i32`: RFLAGS computed from the lazy-flag record in the mirror (see matFor). */
+const F_MAT = 0;
+/**
+ * The mirror is the first 64 KiB of the guest's own memory, which no guest page may occupy
+ * while translated code runs (JitCpu checks; the kernel never maps below 0x10000).
+ */
+export const SCRATCH_END = 0x10000;
 
 const ALU_ADD = 0;
 const ALU_OR = 1;
@@ -514,12 +509,8 @@ class Emitter {
    */
   load(i: Insn, size: number): boolean {
     if (!this.check(i, size, false)) return false;
-    this.get(L_ADDR);
-    if (size === 8) this.op(OP.call).code.u32(F_L64);
-    else {
-      this.op(OP.call).code.u32(size === 1 ? F_L8 : size === 2 ? F_L16 : F_L32);
-      this.op(OP.i64ExtendI32U);
-    }
+    this.get(L_ADDR).memLoad(size, 0);
+    if (size !== 8) this.op(OP.i64ExtendI32U);
     this.set(L_MEM);
     return true;
   }
@@ -533,7 +524,7 @@ class Emitter {
     if (!this.check(i, size, true)) return false;
     this.get(L_ADDR);
     value();
-    this.op(OP.call).code.u32(size === 8 ? F_S64 : size === 4 ? F_S32 : size === 2 ? F_S16 : F_S8);
+    this.memStore(size, 0);
     return true;
   }
 
@@ -547,7 +538,7 @@ class Emitter {
     if (!this.check(i, size, true)) return false;
     this.get(L_ADDR);
     compute();
-    this.op(OP.call).code.u32(size === 8 ? F_S64 : size === 4 ? F_S32 : F_S8);
+    this.memStore(size, 0);
     return true;
   }
 
@@ -782,7 +773,7 @@ class Emitter {
     this.checkAt(i, 8, true);
     this.get(L_ADDR);
     value();
-    this.op(OP.call).code.u32(F_S64);
+    this.memStore(8, 0);
     this.get(L_T64A).setReg64(4);
   }
 
@@ -790,8 +781,7 @@ class Emitter {
   peek(i: Insn): void {
     this.reg64(4).set(L_T64A);
     this.checkAt(i, 8, false);
-    this.get(L_ADDR).op(OP.call).code.u32(F_L64);
-    this.set(L_MEM);
+    this.get(L_ADDR).memLoad(8, 0).set(L_MEM);
   }
 
   /**
@@ -820,6 +810,20 @@ class Emitter {
     this.i32(1).set(L_EXIT);
     this.op(OP.br).code.u32(1 + this.exitDepth);
     this.op(OP.end);
+  }
+
+  /** Loads `size` bytes (zero-extended to i32 below 8) from guest address (i32 on the stack) + `off`. */
+  memLoad(size: number, off: number): this {
+    const op = size === 8 ? OP.i64Load : size === 4 ? OP.i32Load : size === 2 ? OP.i32Load16U : OP.i32Load8U;
+    this.op(op).code.u32(0).u32(off);
+    return this;
+  }
+  /** Stores `size` bytes of the value on the stack to the guest address below it + `off`. */
+  memStore(size: number, off: number): this {
+    const op =
+      size === 8 ? OP.i64Store : size === 4 ? OP.i32Store : size === 2 ? OP.i32Store16 : OP.i32Store8;
+    this.op(op).code.u32(0).u32(off);
+    return this;
   }
 
   /** Pushes lane `k` (0 low, 1 high) of XMM register `n` as an i64. */
@@ -853,12 +857,8 @@ class Emitter {
    */
   loadX(i: Insn, size: number, align: number): boolean {
     if (!this.check(i, size, false, align)) return false;
-    this.get(L_ADDR).op(OP.call).code.u32(F_L64);
-    this.set(L_XA);
-    if (size === 16) {
-      this.get(L_ADDR).i32(8).op(OP.i32Add).op(OP.call).code.u32(F_L64);
-      this.set(L_XB);
-    }
+    this.get(L_ADDR).memLoad(8, 0).set(L_XA);
+    if (size === 16) this.get(L_ADDR).memLoad(8, 8).set(L_XB);
     return true;
   }
   /** Stores `lanes` lanes (pushed by `lane(k)` as i64) to the memory operand of `i`. */
@@ -866,9 +866,8 @@ class Emitter {
     if (!this.check(i, lanes * 8, true, align)) return false;
     for (let k = 0; k < lanes; k++) {
       this.get(L_ADDR);
-      if (k) this.i32(8).op(OP.i32Add);
       lane(k);
-      this.op(OP.call).code.u32(F_S64);
+      this.memStore(8, k * 8);
     }
     return true;
   }
@@ -1758,65 +1757,17 @@ function branchKind(i: Insn): Branch | null {
   return null;
 }
 
-/** The JIT's register-file mirror (and exit word and read TLB), shared by every translated block. */
-export const mirror = new WebAssembly.Memory({ initial: 1, maximum: 1 });
-
 /** Statistics of the translator (for tests and the benchmark). */
 export const jitStats = { blocks: 0, instructions: 0, bytes: 0 };
 
-/** Guest-memory load functions of one address space (a tiny module over its WebAssembly.Memory). */
-export type Accessor = Record<
-  'l8' | 'l16' | 'l32' | 'l64' | 's8' | 's16' | 's32' | 's64',
-  WebAssembly.ExportValue
->;
-
-const accessors = new WeakMap<WebAssembly.Memory, Accessor>();
-
 /**
- * The load functions over `memory` (little-endian, unaligned; SDM Vol. 1 §4.1.1), or null for a
- * shared memory (blocks over it stay register-only).
+ * Translates the region starting at `start` over the guest memory `memory` (whose first
+ * SCRATCH_END bytes hold the mirror), or returns null when its first instruction is outside the
+ * translated subset. Every block starts on the page of `start`, so dropping decoded records of
+ * that page (code-cache invalidation, which changes its version) also retires the translation.
  */
-export function accessorFor(memory: WebAssembly.Memory): Accessor | null {
-  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) return null;
-  let acc = accessors.get(memory);
-  if (acc === undefined) {
-    const body = (load: number, align: number) =>
-      new Bytes().byte(OP.localGet).u32(0).byte(load).u32(align).u32(0);
-    const sbody = (store: number) =>
-      new Bytes().byte(OP.localGet).u32(0).byte(OP.localGet).u32(1).byte(store).u32(0).u32(0);
-    const bin = assemble({
-      types: [
-        { params: [I32], results: [I32] },
-        { params: [I32], results: [I64] },
-        { params: [I32, I32], results: [] },
-        { params: [I32, I64], results: [] },
-      ],
-      imports: [],
-      funcs: [
-        { type: 0, locals: [], code: body(OP.i32Load8U, 0), export: 'l8' },
-        { type: 0, locals: [], code: body(OP.i32Load16U, 0), export: 'l16' },
-        { type: 0, locals: [], code: body(OP.i32Load, 0), export: 'l32' },
-        { type: 1, locals: [], code: body(OP.i64Load, 0), export: 'l64' },
-        { type: 2, locals: [], code: sbody(OP.i32Store8), export: 's8' },
-        { type: 2, locals: [], code: sbody(OP.i32Store16), export: 's16' },
-        { type: 2, locals: [], code: sbody(OP.i32Store), export: 's32' },
-        { type: 3, locals: [], code: sbody(OP.i64Store), export: 's64' },
-      ],
-    });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), { e: { m: memory } });
-    acc = inst.exports as Accessor;
-    accessors.set(memory, acc);
-  }
-  return acc;
-}
-
-/**
- * Translates the block starting at `start`, or returns null when its first instruction is
- * outside the translated subset. The block never crosses a page boundary, so dropping the
- * decoded records of its page (code-cache invalidation) also retires the translation. With
- * `access` null, memory operands end the block.
- */
-export function translateBlock(src: InsnSource, start: number, access: Accessor | null): Block | null {
+export function translateBlock(src: InsnSource, start: number, memory: WebAssembly.Memory): Block | null {
+  const access = memory;
   // Discover the region: blocks reachable from `start` through direct branches on its page.
   const page = Math.floor(start / 4096);
   const starts: number[] = [];
@@ -1827,7 +1778,7 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
   while (queue.length > 0 && starts.length < MAX_REGION_BLOCKS && total < MAX_REGION_INSNS) {
     const at = queue.shift()!;
     if (index.has(at) || Math.floor(at / 4096) !== page) continue;
-    const probe = emitInsns(new Emitter(), src, at, access, null);
+    const probe = emitInsns(new Emitter(), src, at, null);
     if (probe.n === 0) {
       if (at === start) return null;
       continue;
@@ -1869,7 +1820,7 @@ export function translateBlock(src: InsnSource, start: number, access: Accessor 
     e.kind = -1;
     e.bits = 32;
     e.exitDepth = n - k;
-    const body = emitInsns(e, src, starts[k]!, access, dead);
+    const body = emitInsns(e, src, starts[k]!, dead);
     if (body.n !== probe.n) return null;
     const last = body.last;
     if (last !== null && (body.branch === 'call' || body.branch === 'ret' || body.branch === 'ind')) {
@@ -1953,13 +1904,7 @@ interface Probe {
  * the caller emits): stops at a jmp/jcc, at the first instruction outside the subset, at the
  * page end, or at MAX_BLOCK instructions.
  */
-function emitInsns(
-  e: Emitter,
-  src: InsnSource,
-  start: number,
-  access: Accessor | null,
-  dead: boolean[] | null,
-): Probe {
+function emitInsns(e: Emitter, src: InsnSource, start: number, dead: boolean[] | null): Probe {
   const page = Math.floor(start / 4096);
   let n = 0;
   let addr = start;
@@ -1985,7 +1930,6 @@ function emitInsns(
       n++;
       break;
     }
-    if (access === null && i.mod !== 3 && i.opcode !== 0x8d) break;
     e.index = n;
     e.dead = dead !== null && dead[n] === true;
     e.fxWrite = 0;
@@ -2019,7 +1963,7 @@ function finish(
   length: number,
   blocks: number,
   loops: boolean,
-  access: Accessor | null,
+  access: WebAssembly.Memory,
 ): Block {
   // Prologue: load registers and the flag words the block writes (a side exit may leave before
   // writing them); epilogue: store them back, the exit number, and return the count.
@@ -2077,29 +2021,15 @@ function finish(
   pro.byte(OP.localGet).u32(L_COUNT);
   const types = [
     { params: [I32], results: [I32] },
-    { params: [I32], results: [I64] },
-    { params: [I32, I32], results: [] },
-    { params: [I32, I64], results: [] },
     { params: [], results: [I32] },
   ];
   const bin = assemble({
     types,
-    imports: [
-      { name: 'l8', type: 0 },
-      { name: 'l16', type: 0 },
-      { name: 'l32', type: 0 },
-      { name: 'l64', type: 1 },
-      { name: 's8', type: 2 },
-      { name: 's16', type: 2 },
-      { name: 's32', type: 2 },
-      { name: 's64', type: 3 },
-      { name: 'mat', type: 4 },
-    ],
+    imports: [{ name: 'mat', type: 1 }],
     funcs: [{ type: 0, locals: LOCAL_TYPES, code: pro, export: 'f' }],
   });
-  const acc = access ?? NO_ACCESS;
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), {
-    e: { m: mirror, ...acc, mat: flagsFromMirror },
+    e: { m: access, mat: matFor(access) },
   });
   const fn = inst.exports.f as (budget: number) => number;
   jitStats.blocks++;
@@ -2109,27 +2039,22 @@ function finish(
 }
 
 let flagHelper: Cpu | null = null;
-const mirrorLf = new Int32Array(mirror.buffer, LF_I32 * 4, LF_WORDS);
+const mats = new WeakMap<WebAssembly.Memory, () => number>();
 
 /**
- * RFLAGS from the lazy-flag record in the mirror, computed by the interpreter's own getters (on
- * a private register file), so translated code that needs the flags of a record kind it does not
- * know statically gets exactly the interpreter's answer.
+ * RFLAGS from the lazy-flag record in the mirror of `memory`, computed by the interpreter's own
+ * getters (on a private register file), so translated code that needs the flags of a record
+ * kind it does not know statically gets exactly the interpreter's answer.
  */
-function flagsFromMirror(): number {
-  if (flagHelper === null) flagHelper = new Cpu(new GuestMemory({ maxBytes: 4096 }));
-  flagHelper.lf.set(mirrorLf);
-  return flagHelper.getRflags();
+function matFor(memory: WebAssembly.Memory): () => number {
+  let mat = mats.get(memory);
+  if (mat === undefined) {
+    mat = () => {
+      if (flagHelper === null) flagHelper = new Cpu(new GuestMemory({ maxBytes: 4096 }));
+      flagHelper.lf.set(new Int32Array(memory.buffer, LF_I32 * 4, LF_WORDS));
+      return flagHelper.getRflags();
+    };
+    mats.set(memory, mat);
+  }
+  return mat;
 }
-
-/** Placeholders for blocks without memory operands (never called). */
-const NO_ACCESS: Accessor = {
-  l8: () => 0,
-  l16: () => 0,
-  l32: () => 0,
-  l64: () => 0n,
-  s8: () => undefined,
-  s16: () => undefined,
-  s32: () => undefined,
-  s64: () => undefined,
-};

@@ -501,6 +501,52 @@ describe('JIT tier against the interpreter', () => {
     }
   });
 
+  it('interprets everything while a guest page occupies the mirror at the bottom of memory', () => {
+    // L: add eax, 1; dec ecx; jnz L; syscall — at 0x1000, inside the mirror's 64 KiB.
+    const code = Uint8Array.of(0x83, 0xc0, 1, 0xff, 0xc9, 0x75, 0xf9, 0x0f, 0x05);
+    const results = [interp, forced].map((make) => {
+      const mem = new GuestMemory({ maxBytes: 1 << 22 });
+      mem.map(0x1000, 0x1000, PROT_READ | PROT_EXEC);
+      mem.poke(0x1000, code);
+      const cpu = make(mem);
+      cpu.r[2] = 1000;
+      cpu.rip = 0x1000;
+      const r = cpu.run(1e5);
+      return {
+        reason: r.reason,
+        executed: r.executed,
+        eax: cpu.r[0],
+        jit: cpu instanceof JitCpu ? cpu.jitRetired : 0,
+      };
+    });
+    expect(results[1]).toEqual({ ...results[0], jit: 0 });
+    expect(results[0]!.eax).toBe(1000);
+  });
+
+  it('keeps translating after the guest memory grows (the mirror views follow the new buffer)', () => {
+    // L: mov [rdi], eax; add eax, 1; dec ecx; jnz L; syscall
+    const code = Uint8Array.of(0x89, 0x07, 0x83, 0xc0, 1, 0xff, 0xc9, 0x75, 0xf7, 0x0f, 0x05);
+    const mem = new GuestMemory();
+    mem.map(CODE, 0x1000, PROT_READ | PROT_EXEC);
+    mem.poke(CODE, code);
+    mem.map(RW, 0x1000, PROT_READ | PROT_WRITE);
+    const cpu = new JitCpu(mem, { threshold: 0 });
+    const runOnce = () => {
+      cpu.r[2] = 100;
+      cpu.r[14] = RW;
+      cpu.rip = CODE;
+      return cpu.run(1e5).reason;
+    };
+    expect(runOnce()).toBe('syscall');
+    const before = cpu.jitRetired;
+    const size = mem.size;
+    mem.map(0x4000000, 0x1000000, PROT_READ | PROT_WRITE);
+    expect(mem.size).toBeGreaterThan(size);
+    expect(runOnce()).toBe('syscall');
+    expect(cpu.jitRetired).toBeGreaterThan(before);
+    expect(mem.read32(RW)).toBe(cpu.r[0]! - 1);
+  });
+
   it('drops translations when their code page is written (self-modifying code)', () => {
     // L: add eax, 1; dec ecx; jnz L; syscall — then patch "add eax, 1" into "add eax, 5".
     const code = Uint8Array.of(0x83, 0xc0, 1, 0xff, 0xc9, 0x75, 0xf9, 0x0f, 0x05);
