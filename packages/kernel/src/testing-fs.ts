@@ -30,7 +30,7 @@ import type {
   SocketListener,
   TimeUpdate,
 } from './vfs/backend.js';
-import type { NamedFifo } from './vfs/fifo.js';
+import type { FifoOpener } from './vfs/fifo.js';
 import { DirectoryFd, FileFd } from './vfs/objects.js';
 import {
   bindAt,
@@ -144,7 +144,7 @@ export class GuardedBackend<D> implements HostBackend<D> {
     this.check('mkfifo', dir);
     return this.inner.mkfifo(dir, name);
   }
-  fifo(dir: D, name: string): MaybePromise<NamedFifo | null> {
+  fifo(dir: D, name: string): MaybePromise<FifoOpener | null> {
     this.check('fifo', dir);
     return this.inner.fifo(dir, name);
   }

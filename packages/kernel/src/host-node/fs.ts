@@ -26,7 +26,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { Errno, Filetype } from '../abi.js';
-import { type Err, err, isErr, KernelError } from '../errors.js';
+import { type Err, err, isErr, KernelError, type MaybePromise } from '../errors.js';
 import type { FdObject, FileStat } from '../fd-object.js';
 import {
   type HostDirEntry,
@@ -37,7 +37,7 @@ import {
   type TimeUpdate,
   UnsupportedBackend,
 } from '../vfs/backend.js';
-import { NamedFifo } from '../vfs/fifo.js';
+import { type FifoOpen, type FifoOpener, NamedFifo } from '../vfs/fifo.js';
 import { errnoOf } from './errno.js';
 import { NetStreamFd } from './net.js';
 
@@ -315,13 +315,21 @@ export class NodeBackend extends UnsupportedBackend<number> {
     }
   }
 
-  override fifo(dir: number, name: string): NamedFifo | null {
-    if (FIFOS.size === 0 || badName(name)) return null;
+  /**
+   * The FIFO behind `name`: a kernel FIFO (placeholder), or a host FIFO made by a host process,
+   * which is opened for real (see {@link HostFifo}).
+   */
+  override fifo(dir: number, name: string): FifoOpener | null {
+    if (badName(name)) return null;
+    let st: fs.BigIntStats;
     try {
-      return fifoOf(fs.lstatSync(at(dir, name), { bigint: true }))?.fifo ?? null;
+      st = fs.lstatSync(at(dir, name), { bigint: true });
     } catch {
       return null;
     }
+    const kernel = fifoOf(st);
+    if (kernel) return kernel.fifo;
+    return (Number(st.mode) & C.S_IFMT) === C.S_IFIFO ? new HostFifo(dir, name) : null;
   }
 
   /**
@@ -607,6 +615,92 @@ export class NodeFile implements HostFile {
     } catch {
       // Nothing left to release.
     }
+  }
+}
+
+/** How often a waiting open of a host FIFO looks for the other side, in ms. */
+const FIFO_POLL_MS = 5;
+
+/**
+ * A FIFO of the host file system (made by a host process), opened through node:net as a stream
+ * (stat and fds report it as SOCKET_STREAM, digest §6.2 item 21). Node cannot block in open(2),
+ * so the host FIFO is opened non-blocking and a blocking open is emulated: a writer retries while
+ * the host answers ENXIO (no reader yet); a reader probes with a one-byte read until a writer
+ * shows (EAGAIN or data rather than end of file), keeping the byte it may have read. The name is
+ * opened with O_NOFOLLOW and checked to still be a FIFO.
+ */
+class HostFifo implements FifoOpener {
+  constructor(
+    private readonly dir: number,
+    private readonly name: string,
+  ) {}
+
+  open(how: FifoOpen): MaybePromise<FdObject | Err> {
+    const read = how.read || !how.write;
+    const mode = read && how.write ? C.O_RDWR : how.write ? C.O_WRONLY : C.O_RDONLY;
+    let fd = -1;
+    const release = (): void => {
+      if (fd < 0) return;
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Already closed.
+      }
+      fd = -1;
+    };
+    // One step: an object, an error, or null to try again later.
+    const step = (): FdObject | Err | null => {
+      if (fd < 0) {
+        try {
+          fd = fs.openSync(at(this.dir, this.name), mode | C.O_NONBLOCK | C.O_NOFOLLOW);
+        } catch (error) {
+          const e = errnoOf(error);
+          if (e === Errno.ENXIO && !how.nonblock) return null;
+          return err(e === Errno.EMLINK ? Errno.ELOOP : e);
+        }
+        try {
+          if (!fs.fstatSync(fd).isFIFO()) {
+            release();
+            return err(Errno.ENOTSUP);
+          }
+        } catch (error) {
+          release();
+          return err(errnoOf(error));
+        }
+      }
+      let initial: Uint8Array | undefined;
+      if (read && !how.write && !how.nonblock) {
+        const probe = Buffer.alloc(1);
+        try {
+          if (fs.readSync(fd, probe, 0, 1, null) === 0) return null;
+          initial = new Uint8Array(probe);
+        } catch (error) {
+          if (errnoOf(error) !== Errno.EAGAIN) {
+            release();
+            return err(errnoOf(error));
+          }
+        }
+      }
+      const socket = new net.Socket({ fd, readable: read, writable: how.write, allowHalfOpen: true });
+      fd = -1;
+      return new NetStreamFd(socket, initial);
+    };
+    const first = step();
+    if (first !== null) return first;
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const again = (): void => {
+        const r = step();
+        if (r === null) timer = setTimeout(again, FIFO_POLL_MS);
+        else resolve(r);
+      };
+      timer = setTimeout(again, FIFO_POLL_MS);
+      how.onWait?.(() => {
+        if (timer) clearTimeout(timer);
+        release();
+        resolve(err(Errno.EINTR));
+      });
+    });
   }
 }
 

@@ -42,8 +42,13 @@ export class NetStreamFd extends FdObject implements MessageSocket {
   /** A Unix-domain (or other non-inet) stream: its addresses are AF_UNIX. */
   private readonly unix: boolean;
 
-  constructor(readonly socket: net.Socket) {
+  constructor(
+    readonly socket: net.Socket,
+    /** Bytes already taken from the host socket, delivered first. */
+    initial?: Uint8Array,
+  ) {
     super();
+    if (initial && initial.length > 0) this.queue.push(initial, true);
     this.unix = socket.localAddress === undefined && socket.remoteAddress === undefined;
     socket.on('data', (chunk: Buffer) => {
       if (this.readShut) return;

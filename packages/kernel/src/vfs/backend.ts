@@ -15,7 +15,7 @@ import { Errno } from '../abi.js';
 import { type Err, err, type MaybePromise } from '../errors.js';
 import type { FdObject, FileStat } from '../fd-object.js';
 import type { DatagramChannel } from '../objects/pipe.js';
-import type { NamedFifo } from './fifo.js';
+import type { FifoOpener } from './fifo.js';
 
 /** One entry of a directory listing (without `.` and `..`, which the kernel adds). */
 export interface HostDirEntry {
@@ -111,10 +111,10 @@ export interface HostBackend<D = unknown> {
   /** Creates the FIFO `name` (legacy file_create with the FIFO type). */
   mkfifo(dir: D, name: string): MaybePromise<number>;
   /**
-   * The kernel FIFO behind `name` when `name` is a FIFO this kernel created; null when it is
+   * What opens `name` when it is a FIFO (one this kernel created, or a host FIFO); null when it is
    * anything else or absent (the caller then opens it as a file).
    */
-  fifo(dir: D, name: string): MaybePromise<NamedFifo | null>;
+  fifo(dir: D, name: string): MaybePromise<FifoOpener | null>;
   /**
    * Binds a Unix socket at `name` (legacy sock_bind): creates the socket's name, whose incoming
    * connections go to `listener`. EADDRINUSE when the name exists.
@@ -200,7 +200,7 @@ export class UnsupportedBackend<D> implements HostBackend<D> {
   mkfifo(_dir: D, _name: string): MaybePromise<number> {
     return Errno.ENOTSUP;
   }
-  fifo(_dir: D, _name: string): MaybePromise<NamedFifo | null> {
+  fifo(_dir: D, _name: string): MaybePromise<FifoOpener | null> {
     return null;
   }
   bindSocket(_dir: D, _name: string, _listener: SocketListener): MaybePromise<SocketBinding | Err> {

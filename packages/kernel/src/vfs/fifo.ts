@@ -27,8 +27,14 @@ export interface FifoOpen {
   onWait?: (cancel: () => void) => void;
 }
 
+/** Something a FIFO open reaches: a kernel FIFO, or a host FIFO of the Node backend. */
+export interface FifoOpener {
+  /** Opens an end (waiting for the other side unless `how.nonblock`). */
+  open(how: FifoOpen): MaybePromise<FdObject | Err>;
+}
+
 /** The kernel side of one FIFO inode. */
-export class NamedFifo {
+export class NamedFifo implements FifoOpener {
   private readers = 0;
   private writers = 0;
   private channel: ByteChannel | null = null;

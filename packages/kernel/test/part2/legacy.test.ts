@@ -4,12 +4,14 @@
  * rights, on the memory backend (connections within the kernel) and the Node backend (real host
  * Unix sockets a host process can reach).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errno, Fdflags, Filetype, RIGHTS_ALL, Rights } from '../../src/abi.js';
+import { FdObject } from '../../src/fd-object.js';
 import { nodeHost } from '../../src/host-node/index.js';
 import { memoryDirectory } from '../../src/memory.js';
 import type { Thread } from '../../src/process.js';
@@ -28,6 +30,7 @@ import {
   sock_stat_get,
 } from '../../src/syscalls/sock.js';
 import { DirectoryFd } from '../../src/vfs/objects.js';
+import { openAt, statAt } from '../../src/vfs/ops.js';
 import { fdstat, Harness } from './harness.js';
 
 const DIR = typeRights(Filetype.DIRECTORY);
@@ -459,6 +462,66 @@ describe('host stream sockets through sock_recv (kernel-side buffering)', () => 
     expect(h.fds.peek(c)?.object.readiness('read').hangup).toBe(true);
     h.fds.closeAll();
     server.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+});
+
+describe('host FIFOs (made by a host process) on the Node backend', () => {
+  it('open waits for the other side, reads and writes reach the host, EOF when the host closes', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cabi-hostfifo-'));
+    const fifo = path.join(base, 'hf');
+    execFileSync('mkfifo', [fifo]);
+    const backend = nodeHost();
+    const root = new DirectoryFd<number>(backend, backend.openRoot(base));
+    root.retain();
+    const req = { follow: false, create: false, directory: false, exclusive: false, truncate: false };
+    const st = await statAt(root, 'hf', false);
+    expect('filetype' in st && st.filetype).toBe(Filetype.SOCKET_STREAM);
+    // A non-blocking open for writing without a reader: ENXIO.
+    const nb = await openAt(root, 'hf', { ...req, read: false, write: true, nonblock: true });
+    expect('errno' in nb && nb.errno).toBe(Errno.ENXIO);
+    // A blocking open for reading waits until the host opens it for writing.
+    let opened = false;
+    const reader = Promise.resolve(openAt(root, 'hf', { ...req, read: true, write: false })).then((r) => {
+      opened = true;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(opened).toBe(false);
+    const hostWriter = fs.createWriteStream(fifo);
+    hostWriter.write('hello from the host');
+    const r = await reader;
+    if (!(r instanceof FdObject)) throw new Error(`open failed: ${JSON.stringify(r)}`);
+    r.retain();
+    expect(r.filetype).toBe(Filetype.SOCKET_STREAM);
+    let text = '';
+    while (text.length < 19) {
+      const chunk = await r.read(64);
+      if (chunk instanceof Uint8Array && chunk.length > 0) text += new TextDecoder().decode(chunk);
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(text).toBe('hello from the host');
+    hostWriter.end();
+    let eof = false;
+    for (let i = 0; i < 200 && !eof; i++) {
+      const chunk = await r.read(64);
+      if (chunk instanceof Uint8Array && chunk.length === 0) eof = true;
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(eof).toBe(true);
+    r.release();
+    // A blocking open for writing waits for a host reader.
+    const writer = openAt(root, 'hf', { ...req, read: false, write: true });
+    const hostReader = fs.createReadStream(fifo);
+    const received = new Promise<string>((resolve) => hostReader.once('data', (d) => resolve(String(d))));
+    const w = await writer;
+    if (!(w instanceof FdObject)) throw new Error('open for writing failed');
+    w.retain();
+    expect(await w.write(new TextEncoder().encode('to the host'))).toBe(11);
+    expect(await received).toBe('to the host');
+    w.release();
+    hostReader.destroy();
+    root.release();
     fs.rmSync(base, { recursive: true, force: true });
   });
 });
