@@ -21,20 +21,14 @@ import { FdTable } from './fd-table.js';
 import { FileMaps } from './file-maps.js';
 import { FutexEngine } from './futex.js';
 import type { MemoryBudget } from './objects/memory-file.js';
-import {
-  type ExitStatus,
-  faultDiagnostic,
-  Process,
-  signalNameOf,
-  syncIn,
-  syncOut,
-  Thread,
-} from './process.js';
+import { type ExitStatus, faultDiagnostic, Process, signalNameOf, syncOut, Thread } from './process.js';
 import { cryptoRandom, type RandomSource, SeededRandom, seededRandom } from './random.js';
 import type { RightsPair } from './rights.js';
 import {
+  attach,
   classifyFault,
   closeAliasPages,
+  detach,
   enterGuest,
   enterKernel,
   openAliasPage,
@@ -631,8 +625,8 @@ export class Kernel {
   activate(proc: Process): void {
     const prev = this.current;
     if (prev === proc) return;
-    if (prev && !prev.termination) syncOut(prev);
-    syncIn(proc);
+    if (prev && !prev.termination) detach(prev, () => this.current);
+    attach(proc);
     this.current = proc;
   }
 

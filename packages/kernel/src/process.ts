@@ -91,6 +91,12 @@ export class Process implements ProcessHandle {
    * @internal
    */
   guestPhase = false;
+  /**
+   * The memory whose writers mirror kernel stores into shared objects while the process is not
+   * current (see shared-pages.ts `detach`).
+   * @internal
+   */
+  detachedMemory: GuestMemory | null = null;
   /** Stopped by a stop signal. */
   stopped = false;
   /** Instructions executed by threads that already exited. */

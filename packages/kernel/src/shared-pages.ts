@@ -25,7 +25,7 @@
  * The guest's own protection of each shared page (its "logical" protection) lives in the
  * region records; the CPU-level bits in {@link GuestMemory.pages} are derived from it.
  */
-import { type GuestMemory, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '@cabi/x86-core';
+import { GuestMemory, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '@cabi/x86-core';
 import type { SharedMemoryObject } from './objects/memory-file.js';
 import type { Process } from './process.js';
 
@@ -307,6 +307,66 @@ export function syncOut(proc: Process): void {
     const end = Math.min(r.offset + r.len, r.object.backing.size);
     if (end <= r.offset || !r.object.reserve(end)) continue;
     r.object.backing.data.set(mem.u8.subarray(r.addr, r.addr + (end - r.offset)), r.offset);
+  }
+}
+
+const plainWriteBytes = GuestMemory.prototype.writeBytes;
+const plainWrite32 = GuestMemory.prototype.write32;
+
+/**
+ * `proc` stops being the current process: its shared mappings go to their objects, and until it
+ * is current again, whatever the kernel stores into its memory through the checked writers (a
+ * blocking fd_read or poll completing, a futex word) is also stored into the objects and into
+ * the mappings of the process current then (`current()`), so that nothing overwrites it with
+ * older bytes. Processes without shared mappings are left untouched (plain writers).
+ */
+export function detach(proc: Process, current: () => Process | null): void {
+  syncOut(proc);
+  if (proc.sharedRegions.length === 0) return;
+  const mem = proc.memory;
+  mem.writeBytes = function (this: GuestMemory, addr: number, data: Uint8Array): void {
+    plainWriteBytes.call(this, addr, data);
+    if (proc.memory === this) mirror(proc, addr, data, current());
+  };
+  mem.write32 = function (this: GuestMemory, addr: number, value: number): void {
+    plainWrite32.call(this, addr, value);
+    if (proc.memory === this) mirror(proc, addr, this.u8.slice(addr, addr + 4), current());
+  };
+  proc.detachedMemory = mem;
+}
+
+/** `proc` becomes the current process: plain writers again, and the objects' bytes copied in. */
+export function attach(proc: Process): void {
+  const mem = proc.detachedMemory;
+  if (mem) {
+    mem.writeBytes = plainWriteBytes;
+    mem.write32 = plainWrite32;
+    proc.detachedMemory = null;
+  }
+  syncIn(proc);
+}
+
+/**
+ * Copies bytes the kernel stored at `addr` in detached process `proc` into the objects mapped
+ * there and into the current process's mappings of those objects.
+ */
+function mirror(proc: Process, addr: number, data: Uint8Array, current: Process | null): void {
+  const end = addr + data.length;
+  for (const r of proc.sharedRegions) {
+    const from = Math.max(r.addr, addr);
+    const to = Math.min(r.addr + r.len, end);
+    if (from >= to || !r.object.reserve(r.offset + (to - r.addr))) continue;
+    const bytes = data.subarray(from - addr, to - addr);
+    const objFrom = r.offset + (from - r.addr);
+    r.object.backing.data.set(bytes, objFrom);
+    if (!current || current === proc) continue;
+    const objTo = objFrom + bytes.length;
+    for (const q of current.sharedRegions) {
+      if (q.object !== r.object) continue;
+      const a = Math.max(q.offset, objFrom);
+      const b = Math.min(q.offset + q.len, objTo);
+      if (a < b) current.memory.poke(q.addr + (a - q.offset), bytes.subarray(a - objFrom, b - objFrom));
+    }
   }
 }
 

@@ -130,6 +130,7 @@ describe('fixture programs on the x86-core CPU', () => {
     'after shrinking: signal 3, past the end of page 0 still readable: 1',
     'after fd_write at the end: grow, old byte past the shrink reads 0',
     'anonymous shared: 1',
+    'read completed while the parent ran: 5 bytes, hello',
     'x87 store seen: 1',
   ];
 
