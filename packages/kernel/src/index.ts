@@ -116,4 +116,4 @@ export type {
   TimeUpdate,
 } from './vfs/backend.js';
 export { UnsupportedBackend } from './vfs/backend.js';
-export type { FifoEnd, FifoOpen, NamedFifo } from './vfs/fifo.js';
+export type { FifoEnd, FifoOpen, FifoOpener, NamedFifo } from './vfs/fifo.js';
