@@ -3,9 +3,10 @@
  * Map"), FWAIT (9B) and FXSAVE/FXRSTOR (0F AE /0 and /1), each running {@link executeX87}.
  */
 import type { Cpu } from '../cpu.js';
-import { type Insn, PFX_OPSIZE, PFX_W } from '../insn.js';
+import { CpuFault } from '../fault.js';
+import { EA_BASE, EA_BASE_INDEX, EA_INDEX, type Insn, PFX_OPSIZE, PFX_W, SEG_FS, SEG_NONE } from '../insn.js';
 import { MXCSR_WRITABLE } from '../sse/mxcsr.js';
-import { MXCSR_I32, XMM_I32 } from '../state.js';
+import { FS_BASE_I32, GS_BASE_I32, MXCSR_I32, XMM_I32 } from '../state.js';
 import type { CpuExtension, OpRow } from '../table.js';
 import { executeX87, fxrstor, fxsave, type X87Host } from './execute.js';
 import { X87 } from './fpu.js';
@@ -87,14 +88,45 @@ function execWait(cpu: Cpu): void {
   unitOf(cpu).fpu.checkPending();
 }
 
+/** The low four bits of the effective address, from its parts (no range checks). */
+function eaLow4(cpu: Cpu, i: Insn): number {
+  const r = cpu.r;
+  let a = i.disp;
+  if (i.eaKind === EA_BASE) a += r[i.base << 1]!;
+  else if (i.eaKind === EA_BASE_INDEX) a += r[i.base << 1]! + (r[i.index << 1]! << i.scale);
+  else if (i.eaKind === EA_INDEX) a += r[i.index << 1]! << i.scale;
+  if (i.seg !== SEG_NONE) a += r[i.seg === SEG_FS ? FS_BASE_I32 : GS_BASE_I32]!;
+  return a & 15;
+}
+
+/**
+ * The FXSAVE/FXRSTOR operand address (SDM Vol. 2A, FXSAVE: #GP(0) for an operand not aligned on
+ * 16 bytes). Order measured on the host: a non-canonical address faults first (#GP, #SS for stack
+ * references), then misalignment (#GP), then an operand above 4 GiB faults at its last byte, which
+ * both instructions touch first.
+ */
+function fxEa(cpu: Cpu, insn: Insn, save: boolean): number {
+  let ea: number;
+  try {
+    ea = cpu.ea(insn);
+  } catch (e) {
+    // Non-canonical: #GP (#SS for stack references) comes before the alignment check.
+    if (!(e instanceof CpuFault) || e.kind !== 'page-not-present' || e.address === undefined) throw e;
+    if (eaLow4(cpu, insn) !== 0) throw cpu.gp('misaligned FXSAVE/FXRSTOR operand');
+    throw new CpuFault('page-not-present', e.address + 511, save ? 'write' : 'read');
+  }
+  if ((ea & 15) !== 0) throw cpu.gp('misaligned FXSAVE/FXRSTOR operand');
+  return ea;
+}
+
 function execFxsave(cpu: Cpu, insn: Insn): void {
   const u = unitOf(cpu);
-  fxsave(u.fpu, u.host, cpu.ea(insn), (insn.pfx & PFX_W) !== 0);
+  fxsave(u.fpu, u.host, fxEa(cpu, insn, true), (insn.pfx & PFX_W) !== 0);
 }
 
 function execFxrstor(cpu: Cpu, insn: Insn): void {
   const u = unitOf(cpu);
-  fxrstor(u.fpu, u.host, cpu.ea(insn), (insn.pfx & PFX_W) !== 0);
+  fxrstor(u.fpu, u.host, fxEa(cpu, insn, false), (insn.pfx & PFX_W) !== 0);
 }
 
 const ARITH = ['fadd', 'fmul', 'fcom', 'fcomp', 'fsub', 'fsubr', 'fdiv', 'fdivr'];

@@ -23,14 +23,6 @@ export interface KnownOpen {
 /** The open list (see the verification report for minimised examples). */
 export const KNOWN_OPEN: readonly KnownOpen[] = [
   {
-    id: 'x87-fxsave-fxrstor-high-address',
-    owner: 'x87',
-    summary:
-      'fxsave/fxrstor (and the 64 forms) with an operand above 4 GiB: misaligned, the host raises #GP (alignment before paging), x86-core a page fault; aligned, the host reports a fault address inside the operand (fxsave: its last byte, fxrstor: its first), x86-core the start of the first page above 4 GiB it touches.',
-    rows: /^fx(save|rstor)(64)? /,
-    tag: /^target:high$/,
-  },
-  {
     id: 'x87-transcendental-last-bit',
     owner: 'x87',
     summary:
