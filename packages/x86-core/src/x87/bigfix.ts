@@ -1,7 +1,8 @@
 /**
- * High-precision fixed-point helpers for the x87 constants and transcendental instructions. A
- * value is a bigint scaled by 2^PREC. These run only for the rare x87 transcendental and constant
- * instructions, never on the integer hot path.
+ * High-precision fixed-point helpers for the x87 transcendental instructions, FPREM/FPREM1 and the
+ * constant table (built once at load). A value is a bigint scaled by 2^PREC. None of this runs for
+ * the arithmetic, load/store and compare instructions: the soft-float core (./float80.ts) works on
+ * 32-bit words; {@link roundToReg} bridges a bigint result into it.
  */
 import { type F80, type FpEnv, roundLimbsToReg, zero } from './float80.js';
 
