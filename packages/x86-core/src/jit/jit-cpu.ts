@@ -52,6 +52,9 @@ interface Entry {
   chunk: number;
   /** The code cache's version of the block's page when it was translated (pageVersion). */
   version: number;
+  /** The last address its region left to, and that address's entry (a one-slot chain cache). */
+  nextRip: number;
+  next: Entry | null;
 }
 
 /** The address space whose pages the mirror's TLBs describe, and its protectEpoch then. */
@@ -76,11 +79,11 @@ export class JitCpu extends Cpu {
   jitRetired = 0;
   private readonly stateBytes: Uint8Array;
   // Views of the mirror at the bottom of the guest memory (re-created when the memory grows).
-  private viewBuffer: ArrayBufferLike | null = null;
-  private mirrorBytes = new Uint8Array(0);
-  private mirrorWords = new Uint32Array(0);
-  private tlb = new Uint32Array(0);
-  private wtlb = new Uint32Array(0);
+  private viewU8: Uint8Array | null = null;
+  private mirrorBytes: Uint8Array = new Uint8Array(0);
+  private mirrorWords: Uint32Array = new Uint32Array(0);
+  private tlb: Uint32Array = new Uint32Array(0);
+  private wtlb: Uint32Array = new Uint32Array(0);
   /** False for a shared memory: the mirror in it would be shared by host threads. */
   private readonly canTranslate: boolean;
   /** The last block left before one of its instructions (which the interpreter must run next). */
@@ -104,9 +107,11 @@ export class JitCpu extends Cpu {
 
   /** Re-creates the mirror views after the guest memory's buffer changed (it grew). */
   private views(): void {
-    const buf = this.memory.wasm.buffer;
-    if (buf === this.viewBuffer) return;
-    this.viewBuffer = buf;
+    // GuestMemory replaces `u8` whenever its buffer changes (reading `wasm.buffer` is slower).
+    const u8 = this.memory.u8;
+    if (u8 === this.viewU8) return;
+    this.viewU8 = u8;
+    const buf = u8.buffer;
     this.mirrorBytes = new Uint8Array(buf, 0, MIRROR_BYTES);
     this.mirrorWords = new Uint32Array(buf, 0, SCRATCH_END / 4);
     this.tlb = new Uint32Array(buf, TLB_WORD * 4, TLB_ENTRIES);
@@ -156,17 +161,40 @@ export class JitCpu extends Cpu {
 
   private dispatch(budget: number): RunResult {
     let executed = 0;
+    /** The entry whose region ran last (its exit address is looked up in its chain cache). */
+    let prev = null as Entry | null;
     for (;;) {
       const left = budget - executed;
       if (left <= 0) return { reason: 'budget', executed };
       // After a side exit the interpreter executes the instruction the block stopped before.
-      const e = this.sideExit ? null : this.entryAt(this.rip);
+      let e: Entry | null = null;
+      if (!this.sideExit) {
+        const rip = this.rip;
+        const next: Entry | null = prev?.next ?? null;
+        if (
+          prev !== null &&
+          next !== null &&
+          prev.nextRip === rip &&
+          next.block !== null &&
+          next.version === this.cache.pageVersion(Math.floor(rip / 4096))
+        ) {
+          e = next;
+        } else {
+          e = this.entryAt(rip);
+          if (prev !== null) {
+            prev.nextRip = rip;
+            prev.next = e;
+          }
+        }
+      }
       this.sideExit = false;
+      prev = null;
       let chunk = 1;
       if (e !== null) {
         const b = e.block;
         if (b !== null && b.length <= left) {
           executed += this.runBlock(b, left);
+          prev = e;
           continue;
         }
         chunk = e.chunk;
@@ -253,7 +281,7 @@ export class JitCpu extends Cpu {
     if (e === undefined || (e.block !== null && e.version !== version)) {
       this.codeMaybeNew = true;
       const chunk = this.threshold === 0 ? 1 : this.chunkFrom(rip);
-      e = { hits: 0, block: null, failed: false, chunk, version };
+      e = { hits: 0, block: null, failed: false, chunk, version, nextRip: -1, next: null };
       entries.set(insn, e);
     }
     if (e.block === null && !e.failed && e.hits++ >= this.threshold) {
