@@ -7,7 +7,7 @@ import type { Handler, Insn } from '../insn.js';
 import { AF, CF, OF, PF, SF, ZF } from '../state.js';
 import type { OpRow } from '../table.js';
 import { getG, ld, MASK, mulu64, rmAddr, setG, wide } from './common.js';
-import { eaWide } from './ea-wide.js';
+import { addSegmentBase, eaWide } from './ea-wide.js';
 
 const BT = 0;
 const BTS = 1;
@@ -51,13 +51,18 @@ function btEG(op: number): Handler {
     }
     // The operand's own address may be outside guest memory while the unit holding the bit is
     // not (and the other way round): only the final address is checked.
-    let lo = eaWide(cpu, i) + (byteLo >>> 0);
+    // The bit offset is part of the effective address (wrapping at 2^32 with a 67 prefix); an
+    // FS/GS base is added after.
+    let lo = eaWide(cpu, i, false) + (byteLo >>> 0);
     let hi = (cpu.hi + byteHi) | 0;
     if (lo >= 4294967296) {
       lo -= 4294967296;
       hi = (hi + 1) | 0;
     }
     if (i.adsize === 4) hi = 0;
+    cpu.hi = hi;
+    lo = addSegmentBase(cpu, i, lo);
+    hi = cpu.hi;
     if (hi !== 0) throw cpu.badAddress(lo, hi, cpu.stackOperand(i));
     btMem(cpu, op, lo, size, off & (bits - 1));
   };

@@ -13,10 +13,11 @@ import { FS_BASE_I32, GS_BASE_I32 } from '../state.js';
 const TWO32 = 4294967296;
 
 /**
- * The effective address modulo 2^64 (2^32 with a 67 prefix, before adding an FS/GS base): returns
- * the low 32 bits as an unsigned number and leaves the high 32 bits (int32) in `cpu.hi`.
+ * The linear address modulo 2^64 (the offset taken modulo 2^32 with a 67 prefix, then the FS/GS
+ * base added): returns the low 32 bits as an unsigned number and leaves the high 32 bits (int32)
+ * in `cpu.hi`. With `withBase` false, the offset alone (no FS/GS base).
  */
-export function eaWide(cpu: Cpu, i: Insn): number {
+export function eaWide(cpu: Cpu, i: Insn, withBase = true): number {
   const r = cpu.r;
   let lo: number;
   let hi: number;
@@ -50,17 +51,25 @@ export function eaWide(cpu: Cpu, i: Insn): number {
       throw cpu.ud('instruction has no memory operand');
   }
   // lo may be negative (disp) or exceed 2^32 (index bits shifted past bit 31): fold the carry.
-  let carry = Math.floor(lo / TWO32);
+  const carry = Math.floor(lo / TWO32);
   hi = (hi + carry) | 0;
   lo -= carry * TWO32;
   if (i.adsize === 4) hi = 0;
-  if (i.seg !== SEG_NONE) {
-    const s = i.seg === SEG_FS ? FS_BASE_I32 : GS_BASE_I32;
-    lo += r[s]! >>> 0;
-    carry = lo >= TWO32 ? 1 : 0;
-    lo -= carry * TWO32;
-    hi = (hi + r[s + 1]! + carry) | 0;
-  }
   cpu.hi = hi;
-  return lo;
+  return withBase ? addSegmentBase(cpu, i, lo) : lo;
+}
+
+/**
+ * Adds the FS/GS base of the instruction's override (if any) to the address `lo` + 2^32·`cpu.hi`;
+ * returns the low half and leaves the high half in `cpu.hi`.
+ */
+export function addSegmentBase(cpu: Cpu, i: Insn, lo: number): number {
+  if (i.seg === SEG_NONE) return lo;
+  const r = cpu.r;
+  const s = i.seg === SEG_FS ? FS_BASE_I32 : GS_BASE_I32;
+  let sum = lo + (r[s]! >>> 0);
+  const carry = sum >= TWO32 ? 1 : 0;
+  sum -= carry * TWO32;
+  cpu.hi = (cpu.hi + r[s + 1]! + carry) | 0;
+  return sum;
 }

@@ -310,6 +310,9 @@ function flagPrefix(rng: Rng, avoid: readonly number[]): number[] {
   return out;
 }
 
+/** Probability that a memory operand gets an FS or GS segment override (with a non-zero base). */
+export const SEG_OVERRIDE_RATE = 0.08;
+
 /** Probability that a case starts with a {@link flagPrefix} instruction. */
 export const FLAG_PREFIX_RATE = 0.2;
 
@@ -349,6 +352,8 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
   // VEX.vvvv must be 1111b (register 0 here) when no operand uses it, or the form is #UD.
   if (row.vex && !shape.ops.some((o) => /^[BH]/.test(o)) && rng.chance(0.9)) enc.vvvv = 0;
 
+  let fsBase: bigint | undefined;
+  let gsBase: bigint | undefined;
   // Memory operand: a target in the data page (sometimes misaligned, straddling or read-only).
   let target = DATA_ADDR + (rng.int(8) << 4);
   if (shape.memBytes > 64) target = DATA_ADDR + 0x100 + (rng.int(4) << 4);
@@ -384,8 +389,18 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
       m.base = m.index;
     }
     if (m.addr32) tags.push('addr32');
-    placeAddress(m, target, gpr, rng);
-    if (m.kind === 'rip') enc.ripTarget = target;
+    // An FS/GS override now and then: the base (set per case on both sides) is part of the address.
+    let segBase = 0;
+    if (rng.chance(SEG_OVERRIDE_RATE) && !isStringOp(row)) {
+      segBase = rng.pick([0x1000, 0x100000, 2 ** 32, 0x7fff00000000]);
+      const fs = rng.chance(0.5);
+      if (fs) fsBase = BigInt(segBase);
+      else gsBase = BigInt(segBase);
+      enc.prefixes.push(fs ? 0x64 : 0x65);
+      tags.push(fs ? 'seg:fs' : 'seg:gs');
+    }
+    placeAddress(m, target - segBase, gpr, rng);
+    if (m.kind === 'rip') enc.ripTarget = target - segBase;
     if (target >= DATA_ADDR && target < DATA_ADDR + data.length)
       fillMemOperand(rng, shape, data, target - DATA_ADDR, opsize);
     if (row.lock && rng.chance(0.4)) enc.prefixes.push(0xf0);
@@ -429,8 +444,6 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
     else gpr[RCX] = ((gpr[RCX] ?? 0n) & ~0xffn) | BigInt(rng.int(16) + rng.pick([0, 32, 64, 96]));
   }
   // Segment loads: selectors that are null, loadable or not under the host's and FreeBSD's GDTs.
-  let fsBase: bigint | undefined;
-  let gsBase: bigint | undefined;
   if (isSegmentLoad(row)) {
     const sel = BigInt(rng.chance(0.9) ? rng.pick(SELECTORS) : rng.int(0x10000));
     const keepHigh = (v: bigint) => (rng.chance(0.5) ? (v & ~0xffffn) | sel : sel);
@@ -442,8 +455,10 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
   }
   if (isSegmentRow(row)) {
     // A non-zero base shows whether a load replaced it.
-    if (rng.chance(0.7)) fsBase = BigInt(rng.pick([DATA_ADDR, 0x7fff12345000, 0x1000]));
-    if (rng.chance(0.7)) gsBase = BigInt(rng.pick([DATA_ADDR, 0x7fff12345000, 0x1000]));
+    if (fsBase === undefined && rng.chance(0.7))
+      fsBase = BigInt(rng.pick([DATA_ADDR, 0x7fff12345000, 0x1000]));
+    if (gsBase === undefined && rng.chance(0.7))
+      gsBase = BigInt(rng.pick([DATA_ADDR, 0x7fff12345000, 0x1000]));
   }
   const branch = isBranchRel(shape) || /^(call|jmp|ret|retf|iret)/.test(row.mnemonic);
   if (isBranchRel(shape)) {
