@@ -45,6 +45,9 @@ export class CodeCache {
   private readonly pages = new Map<number, CodePage>();
   /** Source of page versions (never reused, so a re-created page never matches an old version). */
   private epoch = 0;
+  /** The page looked up last (indirect branches mostly stay on one page), or null. */
+  private lastPage: CodePage | null = null;
+  private lastPageNo = -1;
   /** Number of decoded instructions currently cached (for statistics). */
   size = 0;
   /** Instructions decoded since the cache was created (statistics; a measure of re-decoding). */
@@ -62,7 +65,15 @@ export class CodeCache {
   /** The decoded instruction at `addr` (an integer in [0, 2^32)), decoding it on a miss. */
   get(addr: number): Insn {
     const pageNo = addr >>> PAGE_SHIFT;
-    const page = this.pages.get(pageNo);
+    let page: CodePage | undefined;
+    if (pageNo === this.lastPageNo && this.lastPage !== null) page = this.lastPage;
+    else {
+      page = this.pages.get(pageNo);
+      if (page !== undefined) {
+        this.lastPage = page;
+        this.lastPageNo = pageNo;
+      }
+    }
     if (page !== undefined) {
       const hit = page.insns[addr & OFFSET_MASK];
       if (hit !== undefined) return hit;
@@ -136,6 +147,10 @@ export class CodeCache {
   private release(page: CodePage, pageNo: number): void {
     if (--page.refs === 0) {
       this.pages.delete(pageNo);
+      if (pageNo === this.lastPageNo) {
+        this.lastPage = null;
+        this.lastPageNo = -1;
+      }
       this.memory.unmarkCode(pageNo);
     }
   }

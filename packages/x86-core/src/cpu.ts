@@ -351,6 +351,38 @@ export class Cpu implements X86Cpu {
       const aux = op === LF_SZP ? lf[LF_AUX]! & (CF | AF | OF) : 0;
       return (lf[LF_FLAGS]! & ~ARITH_FLAGS) | aux | PARITY[res & 0xff]! | (zero ? ZF : 0) | (sign << 7) | 2;
     }
+    if (op === LF_ADD || op === LF_SUB) {
+      // The same six flags as the getters compute for add and sub/cmp records (SDM Vol. 1
+      // Appendix A), in one pass: before a rotate, pushf or a flag-reading instruction.
+      const bits = lf[LF_BITS]!;
+      const d = lf[LF_DST]!;
+      const dh = lf[LF_DSTH]!;
+      const s = lf[LF_SRC]!;
+      const sh = lf[LF_SRCH]!;
+      const res = lf[LF_RES]!;
+      const resh = lf[LF_RESH]!;
+      let cf: number;
+      let x: number;
+      if (op === LF_ADD) {
+        cf = ltu(resh, res, dh, d);
+        x = bits === 64 ? (dh ^ resh) & (sh ^ resh) : (d ^ res) & (s ^ res);
+      } else {
+        cf = ltu(dh, d, sh, s);
+        x = bits === 64 ? (dh ^ sh) & (dh ^ resh) : (d ^ s) & (d ^ res);
+      }
+      const of = bits === 64 ? x >>> 31 : (x >>> (bits - 1)) & 1;
+      const sign = bits === 64 ? resh >>> 31 : (res >>> (bits - 1)) & 1;
+      return (
+        (lf[LF_FLAGS]! & ~ARITH_FLAGS) |
+        cf |
+        PARITY[res & 0xff]! |
+        ((d ^ s ^ res) & AF) |
+        ((res | resh) === 0 ? ZF : 0) |
+        (sign << 7) |
+        (of << 11) |
+        2
+      );
+    }
     const f =
       (lf[LF_FLAGS]! & ~ARITH_FLAGS) |
       this.getCF() |
@@ -1622,12 +1654,12 @@ export class Cpu implements X86Cpu {
         if (rip === i.next) {
           n = i.fall;
           if (n === null || n.dead) n = i.fall = this.fetch(rip);
-        } else if (rip === i.target) {
+        } else {
+          // The branch target, or for indirect branches (and a REP instruction resuming at
+          // itself) the last address this instruction went to.
           n = i.taken;
-          if (n === null || n.dead) n = i.taken = this.fetch(rip);
-        } else if (rip === i.addr && !i.dead) {
-          n = i;
-        } else n = this.fetch(rip);
+          if (n === null || n.addr !== rip || n.dead) n = i.taken = this.fetch(rip);
+        }
         i = n;
       }
     } catch (e) {
