@@ -52,9 +52,6 @@ interface Entry {
   chunk: number;
   /** The code cache's version of the block's page when it was translated (pageVersion). */
   version: number;
-  /** The last address its region left to, and that address's entry (a one-slot chain cache). */
-  nextRip: number;
-  next: Entry | null;
 }
 
 /** The address space whose pages the mirror's TLBs describe, and its protectEpoch then. */
@@ -66,6 +63,7 @@ const wtlbUsed = { slots: new Int32Array(WTLB_ENTRIES), count: 0 };
 /** Entries keyed by the live decoded record, so dropping a code page drops its translations. */
 const entries = new WeakMap<Insn, Entry>();
 const TWO32 = 4294967296;
+const FAST_SLOTS = 1024;
 /** Shortest non-looping block worth entering WebAssembly for (outside the testing mode). */
 const MIN_BLOCK = 3;
 
@@ -88,6 +86,11 @@ export class JitCpu extends Cpu {
   private readonly canTranslate: boolean;
   /** The last block left before one of its instructions (which the interpreter must run next). */
   private sideExit = false;
+  /** Direct-mapped cache of translated entries: address per slot (-1 empty) and the entry. */
+  private readonly fastRip = new Float64Array(FAST_SLOTS).fill(-1);
+  private readonly fastEntry: (Entry | null)[] = new Array<Entry | null>(FAST_SLOTS).fill(null);
+  /** CodeCache.dropped when the fast cache was last emptied. */
+  private droppedSeen = -1;
   /** The mirror holds the current registers (translated code ran since the interpreter last did). */
   private inMirror = false;
   /**
@@ -161,8 +164,6 @@ export class JitCpu extends Cpu {
 
   private dispatch(budget: number): RunResult {
     let executed = 0;
-    /** The entry whose region ran last (its exit address is looked up in its chain cache). */
-    let prev = null as Entry | null;
     for (;;) {
       const left = budget - executed;
       if (left <= 0) return { reason: 'budget', executed };
@@ -170,31 +171,27 @@ export class JitCpu extends Cpu {
       let e: Entry | null = null;
       if (!this.sideExit) {
         const rip = this.rip;
-        const next: Entry | null = prev?.next ?? null;
-        if (
-          prev !== null &&
-          next !== null &&
-          prev.nextRip === rip &&
-          next.block !== null &&
-          next.version === this.cache.pageVersion(Math.floor(rip / 4096))
-        ) {
-          e = next;
-        } else {
+        // Translated entries by address, valid while the code cache drops no instruction.
+        if (this.cache.dropped !== this.droppedSeen) {
+          this.fastRip.fill(-1);
+          this.droppedSeen = this.cache.dropped;
+        }
+        const slot = (rip ^ (rip >>> 10)) & (FAST_SLOTS - 1);
+        if (this.fastRip[slot] === rip) e = this.fastEntry[slot]!;
+        else {
           e = this.entryAt(rip);
-          if (prev !== null) {
-            prev.nextRip = rip;
-            prev.next = e;
+          if (e !== null && e.block !== null) {
+            this.fastRip[slot] = rip;
+            this.fastEntry[slot] = e;
           }
         }
       }
       this.sideExit = false;
-      prev = null;
       let chunk = 1;
       if (e !== null) {
         const b = e.block;
         if (b !== null && b.length <= left) {
           executed += this.runBlock(b, left);
-          prev = e;
           continue;
         }
         chunk = e.chunk;
@@ -281,7 +278,7 @@ export class JitCpu extends Cpu {
     if (e === undefined || (e.block !== null && e.version !== version)) {
       this.codeMaybeNew = true;
       const chunk = this.threshold === 0 ? 1 : this.chunkFrom(rip);
-      e = { hits: 0, block: null, failed: false, chunk, version, nextRip: -1, next: null };
+      e = { hits: 0, block: null, failed: false, chunk, version };
       entries.set(insn, e);
     }
     if (e.block === null && !e.failed && e.hits++ >= this.threshold) {
