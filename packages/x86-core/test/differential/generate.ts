@@ -470,6 +470,10 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
       gpr[RCX] = rng.pick([0n, 1n, 2n, 0x100000000n, 0xffffffffffffffffn, gpr[RCX] ?? 0n]);
   }
 
+  // Never a 66 prefix on near branches: vendors differ. AMD processors (the host) honour it (rel16
+  // immediates, RIP truncated to 16 bits, 2-byte pushes and pops for call/ret); Intel processors
+  // ignore it (SDM Vol. 2A, Jcc/JMP/CALL/RET: 64-bit operand size in 64-bit mode). x86-core follows
+  // Intel, as its CPUID vendor says.
   if (options.wild) {
     if (rng.chance(0.3)) enc.prefixes.unshift(rng.pick([0x2e, 0x3e, 0x26, 0x36]));
     if (rng.chance(0.2) && row.prefix === undefined && !row.vex && !isStringOp(row))
