@@ -630,61 +630,107 @@ export function add(env: FpEnv, a: F80, b: F80, negB = false): F80 {
     tx = tb;
     d = tb - ta;
   }
-  normSig(x);
-  W[0] = S[0]!;
-  W[1] = S[1]!;
-  W[2] = 0;
-  W[3] = 0;
-  normSig(y);
-  Y[0] = S[0]!;
-  Y[1] = S[1]!;
-  Y[2] = 0;
-  Y[3] = 0;
-  const yLost = yShr(d);
+  let x0 = x.hi;
+  let x1 = x.lo;
+  if (x0 < INT_HI) {
+    normSig(x);
+    x0 = S[0]!;
+    x1 = S[1]!;
+  }
+  let yh = y.hi;
+  let yl = y.lo;
+  if (yh < INT_HI) {
+    normSig(y);
+    yh = S[0]!;
+    yl = S[1]!;
+  }
+  // Y's window limbs y0 (most significant) … y3, and whether bits fell below the window.
+  let y0 = 0;
+  let y1 = 0;
+  let y2 = 0;
+  let y3 = 0;
+  let yLost = false;
+  if (d === 0) {
+    y0 = yh;
+    y1 = yl;
+  } else if (d < 32) {
+    y0 = yh >>> d;
+    y1 = ((yl >>> d) | (yh << (32 - d))) >>> 0;
+    y2 = (yl << (32 - d)) >>> 0;
+  } else if (d === 32) {
+    y1 = yh;
+    y2 = yl;
+  } else if (d < 64) {
+    const t = d - 32;
+    y1 = yh >>> t;
+    y2 = ((yl >>> t) | (yh << (32 - t))) >>> 0;
+    y3 = (yl << (32 - t)) >>> 0;
+  } else {
+    Y[0] = yh;
+    Y[1] = yl;
+    Y[2] = 0;
+    Y[3] = 0;
+    yLost = yShr(d);
+    y0 = Y[0]!;
+    y1 = Y[1]!;
+    y2 = Y[2]!;
+    y3 = Y[3]!;
+  }
   let e = tx - 127;
   let sign = xs;
   let sticky = yLost;
+  let w0: number;
+  let w1: number;
+  let w2: number;
+  let w3: number;
   if (xs === ys) {
-    let carry = 0;
-    for (let i = 3; i >= 0; i--) {
-      const s = W[i]! + Y[i]! + carry;
-      W[i] = s;
-      carry = s > 0xffffffff ? 1 : 0;
-    }
-    if (carry) {
+    // X's lower half is zero, so only the upper limbs carry.
+    w3 = y3;
+    w2 = y2;
+    const s1 = x1 + y1;
+    w1 = s1 >>> 0;
+    const s0 = x0 + y0 + (s1 > 0xffffffff ? 1 : 0);
+    w0 = s0 >>> 0;
+    if (s0 > 0xffffffff) {
       // 129-bit sum: drop the lowest bit into the sticky flag.
-      if ((W[3]! & 1) !== 0) sticky = true;
-      for (let i = 3; i > 0; i--) W[i] = (W[i]! >>> 1) | (W[i - 1]! << 31);
-      W[0] = (W[0]! >>> 1) | INT_HI;
+      if ((w3 & 1) !== 0) sticky = true;
+      w3 = ((w3 >>> 1) | (w2 << 31)) >>> 0;
+      w2 = ((w2 >>> 1) | (w1 << 31)) >>> 0;
+      w1 = ((w1 >>> 1) | (w0 << 31)) >>> 0;
+      w0 = ((w0 >>> 1) | INT_HI) >>> 0;
       e += 1;
     }
   } else {
     if (d === 0) {
       // Equal top bits: subtract the smaller magnitude from the larger.
-      let cmp = 0;
-      for (let i = 0; i < 2 && cmp === 0; i++) cmp = W[i]! > Y[i]! ? 1 : W[i]! < Y[i]! ? -1 : 0;
-      if (cmp === 0) {
+      if (x0 === y0 && x1 === y1) {
         env.c1 = 0;
         return zero(rcOf(env) === RC_DOWN ? 1 : 0);
       }
-      if (cmp < 0) {
-        for (let i = 0; i < 2; i++) {
-          const t = W[i]!;
-          W[i] = Y[i]!;
-          Y[i] = t;
-        }
+      if (y0 > x0 || (y0 === x0 && y1 > x1)) {
+        const t0 = x0;
+        const t1 = x1;
+        x0 = y0;
+        x1 = y1;
+        y0 = t0;
+        y1 = t1;
         sign = ys;
       }
     }
     // With bits of Y lost below the window, X − Y lies strictly between X − Yw − 1 and X − Yw:
     // subtract one more unit and keep the sticky flag (the difference keeps ≥ 126 bits then).
-    let borrow = yLost ? 1 : 0;
-    for (let i = 3; i >= 0; i--) {
-      const s = W[i]! - Y[i]! - borrow;
-      W[i] = s;
-      borrow = s < 0 ? 1 : 0;
-    }
+    const t3 = -y3 - (yLost ? 1 : 0);
+    w3 = t3 >>> 0;
+    const t2 = -y2 - (t3 < 0 ? 1 : 0);
+    w2 = t2 >>> 0;
+    const t1 = x1 - y1 - (t2 < 0 ? 1 : 0);
+    w1 = t1 >>> 0;
+    w0 = (x0 - y0 - (t1 < 0 ? 1 : 0)) >>> 0;
   }
+  W[0] = w0;
+  W[1] = w1;
+  W[2] = w2;
+  W[3] = w3;
   return roundWindowToReg(env, sign, e, sticky, true);
 }
 
