@@ -908,6 +908,7 @@ export function semanticCases(): FsCase[] {
       await bind(other, 'nodir/s');
       await bind(other, '../outside/s');
       await stat(t, 'sock', false);
+      await open(t, 'sock', 'r');
       t.log(`listen = ${show(await s.listen(5))}`);
       await op(t, 'symlink slink -> sock', symlinkAt('sock', t.root, 'slink'));
       const c = await connect('slink');
@@ -951,6 +952,7 @@ export function semanticCases(): FsCase[] {
       'bind nodir/s = ENOENT',
       'bind ../outside/s = ENOTCAPABLE',
       'stat "sock" nofollow = SOCKET_STREAM size=0 nlink=1',
+      'open "sock" r {} = ENOTSUP',
       'listen = ok',
       'symlink slink -> sock = ok',
       'connect slink = ok',
