@@ -15,11 +15,13 @@ import type { RunResult } from '../api.js';
 import { Cpu, type CpuOptions } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import { type GuestMemory, PAGE_CODE, PAGE_MAPPED, PAGE_SIZE, PROT_READ, PROT_WRITE } from '../memory.js';
+import { XMM_OFFSET } from '../state.js';
 import {
   type Block,
   EXIT_WORD,
   MAX_BLOCK,
   MIRROR_BYTES,
+  MIRROR_GPR_BYTES,
   MISS_KIND_WORD,
   MISS_WORD,
   RIP_WORD,
@@ -76,9 +78,11 @@ export class JitCpu extends Cpu {
   /** Instructions retired by translated code (included in {@link instructionCount}). */
   jitRetired = 0;
   private readonly stateBytes: Uint8Array;
+  private readonly stateXmm: Uint8Array;
   // Views of the mirror at the bottom of the guest memory (re-created when the memory grows).
   private viewU8: Uint8Array | null = null;
   private mirrorBytes: Uint8Array = new Uint8Array(0);
+  private mirrorXmm: Uint8Array = new Uint8Array(0);
   private mirrorWords: Uint32Array = new Uint32Array(0);
   private tlb: Uint32Array = new Uint32Array(0);
   private wtlb: Uint32Array = new Uint32Array(0);
@@ -86,13 +90,15 @@ export class JitCpu extends Cpu {
   private readonly canTranslate: boolean;
   /** The last block left before one of its instructions (which the interpreter must run next). */
   private sideExit = false;
-  /** Direct-mapped cache of translated entries: address per slot (-1 empty) and the entry. */
+  /** Direct-mapped cache of entries: address per slot (-1 empty) and the entry. */
   private readonly fastRip = new Float64Array(FAST_SLOTS).fill(-1);
   private readonly fastEntry: (Entry | null)[] = new Array<Entry | null>(FAST_SLOTS).fill(null);
   /** CodeCache.dropped when the fast cache was last emptied. */
   private droppedSeen = -1;
   /** The mirror holds the current registers (translated code ran since the interpreter last did). */
   private inMirror = false;
+  /** The mirror holds the current XMM registers and MXCSR (a region using them ran). */
+  private xmmInMirror = false;
   /**
    * Instructions may have been decoded (pages marked as code) since the write TLB was last
    * re-validated.
@@ -102,7 +108,8 @@ export class JitCpu extends Cpu {
   constructor(memory: ConstructorParameters<typeof Cpu>[0], options: JitOptions = {}) {
     super(memory, options);
     this.threshold = options.threshold ?? 500;
-    this.stateBytes = new Uint8Array(this.state, 0, MIRROR_BYTES);
+    this.stateBytes = new Uint8Array(this.state, 0, MIRROR_GPR_BYTES);
+    this.stateXmm = new Uint8Array(this.state, XMM_OFFSET, MIRROR_BYTES - XMM_OFFSET);
     this.canTranslate = !(
       typeof SharedArrayBuffer !== 'undefined' && memory.wasm.buffer instanceof SharedArrayBuffer
     );
@@ -115,7 +122,8 @@ export class JitCpu extends Cpu {
     if (u8 === this.viewU8) return;
     this.viewU8 = u8;
     const buf = u8.buffer;
-    this.mirrorBytes = new Uint8Array(buf, 0, MIRROR_BYTES);
+    this.mirrorBytes = new Uint8Array(buf, 0, MIRROR_GPR_BYTES);
+    this.mirrorXmm = new Uint8Array(buf, XMM_OFFSET, MIRROR_BYTES - XMM_OFFSET);
     this.mirrorWords = new Uint32Array(buf, 0, SCRATCH_END / 4);
     this.tlb = new Uint32Array(buf, TLB_WORD * 4, TLB_ENTRIES);
     this.wtlb = new Uint32Array(buf, WTLB_WORD * 4, WTLB_ENTRIES);
@@ -160,6 +168,10 @@ export class JitCpu extends Cpu {
       this.stateBytes.set(this.mirrorBytes);
       this.inMirror = false;
     }
+    if (this.xmmInMirror) {
+      this.stateXmm.set(this.mirrorXmm);
+      this.xmmInMirror = false;
+    }
   }
 
   private dispatch(budget: number): RunResult {
@@ -171,16 +183,18 @@ export class JitCpu extends Cpu {
       let e: Entry | null = null;
       if (!this.sideExit) {
         const rip = this.rip;
-        // Translated entries by address, valid while the code cache drops no instruction.
+        // Entries by address, valid while the code cache drops no instruction.
         if (this.cache.dropped !== this.droppedSeen) {
           this.fastRip.fill(-1);
           this.droppedSeen = this.cache.dropped;
         }
         const slot = (rip ^ (rip >>> 10)) & (FAST_SLOTS - 1);
-        if (this.fastRip[slot] === rip) e = this.fastEntry[slot]!;
-        else {
+        if (this.fastRip[slot] === rip) {
+          e = this.fastEntry[slot]!;
+          if (e.block === null && !e.failed) this.warm(e, rip);
+        } else {
           e = this.entryAt(rip);
-          if (e !== null && e.block !== null) {
+          if (e !== null) {
             this.fastRip[slot] = rip;
             this.fastEntry[slot] = e;
           }
@@ -220,6 +234,10 @@ export class JitCpu extends Cpu {
     if (!this.inMirror) {
       this.mirrorBytes.set(this.stateBytes);
       this.inMirror = true;
+    }
+    if (b.xmm && !this.xmmInMirror) {
+      this.mirrorXmm.set(this.stateXmm);
+      this.xmmInMirror = true;
     }
     const n = b.fn(Math.min(left, 0x3fffffff));
     this.rip = this.mirrorWords[RIP_WORD]!;
@@ -281,7 +299,13 @@ export class JitCpu extends Cpu {
       e = { hits: 0, block: null, failed: false, chunk, version };
       entries.set(insn, e);
     }
-    if (e.block === null && !e.failed && e.hits++ >= this.threshold) {
+    if (e.block === null && !e.failed) this.warm(e, rip);
+    return e;
+  }
+
+  /** Counts an arrival at a cold entry and translates its region once it is hot. */
+  private warm(e: Entry, rip: number): void {
+    if (e.hits++ >= this.threshold) {
       this.codeMaybeNew = true;
       const b = translateBlock(this.cache, rip, this.memory.wasm);
       e.version = this.cache.pageVersion(Math.floor(rip / 4096));
@@ -290,7 +314,6 @@ export class JitCpu extends Cpu {
       e.block = b !== null && (this.threshold === 0 || b.loops || b.length >= MIN_BLOCK) ? b : null;
       e.failed = e.block === null;
     }
-    return e;
   }
 
   /** Number of instructions from `rip` up to and including the next control transfer. */

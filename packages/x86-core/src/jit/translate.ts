@@ -78,6 +78,8 @@ import { assemble, Bytes, F64, I32, I64, OP, VOID } from './wasm.js';
 
 /** Bytes of the register file mirrored into the JIT memory: GPRs, FS/GS base, lazy flags, XMM, MXCSR. */
 export const MIRROR_BYTES = MXCSR_I32 * 4 + 4;
+/** The integer part of it (GPRs, FS/GS base, lazy flags); XMM and MXCSR follow at XMM_OFFSET. */
+export const MIRROR_GPR_BYTES = (LF_I32 + LF_WORDS) * 4;
 /** The longest block the translator builds. */
 export const MAX_BLOCK = 64;
 /** Most blocks in one region, and most instructions over its blocks. */
@@ -92,6 +94,8 @@ export interface Block {
   readonly length: number;
   /** Number of blocks in the region. */
   readonly blocks: number;
+  /** The region reads or writes XMM registers or MXCSR (their part of the mirror must be current). */
+  readonly xmm: boolean;
   /** True when a branch inside the region leads back into it (it loops in WebAssembly). */
   readonly loops: boolean;
   /**
@@ -826,8 +830,12 @@ class Emitter {
     return this;
   }
 
+  /** The code touches XMM registers or MXCSR. */
+  usesXmm = false;
+
   /** Pushes lane `k` (0 low, 1 high) of XMM register `n` as an i64. */
   xmm64(n: number, k: number): this {
+    this.usesXmm = true;
     this.i32(0)
       .op(OP.i64Load)
       .code.u32(3)
@@ -836,6 +844,7 @@ class Emitter {
   }
   /** Pushes lane `k` of XMM register `n` as an f64. */
   xmmF(n: number, k: number): this {
+    this.usesXmm = true;
     this.i32(0)
       .op(OP.f64Load)
       .code.u32(3)
@@ -844,6 +853,7 @@ class Emitter {
   }
   /** Stores the i64 pushed by `value` into lane `k` of XMM register `n`. */
   setXmm64(n: number, k: number, value: () => void): void {
+    this.usesXmm = true;
     this.i32(0);
     value();
     this.op(OP.i64Store)
@@ -1634,6 +1644,7 @@ function emitSse(e: Emitter, i: Insn): boolean {
   }
   if (op !== 0x51 && op !== 0x58 && op !== 0x59 && op !== 0x5c && op !== 0x5e) return false;
   e.guard();
+  e.usesXmm = true;
   e.i32(0)
     .op(OP.i32Load)
     .code.u32(2)
@@ -2035,7 +2046,7 @@ function finish(
   jitStats.blocks++;
   jitStats.instructions += e.emitted;
   jitStats.bytes += bin.length;
-  return { start, length, blocks, loops, fn };
+  return { start, length, blocks, loops, xmm: e.usesXmm, fn };
 }
 
 let flagHelper: Cpu | null = null;
