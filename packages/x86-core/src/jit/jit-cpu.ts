@@ -56,11 +56,16 @@ interface Entry {
   version: number;
 }
 
-/** The address space whose pages the mirror's TLBs describe, and its protectEpoch then. */
-let tlbMemory: GuestMemory | null = null;
-let tlbEpoch = -1;
-/** Write-TLB slots in use (at most one page per slot), for re-validation. */
-const wtlbUsed = { slots: new Int32Array(WTLB_ENTRIES), count: 0 };
+/**
+ * Bookkeeping of the TLBs in one address space's mirror (shared by the CPUs of its threads): the
+ * protectEpoch they describe, and the write-TLB slots in use (for re-validation).
+ */
+interface TlbState {
+  epoch: number;
+  slots: Int32Array;
+  count: number;
+}
+const tlbStates = new WeakMap<GuestMemory, TlbState>();
 
 /** Entries keyed by the live decoded record, so dropping a code page drops its translations. */
 const entries = new WeakMap<Insn, Entry>();
@@ -86,6 +91,7 @@ export class JitCpu extends Cpu {
   private mirrorWords: Uint32Array = new Uint32Array(0);
   private tlb: Uint32Array = new Uint32Array(0);
   private wtlb: Uint32Array = new Uint32Array(0);
+  private readonly tlbState: TlbState;
   /** False for a shared memory: the mirror in it would be shared by host threads. */
   private readonly canTranslate: boolean;
   /** The last block left before one of its instructions (which the interpreter must run next). */
@@ -110,6 +116,12 @@ export class JitCpu extends Cpu {
     this.threshold = options.threshold ?? 500;
     this.stateBytes = new Uint8Array(this.state, 0, MIRROR_GPR_BYTES);
     this.stateXmm = new Uint8Array(this.state, XMM_OFFSET, MIRROR_BYTES - XMM_OFFSET);
+    let st = tlbStates.get(memory);
+    if (st === undefined) {
+      st = { epoch: -1, slots: new Int32Array(WTLB_ENTRIES), count: 0 };
+      tlbStates.set(memory, st);
+    }
+    this.tlbState = st;
     this.canTranslate = !(
       typeof SharedArrayBuffer !== 'undefined' && memory.wasm.buffer instanceof SharedArrayBuffer
     );
@@ -143,15 +155,14 @@ export class JitCpu extends Cpu {
   override run(budget: number): RunResult {
     if (!(budget >= 1) || !this.canTranslate || this.scratchMapped()) return super.run(budget);
     this.views();
-    // Keep the TLBs while the same address space runs with unchanged protections (these change
-    // only between runs, in syscalls).
+    // The TLBs live in this address space's mirror: keep them while its protections are
+    // unchanged (they change only between runs, in syscalls).
     const memory = this.memory;
-    if (tlbMemory !== memory || tlbEpoch !== memory.protectEpoch) {
+    if (this.tlbState.epoch !== memory.protectEpoch) {
       this.tlb.fill(0);
       this.wtlb.fill(0);
-      wtlbUsed.count = 0;
-      tlbMemory = memory;
-      tlbEpoch = memory.protectEpoch;
+      this.tlbState.count = 0;
+      this.tlbState.epoch = memory.protectEpoch;
     }
     this.sideExit = false;
     this.codeMaybeNew = true;
@@ -227,7 +238,7 @@ export class JitCpu extends Cpu {
     this.views();
     // A page in the write TLB may have gained decoded code (or the mirror may have been used by
     // another CPU): keep only entries still writable and free of code (SDM Vol. 3A §11.6).
-    if (wtlbUsed.count > 0 && this.codeMaybeNew) this.revalidate();
+    if (this.tlbState.count > 0 && this.codeMaybeNew) this.revalidate();
     this.codeMaybeNew = false;
     // Consecutive translated blocks keep the registers in the mirror (copied back before the
     // interpreter runs and when run() returns).
@@ -261,8 +272,8 @@ export class JitCpu extends Cpu {
   private fillWrite(page: number): void {
     const slot = page & (WTLB_ENTRIES - 1);
     if (this.wtlb[slot] === 0) {
-      if (wtlbUsed.count === WTLB_ENTRIES) return;
-      wtlbUsed.slots[wtlbUsed.count++] = slot;
+      if (this.tlbState.count === WTLB_ENTRIES) return;
+      this.tlbState.slots[this.tlbState.count++] = slot;
     }
     this.wtlb[slot] = (page << 1) | 1;
   }
@@ -271,12 +282,12 @@ export class JitCpu extends Cpu {
   private revalidate(): void {
     const pages = this.memory.pages;
     let k = 0;
-    while (k < wtlbUsed.count) {
-      const slot = wtlbUsed.slots[k]!;
+    while (k < this.tlbState.count) {
+      const slot = this.tlbState.slots[k]!;
       const page = this.wtlb[slot]! >>> 1;
       if ((pages[page]! & (PROT_WRITE | PAGE_CODE)) !== PROT_WRITE) {
         this.wtlb[slot] = 0;
-        wtlbUsed.slots[k] = wtlbUsed.slots[--wtlbUsed.count]!;
+        this.tlbState.slots[k] = this.tlbState.slots[--this.tlbState.count]!;
       } else k++;
     }
   }
