@@ -14,6 +14,10 @@
  *
  * Timeouts follow FreeBSD: an absolute timeout is converted to a relative one with the
  * subscription's clock, then measured on the monotonic clock.
+ *
+ * Through the legacy numbering, events carry what the 2016 spec's `event` union defines (digest
+ * §2.8): the clock identifier, condvar or lock address at offset 16, the fd of FD_READ/FD_WRITE
+ * at offset 24 and the process fd of PROC_TERMINATE at offset 16. HEAD leaves those unused.
  */
 import { Errno, EVENT_FD_READWRITE_HANGUP, Eventtype, Rights, SUBSCRIPTION_CLOCK_ABSTIME } from '../abi.js';
 import { isErr } from '../errors.js';
@@ -25,6 +29,7 @@ import { ProcessFd } from '../objects/process-fd.js';
 import type { Thread } from '../process.js';
 import { readClock } from './clock.js';
 import type { Handler } from './common.js';
+import { legacyCall } from './fd.js';
 import { futexKey, userWords } from './lock.js';
 
 const SUB = 56;
@@ -39,9 +44,15 @@ interface EventOut {
   flags?: number;
   signal?: number;
   exitcode?: number;
+  /**
+   * What the legacy event names the subscription by: the fd (FD_READ, FD_WRITE,
+   * PROC_TERMINATE), the clock identifier, or the condvar/lock address.
+   */
+  ident: bigint;
 }
 
 function writeEvents(t: Thread, out: number, events: EventOut[]): number {
+  const legacy = legacyCall(t);
   const mem = t.process.memory;
   if (!canWrite(mem, out, events.length * EV)) return Errno.EFAULT;
   const buf = new Uint8Array(events.length * EV);
@@ -53,10 +64,14 @@ function writeEvents(t: Thread, out: number, events: EventOut[]): number {
     dv.setUint8(o + 10, e.type);
     if (e.type === Eventtype.FD_READ || e.type === Eventtype.FD_WRITE) {
       dv.setBigUint64(o + 16, BigInt(e.nbytes ?? 0), true);
+      if (legacy) dv.setUint32(o + 24, Number(e.ident), true);
       dv.setUint16(o + 28, e.flags ?? 0, true);
     } else if (e.type === Eventtype.PROC_TERMINATE) {
+      if (legacy) dv.setUint32(o + 16, Number(e.ident), true);
       dv.setUint8(o + 20, e.signal ?? 0);
       dv.setUint32(o + 24, e.exitcode ?? 0, true);
+    } else if (legacy && e.type >= Eventtype.CLOCK && e.type <= Eventtype.LOCK_WRLOCK) {
+      dv.setBigUint64(o + 16, e.ident, true);
     }
   });
   if (buf.length > 0) mem.writeBytes(out, buf);
@@ -114,11 +129,15 @@ function futexPoll(
   const dv = proc.memory.dv;
   const userdata = dv.getBigUint64(inPtr, true);
   const type = dv.getUint8(inPtr + 10);
+  // The condvar or lock address, which the legacy event repeats.
+  const ident = dv.getBigUint64(inPtr + 16, true);
   let timer: StartTimer | null = null;
   let clockUserdata = 0n;
+  let clockIdent = 0n;
   if (n === 2) {
     const c = inPtr + SUB;
     clockUserdata = dv.getBigUint64(c, true);
+    clockIdent = dv.getBigUint64(c + 16, true);
     const clockId = dv.getUint32(c + 24, true);
     const timeout = dv.getBigUint64(c + 32, true);
     const flags = dv.getUint16(c + 48, true);
@@ -134,9 +153,11 @@ function futexPoll(
   const words = userWords(proc);
   const finish = (error: number): number => {
     if (error === Errno.ETIMEDOUT && n === 2) {
-      return writeEvents(t, outPtr, [{ userdata: clockUserdata, error: 0, type: Eventtype.CLOCK }]);
+      return writeEvents(t, outPtr, [
+        { userdata: clockUserdata, error: 0, type: Eventtype.CLOCK, ident: clockIdent },
+      ]);
     }
-    return writeEvents(t, outPtr, [{ userdata, error, type }]);
+    return writeEvents(t, outPtr, [{ userdata, error, type, ident }]);
   };
   let r: number | Promise<number>;
   if (type === Eventtype.CONDVAR) {
@@ -163,6 +184,7 @@ interface Pending {
   index: number;
   userdata: bigint;
   type: number;
+  ident: bigint;
   object?: FdObject;
   deadline?: bigint;
 }
@@ -191,41 +213,47 @@ function generalPoll(
           dv.getBigUint64(s + 32, true),
           dv.getUint16(s + 48, true),
         );
-        if (typeof rel === 'number') events.push({ userdata, error: rel, type });
-        else if (rel === 0n) events.push({ userdata, error: 0, type });
-        else waiting.push({ index: i, userdata, type, deadline: rel });
+        const ident = dv.getBigUint64(s + 16, true);
+        if (typeof rel === 'number') events.push({ userdata, error: rel, type, ident });
+        else if (rel === 0n) events.push({ userdata, error: 0, type, ident });
+        else waiting.push({ index: i, userdata, type, ident, deadline: rel });
         break;
       }
       case Eventtype.FD_READ:
       case Eventtype.FD_WRITE: {
-        const e = proc.fds.get(dv.getUint32(s + 16, true), Rights.POLL_FD_READWRITE);
+        const fd = dv.getUint32(s + 16, true);
+        const ident = BigInt(fd);
+        const e = proc.fds.get(fd, Rights.POLL_FD_READWRITE);
         if (isErr(e)) {
-          events.push({ userdata, error: e.errno, type });
+          events.push({ userdata, error: e.errno, type, ident });
           break;
         }
-        const ready = readyEvent(e.object, userdata, type);
+        const ready = readyEvent(e.object, userdata, type, ident);
         if (ready) events.push(ready);
-        else waiting.push({ index: i, userdata, type, object: e.object });
+        else waiting.push({ index: i, userdata, type, ident, object: e.object });
         break;
       }
       case Eventtype.PROC_TERMINATE: {
-        const e = proc.fds.get(dv.getUint32(s + 16, true), Rights.POLL_PROC_TERMINATE);
+        const fd = dv.getUint32(s + 16, true);
+        const ident = BigInt(fd);
+        const e = proc.fds.get(fd, Rights.POLL_PROC_TERMINATE);
         if (isErr(e)) {
-          events.push({ userdata, error: e.errno, type });
+          events.push({ userdata, error: e.errno, type, ident });
           break;
         }
         if (!(e.object instanceof ProcessFd)) {
-          events.push({ userdata, error: Errno.EINVAL, type });
+          events.push({ userdata, error: Errno.EINVAL, type, ident });
           break;
         }
-        const ready = readyEvent(e.object, userdata, type);
+        const ready = readyEvent(e.object, userdata, type, ident);
         if (ready) events.push(ready);
-        else waiting.push({ index: i, userdata, type, object: e.object });
+        else waiting.push({ index: i, userdata, type, ident, object: e.object });
         break;
       }
       default:
-        // Lock and condvar subscriptions in any other position, and unknown types.
-        events.push({ userdata, error: Errno.EINVAL, type });
+        // Lock and condvar subscriptions in any other position (the legacy event still names
+        // their address), and unknown types.
+        events.push({ userdata, error: Errno.EINVAL, type, ident: dv.getBigUint64(s + 16, true) });
     }
   }
   if (events.length > 0 || waiting.length === 0) return writeEvents(t, outPtr, events);
@@ -242,7 +270,7 @@ function generalPoll(
       const ready: EventOut[] = [];
       for (const w of waiting) {
         if (w.object) {
-          const ev = readyEvent(w.object, w.userdata, w.type);
+          const ev = readyEvent(w.object, w.userdata, w.type, w.ident);
           if (ev) ready.push(ev);
         }
       }
@@ -255,7 +283,12 @@ function generalPoll(
     for (const w of waiting) {
       if (w.object) cleanups.push(w.object.subscribe(check));
       else if (w.deadline !== undefined && w.deadline !== NO_TIMEOUT) {
-        const clockEvent: EventOut = { userdata: w.userdata, error: 0, type: Eventtype.CLOCK };
+        const clockEvent: EventOut = {
+          userdata: w.userdata,
+          error: 0,
+          type: Eventtype.CLOCK,
+          ident: w.ident,
+        };
         cleanups.push(kernel.timers.after(w.deadline, () => finish([clockEvent])));
       }
     }
@@ -264,10 +297,10 @@ function generalPoll(
 }
 
 /** The event for an object that is ready now, or null. */
-function readyEvent(object: FdObject, userdata: bigint, type: number): EventOut | null {
+function readyEvent(object: FdObject, userdata: bigint, type: number, ident: bigint): EventOut | null {
   if (type === Eventtype.PROC_TERMINATE) {
     const term = (object as ProcessFd).termination;
-    return term ? { userdata, error: 0, type, signal: term.signal, exitcode: term.exitCode } : null;
+    return term ? { userdata, error: 0, type, ident, signal: term.signal, exitcode: term.exitCode } : null;
   }
   const r = object.readiness(type === Eventtype.FD_READ ? 'read' : 'write');
   if (!r.ready) return null;
@@ -275,6 +308,7 @@ function readyEvent(object: FdObject, userdata: bigint, type: number): EventOut 
     userdata,
     error: r.error ?? 0,
     type,
+    ident,
     nbytes: r.nbytes,
     flags: r.hangup ? EVENT_FD_READWRITE_HANGUP : 0,
   };
