@@ -62,6 +62,8 @@ interface Entry {
  */
 interface TlbState {
   epoch: number;
+  /** CodeCache.decoded when the write TLB was last re-validated. */
+  decoded: number;
   slots: Int32Array;
   count: number;
 }
@@ -105,11 +107,6 @@ export class JitCpu extends Cpu {
   private inMirror = false;
   /** The mirror holds the current XMM registers and MXCSR (a region using them ran). */
   private xmmInMirror = false;
-  /**
-   * Instructions may have been decoded (pages marked as code) since the write TLB was last
-   * re-validated.
-   */
-  private codeMaybeNew = true;
 
   constructor(memory: ConstructorParameters<typeof Cpu>[0], options: JitOptions = {}) {
     super(memory, options);
@@ -118,7 +115,7 @@ export class JitCpu extends Cpu {
     this.stateXmm = new Uint8Array(this.state, XMM_OFFSET, MIRROR_BYTES - XMM_OFFSET);
     let st = tlbStates.get(memory);
     if (st === undefined) {
-      st = { epoch: -1, slots: new Int32Array(WTLB_ENTRIES), count: 0 };
+      st = { epoch: -1, decoded: -1, slots: new Int32Array(WTLB_ENTRIES), count: 0 };
       tlbStates.set(memory, st);
     }
     this.tlbState = st;
@@ -165,7 +162,6 @@ export class JitCpu extends Cpu {
       this.tlbState.epoch = memory.protectEpoch;
     }
     this.sideExit = false;
-    this.codeMaybeNew = true;
     try {
       return this.dispatch(budget);
     } finally {
@@ -222,7 +218,6 @@ export class JitCpu extends Cpu {
         chunk = e.chunk;
       }
       this.leaveMirror();
-      this.codeMaybeNew = true;
       const r = super.run(Math.min(chunk, left));
       executed += r.executed;
       if (r.reason !== 'budget') {
@@ -238,8 +233,10 @@ export class JitCpu extends Cpu {
     this.views();
     // A page in the write TLB may have gained decoded code (or the mirror may have been used by
     // another CPU): keep only entries still writable and free of code (SDM Vol. 3A §11.6).
-    if (this.tlbState.count > 0 && this.codeMaybeNew) this.revalidate();
-    this.codeMaybeNew = false;
+    // Decoding marks pages as code: re-check the write TLB when anything was decoded since.
+    const st = this.tlbState;
+    if (st.count > 0 && this.cache.decoded !== st.decoded) this.revalidate();
+    st.decoded = this.cache.decoded;
     // Consecutive translated blocks keep the registers in the mirror (copied back before the
     // interpreter runs and when run() returns).
     if (!this.inMirror) {
@@ -305,7 +302,6 @@ export class JitCpu extends Cpu {
     // A write into any instruction of the block (not only its first) outdates the translation.
     const version = this.cache.pageVersion(Math.floor(rip / 4096));
     if (e === undefined || (e.block !== null && e.version !== version)) {
-      this.codeMaybeNew = true;
       const chunk = this.threshold === 0 ? 1 : this.chunkFrom(rip);
       e = { hits: 0, block: null, failed: false, chunk, version };
       entries.set(insn, e);
@@ -317,8 +313,13 @@ export class JitCpu extends Cpu {
   /** Counts an arrival at a cold entry and translates its region once it is hot. */
   private warm(e: Entry, rip: number): void {
     if (e.hits++ >= this.threshold) {
-      this.codeMaybeNew = true;
-      const b = translateBlock(this.cache, rip, this.memory.wasm);
+      let b: Block | null = null;
+      try {
+        b = translateBlock(this.cache, rip, this.memory.wasm);
+      } catch {
+        // The engine may refuse to compile (e.g. out of code space): interpret this code.
+        b = null;
+      }
       e.version = this.cache.pageVersion(Math.floor(rip / 4096));
       // Entering WebAssembly costs about as much as interpreting a few instructions: outside the
       // testing mode, short blocks that do not loop stay with the interpreter.

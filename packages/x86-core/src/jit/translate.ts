@@ -169,11 +169,12 @@ export const TLB_ENTRIES = 1024;
 /** 1 when the miss in MISS_WORD was a write. */
 export const MISS_KIND_WORD = 1008 / 4;
 /**
- * The write TLB: 64 words from byte 5120, same entry format, holding only pages that are writable
- * and hold no decoded code (the CPU re-validates its entries before every block entry).
+ * The write TLB: 1024 words from byte 5120, same entry format, holding only pages that are
+ * writable and hold no decoded code (JitCpu re-validates its entries whenever instructions were
+ * decoded, which is when pages become code).
  */
 export const WTLB_WORD = 5120 / 4;
-export const WTLB_ENTRIES = 64;
+export const WTLB_ENTRIES = 1024;
 /** `mat() -> i32`: RFLAGS computed from the lazy-flag record in the mirror (see matFor). */
 const F_MAT = 0;
 /**
