@@ -8,9 +8,55 @@
  * reader is closed fails with EPIPE (SIGPIPE is ignored in CloudABI).
  */
 import { Errno, Filetype } from '../abi.js';
-import { type Err, err } from '../errors.js';
+import { type Err, err, isErr } from '../errors.js';
 import { FdObject, type Readiness } from '../fd-object.js';
+import type { SocketBinding, SocketListener } from '../vfs/backend.js';
 import { ByteQueue } from './byte-queue.js';
+
+/**
+ * The name a socket pair end may get from the legacy sock_bind. FreeBSD's unp_bind only refuses a
+ * socket that already has a name (EINVAL) or is being bound (EALREADY): a connected AF_UNIX
+ * socket may be bound. Nobody listens on the name, so a stream connect to it is ECONNREFUSED; a
+ * datagram sent to it lands in the end's receive queue. The name stays after close, as on FreeBSD.
+ */
+export class PairName {
+  private binding: SocketBinding | null = null;
+  private pending = false;
+  private closed = false;
+
+  /** Starts a bind; report the outcome with {@link PairName.done}. */
+  begin(): number {
+    if (this.closed) return Errno.EBADF;
+    if (this.pending) return Errno.EALREADY;
+    if (this.binding) return Errno.EINVAL;
+    this.pending = true;
+    return Errno.SUCCESS;
+  }
+
+  /** The outcome of a bind started with {@link PairName.begin}. */
+  done(result: SocketBinding | Err): number {
+    this.pending = false;
+    if (isErr(result)) return result.errno;
+    if (this.closed) {
+      result.close();
+      return Errno.EBADF;
+    }
+    this.binding = result;
+    return Errno.SUCCESS;
+  }
+
+  /** The end closed: connections and datagrams to the name stop. */
+  close(): void {
+    this.closed = true;
+    this.binding?.close();
+    this.binding = null;
+  }
+}
+
+/** Refuses every connection: a socket pair end never listens. */
+function refuse(_conn: FdObject): boolean {
+  return false;
+}
 
 /** Default capacity of a pipe or socket buffer (FreeBSD's default pipe buffer is 16 KiB; we allow 64 KiB). */
 export const PIPE_CAPACITY = 65536;
@@ -20,6 +66,8 @@ export class ByteChannel {
   readonly queue: ByteQueue;
   readerOpen = true;
   writerOpen = true;
+  /** Set when either end of the socket pair owning this channel has closed. */
+  disconnected = false;
   /** The objects to notify on changes (both ends). */
   readonly ends = new Set<FdObject>();
 
@@ -109,6 +157,8 @@ export function createPipe(capacity = PIPE_CAPACITY): [PipeReadEnd, PipeWriteEnd
 /** One end of a SOCK_STREAM socket pair: reads `incoming`, writes the peer's incoming. */
 export class StreamSocket extends FdObject {
   readonly filetype: number = Filetype.SOCKET_STREAM;
+  /** The name given by the legacy sock_bind, if any. */
+  readonly name = new PairName();
   constructor(
     readonly incoming: ByteChannel,
     readonly outgoing: ByteChannel,
@@ -126,8 +176,17 @@ export class StreamSocket extends FdObject {
   override readiness(kind: 'read' | 'write'): Readiness {
     return kind === 'read' ? this.incoming.readReadiness() : this.outgoing.writeReadiness();
   }
-  /** sock_shutdown: SHUT_RD (1) stops reading, SHUT_WR (2) sends end of file. */
+  /**
+   * sock_shutdown: SHUT_RD (1) stops reading, SHUT_WR (2) sends end of file. Once the peer has
+   * closed, FreeBSD has disconnected the socket (uipc_detach → soisdisconnected) and soshutdown
+   * answers ENOTCONN for every `how`, changing nothing.
+   */
   shutdown(how: number): number {
+    if (this.incoming.disconnected) return Errno.ENOTCONN;
+    this.halfClose(how);
+    return Errno.SUCCESS;
+  }
+  private halfClose(how: number): void {
     if (how & 1) {
       this.incoming.readerOpen = false;
       this.incoming.changed();
@@ -136,10 +195,16 @@ export class StreamSocket extends FdObject {
       this.outgoing.writerOpen = false;
       this.outgoing.changed();
     }
-    return Errno.SUCCESS;
+  }
+  /** What a name bound to this end delivers to: nothing (it does not listen). */
+  listener(): SocketListener {
+    return { filetype: this.filetype, incoming: refuse };
   }
   protected override onClose(): void {
-    this.shutdown(3);
+    this.name.close();
+    this.halfClose(3);
+    this.incoming.disconnected = true;
+    this.outgoing.disconnected = true;
     this.incoming.ends.delete(this);
     this.outgoing.ends.delete(this);
   }
@@ -158,6 +223,8 @@ export class DatagramChannel {
   bytes = 0;
   readerOpen = true;
   writerOpen = true;
+  /** Set when either end of the socket pair owning this channel has closed. */
+  disconnected = false;
   readonly ends = new Set<FdObject>();
   constructor(readonly capacity = PIPE_CAPACITY) {}
   changed(): void {
@@ -171,6 +238,8 @@ export class DatagramChannel {
  * the buffer capacity is EMSGSIZE.
  */
 export class DatagramSocket extends FdObject {
+  /** The name given by the legacy sock_bind, if any. */
+  readonly name = new PairName();
   constructor(
     readonly filetype: number,
     readonly incoming: DatagramChannel,
@@ -207,8 +276,16 @@ export class DatagramSocket extends FdObject {
     const room = this.outgoing.capacity - this.outgoing.bytes;
     return { ready: room > 0, nbytes: room, hangup: false };
   }
-  /** sock_shutdown. */
+  /**
+   * sock_shutdown. After the peer closed, FreeBSD has disconnected this end too (uipc_detach
+   * drops the datagram peer; stream-like SEQPACKET as streams): ENOTCONN, nothing changes.
+   */
   shutdown(how: number): number {
+    if (this.incoming.disconnected) return Errno.ENOTCONN;
+    this.halfClose(how);
+    return Errno.SUCCESS;
+  }
+  private halfClose(how: number): void {
     if (how & 1) {
       this.incoming.readerOpen = false;
       this.incoming.changed();
@@ -217,10 +294,21 @@ export class DatagramSocket extends FdObject {
       this.outgoing.writerOpen = false;
       this.outgoing.changed();
     }
-    return Errno.SUCCESS;
+  }
+  /**
+   * What a name bound to this end delivers to: datagrams sent to a SOCKET_DGRAM end's name join
+   * its receive queue; a SEQPACKET end does not listen.
+   */
+  listener(): SocketListener {
+    return this.filetype === Filetype.SOCKET_DGRAM
+      ? { filetype: this.filetype, incoming: refuse, datagramInbox: this.incoming }
+      : { filetype: this.filetype, incoming: refuse };
   }
   protected override onClose(): void {
-    this.shutdown(3);
+    this.name.close();
+    this.halfClose(3);
+    this.incoming.disconnected = true;
+    this.outgoing.disconnected = true;
     this.incoming.ends.delete(this);
     this.outgoing.ends.delete(this);
   }

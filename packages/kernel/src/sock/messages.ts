@@ -31,6 +31,8 @@ export interface ReceivedMessage {
   fds: PassedFd[];
   /** The message was longer than the buffer (datagrams; the rest is discarded unless PEEK). */
   dataTruncated: boolean;
+  /** No message at all: end of stream, or a datagram socket that will receive no more. */
+  end?: boolean;
 }
 
 /** A socket that carries fds natively (host sockets and socket pairs implement or get one). */
@@ -136,7 +138,9 @@ function streamSend(sock: StreamSocket, data: Uint8Array, fds: PassedFd[]): numb
 export function channelReceive(ch: DatagramChannel, len: number, peek: boolean): ReceivedMessage | Err {
   const msg = ch.messages[0];
   if (!msg)
-    return ch.writerOpen ? err(Errno.EAGAIN) : { data: new Uint8Array(0), fds: [], dataTruncated: false };
+    return ch.writerOpen
+      ? err(Errno.EAGAIN)
+      : { data: new Uint8Array(0), fds: [], dataTruncated: false, end: true };
   const fds = datagramAttachments.get(msg) ?? [];
   if (!peek) {
     ch.messages.shift();

@@ -39,6 +39,8 @@ export class UnixSocketFd extends FdObject implements MessageSocket, AcceptingSo
   private backlog = 0;
   private peer: FdObject | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** A bind of a connected socket is under way (FreeBSD unp_bind allows it). */
+  private bindingConnected = false;
 
   constructor(readonly filetype: number) {
     super();
@@ -49,16 +51,24 @@ export class UnixSocketFd extends FdObject implements MessageSocket, AcceptingSo
     return this.state === 'listening';
   }
 
-  /** Whether the socket has a name or a peer (sock_bind is then EINVAL). */
+  /** Whether sock_bind may give the socket a name (it has none and no bind is under way). */
   get bindable(): boolean {
-    return this.state === 'new';
+    return (this.state === 'new' || this.state === 'connected') && !this.binding && !this.bindingConnected;
   }
 
   /**
    * Starts binding: the caller resolves the path and reports the outcome with
-   * {@link UnixSocketFd.bound}. EINVAL when the socket already has a name or a peer.
+   * {@link UnixSocketFd.bound}. EINVAL when the socket already has a name or is listening (or
+   * while a bind, listen or connect is under way); EALREADY while binding a connected socket. A
+   * connected socket may still be bound, as FreeBSD's unp_bind only checks for an existing name.
    */
   beginBind(): number {
+    if (this.state === 'connected') {
+      if (this.bindingConnected) return Errno.EALREADY;
+      if (this.binding) return Errno.EINVAL;
+      this.bindingConnected = true;
+      return Errno.SUCCESS;
+    }
     if (this.state !== 'new') return Errno.EINVAL;
     this.state = 'binding';
     return Errno.SUCCESS;
@@ -66,6 +76,16 @@ export class UnixSocketFd extends FdObject implements MessageSocket, AcceptingSo
 
   /** The outcome of a bind started with {@link UnixSocketFd.beginBind}. */
   bound(result: SocketBinding | Err): number {
+    if (this.bindingConnected) {
+      this.bindingConnected = false;
+      if (isErr(result)) return result.errno;
+      if (this.state === 'closed') {
+        result.close();
+        return Errno.EBADF;
+      }
+      this.binding = result;
+      return Errno.SUCCESS;
+    }
     if (isErr(result)) {
       if (this.state === 'binding') this.state = 'new';
       return result.errno;
@@ -288,7 +308,7 @@ export class UnixDatagramFd extends FdObject implements MessageSocket, SocketLis
   }
 
   receive(len: number, peek: boolean): ReceivedMessage | Err {
-    if (this.readShut) return { data: new Uint8Array(0), fds: [], dataTruncated: false };
+    if (this.readShut) return { data: new Uint8Array(0), fds: [], dataTruncated: false, end: true };
     return channelReceive(this.datagramInbox, len, peek);
   }
   send(data: Uint8Array, fds: PassedFd[]): number | Err {
@@ -322,9 +342,12 @@ export class UnixDatagramFd extends FdObject implements MessageSocket, SocketLis
     const room = target.capacity - target.bytes;
     return { ready: room > 0, nbytes: room, hangup: false };
   }
-  /** sock_shutdown: ENOTCONN unless connected. */
+  /**
+   * sock_shutdown: ENOTCONN unless connected. A receiver that closed disconnected this socket at
+   * once on FreeBSD (uipc_detach → unp_drop), so that is ENOTCONN too, before any send.
+   */
   shutdown(how: number): number {
-    if (!this.target) return Errno.ENOTCONN;
+    if (!this.target?.readerOpen) return Errno.ENOTCONN;
     if (how & 1) this.readShut = true;
     if (how & 2) this.writeShut = true;
     this.notify();

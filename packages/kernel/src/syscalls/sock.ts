@@ -21,10 +21,11 @@ import {
   type ReceivedMessage,
   type SocketAddress,
 } from '../sock/messages.js';
-import { isLegacySocket } from '../sock/unix.js';
+import { isLegacySocket, UnixDatagramFd } from '../sock/unix.js';
 import { DirectoryFd } from '../vfs/objects.js';
 import { bindAt, connectAt, dispose } from '../vfs/ops.js';
 import { andThen, blocking, type Handler } from './common.js';
+import { legacyCall } from './fd.js';
 
 /** riflags (spec: type `riflags`). */
 const PEEK = 0x4;
@@ -50,6 +51,14 @@ function socketOf(entry: FdEntry | Err): FdObject | number {
   return isSocketType(entry.object.filetype) ? entry.object : Errno.ENOTSOCK;
 }
 
+/**
+ * Whether the call came through the legacy numbering. Handler-level harnesses drive a thread
+ * without a CPU; those calls count as HEAD calls.
+ */
+function viaLegacyNumbering(t: Parameters<Handler>[1]): boolean {
+  return (t as { cpu?: unknown }).cpu !== undefined && legacyCall(t);
+}
+
 /** Scatters `data` over iovecs (already checked writable). */
 function scatter(mem: Parameters<typeof copyOut>[0], iovs: IoVec[], data: Uint8Array): boolean {
   let at = 0;
@@ -67,6 +76,11 @@ function scatter(mem: Parameters<typeof copyOut>[0], iovs: IoVec[], data: Uint8A
  * PEEK leaves the data queued; WAITALL keeps a stream receive going until the buffer is full or
  * the stream ends. Results: ro_datalen, ro_fdslen, ro_flags (DATA_TRUNCATED for a longer
  * datagram, FDS_TRUNCATED when fds did not fit and were closed).
+ *
+ * Through the legacy numbering recv_out also has ro_sockname (@16) and ro_peername (@36), 20-byte
+ * sockaddrs (digest §2.8). FreeBSD's compat layer filled only ro_peername, from the address
+ * recvmsg returned: Unix datagrams carry the sender's (AF_UNIX, the path not being expressible),
+ * streams and SEQPACKET records none, so ro_peername stays zero (AF_UNSPEC) for them.
  */
 export const sock_recv: Handler = (_k, t, a) => {
   const proc = t.process;
@@ -96,7 +110,11 @@ export const sock_recv: Handler = (_k, t, a) => {
   const socket = messageSocket(object);
   const receive = (len: number) => blocking(object, 'read', () => socket.receive(len, peek));
 
-  const finish = (parts: Uint8Array[], fds: PassedFd[], dataTruncated: boolean): number => {
+  // Unix datagram sockets only (host UDP sockets would name an inet sender).
+  const unixDatagram =
+    (object instanceof DatagramSocket && object.filetype === Filetype.SOCKET_DGRAM) ||
+    object instanceof UnixDatagramFd;
+  const finish = (parts: Uint8Array[], fds: PassedFd[], dataTruncated: boolean, end = false): number => {
     let size = 0;
     for (const p of parts) size += p.length;
     const data = parts.length === 1 ? (parts[0] as Uint8Array) : new Uint8Array(size);
@@ -133,6 +151,7 @@ export const sock_recv: Handler = (_k, t, a) => {
     const odv = new DataView(out.buffer);
     odv.setBigUint64(0, BigInt(data.length), true);
     odv.setBigUint64(8, BigInt(delivered), true);
+    if (unixDatagram && !end && viaLegacyNumbering(t)) encodeSockaddr(out, 36, { family: 'unix' });
     odv.setUint16(56, outFlags, true);
     return copyOut(mem, outPtr, out) ? Errno.SUCCESS : Errno.EFAULT;
   };
@@ -142,7 +161,7 @@ export const sock_recv: Handler = (_k, t, a) => {
     // WAITALL only concerns streams: a datagram receive returns one message regardless.
     const waitall = (flags & WAITALL) !== 0 && !peek && object.filetype === Filetype.SOCKET_STREAM;
     if (!waitall || first.data.length === 0 || first.data.length >= total) {
-      return finish([first.data], first.fds, first.dataTruncated);
+      return finish([first.data], first.fds, first.dataTruncated, first.end === true);
     }
     const parts = [first.data];
     const fds = [...first.fds];
@@ -312,14 +331,20 @@ function pathSocketArgs(
 }
 
 /**
- * Legacy sock_bind(sock, fd, path): binds a socket from fd_create1 to a name beneath the
- * directory (SOCK_BIND_SOCKET on the socket, SOCK_BIND_DIRECTORY on the directory). A socket
- * that already has a name or a peer is EINVAL, an existing name EADDRINUSE.
+ * Legacy sock_bind(sock, fd, path): binds a socket from fd_create1 or a socket pair end to a name
+ * beneath the directory (SOCK_BIND_SOCKET on the socket, SOCK_BIND_DIRECTORY on the directory).
+ * As FreeBSD's unp_bind, only a socket that already has a name is EINVAL (a connected one may be
+ * bound); an existing name is EADDRINUSE. Host sockets granted at startup are EINVAL.
  */
 export const sock_bind: Handler = (_k, t, a) => {
   const args = pathSocketArgs(t, a, Rights.SOCK_BIND_SOCKET, Rights.SOCK_BIND_DIRECTORY);
   if (typeof args === 'number') return args;
   const { sock, dir, path } = args;
+  if (sock instanceof StreamSocket || sock instanceof DatagramSocket) {
+    const e = sock.name.begin();
+    if (e !== Errno.SUCCESS) return e;
+    return andThen(bindAt(dir, path, sock.listener()), (r) => sock.name.done(r));
+  }
   if (!isLegacySocket(sock)) return Errno.EINVAL;
   const e = sock.beginBind();
   if (e !== Errno.SUCCESS) return e;
