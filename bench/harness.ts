@@ -88,13 +88,16 @@ export async function runCabi(
   name: string,
   image: Uint8Array,
   size: number,
-  options: { jit?: boolean } = {},
+  options: { jit?: boolean; threshold?: number } = {},
 ): Promise<CabiRunResult> {
   const cpus: X86Cpu[] = [];
   const kernel = createKernel({
     cpu: (memory) => {
-      // The JIT tier is opt-in: JitCpu interprets cold code and translates hot blocks.
-      const cpu = options.jit ? new JitCpu(memory) : new Cpu(memory);
+      // The JIT tier is opt-in: JitCpu interprets cold code and translates hot regions (with
+      // `threshold` 0 every block on first arrival, for tests).
+      const cpu = options.jit
+        ? new JitCpu(memory, options.threshold === undefined ? {} : { threshold: options.threshold })
+        : new Cpu(memory);
       cpus.push(cpu);
       return cpu;
     },
