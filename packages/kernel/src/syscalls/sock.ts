@@ -10,7 +10,7 @@ import { Errno, Filetype, Rights } from '../abi.js';
 import { type Err, isErr, type MaybePromise } from '../errors.js';
 import { type FdObject, isSocketType } from '../fd-object.js';
 import type { FdEntry } from '../fd-table.js';
-import { canRead, canWrite, copyIn, copyOut, type IoVec, readIovecs } from '../guest.js';
+import { canRead, canWrite, copyIn, copyOut, type IoVec, readIovecs, storeU32 } from '../guest.js';
 import { DatagramSocket, StreamSocket } from '../objects/pipe.js';
 import { typeRights } from '../rights.js';
 import {
@@ -136,8 +136,9 @@ export const sock_recv: Handler = (_k, t, a) => {
       for (const f of fds) {
         const fd =
           delivered < room ? proc.fds.insert(f.object, { base: f.base, inheriting: f.inheriting }) : null;
-        if (typeof fd === 'number' && canWrite(mem, fdsPtr + delivered * 4, 4)) {
-          mem.dv.setUint32(fdsPtr + delivered * 4, fd, true);
+        // Through the checked store, so that a receive completing while another process runs
+        // still reaches shared mappings (see shared-pages.ts).
+        if (typeof fd === 'number' && storeU32(mem, fdsPtr + delivered * 4, fd)) {
           delivered++;
         } else {
           if (typeof fd === 'number') proc.fds.close(fd);
