@@ -74,6 +74,7 @@ export {
   createStreamSocketPair,
   DatagramChannel,
   DatagramSocket,
+  type PairName,
   PipeReadEnd,
   PipeWriteEnd,
   StreamSocket,
