@@ -49,6 +49,9 @@ Limits and determinism:
   --max-instructions N     stop the program after N instructions (SIGXCPU, exit status 152)
   --timeout SECONDS        stop the program after this much wall-clock time
   --seed N                 deterministic run: seeded clocks, randomness, scheduling and load address
+
+Speed:
+  --jit                    translate hot code to WebAssembly (same results; faster on long computations)
 `;
 
 /** `cabi run --help`. */

@@ -127,6 +127,19 @@ describe('cabi run', () => {
     expect(a.status).toBe(0);
     expect(a.stdout).toBe(b.stdout);
   });
+
+  it('gives the same results with --jit', () => {
+    for (const [program, config] of [
+      ['workers', 'fixtures/examples/workers.yaml'],
+      ['printf', 'fixtures/programs/printf.yaml'],
+    ] as const) {
+      const plain = cabi(['run', '--seed', '3', fixture(program), config]);
+      const jit = cabi(['run', '--seed', '3', '--jit', fixture(program), config]);
+      expect(plain.status).toBe(0);
+      expect(plain.stdout.length).toBeGreaterThan(100);
+      expect(jit).toMatchObject({ status: 0, stdout: plain.stdout, stderr: plain.stderr });
+    }
+  });
 });
 
 describe('cabi run with a reader that goes away', () => {

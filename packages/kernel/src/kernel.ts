@@ -12,7 +12,16 @@
  */
 import { Oflags } from '@cabi/abi-types';
 import { INITIAL_RFLAGS, loadProcess } from '@cabi/elf-loader';
-import { Cpu, type CpuFault, GuestMemory, PAGE_SIZE, Reg, type RunResult, type X86Cpu } from '@cabi/x86-core';
+import {
+  Cpu,
+  type CpuFault,
+  GuestMemory,
+  JitCpu,
+  PAGE_SIZE,
+  Reg,
+  type RunResult,
+  type X86Cpu,
+} from '@cabi/x86-core';
 import { Errno, errnoName, RIGHTS_ALL_LEGACY, Signal, type SignalName, signalName } from './abi.js';
 import { type Clock, hostClock, TimerQueue, VirtualClock } from './clock.js';
 import { type Err, isErr, isPromise, type MaybePromise } from './errors.js';
@@ -197,6 +206,13 @@ export interface KernelOptions {
    * kernel's monotonic clock so that deterministic runs stay reproducible).
    */
   cpu?: CpuFactory;
+  /**
+   * Run guest threads on x86-core's WebAssembly tier (`JitCpu`) instead of the plain interpreter:
+   * hot code is translated, everything else is interpreted, with identical results. `true` uses
+   * the tier's default hotness threshold; an object sets it (executions of a block before it is
+   * translated; 0 translates on first arrival). Ignored when {@link cpu} is given.
+   */
+  jit?: boolean | { threshold?: number };
   /** Loader for executables given to spawn and proc_exec (default: `@cabi/elf-loader`'s loadProcess). */
   loader?: ImageLoader;
   /** Limits (merged over {@link DEFAULT_LIMITS}). */
@@ -334,9 +350,14 @@ export class Kernel {
     this.timers.onFire = () => this.wakeLoop();
     this.random = options.random ?? (seed !== null ? seededRandom(seed) : cryptoRandom());
     this.ncpus = options.ncpus ?? 1;
+    const tsc = () => Number(this.clock.monotonic() & 0xf_ffff_ffff_ffffn);
+    const jit = options.jit;
+    const threshold = typeof jit === 'object' ? jit.threshold : undefined;
     this.cpuFactory =
       options.cpu ??
-      ((memory) => new Cpu(memory, { tsc: () => Number(this.clock.monotonic() & 0xf_ffff_ffff_ffffn) }));
+      (jit
+        ? (memory) => new JitCpu(memory, threshold !== undefined ? { tsc, threshold } : { tsc })
+        : (memory) => new Cpu(memory, { tsc }));
     this.loader = options.loader ?? elfLoader;
     this.sliceLength = Math.max(1, Math.floor(options.scheduler?.sliceInstructions ?? 20000));
     this.sliceRandom = options.scheduler?.randomSlices

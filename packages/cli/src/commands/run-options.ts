@@ -15,6 +15,7 @@ export const RUN_OPTION_SPEC = {
   'max-instructions': { type: 'string' },
   timeout: { type: 'string' },
   seed: { type: 'string' },
+  jit: { type: 'boolean' },
 } as const;
 
 /** Options of `cabi trace`: the run options plus the trace options. */

@@ -196,6 +196,7 @@ export async function runCommand(
   const kernel = createKernel({
     limits,
     ...(seed !== undefined ? { deterministic: seed } : {}),
+    ...(values.jit === true ? { jit: true } : {}),
   });
 
   const controller = new AbortController();
