@@ -54,6 +54,12 @@ interface Entry {
   chunk: number;
   /** The code cache's version of the block's page when it was translated (pageVersion). */
   version: number;
+  /**
+   * The translation is short and does not loop: worth entering only when the registers are
+   * already in the mirror (the previous region ran just before), since then interpreting it
+   * would cost copying the register file out of the mirror and back in.
+   */
+  short: boolean;
 }
 
 /**
@@ -211,7 +217,7 @@ export class JitCpu extends Cpu {
       let chunk = 1;
       if (e !== null) {
         const b = e.block;
-        if (b !== null && b.length <= left) {
+        if (b !== null && b.length <= left && (!e.short || this.inMirror)) {
           executed += this.runBlock(b, left);
           continue;
         }
@@ -303,7 +309,7 @@ export class JitCpu extends Cpu {
     const version = this.cache.pageVersion(Math.floor(rip / 4096));
     if (e === undefined || (e.block !== null && e.version !== version)) {
       const chunk = this.threshold === 0 ? 1 : this.chunkFrom(rip);
-      e = { hits: 0, block: null, failed: false, chunk, version };
+      e = { hits: 0, block: null, failed: false, chunk, version, short: false };
       entries.set(insn, e);
     }
     if (e.block === null && !e.failed) this.warm(e, rip);
@@ -322,9 +328,12 @@ export class JitCpu extends Cpu {
       }
       e.version = this.cache.pageVersion(Math.floor(rip / 4096));
       // Entering WebAssembly costs about as much as interpreting a few instructions: outside the
-      // testing mode, short blocks that do not loop stay with the interpreter.
-      e.block = b !== null && (this.threshold === 0 || b.loops || b.length >= MIN_BLOCK) ? b : null;
-      e.failed = e.block === null;
+      // testing mode, short blocks that do not loop run translated only when the registers are
+      // in the mirror already (e.g. a loop whose last instructions lie on the next page, which
+      // its own region cannot hold); otherwise the interpreter runs them.
+      e.block = b;
+      e.short = b !== null && this.threshold !== 0 && !b.loops && b.length < MIN_BLOCK;
+      e.failed = b === null;
     }
   }
 

@@ -501,6 +501,36 @@ describe('JIT tier against the interpreter', () => {
     }
   });
 
+  it('runs the short tail of a loop on the next page translated, splitting the budget exactly', () => {
+    // L: add eax, 3; add ebx, eax; dec ecx — the last bytes of the first code page — then
+    // jnz L; syscall at the start of the second. The loop's region cannot hold the jnz (another
+    // page), whose one-instruction region runs translated since the registers are in the mirror.
+    const code = new Uint8Array(0x1004).fill(0x90);
+    code.set([0x83, 0xc0, 3, 0x01, 0xc3, 0xff, 0xc9], 0xff9);
+    code.set([0x75, 0xf7, 0x0f, 0x05], 0x1000);
+    const warm = (m: GuestMemory) => new JitCpu(m, { threshold: 5 });
+    for (const budget of [1, 2, 3, 5, 7, 64, 1e6]) {
+      const a = setup(code, interp, 4);
+      const b = setup(code, warm, 4);
+      for (const c of [a, b]) {
+        c.r[2] = 1000;
+        c.rip = CODE + 0xff9;
+      }
+      for (let step = 0; ; step++) {
+        const ra = a.run(budget);
+        const rb = b.run(budget);
+        expect(rb, `budget ${budget} step ${step}`).toEqual(ra);
+        expect(b.rip).toBe(a.rip);
+        expectSameState(b, a, `budget ${budget} step ${step}`);
+        if (ra.reason !== 'budget') break;
+      }
+      expect(a.r[2]).toBe(CODE + 0x1004); // syscall saved the return address in rcx
+      expect(b.instructionCount).toBe(4001);
+      // Only the first arrivals (below the threshold) and the final syscall are interpreted.
+      if (budget >= 64) expect((b as JitCpu).jitRetired).toBeGreaterThan(3950);
+    }
+  });
+
   it('interprets everything while a guest page occupies the mirror at the bottom of memory', () => {
     // L: add eax, 1; dec ecx; jnz L; syscall — at 0x1000, inside the mirror's 64 KiB.
     const code = Uint8Array.of(0x83, 0xc0, 1, 0xff, 0xc9, 0x75, 0xf9, 0x0f, 0x05);
