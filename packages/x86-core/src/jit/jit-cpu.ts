@@ -54,6 +54,8 @@ interface Entry {
   chunk: number;
   /** The code cache's version of the block's page when it was translated (pageVersion). */
   version: number;
+  /** The code cache's version of the translation's second page (Block.page2) when it was built. */
+  version2: number;
   /**
    * The translation is short and does not loop: worth entering only when the registers are
    * already in the mirror (the previous region ran just before), since then interpreting it
@@ -305,11 +307,17 @@ export class JitCpu extends Cpu {
       return null;
     }
     let e = entries.get(insn);
-    // A write into any instruction of the block (not only its first) outdates the translation.
+    // A write into any instruction of the region (not only its first; on either of its pages)
+    // outdates the translation.
     const version = this.cache.pageVersion(Math.floor(rip / 4096));
-    if (e === undefined || (e.block !== null && e.version !== version)) {
+    if (
+      e === undefined ||
+      (e.block !== null &&
+        (e.version !== version ||
+          (e.block.page2 >= 0 && e.version2 !== this.cache.pageVersion(e.block.page2))))
+    ) {
       const chunk = this.threshold === 0 ? 1 : this.chunkFrom(rip);
-      e = { hits: 0, block: null, failed: false, chunk, version, short: false };
+      e = { hits: 0, block: null, failed: false, chunk, version, version2: -1, short: false };
       entries.set(insn, e);
     }
     if (e.block === null && !e.failed) this.warm(e, rip);
@@ -327,6 +335,7 @@ export class JitCpu extends Cpu {
         b = null;
       }
       e.version = this.cache.pageVersion(Math.floor(rip / 4096));
+      e.version2 = b !== null && b.page2 >= 0 ? this.cache.pageVersion(b.page2) : -1;
       // Entering WebAssembly costs about as much as interpreting a few instructions: outside the
       // testing mode, short blocks that do not loop run translated only when the registers are
       // in the mirror already (e.g. a loop whose last instructions lie on the next page, which

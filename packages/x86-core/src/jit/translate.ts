@@ -1,6 +1,6 @@
 /**
  * Region translator: turns the blocks reachable from a hot address through direct branches on
- * its page (up to 16 blocks) into one WebAssembly function whose only memory is the guest's own
+ * its page and one neighbouring page (up to 16 blocks) into one WebAssembly function whose only memory is the guest's own
  * `WebAssembly.Memory`: guest bytes are plain loads and stores, and the first SCRATCH_END bytes
  * (which no guest page occupies while translated code runs) hold the "mirror" — a copy of the
  * register file (GPRs, FS/GS base, lazy-flag record, XMM, MXCSR; the byte layout of state.ts),
@@ -86,10 +86,15 @@ export const MAX_BLOCK = 64;
 const MAX_REGION_BLOCKS = 16;
 const MAX_REGION_INSNS = 512;
 
-/** A translated region (one or more blocks of one page), ready to run. */
+/** A translated region (one or more blocks on the page of its start and one neighbouring page), ready to run. */
 export interface Block {
   /** Address of the first instruction. */
   readonly start: number;
+  /**
+   * The neighbouring page (start's page ± 1) some of its blocks start on, or -1: the translation
+   * is valid while the code cache's versions of both pages are those seen when it was built.
+   */
+  readonly page2: number;
   /** Number of guest instructions of the entry block (the budget must hold them to enter). */
   readonly length: number;
   /** Number of blocks in the region. */
@@ -1775,13 +1780,16 @@ export const jitStats = { blocks: 0, instructions: 0, bytes: 0 };
 /**
  * Translates the region starting at `start` over the guest memory `memory` (whose first
  * SCRATCH_END bytes hold the mirror), or returns null when its first instruction is outside the
- * translated subset. Every block starts on the page of `start`, so dropping decoded records of
- * that page (code-cache invalidation, which changes its version) also retires the translation.
+ * translated subset. Every block starts on the page of `start` or on Block.page2, so dropping
+ * decoded records of either page (code-cache invalidation, which changes its version) retires
+ * the translation (JitCpu compares both versions).
  */
 export function translateBlock(src: InsnSource, start: number, memory: WebAssembly.Memory): Block | null {
   const access = memory;
-  // Discover the region: blocks reachable from `start` through direct branches on its page.
+  // Discover the region: blocks reachable from `start` through direct branches that start on
+  // its page or on one neighbouring page (so a loop crossing a page boundary stays inside).
   const page = Math.floor(start / 4096);
+  let page2 = -1;
   const starts: number[] = [];
   const index = new Map<number, number>();
   const probes: Probe[] = [];
@@ -1789,7 +1797,12 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
   let total = 0;
   while (queue.length > 0 && starts.length < MAX_REGION_BLOCKS && total < MAX_REGION_INSNS) {
     const at = queue.shift()!;
-    if (index.has(at) || Math.floor(at / 4096) !== page) continue;
+    if (index.has(at)) continue;
+    const p = Math.floor(at / 4096);
+    if (p !== page) {
+      if (page2 === -1 && (p === page - 1 || p === page + 1)) page2 = p;
+      if (p !== page2) continue;
+    }
     const probe = emitInsns(new Emitter(), src, at, null);
     if (probe.n === 0) {
       if (at === start) return null;
@@ -1888,7 +1901,15 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
     } else goto(body.branch === 'jmp' || body.branch === 'call' ? body.takenRip : body.fallRip, 0);
   }
   e.op(OP.end).op(OP.end);
-  return finish(e, start, probes[0]!.n, n, loops, access);
+  return finish(
+    e,
+    start,
+    probes[0]!.n,
+    n,
+    loops,
+    access,
+    starts.some((a) => Math.floor(a / 4096) !== page) ? page2 : -1,
+  );
 }
 
 /** Flag effects of one emitted instruction (see Emitter.fxWrite/fxRead/fxExit). */
@@ -1976,6 +1997,7 @@ function finish(
   blocks: number,
   loops: boolean,
   access: WebAssembly.Memory,
+  page2: number,
 ): Block {
   // Prologue: load registers and the flag words the block writes (a side exit may leave before
   // writing them); epilogue: store them back, the exit number, and return the count.
@@ -2047,7 +2069,7 @@ function finish(
   jitStats.blocks++;
   jitStats.instructions += e.emitted;
   jitStats.bytes += bin.length;
-  return { start, length, blocks, loops, xmm: e.usesXmm, fn };
+  return { start, page2, length, blocks, loops, xmm: e.usesXmm, fn };
 }
 
 let flagHelper: Cpu | null = null;

@@ -501,34 +501,106 @@ describe('JIT tier against the interpreter', () => {
     }
   });
 
-  it('runs the short tail of a loop on the next page translated, splitting the budget exactly', () => {
+  /**
+   * Runs `code` (at CODE, from CODE + `entry`, rcx = `rcx`) on the interpreter and on `make` in
+   * runs of `budget` instructions, comparing the result and the state after each; returns the JIT.
+   */
+  function compareSplits(
+    code: Uint8Array,
+    entry: number,
+    rcx: number,
+    make: (m: GuestMemory) => Cpu,
+    budget: number,
+  ) {
+    const a = setup(code, interp, 4);
+    const b = setup(code, make, 4);
+    for (const c of [a, b]) {
+      c.r[2] = rcx;
+      c.rip = CODE + entry;
+    }
+    for (let step = 0; ; step++) {
+      const ra = a.run(budget);
+      const rb = b.run(budget);
+      expect(rb, `budget ${budget} step ${step}`).toEqual(ra);
+      expect(b.rip).toBe(a.rip);
+      expectSameState(b, a, `budget ${budget} step ${step}`);
+      if (ra.reason !== 'budget') break;
+    }
+    return b as JitCpu;
+  }
+  const warm = (m: GuestMemory) => new JitCpu(m, { threshold: 5 });
+
+  it('translates a loop that crosses a page boundary as one region, splitting the budget exactly', () => {
     // L: add eax, 3; add ebx, eax; dec ecx — the last bytes of the first code page — then
-    // jnz L; syscall at the start of the second. The loop's region cannot hold the jnz (another
-    // page), whose one-instruction region runs translated since the registers are in the mirror.
+    // jnz L; syscall at the start of the second: one region holds blocks of both pages.
     const code = new Uint8Array(0x1004).fill(0x90);
     code.set([0x83, 0xc0, 3, 0x01, 0xc3, 0xff, 0xc9], 0xff9);
     code.set([0x75, 0xf7, 0x0f, 0x05], 0x1000);
-    const warm = (m: GuestMemory) => new JitCpu(m, { threshold: 5 });
-    for (const budget of [1, 2, 3, 5, 7, 64, 1e6]) {
-      const a = setup(code, interp, 4);
-      const b = setup(code, warm, 4);
-      for (const c of [a, b]) {
-        c.r[2] = 1000;
-        c.rip = CODE + 0xff9;
+    for (const make of [warm, forced]) {
+      for (const budget of [1, 2, 3, 5, 7, 64, 1e6]) {
+        const b = compareSplits(code, 0xff9, 1000, make, budget);
+        expect(b.r[2]).toBe(CODE + 0x1004); // syscall saved the return address in rcx
+        expect(b.instructionCount).toBe(4001);
+        // Only the first arrivals (below the threshold) and the final syscall are interpreted.
+        if (budget >= 64) expect(b.jitRetired).toBeGreaterThan(3950);
       }
-      for (let step = 0; ; step++) {
-        const ra = a.run(budget);
-        const rb = b.run(budget);
-        expect(rb, `budget ${budget} step ${step}`).toEqual(ra);
-        expect(b.rip).toBe(a.rip);
-        expectSameState(b, a, `budget ${budget} step ${step}`);
-        if (ra.reason !== 'budget') break;
-      }
-      expect(a.r[2]).toBe(CODE + 0x1004); // syscall saved the return address in rcx
-      expect(b.instructionCount).toBe(4001);
-      // Only the first arrivals (below the threshold) and the final syscall are interpreted.
-      if (budget >= 64) expect((b as JitCpu).jitRetired).toBeGreaterThan(3950);
     }
+  });
+
+  it('runs a short non-looping region translated when the previous region just ran', () => {
+    // A: add eax, 3; mov edx, B; jmp rdx — B: dec ecx; jnz A; syscall. B's region (two
+    // instructions, reached only through the indirect jump) is short and does not loop.
+    const code = Uint8Array.of(
+      0x83,
+      0xc0,
+      3,
+      0xba,
+      0,
+      0,
+      0,
+      0,
+      0xff,
+      0xe2,
+      0xff,
+      0xc9,
+      0x75,
+      0xf2,
+      0x0f,
+      0x05,
+    );
+    new DataView(code.buffer).setUint32(4, CODE + 10, true);
+    for (const budget of [1, 2, 3, 4, 6, 64, 1e6]) {
+      const b = compareSplits(code, 0, 1000, warm, budget);
+      expect(b.instructionCount).toBe(5001);
+      // A run starts with the registers outside the mirror: with a long budget, only the first
+      // arrivals (below the threshold) and the final syscall are interpreted.
+      if (budget === 1e6) expect(b.jitRetired).toBeGreaterThan(4950);
+    }
+  });
+
+  it('drops a region spanning two pages when its second page is written', () => {
+    // L: add ebx, eax (end of the first page); add eax, 1; dec ecx; jnz L; syscall (second page),
+    // then "add eax, 1" becomes "add eax, 5".
+    const code = new Uint8Array(0x1009).fill(0x90);
+    code.set([0x01, 0xc3], 0xffe);
+    code.set([0x83, 0xc0, 1, 0xff, 0xc9, 0x75, 0xf7, 0x0f, 0x05], 0x1000);
+    const mem = new GuestMemory({ maxBytes: 1 << 22 });
+    mem.map(CODE, 0x2000, PROT_READ | PROT_WRITE | PROT_EXEC);
+    mem.poke(CODE, code);
+    const cpu = new JitCpu(mem, { threshold: 0 });
+    const runOnce = () => {
+      cpu.r[0] = 0;
+      cpu.r[2] = 10;
+      cpu.rip = CODE + 0xffe;
+      expect(cpu.run(1000).reason).toBe('syscall');
+      return cpu.r[0];
+    };
+    expect(runOnce()).toBe(10);
+    const before = cpu.jitRetired;
+    expect(before).toBeGreaterThan(30);
+    mem.write8(CODE + 0x1002, 5);
+    expect(runOnce()).toBe(50);
+    expect(cpu.jitRetired - before).toBeGreaterThan(30);
   });
 
   it('interprets everything while a guest page occupies the mirror at the bottom of memory', () => {
