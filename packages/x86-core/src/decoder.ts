@@ -24,7 +24,6 @@ import {
   SEG_NONE,
 } from './insn.js';
 import { type GuestMemory, PAGE_MAPPED, PAGE_SHIFT, PROT_EXEC } from './memory.js';
-import { selectFastOp } from './ops/fast.js';
 import type { OpRow } from './table.js';
 
 /** Immediate kinds a row's operand template implies, in encoding order. */
@@ -367,7 +366,6 @@ export function decode(memory: GuestMemory, tables: OpcodeTables, addr: number):
   if (pfx & PFX_LOCK && (row.lock !== true || mod === 3)) return finish(insn, map, b, pfx);
   insn.exec = row.exec;
   insn.batch = row.repBatch === true && (pfx & (PFX_REP | PFX_REPNE)) !== 0;
-  if (!insn.batch) selectFastOp(insn);
   return insn;
 }
 

@@ -117,14 +117,6 @@ export class Insn {
   taken: Insn | null = null;
   /** Set when the decoded-code cache dropped this record; links to it must not be followed. */
   dead = false;
-  /** Fast form executed inline by the run loop (ops/fast.ts; 0 = call `exec`). */
-  fop = 0;
-  /** Where the fast form's source operand comes from (S_* in ops/fast.ts). */
-  fsrc = 0;
-  /** Destination slot of the fast form (Int32 index into the register file, or a byte offset). */
-  fd = 0;
-  /** Source slot of the fast form (register index, byte offset, condition code or shift count). */
-  fs = 0;
 
   constructor(exec: Handler) {
     this.exec = exec;
