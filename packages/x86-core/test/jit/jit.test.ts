@@ -717,10 +717,14 @@ describe('JIT tier against the interpreter', () => {
   }, 600_000);
 
   for (const name of ['hash', 'sort']) {
-    it(`compiled program ${name}: identical output and instruction count (forced and default threshold)`, () => {
+    it(`compiled program ${name}: identical output and instruction count (thresholds 0, 50 and default)`, () => {
       const prog = buildProgram(name);
       const a = runProgram(prog, interp);
-      for (const make of [forced, (m: GuestMemory) => new JitCpu(m)]) {
+      for (const make of [
+        forced,
+        (m: GuestMemory) => new JitCpu(m, { threshold: 50 }),
+        (m: GuestMemory) => new JitCpu(m),
+      ]) {
         const b = runProgram(prog, make);
         expect(b.error).toBeUndefined();
         expect(b.instructions).toBe(a.instructions);
