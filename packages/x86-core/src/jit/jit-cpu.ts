@@ -37,10 +37,10 @@ import {
 export interface JitOptions extends CpuOptions {
   /**
    * How many times execution must arrive at an address before its block is translated
-   * (default 5000: a region is compiled only when clearly hot, since WebAssembly compilation,
-   * including V8's optimising tier-up on background threads, costs more CPU than interpreting
-   * code that runs a few thousand times; measured on the bench kernels, 5000 used 10–50% less
-   * CPU than 500). 0 translates every block on first arrival — the testing mode that routes as
+   * (default 500: a region is compiled only when clearly hot, since WebAssembly compilation,
+   * including V8's optimising tier-up on background threads, costs CPU; on the bench kernels
+   * 5000 helped the long straight-line regions of nbody and cost the many small regions of vm
+   * about as much). 0 translates every block on first arrival — the testing mode that routes as
    * much code as possible through the translator.
    */
   threshold?: number;
@@ -120,7 +120,7 @@ export class JitCpu extends Cpu {
 
   constructor(memory: ConstructorParameters<typeof Cpu>[0], options: JitOptions = {}) {
     super(memory, options);
-    this.threshold = options.threshold ?? 5000;
+    this.threshold = options.threshold ?? 500;
     this.stateBytes = new Uint8Array(this.state, 0, MIRROR_GPR_BYTES);
     this.stateXmm = new Uint8Array(this.state, XMM_OFFSET, MIRROR_BYTES - XMM_OFFSET);
     let st = tlbStates.get(memory);
