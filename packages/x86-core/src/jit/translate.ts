@@ -1504,7 +1504,7 @@ function emitInsn(e: Emitter, i: Insn): boolean {
 /** SSE opcodes (0F xx) handled by {@link emitSse}. */
 const SSE_OPS = new Set([
   0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x28, 0x29, 0x2e, 0x2f, 0x51, 0x54, 0x55, 0x56, 0x57, 0x58,
-  0x59, 0x5c, 0x5e, 0xc6,
+  0x59, 0x5c, 0x5e, 0x6f, 0x7f, 0xc6,
 ]);
 /** Results in [2^-960, 2^960] (float-ops.ts): the binary64 fast path raises no flag but PE. */
 const SAFE_LO = 1.0261342003245941e-289;
@@ -1513,7 +1513,7 @@ const SAFE_HI = 9.745314011399999e288;
 const MXCSR_FAST_MASK = 0x6000 | 0x20 | 0x1000;
 const PE_STICKY = 0x20 | 0x1000;
 
-/** A 128-bit register–register or register–memory move (movaps/movapd/movups/movupd). */
+/** A 128-bit register–register or register–memory move (movaps/movapd/movups/movupd/movdqa/movdqu). */
 function move128(e: Emitter, i: Insn, store: boolean, align: number): boolean {
   const d = i.reg;
   if (i.mod !== 3) {
@@ -1568,6 +1568,13 @@ function emitSse(e: Emitter, i: Insn): boolean {
     case 0x29:
       if (m !== 0 && !pd) return false;
       return move128(e, i, op === 0x29, 16);
+    case 0x6f:
+    case 0x7f:
+      // movdqa (66, #GP unless 16-byte aligned) / movdqu (F3), SDM Vol. 2B MOVDQA, MOVDQU; without
+      // a mandatory prefix these are the MMX movq forms, which stay with the interpreter.
+      if (pd) return move128(e, i, op === 0x7f, 16);
+      if (m === 0xf3) return move128(e, i, op === 0x7f, 1);
+      return false;
     case 0x12:
     case 0x13:
     case 0x16:

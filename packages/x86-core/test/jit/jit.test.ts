@@ -363,7 +363,7 @@ function randomSse(next: () => number): number[] {
   const load = [0x46 | ((reg & 7) << 3), next() & 0xf8];
   const store = [0x47 | ((reg & 7) << 3), next() & 0xf8];
   const arith = [0x58, 0x59, 0x5c, 0x5e, 0x51][next() % 5]!;
-  switch (next() % 10) {
+  switch (next() % 11) {
     case 0:
     case 1:
       return [next() & 1 ? 0xf2 : 0x66, ...p, 0x0f, arith, rr];
@@ -394,6 +394,12 @@ function randomSse(next: () => number): number[] {
     }
     case 8:
       return [...(next() & 1 ? [0x66] : []), ...p, 0x0f, 0x54 + (next() & 3), rr];
+    case 9: {
+      // movdqa (66) / movdqu (F3), register and memory forms, loads and stores.
+      const pre = next() & 1 ? 0xf3 : 0x66;
+      const op = next() & 1 ? 0x7f : 0x6f;
+      return next() & 1 ? [pre, ...p, 0x0f, op, rr] : [pre, ...pm, 0x0f, op, ...(op === 0x7f ? store : load)];
+    }
     default:
       // A jcc over the next instruction reads the flags of a comisd (or of earlier code).
       return [0x70 + (next() & 15), 0];
@@ -448,6 +454,10 @@ describe('JIT tier against the interpreter', () => {
         expect(executed, `seed ${seed} step ${step}`).toBe(ra.executed);
         expect(b.rip, `seed ${seed} step ${step}`).toBe(a.rip);
         expectSameState(b, a, `seed ${seed} step ${step}`);
+        // The stores (through rdi) wrote the same bytes.
+        expect(
+          Buffer.from(b.memory.readBytes(RW, 4096)).equals(Buffer.from(a.memory.readBytes(RW, 4096))),
+        ).toBe(true);
       }
     }
     expect(jitStats.instructions - before).toBeGreaterThan(1000);
