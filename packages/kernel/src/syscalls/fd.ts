@@ -9,7 +9,12 @@ import type { FdObject } from '../fd-object.js';
 import type { FdEntry } from '../fd-table.js';
 import { canRead, canWrite, copyIn, type IoVec, readIovecs } from '../guest.js';
 import { SharedMemoryObject } from '../objects/memory-file.js';
-import { createDatagramSocketPair, createPipe, createStreamSocketPair } from '../objects/pipe.js';
+import {
+  createDatagramSocketPair,
+  createPipe,
+  createStreamSocketPair,
+  DatagramSocket,
+} from '../objects/pipe.js';
 import { PollQueue } from '../objects/poll-queue.js';
 import { syncIn, syncOut, type Thread } from '../process.js';
 import { typeRights } from '../rights.js';
@@ -254,12 +259,16 @@ export const fd_write: Handler = (_k, t, a) => {
   // carries only newer bytes.
   coherent(t, object, false);
   let done = 0;
+  // A datagram socket sends even an empty message (FreeBSD sosend: a zero-length datagram is a
+  // datagram); every other object treats a zero-length write as nothing to do.
+  let sendEmpty = data.length === 0 && object instanceof DatagramSocket;
   const step = (): number | Promise<number> => {
-    if (done === data.length) {
+    if (done === data.length && !sendEmpty) {
       coherent(t, object, true);
       t.ret0 = done;
       return Errno.SUCCESS;
     }
+    sendEmpty = false;
     const r = blocking(object, 'write', () => object.write(data.subarray(done)));
     return andThen(r, (n) => {
       if (isErr(n)) {

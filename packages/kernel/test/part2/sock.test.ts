@@ -16,6 +16,7 @@ import {
 import { memoryDirectory } from '../../src/memory.js';
 import { createDatagramSocketPair, createStreamSocketPair } from '../../src/objects/pipe.js';
 import { typeRights } from '../../src/rights.js';
+import { fd_write } from '../../src/syscalls/fd.js';
 import {
   sock_accept,
   sock_listen,
@@ -171,6 +172,31 @@ describe('sock_send / sock_recv on socket pairs', () => {
     const fl = h.add(a, typeRights(Filetype.SOCKET_DGRAM).base);
     expect(await h.call(sock_listen, fl, 5)).toBe(Errno.ENOTSUP);
     expect(await h.call(sock_listen, fa, 5)).toBe(Errno.ENOTCAPABLE);
+  });
+
+  it('datagrams: a zero-length fd_write sends an empty datagram', async () => {
+    const h = new Harness();
+    const [a, b] = createDatagramSocketPair();
+    const fa = h.add(a);
+    const fb = h.add(b);
+    const iov = h.alloc(16);
+    h.memory.dv.setBigUint64(iov, BigInt(h.alloc(8)), true);
+    h.memory.dv.setBigUint64(iov + 8, 0n, true);
+    expect(await h.call(fd_write, fa, iov, 1)).toBe(0);
+    expect(h.thread.ret0).toBe(0);
+    expect(b.readiness('read')).toEqual({ ready: true, nbytes: 0, hangup: false });
+    const so = h.alloc(8);
+    await h.call(sock_send, fa, sendIn(h, 'ab', []), so);
+    const ro = h.alloc(64);
+    const r = recvIn(h, 4, 0);
+    expect(await h.call(sock_recv, fb, r.ri, ro)).toBe(0);
+    expect(out(h, ro).datalen).toBe(0);
+    expect(await h.call(sock_recv, fb, r.ri, ro)).toBe(0);
+    expect(out(h, ro).datalen).toBe(2);
+    // Stream sockets: a zero-length write stays a no-op.
+    const [s1, s2] = createStreamSocketPair();
+    expect(await h.call(fd_write, h.add(s1), iov, 1)).toBe(0);
+    expect(s2.readiness('read').ready).toBe(false);
   });
 });
 
