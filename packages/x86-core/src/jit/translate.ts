@@ -12,7 +12,7 @@
  * Subset, 32- and 64-bit operands unless said: mov (register, immediate, load, store; 8-bit
  * too), lea, add/or/and/sub/xor/cmp/test (8, 32 and 64 bits: register, immediate, memory source,
  * read-modify-write of memory), inc/dec, not/neg, imul, mul, movzx/movsx/movsxd,
- * shl/sal/shr/sar/rol/ror by a constant,
+ * shl/sal/shr/sar/rol/ror by a constant, shl/sal/shr/sar of a register by CL,
  * bswap, cmovcc, setcc, nop, push/pop, FS/GS-relative operands, jmp/jcc/call between blocks,
  * ret and jmp through a register (leaving the region with the target), and the SSE2
  * moves, shuffles, logic and double-precision arithmetic and compares of emitSse (under the
@@ -1043,6 +1043,69 @@ class Emitter {
   }
 
   /**
+   * shl/sal (op 4, 6), shr (5), sar (7) of register `reg` by CL masked to 5 or 6 bits (SDM Vol.
+   * 2B SAL/SAR/SHL/SHR). A masked count of 0 writes the register back (a 32-bit one zero-extended)
+   * and leaves every flag as it was, so the record is written only under a runtime test and the
+   * record kind is unknown afterwards; otherwise the words are those of {@link shift}.
+   */
+  shiftCl(op: number, size: number, reg: number): void {
+    const shl = op === 4 || op === 6;
+    const k = shl ? 0 : op === 5 ? 1 : 2;
+    // Flags change only for a non-zero count: a partial writer for dead-flag elimination.
+    this.fxWrite = 2;
+    // WebAssembly shifts mask the count to 5 (i32) or 6 (i64) bits, as x86 does.
+    if (this.dead) {
+      if (size === 8) {
+        this.reg64(reg).reg64(1).op([OP.i64Shl, OP.i64ShrU, OP.i64ShrS][k]!).setReg64(reg);
+      } else this.reg32(reg).reg32(1).op([OP.i32Shl, OP.i32ShrU, OP.i32ShrS][k]!).setReg32(reg);
+      return;
+    }
+    this.reg32(1)
+      .i32(size === 8 ? 0x3f : 0x1f)
+      .op(OP.i32And)
+      .set(L_FL);
+    if (size === 8) {
+      this.reg64(reg).set(L_T64A);
+      this.get(L_T64A).get(L_FL).op(OP.i64ExtendI32U).op([OP.i64Shl, OP.i64ShrU, OP.i64ShrS][k]!).set(L_T64C);
+      this.get(L_T64C).setReg64(reg);
+      this.get(L_FL).op(OP.if).op(VOID);
+      this.get(L_T64A);
+      if (shl) this.i32(64).get(L_FL).op(OP.i32Sub);
+      else this.get(L_FL).i32(1).op(OP.i32Sub);
+      this.op(OP.i64ExtendI32U).op(OP.i64ShrU).op(OP.i32WrapI64).i32(1).op(OP.i32And).set(L_T32A);
+      if (shl) this.get(L_T64C).i64(63, 0).op(OP.i64ShrU).op(OP.i32WrapI64).get(L_T32A).op(OP.i32Xor);
+      else if (op === 5) this.get(L_T64A).i64(63, 0).op(OP.i64ShrU).op(OP.i32WrapI64);
+      else this.i32(0);
+      this.set(L_T32B);
+      this.i32(LF_SZP).setLf(LF_OP);
+      this.i32(64).setLf(LF_BITS);
+      this.lfPair(L_T64C, LF_RES, LF_RESH);
+    } else {
+      this.reg32(reg).set(L_T32C);
+      this.get(L_T32C).get(L_FL).op([OP.i32Shl, OP.i32ShrU, OP.i32ShrS][k]!).set(L_T32B);
+      this.get(L_T32B).setReg32(reg);
+      this.get(L_FL).op(OP.if).op(VOID);
+      this.get(L_T32C);
+      if (shl) this.i32(32).get(L_FL).op(OP.i32Sub);
+      else this.get(L_FL).i32(1).op(OP.i32Sub);
+      this.op(OP.i32ShrU).i32(1).op(OP.i32And).set(L_T32A);
+      this.get(L_T32B).setLf(LF_RES);
+      this.i32(0).setLf(LF_RESH);
+      if (shl) this.get(L_T32B).i32(31).op(OP.i32ShrU).get(L_T32A).op(OP.i32Xor);
+      else if (op === 5) this.get(L_T32C).i32(31).op(OP.i32ShrU);
+      else this.i32(0);
+      this.set(L_T32B);
+      this.i32(LF_SZP).setLf(LF_OP);
+      this.i32(32).setLf(LF_BITS);
+    }
+    // AUX = CF | OF << 11.
+    this.get(L_T32A).get(L_T32B).i32(11).op(OP.i32Shl).op(OP.i32Or).setLf(LF_AUX);
+    this.op(OP.end);
+    this.kind = -1;
+    this.bits = 32;
+  }
+
+  /**
    * An 8-bit ALU operation: `dst`/`src` are byte offsets into the GPR file (Insn.regB/rmB), or
    * MEM (the loaded byte in L_MEM), or IMM for the source. The record holds the operands and
    * result zero-extended, as the interpreter's (flags.ts). A memory destination leaves its result
@@ -1312,6 +1375,11 @@ function emitInsn(e: Emitter, i: Insn): boolean {
       else e.shift(i.reg, size, i.rm, c);
       return true;
     }
+    case 0xd3:
+      // By CL: register destinations, shl/sal/shr/sar.
+      if (i.mod !== 3 || !sized || i.reg < 4) return false;
+      e.shiftCl(i.reg, size, i.rm);
+      return true;
     case 0x80:
       if (!ALU_OPS.has(i.reg)) return false;
       if (i.mod === 3) {

@@ -146,11 +146,18 @@ function randomInsn(next: () => number): number[] {
     }
     case 18:
     case 19: {
-      // shl/shr/sal/sar by an immediate (any byte, so counts of 0 and beyond the width too) or 1.
+      // shl/shr/sal/sar by an immediate (any byte, so counts of 0 and beyond the width too), 1 or CL.
       const ext = 4 + (next() & 3);
       const m = 0xc0 | (ext << 3) | (rm & 7);
       const count = next() & 3 ? next() & 0x3f : next() & 0xff;
-      return next() & 1 ? [rex(w, 0, rm), 0xc1, m, count] : [rex(w, 0, rm), 0xd1, m];
+      const f = next() % 3;
+      if (f === 2) {
+        // By CL: mov cl, imm8 (edge counts or random) then shl/shr/sal/sar r, cl, or CL as found.
+        const cl = [0, 1, 31, 32, 63, 64, next() & 0xff][next() % 7]!;
+        const shift = [rex(w, 0, rm), 0xd3, m];
+        return next() & 3 ? [0xb1, cl, ...shift] : shift;
+      }
+      return f ? [rex(w, 0, rm), 0xc1, m, count] : [rex(w, 0, rm), 0xd1, m];
     }
     case 16: {
       // imul r, r/m; imul r, r/m, imm8/imm32; movsxd r, r/m32 (register forms).
