@@ -278,7 +278,7 @@ export class X87 implements FpEnv {
 
   /** Physical index of ST(i). */
   phys(i: number): number {
-    return (this.top + i) & 7;
+    return ((this.u16[X87_FSW_OFFSET >> 1]! >> 11) + i) & 7;
   }
 
   st(i: number): F80 {
@@ -318,10 +318,11 @@ export class X87 implements FpEnv {
 
   /** Commits the flags of an operation to the status word and sets C1 as given. */
   private finish(c1: number): void {
-    let s = this.swBits | (this.flags & 0x7f);
+    // One read and one write of the status word; none of these bits overlap TOP.
+    let s = this.u16[X87_FSW_OFFSET >> 1]! | (this.flags & 0x7f);
     s = c1 ? s | SW_C1 : s & ~SW_C1;
-    if (s & ~this.cw & 0x3f) s |= SW_ES | SW_B;
-    this.swBits = s;
+    if (s & ~this.u16[X87_FCW_OFFSET >> 1]! & 0x3f) s |= SW_ES | SW_B;
+    this.u16[X87_FSW_OFFSET >> 1] = s;
   }
 
   /** Records a stack underflow (SDM Vol. 1, 8.5.1.1): IE + SF with C1 = 0. Returns true when masked. */
@@ -333,11 +334,11 @@ export class X87 implements FpEnv {
 
   /** Sets C3/C2/C0 (and clears C1) from a comparison outcome. */
   private setCompareCodes(r: number): void {
-    let s = this.swBits & ~SW_CC;
+    let s = this.sw & ~SW_CC;
     if (r === CMP_LESS) s |= SW_C0;
     else if (r === CMP_EQUAL) s |= SW_C3;
     else if (r === CMP_UNORDERED) s |= SW_C0 | SW_C2 | SW_C3;
-    this.swBits = s;
+    this.sw = s;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -358,8 +359,9 @@ export class X87 implements FpEnv {
   }
 
   pop(): void {
-    this.setTag(this.top, TAG_EMPTY);
-    this.top = (this.top + 1) & 7;
+    const t = this.top;
+    this.setTag(t, TAG_EMPTY);
+    this.top = (t + 1) & 7;
   }
 
   /** Pushes a value produced by a conversion that may have raised flags (FLD m32/m64, FILD, FBLD). */

@@ -26,12 +26,19 @@ export function x87Of(cpu: Cpu): X87 {
   return unitOf(cpu).fpu;
 }
 
+/** The CPU of the last lookup and its unit: one program runs on one CPU, so this skips the WeakMap per instruction. */
+let lastCpu: Cpu | undefined;
+let lastUnit: Unit | undefined;
+
 function unitOf(cpu: Cpu): Unit {
+  if (cpu === lastCpu) return lastUnit!;
   let u = units.get(cpu);
   if (u === undefined) {
     u = { fpu: new X87(cpu.state, false), host: hostFor(cpu) };
     units.set(cpu, u);
   }
+  lastCpu = cpu;
+  lastUnit = u;
   return u;
 }
 
