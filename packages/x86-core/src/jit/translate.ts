@@ -12,7 +12,7 @@
  * Subset, 32- and 64-bit operands unless said: mov (register, immediate, load, store; 8-bit
  * too), lea, add/or/and/sub/xor/cmp/test (8, 32 and 64 bits: register, immediate, memory source,
  * read-modify-write of memory), inc/dec, not/neg, imul, mul, movzx/movsx/movsxd,
- * shl/sal/shr/sar/rol/ror by a constant, shl/sal/shr/sar of a register by CL,
+ * shl/sal/shr/sar/rol/ror by a constant, shl/sal/shr/sar of a register or memory by CL,
  * bswap, cmovcc, setcc, nop, push/pop, FS/GS-relative operands, jmp/jcc/call between blocks,
  * ret and jmp through a register (leaving the region with the target), and the SSE2
  * moves, shuffles, logic and double-precision arithmetic and compares of emitSse (under the
@@ -1056,8 +1056,12 @@ class Emitter {
     // WebAssembly shifts mask the count to 5 (i32) or 6 (i64) bits, as x86 does.
     if (this.dead) {
       if (size === 8) {
-        this.reg64(reg).reg64(1).op([OP.i64Shl, OP.i64ShrU, OP.i64ShrS][k]!).setReg64(reg);
-      } else this.reg32(reg).reg32(1).op([OP.i32Shl, OP.i32ShrU, OP.i32ShrS][k]!).setReg32(reg);
+        this.src64(reg).reg64(1).op([OP.i64Shl, OP.i64ShrU, OP.i64ShrS][k]!);
+        if (reg !== MEM) this.setReg64(reg);
+      } else {
+        this.src64(reg).op(OP.i32WrapI64).reg32(1).op([OP.i32Shl, OP.i32ShrU, OP.i32ShrS][k]!);
+        if (reg !== MEM) this.setReg32(reg);
+      }
       return;
     }
     this.reg32(1)
@@ -1065,9 +1069,10 @@ class Emitter {
       .op(OP.i32And)
       .set(L_FL);
     if (size === 8) {
-      this.reg64(reg).set(L_T64A);
+      this.src64(reg).set(L_T64A);
       this.get(L_T64A).get(L_FL).op(OP.i64ExtendI32U).op([OP.i64Shl, OP.i64ShrU, OP.i64ShrS][k]!).set(L_T64C);
-      this.get(L_T64C).setReg64(reg);
+      this.get(L_T64C);
+      if (reg !== MEM) this.setReg64(reg);
       this.get(L_FL).op(OP.if).op(VOID);
       this.get(L_T64A);
       if (shl) this.i32(64).get(L_FL).op(OP.i32Sub);
@@ -1081,9 +1086,10 @@ class Emitter {
       this.i32(64).setLf(LF_BITS);
       this.lfPair(L_T64C, LF_RES, LF_RESH);
     } else {
-      this.reg32(reg).set(L_T32C);
+      this.src64(reg).op(OP.i32WrapI64).set(L_T32C);
       this.get(L_T32C).get(L_FL).op([OP.i32Shl, OP.i32ShrU, OP.i32ShrS][k]!).set(L_T32B);
-      this.get(L_T32B).setReg32(reg);
+      this.get(L_T32B);
+      if (reg !== MEM) this.setReg32(reg);
       this.get(L_FL).op(OP.if).op(VOID);
       this.get(L_T32C);
       if (shl) this.i32(32).get(L_FL).op(OP.i32Sub);
@@ -1103,6 +1109,11 @@ class Emitter {
     this.op(OP.end);
     this.kind = -1;
     this.bits = 32;
+  }
+
+  /** Pushes register `reg` as an i64, or the loaded memory operand for MEM. */
+  src64(reg: number): this {
+    return reg === MEM ? this.get(L_MEM) : this.reg64(reg);
   }
 
   /**
@@ -1376,8 +1387,9 @@ function emitInsn(e: Emitter, i: Insn): boolean {
       return true;
     }
     case 0xd3:
-      // By CL: register destinations, shl/sal/shr/sar.
-      if (i.mod !== 3 || !sized || i.reg < 4) return false;
+      // By CL: shl/sal/shr/sar of a register or (read-modify-write) memory operand.
+      if (!sized || i.reg < 4) return false;
+      if (i.mod !== 3) return e.rmw(i, size, () => e.shiftCl(i.reg, size, MEM));
       e.shiftCl(i.reg, size, i.rm);
       return true;
     case 0x80:

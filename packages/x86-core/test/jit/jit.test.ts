@@ -152,10 +152,16 @@ function randomInsn(next: () => number): number[] {
       const count = next() & 3 ? next() & 0x3f : next() & 0xff;
       const f = next() % 3;
       if (f === 2) {
-        // By CL: mov cl, imm8 (edge counts or random) then shl/shr/sal/sar r, cl, or CL as found.
+        // By CL (edge counts or random), shl/shr/sal/sar.
         const cl = [0, 1, 31, 32, 63, 64, next() & 0xff][next() % 7]!;
-        const shift = [rex(w, 0, rm), 0xd3, m];
-        return next() & 3 ? [0xb1, cl, ...shift] : shift;
+        // The destination is a register or the doubleword/quadword at rdi + disp8, first stored
+        // from a random register (the page starts zeroed).
+        const disp = next() & 3 ? next() & 0x3f : next() & 0xff;
+        const mem = [0x48 | ((reg >> 3) << 2), 0x89, 0x47 | ((reg & 7) << 3), disp];
+        mem.push(w ? 0x48 : 0x40, 0xd3, 0x47 | (ext << 3), disp);
+        const shift = next() & 1 ? [rex(w, 0, rm), 0xd3, m] : mem;
+        // rcx is the loop counter: push rcx; mov cl, imm8; shift; pop rcx (or CL as it is).
+        return next() & 3 ? [0x51, 0xb1, cl, ...shift, 0x59] : shift;
       }
       return f ? [rex(w, 0, rm), 0xc1, m, count] : [rex(w, 0, rm), 0xd1, m];
     }
@@ -497,6 +503,11 @@ describe('JIT tier against the interpreter', () => {
         expect(b.rip).toBe(a.rip);
         expect(b.instructionCount).toBe(a.instructionCount);
         expectSameState(b, a, `seed ${seed} step ${step}`);
+        // The stores and read-modify-writes (through rdi, and the stack) wrote the same bytes.
+        expect(
+          Buffer.from(b.memory.readBytes(RW, 4096)).equals(Buffer.from(a.memory.readBytes(RW, 4096))),
+          `seed ${seed} step ${step}: memory differs`,
+        ).toBe(true);
       }
     }
     // The suite must actually exercise the translator, and faulting loads.
