@@ -100,6 +100,12 @@ export class Cpu implements X86Cpu {
   cache: CodeCache;
   /** Time-stamp counter source. */
   readonly tsc: () => number;
+  /**
+   * Per-CPU state an extension attaches lazily (the x87 unit keeps its FPU view here), so that it
+   * lives and dies with the CPU and costs no lookup per instruction.
+   * @internal
+   */
+  extState: unknown = null;
   private retired = 0;
   private stopReason = STOP_NONE;
   /** Iterations a batching REP handler may run in this call (set by the loop). */

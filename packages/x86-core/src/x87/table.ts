@@ -19,27 +19,18 @@ interface Unit {
   host: X87Host;
 }
 
-const units = new WeakMap<Cpu, Unit>();
-
 /** The x87 unit of a CPU: its FPU view over the register file and the host adapter it uses. */
 export function x87Of(cpu: Cpu): X87 {
   return unitOf(cpu).fpu;
 }
 
-/** The CPU of the last lookup and its unit: one program runs on one CPU, so this skips the WeakMap per instruction. */
-let lastCpu: Cpu | undefined;
-let lastUnit: Unit | undefined;
-
+/** The x87 unit of `cpu`, made on first use and kept on the CPU itself (no lookup per instruction). */
 function unitOf(cpu: Cpu): Unit {
-  if (cpu === lastCpu) return lastUnit!;
-  let u = units.get(cpu);
-  if (u === undefined) {
-    u = { fpu: new X87(cpu.state, false), host: hostFor(cpu) };
-    units.set(cpu, u);
-  }
-  lastCpu = cpu;
-  lastUnit = u;
-  return u;
+  const u = cpu.extState as Unit | null;
+  if (u !== null) return u;
+  const made: Unit = { fpu: new X87(cpu.state, false), host: hostFor(cpu) };
+  cpu.extState = made;
+  return made;
 }
 
 function hostFor(cpu: Cpu): X87Host {
