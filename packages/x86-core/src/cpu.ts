@@ -31,10 +31,11 @@ import {
   LF_SZP,
   PARITY,
 } from './flags.js';
-import { EA_ABS, EA_BASE, EA_BASE_INDEX, EA_INDEX, type Insn, SEG_FS, SEG_NONE } from './insn.js';
+import { EA_BASE, EA_BASE_INDEX, type Insn, SEG_NONE } from './insn.js';
 import { type GuestMemory, PAGE_CODE, PROT_WRITE } from './memory.js';
 import { opcodeTables } from './opcodes.js';
 import { imulOverflow64 } from './ops/common.js';
+import { eaWide } from './ops/ea-wide.js';
 import {
   AF,
   ARITH_FLAGS,
@@ -513,53 +514,16 @@ export class Cpu implements X86Cpu {
     return this.eaSlow(i);
   }
 
-  /** The general effective-address computation (any form, 67 prefix, FS/GS, range faults). */
+  /**
+   * The general effective-address computation (any form, 67 prefix, FS/GS, range faults): the
+   * 64-bit linear address from `eaWide`, which must lie below 4 GiB. `this.hi` is preserved, since
+   * a handler may hold the high half of a value there while it computes its destination address.
+   */
   private eaSlow(i: Insn): number {
-    const r = this.r;
-    let lo: number;
-    let hi: number;
-    switch (i.eaKind) {
-      case EA_BASE: {
-        const b = i.base << 1;
-        lo = (r[b]! >>> 0) + i.disp;
-        hi = r[b + 1]!;
-        break;
-      }
-      case EA_BASE_INDEX: {
-        const b = i.base << 1;
-        const x = i.index << 1;
-        const s = i.scale;
-        lo = (r[b]! >>> 0) + (r[x]! >>> 0) * (1 << s) + i.disp;
-        hi = r[b + 1]! + (r[x + 1]! << s);
-        break;
-      }
-      case EA_INDEX: {
-        const x = i.index << 1;
-        const s = i.scale;
-        lo = (r[x]! >>> 0) * (1 << s) + i.disp;
-        hi = r[x + 1]! << s;
-        break;
-      }
-      case EA_ABS:
-        lo = i.disp;
-        hi = 0;
-        break;
-      default:
-        throw this.ud('instruction has no memory operand');
-    }
-    if (i.adsize === 4) {
-      lo = lo >>> 0;
-      hi = 0;
-    }
-    if (i.seg !== SEG_NONE) {
-      const s = i.seg === SEG_FS ? FS_BASE_I32 : GS_BASE_I32;
-      lo += r[s]! >>> 0;
-      hi += r[s + 1]!;
-    }
-    if (lo >= 0 && lo < TWO32 && hi === 0) return lo;
-    const carry = Math.floor(lo / TWO32);
-    hi = (hi + carry) | 0;
-    lo -= carry * TWO32;
+    const saved = this.hi;
+    const lo = eaWide(this, i);
+    const hi = this.hi;
+    this.hi = saved;
     if (hi === 0) return lo;
     throw this.badAddress(lo, hi, this.stackOperand(i));
   }
