@@ -826,7 +826,7 @@ export function div(env: FpEnv, a: F80, b: F80): F80 {
   RL[4] = ((al >>> 15) | 0) & 0xffff;
   RL[5] = ((al >>> 31) | (ah << 1)) & 0xffff;
   let q1 = Math.floor(((ah * 4294967296 + al) / bd) * 562949953421312);
-  subMulB(q1);
+  subMul(q1, BL);
   q1 += correctRemainder();
   // Second digit: R ← R × 2^18 − q2 × B.
   const r0 = RL[0]!;
@@ -841,7 +841,7 @@ export function div(env: FpEnv, a: F80, b: F80): F80 {
   RL[4] = ((r3 << 2) | (r2 >>> 14)) & 0xffff;
   RL[5] = r3 >>> 14;
   let q2 = Math.floor((rd / bd) * 262144);
-  subMulB(q2);
+  subMul(q2, BL);
   q2 += correctRemainder();
   const sticky = (RL[0]! | RL[1]! | RL[2]! | RL[3]!) !== 0;
   const q1h = Math.floor(q1 / 4294967296);
@@ -853,53 +853,12 @@ export function div(env: FpEnv, a: F80, b: F80): F80 {
   return roundWindowToReg(env, sign, topExponent(a) - topExponent(b) - 67, sticky, true);
 }
 
-/** The divisor's 16-bit limbs and a 96-bit remainder in 16-bit limbs (index 0 least significant). */
-const BL = new Int32Array(4);
+/**
+ * The divisor's 16-bit limbs and a 96-bit remainder in 16-bit limbs (index 0 least significant).
+ * BL has six limbs like AL so that the limb helpers below serve both; its top two stay zero.
+ */
+const BL = new Int32Array(6);
 const RL = new Int32Array(6);
-
-/** RL ← RL − q × BL (mod 2^96) for an integer 0 ≤ q < 2^51; every column sum stays exact. */
-function subMulB(q: number): void {
-  const qh = Math.floor(q / 4294967296);
-  const ql = q - qh * 4294967296;
-  const q0 = ql & 0xffff;
-  const q1 = ql >>> 16;
-  const q2 = qh & 0xffff;
-  const q3 = qh >>> 16;
-  const b0 = BL[0]!;
-  const b1 = BL[1]!;
-  const b2 = BL[2]!;
-  const b3 = BL[3]!;
-  // A column sum c < 2^36: c & 0xffff is c mod 2^16 (ToInt32 is modular), (c − limb) / 2^16 exact.
-  let c = q0 * b0;
-  let limb = c & 0xffff;
-  let d = RL[0]! - limb;
-  RL[0] = d & 0xffff;
-  let borrow = d < 0 ? 1 : 0;
-  c = (c - limb) / 65536 + q0 * b1 + q1 * b0;
-  limb = c & 0xffff;
-  d = RL[1]! - limb - borrow;
-  RL[1] = d & 0xffff;
-  borrow = d < 0 ? 1 : 0;
-  c = (c - limb) / 65536 + q0 * b2 + q1 * b1 + q2 * b0;
-  limb = c & 0xffff;
-  d = RL[2]! - limb - borrow;
-  RL[2] = d & 0xffff;
-  borrow = d < 0 ? 1 : 0;
-  c = (c - limb) / 65536 + q0 * b3 + q1 * b2 + q2 * b1 + q3 * b0;
-  limb = c & 0xffff;
-  d = RL[3]! - limb - borrow;
-  RL[3] = d & 0xffff;
-  borrow = d < 0 ? 1 : 0;
-  c = (c - limb) / 65536 + q1 * b3 + q2 * b2 + q3 * b1;
-  limb = c & 0xffff;
-  d = RL[4]! - limb - borrow;
-  RL[4] = d & 0xffff;
-  borrow = d < 0 ? 1 : 0;
-  c = (c - limb) / 65536 + q2 * b3 + q3 * b2;
-  limb = c & 0xffff;
-  d = RL[5]! - limb - borrow;
-  RL[5] = d & 0xffff;
-}
 
 /**
  * Brings the signed 96-bit remainder RL into [0, B) by adding or subtracting B; returns the
@@ -908,33 +867,14 @@ function subMulB(q: number): void {
 function correctRemainder(): number {
   let dq = 0;
   while (RL[5]! >= 0x8000) {
-    addLimbs(1);
+    addLimbs(1, BL);
     dq--;
   }
-  while (RL[5] !== 0 || RL[4] !== 0 || cmpLimbsB() >= 0) {
-    addLimbs(-1);
+  while (RL[5] !== 0 || RL[4] !== 0 || cmpLimbs(BL) >= 0) {
+    addLimbs(-1, BL);
     dq++;
   }
   return dq;
-}
-
-/** RL ← RL ± B (mod 2^96). */
-function addLimbs(dir: number): void {
-  let c = 0;
-  for (let i = 0; i < 6; i++) {
-    const v = RL[i]! + dir * (i < 4 ? BL[i]! : 0) + c;
-    RL[i] = v & 0xffff;
-    c = v >> 16;
-  }
-}
-
-/** Compares the low four limbs of RL with B. */
-function cmpLimbsB(): number {
-  for (let i = 3; i >= 0; i--) {
-    const d = RL[i]! - BL[i]!;
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 export function sqrt(env: FpEnv, a: F80): F80 {
@@ -970,18 +910,18 @@ export function sqrt(env: FpEnv, a: F80): F80 {
   RL[5] = x2 >>> 16;
   let q1 = Math.floor(Math.sqrt((mh * 4294967296 + ml) * 2 ** (s - 36)));
   setLimbs(0, q1);
-  subMulLimbs(q1);
+  subMul(q1, AL);
   // R1 = N' − q1² must lie in [0, 2·q1].
   while (RL[5]! >= 0x8000) {
     // (q1 − 1)² = q1² − (2·q1 − 1)
     q1--;
     setLimbs(0, 2 * q1 + 1);
-    addLimbsAL(1);
+    addLimbs(1, AL);
   }
   for (;;) {
     setLimbs(0, 2 * q1 + 1);
-    if (cmpLimbsAL() < 0) break;
-    addLimbsAL(-1);
+    if (cmpLimbs(AL) < 0) break;
+    addLimbs(-1, AL);
     q1++;
   }
   // Second digit: with T = q1 × 2^18, R ← R1 × 2^36 − q2 × (2T + q2).
@@ -998,17 +938,17 @@ export function sqrt(env: FpEnv, a: F80): F80 {
   RL[5] = ((r3 << 4) | (r2 >>> 12)) & 0xffff;
   let q2 = Math.min(Math.floor((rd * 131072) / q1), 262143);
   setLimbs(q1 * 2, q2);
-  subMulLimbs(q2);
+  subMul(q2, AL);
   while (RL[5]! >= 0x8000) {
     // (T + q2 − 1)² = (T + q2)² − (2T + 2·q2 − 1)
     q2--;
     setLimbs(q1 * 2, 2 * q2 + 1);
-    addLimbsAL(1);
+    addLimbs(1, AL);
   }
   for (;;) {
     setLimbs(q1 * 2, 2 * q2 + 1);
-    if (cmpLimbsAL() < 0) break;
-    addLimbsAL(-1);
+    if (cmpLimbs(AL) < 0) break;
+    addLimbs(-1, AL);
     q2++;
   }
   const sticky = (RL[0]! | RL[1]! | RL[2]! | RL[3]! | RL[4]! | RL[5]!) !== 0;
@@ -1046,20 +986,23 @@ function setLimbs(hi: number, lo: number): void {
   AL[5] = (w2 >>> 16) & 0xffff;
 }
 
-/** RL ← RL − q × AL (mod 2^96) for an integer 0 ≤ q < 2^53; column sums stay below 2^53. */
-function subMulLimbs(q: number): void {
+/**
+ * RL ← RL − q × L (mod 2^96) for six 16-bit limbs L (BL or AL) and an integer 0 ≤ q < 2^53;
+ * column sums stay below 2^53, so every step is exact.
+ */
+function subMul(q: number, L: Int32Array): void {
   const qh = Math.floor(q / 4294967296);
   const ql = q - qh * 4294967296;
   const q0 = ql & 0xffff;
   const q1 = ql >>> 16;
   const q2 = qh & 0xffff;
   const q3 = qh >>> 16;
-  const a0 = AL[0]!;
-  const a1 = AL[1]!;
-  const a2 = AL[2]!;
-  const a3 = AL[3]!;
-  const a4 = AL[4]!;
-  const a5 = AL[5]!;
+  const a0 = L[0]!;
+  const a1 = L[1]!;
+  const a2 = L[2]!;
+  const a3 = L[3]!;
+  const a4 = L[4]!;
+  const a5 = L[5]!;
   let c = q0 * a0;
   let limb = c & 0xffff;
   let d = RL[0]! - limb;
@@ -1091,20 +1034,20 @@ function subMulLimbs(q: number): void {
   RL[5] = d & 0xffff;
 }
 
-/** RL ← RL ± AL (mod 2^96). */
-function addLimbsAL(dir: number): void {
+/** RL ← RL ± L (mod 2^96) for six 16-bit limbs L (BL or AL). */
+function addLimbs(dir: number, L: Int32Array): void {
   let c = 0;
   for (let i = 0; i < 6; i++) {
-    const v = RL[i]! + dir * AL[i]! + c;
+    const v = RL[i]! + dir * L[i]! + c;
     RL[i] = v & 0xffff;
     c = v >> 16;
   }
 }
 
-/** Compares RL (nonnegative) with AL. */
-function cmpLimbsAL(): number {
+/** Compares RL (nonnegative) with the six limbs L. */
+function cmpLimbs(L: Int32Array): number {
   for (let i = 5; i >= 0; i--) {
-    const d = RL[i]! - AL[i]!;
+    const d = RL[i]! - L[i]!;
     if (d !== 0) return d;
   }
   return 0;
