@@ -761,8 +761,16 @@ class Emitter {
       .op(OP.i32Store)
       .code.u32(2)
       .u32(MISS_WORD * 4);
+    this.exitBefore(i, write ? 1 : 0);
+  }
+
+  /**
+   * Leaves the region before instruction `i` (the interpreter runs it next): records the miss
+   * kind, retires the instructions before it, stores its rip and closes the enclosing block.
+   */
+  private exitBefore(i: Insn, missKind: number): void {
     this.i32(0)
-      .i32(write ? 1 : 0)
+      .i32(missKind)
       .op(OP.i32Store)
       .code.u32(2)
       .u32(MISS_KIND_WORD * 4);
@@ -806,20 +814,7 @@ class Emitter {
   guardEnd(i: Insn): void {
     this.op(OP.br).code.u32(1);
     this.op(OP.end);
-    this.i32(0)
-      .i32(2)
-      .op(OP.i32Store)
-      .code.u32(2)
-      .u32(MISS_KIND_WORD * 4);
-    this.get(L_COUNT).i32(this.index).op(OP.i32Add).set(L_COUNT);
-    this.i32(0)
-      .i64(i.addr, 0)
-      .op(OP.i64Store)
-      .code.u32(3)
-      .u32(RIP_WORD * 4);
-    this.i32(1).set(L_EXIT);
-    this.op(OP.br).code.u32(1 + this.exitDepth);
-    this.op(OP.end);
+    this.exitBefore(i, 2);
   }
 
   /** Loads `size` bytes (zero-extended to i32 below 8) from guest address (i32 on the stack) + `off`. */
