@@ -32,6 +32,7 @@ import {
   MEM,
   TEST,
 } from './emitter.js';
+import { emitExt } from './insns-ext.js';
 import { OP } from './wasm.js';
 
 export const ALU_OPS = new Set([ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP]);
@@ -42,6 +43,11 @@ export const ALU_OPS = new Set([ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_
  * flag-setting instruction earlier in the block) also return false.
  */
 export function emitInsn(e: Emitter, i: Insn): boolean {
+  return emitCore(e, i) || emitExt(e, i);
+}
+
+/** The forms of this file (emitInsn's first choice). */
+function emitCore(e: Emitter, i: Insn): boolean {
   // The multi-byte nop (0F 1F /0, SDM Vol. 2B NOP) touches neither registers nor memory.
   if (i.row?.mnemonic === 'nop' && i.map === 1 && i.opcode === 0x1f)
     return (i.pfx & (PFX_LOCK | PFX_VEX)) === 0;

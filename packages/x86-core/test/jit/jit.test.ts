@@ -240,7 +240,8 @@ function randomInsn(next: () => number): number[] {
       // nop, and the multi-byte nops compilers pad with (0F 1F /0, also with 66 and CS prefixes).
       return [[0x90], [0x0f, 0x1f, 0x40, 0x00], [0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0]][next() % 3]!;
     case 10:
-      // adc/sbb or shifts: not translated, the interpreter runs them between blocks.
+      // cdqe/cwde/cqo/cdq (insns-ext.ts), or adc/sbb and shifts by CL.
+      if (next() & 1) return [...(next() & 1 ? [0x48] : []), 0x98 + (next() & 1)];
       return [[0x11, 0x19, 0xd3][next() % 3]!, 0xc0 | (next() & 0x3f)];
     default: {
       // A short forward jcc over the next instruction, or jmp +0.
