@@ -2,10 +2,11 @@
  * The benchmark runner: builds the kernels natively with gcc, runs each natively and under cabi
  * (interpreter), checks that the checksums agree and prints medians, ratios and guest MIPS.
  *
- *   pnpm --filter @cabi/bench bench [--full] [--skip-cabi] [--runs N] [kernel …]
+ *   pnpm --filter @cabi/bench bench [--full | --scale N] [--skip-cabi | --jit-only] [--runs N] [kernel …]
  *
  * Default sizes are the "quick" ones (the whole suite in about a minute); `--full` uses sizes that
- * run 0.2–2 s natively, which takes the interpreter far longer. Times come in three kinds: wall
+ * run 0.2–2 s natively, which takes the interpreter far longer; `--scale N` multiplies the quick sizes
+ * by N; `--jit-only` skips the interpreter runs (the JIT and native columns at large sizes). Times come in three kinds: wall
  * time from process start (or spawn) to exit; work time, which each kernel measures itself with
  * the monotonic clock around its workload (so process start-up and the ELF load do not swamp the
  * quick sizes); and CPU time of the workload (see {@link RunResult.cpuMs}), which a loaded machine
@@ -31,6 +32,10 @@ export const SIZES: Record<KernelName, { quick: number; full: number }> = {
 
 interface Options {
   full: boolean;
+  /** Multiplier of the quick sizes (1 unless --scale). */
+  scale: number;
+  /** Skip the interpreter runs (native, JIT and qemu-user only). */
+  jitOnly: boolean;
   /** Skip the cabi runs (native and qemu-user only, e.g. to see qemu at the full sizes). */
   skipCabi: boolean;
   runs: number | null;
@@ -38,24 +43,40 @@ interface Options {
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: bench [--full] [--skip-cabi] [--runs N] [${KERNELS.join('|')} …]`);
+  console.error(
+    `${message}\nusage: bench [--full | --scale N] [--skip-cabi | --jit-only] [--runs N] [${KERNELS.join('|')} …]`,
+  );
   process.exit(64);
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { full: false, skipCabi: false, runs: null, kernels: [] };
+  const options: Options = {
+    full: false,
+    scale: 1,
+    jitOnly: false,
+    skipCabi: false,
+    runs: null,
+    kernels: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--') continue;
     if (a === '--full') options.full = true;
     else if (a === '--skip-cabi') options.skipCabi = true;
-    else if (a === '--runs') {
+    else if (a === '--jit-only') options.jitOnly = true;
+    else if (a === '--scale') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) usage('--scale needs a positive integer');
+      options.scale = n;
+    } else if (a === '--runs') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) usage('--runs needs a positive integer');
       options.runs = n;
     } else if ((KERNELS as readonly string[]).includes(a)) options.kernels.push(a as KernelName);
     else usage(`unknown argument ${a}`);
   }
+  if (options.full && options.scale !== 1) usage('--full and --scale exclude each other');
+  if (options.skipCabi && options.jitOnly) usage('--skip-cabi and --jit-only exclude each other');
   if (options.kernels.length === 0) options.kernels = [...KERNELS];
   return options;
 }
@@ -99,7 +120,7 @@ async function main(): Promise<number> {
   try {
     const native = buildNative(dir);
     for (const name of options.kernels) {
-      const size = options.full ? SIZES[name].full : SIZES[name].quick;
+      const size = options.full ? SIZES[name].full : SIZES[name].quick * options.scale;
       const row: Row = {
         name,
         size,
@@ -118,7 +139,7 @@ async function main(): Promise<number> {
         if (r.checksum !== expected) row.mismatch.push(`native runs disagree: ${r.checksum}`);
       const image = readFileSync(join(CLOUDABI_BIN, name));
       try {
-        for (let i = 0; i < (options.skipCabi ? 0 : cabiRuns); i++) {
+        for (let i = 0; i < (options.skipCabi || options.jitOnly ? 0 : cabiRuns); i++) {
           const r = await runCabi(name, image, size);
           row.cabi.push(r);
           if (r.checksum !== expected) row.mismatch.push(`cabi ${r.checksum} != native ${expected}`);
@@ -154,38 +175,35 @@ async function main(): Promise<number> {
   }
 
   const header = ['kernel', 'size', 'native wall', 'native work', 'native cpu'];
-  header.push('cabi wall', 'cabi work', 'cabi cpu', 'ratio work', 'ratio cpu', 'JIT cpu', 'JIT ratio cpu');
+  header.push('cabi wall', 'cabi work', 'cabi cpu', 'ratio work', 'ratio cpu', 'MIPS');
+  header.push('JIT cpu', 'JIT ratio cpu', 'JIT MIPS');
   if (qemu) header.push('qemu work', 'qemu cpu', 'qemu ratio work', 'qemu ratio cpu');
-  header.push('guest instr', 'MIPS', 'checksum');
+  header.push('guest instr', 'checksum');
   const lines: string[][] = [header];
   const ratios: number[][] = [[], [], [], [], []];
   const ratioCell = (r: number, k: number): string => {
     ratios[k]?.push(r);
     return `${r.toFixed(1)}x`;
   };
+  const mipsCell = (runs: readonly CabiRunResult[], cpu: number): string =>
+    (median(runs.map((r) => r.instructions)) / cpu / 1000).toFixed(1);
   for (const row of rows) {
     const nWall = median(row.native.map((r) => r.ms));
     const nWork = median(row.native.map((r) => r.innerMs));
     const nCpu = median(row.native.map((r) => r.cpuMs));
     const line = [row.name, String(row.size), fmt(nWall), fmt(nWork), fmt(nCpu)];
-    const ok = row.cabiError === null && row.cabi.length > 0;
-    let mips = '-';
-    let instr = '-';
-    if (ok) {
+    const failed = row.cabiError !== null;
+    const absent = options.skipCabi ? 'skipped' : failed ? 'failed' : options.jitOnly ? 'skipped' : '-';
+    if (!failed && row.cabi.length > 0) {
       const cWork = median(row.cabi.map((r) => r.innerMs));
       const cCpu = median(row.cabi.map((r) => r.cpuMs));
-      const n = median(row.cabi.map((r) => r.instructions));
       line.push(fmt(median(row.cabi.map((r) => r.ms))), fmt(cWork), fmt(cCpu));
-      line.push(ratioCell(cWork / nWork, 0), ratioCell(cCpu / nCpu, 1));
-      if (row.jit.length > 0) {
-        const jCpu = median(row.jit.map((r) => r.cpuMs));
-        line.push(fmt(jCpu), ratioCell(jCpu / nCpu, 4));
-      } else line.push('-', '-');
-      instr = String(n);
-      mips = (n / cCpu / 1000).toFixed(2);
-    } else {
-      line.push(options.skipCabi ? 'skipped' : 'failed', '-', '-', '-', '-', '-', '-');
-    }
+      line.push(ratioCell(cWork / nWork, 0), ratioCell(cCpu / nCpu, 1), mipsCell(row.cabi, cCpu));
+    } else line.push(absent, '-', '-', '-', '-', '-');
+    if (!failed && row.jit.length > 0) {
+      const jCpu = median(row.jit.map((r) => r.cpuMs));
+      line.push(fmt(jCpu), ratioCell(jCpu / nCpu, 4), mipsCell(row.jit, jCpu));
+    } else line.push(options.skipCabi ? 'skipped' : failed ? 'failed' : '-', '-', '-');
     if (qemu) {
       if (row.qemuError === null && row.qemu.length > 0) {
         const qWork = median(row.qemu.map((r) => r.innerMs));
@@ -195,26 +213,28 @@ async function main(): Promise<number> {
         line.push('failed', '-', '-', '-');
       }
     }
-    line.push(instr, mips);
-    line.push(row.mismatch.length ? 'MISMATCH' : ok || row.qemu.length ? 'agrees' : 'native only');
+    const ran = row.cabi.length > 0 ? row.cabi : row.jit;
+    line.push(ran.length > 0 ? String(median(ran.map((r) => r.instructions))) : '-');
+    line.push(row.mismatch.length ? 'MISMATCH' : ran.length || row.qemu.length ? 'agrees' : 'native only');
     lines.push(line);
   }
   const geo = (k: number): string => {
     const list = ratios[k] ?? [];
     return list.length ? `${geomean(list).toFixed(1)}x` : '-';
   };
-  const last = ['geomean', '', '', '', '', '', '', '', geo(0), geo(1), '', geo(4)];
+  const last = ['geomean', '', '', '', '', '', '', '', geo(0), geo(1), '', '', geo(4), ''];
   if (qemu) last.push('', '', geo(2), geo(3));
-  last.push('', '', `${ratios[0]?.length ?? 0}/${rows.length} under cabi`);
+  last.push('', `${Math.max(ratios[1]?.length ?? 0, ratios[4]?.length ?? 0)}/${rows.length} under cabi`);
   lines.push(last);
 
   const runs = `medians of ${nativeRuns} native and ${cabiRuns} ${options.skipCabi ? 'qemu' : 'cabi'} runs`;
-  console.log(`\ncabi benchmark suite (${options.full ? 'full' : 'quick'} sizes; ${runs}; times in ms)`);
+  const sizes = options.full ? 'full' : options.scale === 1 ? 'quick' : `${options.scale}x quick`;
+  console.log(`\ncabi benchmark suite (${sizes} sizes; ${runs}; times in ms)`);
   console.log(
     [
       "wall = spawn to exit; work = the kernel's monotonic clock around its workload;",
       'cpu = process CPU time of the workload (under cabi: the host CPU time of this Node process for the run);',
-      'ratio = cabi / native; MIPS = guest instructions / cabi cpu time',
+      'ratio = cabi / native; MIPS = guest instructions / cpu time of the same column',
       '',
     ].join('\n'),
   );
