@@ -17,6 +17,14 @@ import type { Insn } from '../insn.js';
 import { type GuestMemory, PAGE_CODE, PAGE_MAPPED, PAGE_SIZE, PROT_READ, PROT_WRITE } from '../memory.js';
 import { XMM_OFFSET } from '../state.js';
 import {
+  CHAIN_ENTRIES,
+  CHAIN_HASH_BYTE,
+  type ChainState,
+  chainFor,
+  chainSlotOffset,
+  XMM_OK_WORD,
+} from './chain.js';
+import {
   type Block,
   EXIT_WORD,
   MAX_BLOCK,
@@ -94,6 +102,8 @@ export class JitCpu extends Cpu {
   readonly threshold: number;
   /** Instructions retired by translated code (included in {@link instructionCount}). */
   jitRetired = 0;
+  /** Calls from JavaScript into translated code (a chain of regions counts once). */
+  jitEntries = 0;
   private readonly stateBytes: Uint8Array;
   private readonly stateXmm: Uint8Array;
   // Views of the mirror at the bottom of the guest memory (re-created when the memory grows).
@@ -103,7 +113,11 @@ export class JitCpu extends Cpu {
   private mirrorWords: Uint32Array = new Uint32Array(0);
   private tlb: Uint32Array = new Uint32Array(0);
   private wtlb: Uint32Array = new Uint32Array(0);
+  /** The chaining hash in the mirror: (rip, table slot) word pairs (chain.ts). */
+  private hash: Uint32Array = new Uint32Array(0);
   private readonly tlbState: TlbState;
+  /** The region table of this memory and when its hash was last emptied. */
+  private readonly chain: ChainState;
   /** False for a shared memory: the mirror in it would be shared by host threads. */
   private readonly canTranslate: boolean;
   /** The last block left before one of its instructions (which the interpreter must run next). */
@@ -129,6 +143,7 @@ export class JitCpu extends Cpu {
       tlbStates.set(memory, st);
     }
     this.tlbState = st;
+    this.chain = chainFor(memory.wasm);
     this.canTranslate = !(
       typeof SharedArrayBuffer !== 'undefined' && memory.wasm.buffer instanceof SharedArrayBuffer
     );
@@ -146,6 +161,7 @@ export class JitCpu extends Cpu {
     this.mirrorWords = new Uint32Array(buf, 0, SCRATCH_END / 4);
     this.tlb = new Uint32Array(buf, TLB_WORD * 4, TLB_ENTRIES);
     this.wtlb = new Uint32Array(buf, WTLB_WORD * 4, WTLB_ENTRIES);
+    this.hash = new Uint32Array(buf, CHAIN_HASH_BYTE, CHAIN_ENTRIES * 2);
   }
 
   /** Whether a guest page occupies the mirror's range (then everything is interpreted). */
@@ -170,7 +186,11 @@ export class JitCpu extends Cpu {
       this.wtlb.fill(0);
       this.tlbState.count = 0;
       this.tlbState.epoch = memory.protectEpoch;
+      // A guest page may have occupied the scratch area meanwhile: rebuild the hash too.
+      this.chain.droppedSeen = -1;
     }
+    // The XMM part of the mirror is not this CPU's yet.
+    this.mirrorWords[XMM_OK_WORD] = 0;
     this.sideExit = false;
     try {
       return this.dispatch(budget);
@@ -188,6 +208,7 @@ export class JitCpu extends Cpu {
     if (this.xmmInMirror) {
       this.stateXmm.set(this.mirrorXmm);
       this.xmmInMirror = false;
+      this.mirrorWords[XMM_OK_WORD] = 0;
     }
   }
 
@@ -256,8 +277,20 @@ export class JitCpu extends Cpu {
     if (b.xmm && !this.xmmInMirror) {
       this.mirrorXmm.set(this.stateXmm);
       this.xmmInMirror = true;
+      this.mirrorWords[XMM_OK_WORD] = 1;
     }
-    const n = b.fn(Math.min(left, 0x3fffffff));
+    // Regions chain through the hash (chain.ts): empty it once any decoded instruction was
+    // dropped (a region may be stale) before WebAssembly runs, then publish this region.
+    const chain = this.chain;
+    const hash = this.hash;
+    if (chain.droppedSeen !== this.cache.dropped) {
+      hash.fill(0);
+      chain.droppedSeen = this.cache.dropped;
+    }
+    const h = chainSlotOffset(b.start) >>> 2;
+    hash[h] = b.start;
+    hash[h + 1] = b.slot;
+    const n = b.fn(Math.min(left, 0x3fffffff), 0);
     this.rip = this.mirrorWords[RIP_WORD]!;
     if (this.mirrorWords[EXIT_WORD] === 1) {
       this.sideExit = true;
@@ -272,6 +305,7 @@ export class JitCpu extends Cpu {
       } else if (kind === 0 && prot & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
     }
     this.jitRetired += n;
+    this.jitEntries++;
     return n;
   }
 

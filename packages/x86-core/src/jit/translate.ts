@@ -31,6 +31,7 @@ import { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import { GuestMemory } from '../memory.js';
 import { LF_I32, LF_WORDS } from '../state.js';
+import { CHAIN_ENTRIES, CHAIN_HASH_BYTE, chainFor, installRegion, XMM_OK_WORD } from './chain.js';
 import {
   Emitter,
   EXIT_WORD,
@@ -40,6 +41,9 @@ import {
   L_LF,
   L_MEM,
   L_REG,
+  L_T32A,
+  L_T32B,
+  L_T32C,
   LF_USED,
   LOCAL_TYPES,
   MAX_BLOCK,
@@ -72,10 +76,13 @@ export interface Block {
   /** True when a branch inside the region leads back into it (it loops in WebAssembly). */
   readonly loops: boolean;
   /**
-   * Runs the region while `budget` allows a whole next block; returns the instructions retired
-   * and leaves EXIT_WORD / RIP_WORD (and on a TLB miss MISS_WORD / MISS_KIND_WORD) in the mirror.
+   * Runs the region (and the regions it chains to) while `budget` allows a whole next block,
+   * starting from `count` instructions retired; returns the new count and leaves EXIT_WORD /
+   * RIP_WORD (and on a TLB miss MISS_WORD / MISS_KIND_WORD) of the last region in the mirror.
    */
-  readonly fn: (budget: number) => number;
+  readonly fn: (budget: number, count: number) => number;
+  /** The region's slot in its memory's table (the value JitCpu puts into the chaining hash). */
+  readonly slot: number;
 }
 
 /** Something that yields the decoded instruction at an address (the CPU's code cache). */
@@ -314,9 +321,48 @@ function finish(
   access: WebAssembly.Memory,
   page2: number,
 ): Block {
+  // Entry check: the first block must fit the budget (param 0) after the instructions retired
+  // so far in the chain (param 1 = L_COUNT), and a region using XMM needs them in the mirror;
+  // otherwise return at once with this rip as the exit (the caller decides what runs next).
+  const pro = new Bytes();
+  pro
+    .byte(OP.localGet)
+    .u32(L_COUNT)
+    .byte(OP.i32Const)
+    .s32(length)
+    .byte(OP.i32Add)
+    .byte(OP.localGet)
+    .u32(0)
+    .byte(OP.i32GtS);
+  if (e.usesXmm)
+    pro
+      .byte(OP.i32Const)
+      .s32(0)
+      .byte(OP.i32Load)
+      .u32(2)
+      .u32(XMM_OK_WORD * 4)
+      .byte(OP.i32Eqz)
+      .byte(OP.i32Or);
+  pro.byte(OP.if).byte(VOID);
+  pro
+    .byte(OP.i32Const)
+    .s32(0)
+    .byte(OP.i64Const)
+    .s64(start, 0)
+    .byte(OP.i64Store)
+    .u32(3)
+    .u32(RIP_WORD * 4);
+  pro
+    .byte(OP.i32Const)
+    .s32(0)
+    .byte(OP.i32Const)
+    .s32(0)
+    .byte(OP.i32Store)
+    .u32(2)
+    .u32(EXIT_WORD * 4);
+  pro.byte(OP.localGet).u32(L_COUNT).byte(OP.return).byte(OP.end);
   // Prologue: load registers and the flag words the block writes (a side exit may leave before
   // writing them); epilogue: store them back, the exit number, and return the count.
-  const pro = new Bytes();
   const regs = new Set([...e.readRegs, ...e.writeRegs]);
   for (const r of regs) {
     pro
@@ -367,24 +413,72 @@ function finish(
     .byte(OP.i32Store)
     .u32(2)
     .u32(EXIT_WORD * 4);
+  // Chaining: a branch out of the region (exit 0) continues in the region the hash holds for
+  // its target, if any, by a tail call with the same budget and the count so far (chain.ts).
+  pro.byte(OP.localGet).u32(L_EXIT).byte(OP.i32Eqz).byte(OP.if).byte(VOID);
+  pro
+    .byte(OP.i32Const)
+    .s32(0)
+    .byte(OP.i32Load)
+    .u32(2)
+    .u32(RIP_WORD * 4)
+    .byte(OP.localSet)
+    .u32(L_T32A);
+  // The hash offset of the target rip (as chainSlotOffset computes it).
+  pro
+    .byte(OP.localGet)
+    .u32(L_T32A)
+    .byte(OP.localGet)
+    .u32(L_T32A)
+    .byte(OP.i32Const)
+    .s32(12)
+    .byte(OP.i32ShrU)
+    .byte(OP.i32Xor)
+    .byte(OP.i32Const)
+    .s32(CHAIN_ENTRIES - 1)
+    .byte(OP.i32And)
+    .byte(OP.i32Const)
+    .s32(3)
+    .byte(OP.i32Shl)
+    .byte(OP.localTee)
+    .u32(L_T32B);
+  pro.byte(OP.i32Load).u32(2).u32(CHAIN_HASH_BYTE).byte(OP.localGet).u32(L_T32A).byte(OP.i32Eq);
+  pro.byte(OP.if).byte(VOID);
+  pro
+    .byte(OP.localGet)
+    .u32(L_T32B)
+    .byte(OP.i32Load)
+    .u32(2)
+    .u32(CHAIN_HASH_BYTE + 4)
+    .byte(OP.localTee)
+    .u32(L_T32C);
+  pro.byte(OP.if).byte(VOID);
+  pro.byte(OP.localGet).u32(0).byte(OP.localGet).u32(L_COUNT).byte(OP.localGet).u32(L_T32C);
+  pro.byte(OP.returnCallIndirect).u32(0).u32(0);
+  pro.byte(OP.end).byte(OP.end).byte(OP.end);
   pro.byte(OP.localGet).u32(L_COUNT);
   const types = [
-    { params: [I32], results: [I32] },
+    { params: [I32, I32], results: [I32] },
     { params: [], results: [I32] },
   ];
   const bin = assemble({
     types,
+    table: true,
     imports: [{ name: 'mat', type: 1 }],
-    funcs: [{ type: 0, locals: LOCAL_TYPES, code: pro, export: 'f' }],
+    // The count (local L_COUNT = 1) is the second parameter: the first of LOCAL_TYPES.
+    funcs: [{ type: 0, locals: LOCAL_TYPES.slice(1), code: pro, export: 'f' }],
   });
+  const chain = chainFor(access);
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), {
-    e: { m: access, mat: matFor(access) },
+    e: { m: access, t: chain.table, mat: matFor(access) },
   });
-  const fn = inst.exports.f as (budget: number) => number;
+  const fn = inst.exports.f as (budget: number, count: number) => number;
   jitStats.blocks++;
   jitStats.instructions += e.emitted;
   jitStats.bytes += bin.length;
-  return { start, page2, length, blocks, loops, xmm: e.usesXmm, fn };
+  const block = { start, page2, length, blocks, loops, xmm: e.usesXmm, fn, slot: 0 };
+  block.slot = installRegion(access, fn, block);
+  return block;
 }
 
 let flagHelper: Cpu | null = null;

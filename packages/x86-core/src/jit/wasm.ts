@@ -26,6 +26,8 @@ export const OP = {
   localSet: 0x21,
   localTee: 0x22,
   call: 0x10,
+  /** Tail call through a table (tail-call proposal; V8 11.2+ without flags). */
+  returnCallIndirect: 0x13,
   i32Load: 0x28,
   i32Load8U: 0x2d,
   i32Load16U: 0x2f,
@@ -42,6 +44,7 @@ export const OP = {
   i32LtS: 0x48,
   i32LtU: 0x49,
   i32LeS: 0x4c,
+  i32GtS: 0x4a,
   i32GtU: 0x4b,
   i32GeU: 0x4f,
   i32GeS: 0x4e,
@@ -196,9 +199,14 @@ export interface FuncDef {
   export?: string;
 }
 
-/** What {@link assemble} builds: `e.m` memory import, `e.<name>` function imports, functions. */
+/**
+ * What {@link assemble} builds: `e.m` memory import, optionally an `e.t` funcref table import,
+ * `e.<name>` function imports, functions.
+ */
 export interface ModuleSpec {
   types: readonly FuncType[];
+  /** Import a funcref table as `e.t` (table index 0), for `return_call_indirect`. */
+  table?: boolean;
   /** Imported functions (module "e"), numbered before the defined ones. */
   imports: readonly { name: string; type: number }[];
   funcs: readonly FuncDef[];
@@ -213,10 +221,16 @@ export function assemble(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
     types.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
   }
   section(out, 1, types);
-  const imp = new Bytes().u32(1 + spec.imports.length);
+  const imp = new Bytes().u32(1 + (spec.table === true ? 1 : 0) + spec.imports.length);
   name(imp, 'e');
   name(imp, 'm');
   imp.byte(0x02).byte(0x00).u32(1);
+  if (spec.table === true) {
+    // Table import: reference type funcref (0x70), limits with a minimum only (spec §5.5.5).
+    name(imp, 'e');
+    name(imp, 't');
+    imp.byte(0x01).byte(0x70).byte(0x00).u32(0);
+  }
   for (const f of spec.imports) {
     name(imp, 'e');
     name(imp, f.name);
