@@ -28,7 +28,7 @@
  */
 
 import { Cpu } from '../cpu.js';
-import type { Insn } from '../insn.js';
+import { type Insn, PFX_LOCK, PFX_OPSIZE, PFX_REP, PFX_REPNE, PFX_VEX } from '../insn.js';
 import { GuestMemory } from '../memory.js';
 import { LF_I32, LF_WORDS } from '../state.js';
 import { CHAIN_ENTRIES, CHAIN_HASH_BYTE, chainFor, installRegion, XMM_OK_WORD } from './chain.js';
@@ -170,11 +170,23 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
     const body = emitInsns(e, src, starts[k]!, dead);
     if (body.n !== probe.n) return null;
     const last = body.last;
-    if (last !== null && (body.branch === 'call' || body.branch === 'ret' || body.branch === 'ind')) {
+    if (
+      last !== null &&
+      (body.branch === 'call' || body.branch === 'ret' || body.branch === 'ind' || body.branch === 'icall')
+    ) {
       // The stack access (and target check) of call/ret may leave before the branch itself.
       e.index = body.n - 1;
       if (body.branch === 'call') e.push(last, () => e.i64(last.next, 0));
-      else {
+      else if (body.branch === 'icall') {
+        // call through a register (SDM Vol. 2A CALL, near absolute indirect): the target is read
+        // before the push (it may be rsp), checked below 2^32 like jmp's, then the return
+        // address is pushed; either check leaves before the instruction with nothing done.
+        e.reg64(last.rm).set(L_MEM);
+        e.guard();
+        e.get(L_MEM).i64(32, 0).op(OP.i64ShrU).op(OP.i64Eqz).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
+        e.guardEnd(last);
+        e.push(last, () => e.i64(last.next, 0));
+      } else {
         if (body.branch === 'ret') e.peek(last);
         else e.reg64(last.rm).set(L_MEM);
         // A target at or above 2^32 stays with the interpreter (it raises #GP or the fetch fault).
@@ -185,7 +197,7 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
       }
     }
     e.get(L_COUNT).i32(body.n).op(OP.i32Add).set(L_COUNT);
-    if (body.branch === 'ret' || body.branch === 'ind') {
+    if (body.branch === 'ret' || body.branch === 'ind' || body.branch === 'icall') {
       e.i32(0)
         .get(L_MEM)
         .op(OP.i64Store)
@@ -241,12 +253,31 @@ interface Effect {
   exit: boolean;
 }
 
+/** How a block ends: insns.ts's branches, or a call through a register (translated here). */
+type RegionBranch = Branch | 'icall';
+
+/** The kind of control transfer `i` is for a region, or null for an ordinary instruction. */
+function regionBranch(i: Insn): RegionBranch | null {
+  const b = branchKind(i);
+  if (b !== null) return b;
+  // FF /2 with a register operand: call r64 (no operand-size, lock, VEX or F2/F3 prefix).
+  if (
+    i.map === 0 &&
+    i.opcode === 0xff &&
+    i.reg === 2 &&
+    i.mod === 3 &&
+    (i.pfx & (PFX_OPSIZE | PFX_LOCK | PFX_VEX | PFX_REP | PFX_REPNE)) === 0
+  )
+    return 'icall';
+  return null;
+}
+
 /** One block as emitted: its instructions (including a final branch) and where it leads. */
 interface Probe {
   n: number;
   fallRip: number;
   takenRip: number;
-  branch: Branch | null;
+  branch: RegionBranch | null;
   /** The jcc's condition code. */
   cc: number;
   /** The final branch instruction. */
@@ -263,7 +294,7 @@ function emitInsns(e: Emitter, src: InsnSource, start: number, dead: boolean[] |
   const page = Math.floor(start / 4096);
   let n = 0;
   let addr = start;
-  let branch: Branch | null = null;
+  let branch: RegionBranch | null = null;
   let last: Insn | null = null;
   const effects: Effect[] = [];
   while (n < MAX_BLOCK) {
@@ -276,10 +307,10 @@ function emitInsns(e: Emitter, src: InsnSource, start: number, dead: boolean[] |
     }
     // An instruction may end on the next page: the code cache drops it (and bumps the version
     // of the page it starts on, which validates the region) when any of its bytes change.
-    const b = branchKind(i);
+    const b = regionBranch(i);
     if (b !== null) {
       if ((b === 'jmp' || b === 'jcc' || b === 'call') && !(i.target >= 0 && i.target < 4294967296)) break;
-      if (b === 'call' && !(i.next < 4294967296)) break;
+      if ((b === 'call' || b === 'icall') && !(i.next < 4294967296)) break;
       branch = b;
       last = i;
       n++;

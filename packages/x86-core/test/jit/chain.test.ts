@@ -1,0 +1,348 @@
+/**
+ * Chained regions (src/jit/chain.ts) against the interpreter: random programs whose regions call,
+ * return and jump indirectly into each other (compared at every budget split), code written
+ * while its region is linked, mem_protect between runs, and two threads sharing one memory.
+ */
+import { describe, expect, it } from 'vitest';
+import { Cpu } from '../../src/cpu.js';
+import { JitCpu } from '../../src/jit/jit-cpu.js';
+import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
+import { LF_I32, LF_WORDS, MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
+
+const CODE = 0x10000;
+/** Functions: one per page after the main page. */
+const FUNCS = 4;
+const DATA = 0x21000;
+const RW = 0x31000;
+
+function rng(seed: number): () => number {
+  let s = seed | 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+}
+
+/** Registers random code may change: rax, rdx, rbx, r8–r11 (rcx counts, rbp jumps, rsi/rdi point). */
+const FREE = [0, 2, 3, 8, 9, 10, 11];
+
+const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+
+/** A random instruction that writes only FREE registers (or the RW page through rdi). */
+function randomOp(next: () => number): number[] {
+  const pick = () => FREE[next() % FREE.length]!;
+  const d = pick();
+  const s = pick();
+  const rex = (w: boolean, reg: number, rm: number) => 0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3);
+  const w = (next() & 1) === 1;
+  const rr = 0xc0 | ((s & 7) << 3) | (d & 7);
+  switch (next() % 12) {
+    case 0: // add/sub/xor/and/or/cmp/test/mov r, r
+      return [rex(w, s, d), [0x01, 0x29, 0x31, 0x21, 0x09, 0x39, 0x85, 0x89][next() % 8]!, rr];
+    case 1: // add/sub/cmp r, imm8
+      return [rex(w, 0, d), 0x83, 0xc0 | ([0, 5, 7, 4][next() % 4]! << 3) | (d & 7), next() & 0xff];
+    case 2: // mov r32, imm32
+      return [rex(false, 0, d), 0xb8 | (d & 7), ...le32(next())];
+    case 3: // imul r, r
+      return [rex(w, d, s), 0x0f, 0xaf, 0xc0 | ((d & 7) << 3) | (s & 7)];
+    case 4: // setcc r8 (flags from whatever ran before, possibly another region)
+      return [rex(false, 0, d), 0x0f, 0x90 | (next() & 15), 0xc0 | (d & 7)];
+    case 5: // cmovcc r, r
+      return [rex(w, d, s), 0x0f, 0x40 | (next() & 15), 0xc0 | ((d & 7) << 3) | (s & 7)];
+    case 6: // mov r, [rsi + disp8]
+      return [rex(w, d, 0), 0x8b, 0x46 | ((d & 7) << 3), next() & 0x7f];
+    case 7: // mov [rdi + disp8], r
+      return [rex(w, s, 0), 0x89, 0x47 | ((s & 7) << 3), next() & 0x7f];
+    case 8: // shl/shr/sar r, imm8
+      return [rex(w, 0, d), 0xc1, 0xc0 | ([4, 5, 7][next() % 3]! << 3) | (d & 7), next() & 63];
+    case 9: // inc/dec r (keeps CF from before)
+      return [rex(w, 0, d), 0xff, 0xc0 | ((next() & 1) << 3) | (d & 7)];
+    case 10: // lea r, [r + r*2 + disp8]
+      return [
+        rex(true, d, s) | ((s >> 3) << 1),
+        0x8d,
+        0x44 | ((d & 7) << 3),
+        0x40 | ((s & 7) << 3) | (s & 7),
+        9,
+      ];
+    default: // push r; pop r
+      return [rex(false, 0, s), 0x50 | (s & 7), rex(false, 0, d), 0x58 | (d & 7)];
+  }
+}
+
+/**
+ * A program of a main loop (first page) and FUNCS functions (one per following page, at a random
+ * offset) that call each other directly and through rbp, return, jump indirectly into a block of
+ * the main loop, and tail-jump into another function; flags flow across every transfer.
+ */
+function randomChainProgram(seed: number): { code: Uint8Array; iterations: number } {
+  const next = rng(seed);
+  const code = new Uint8Array(0x1000 * (FUNCS + 1)).fill(0x90);
+  const funcs: number[] = [];
+  for (let f = 0; f < FUNCS; f++) funcs.push(0x1000 * (f + 1) + (next() & 0x3f0));
+  const ops = (out: number[], n: number) => {
+    for (let k = 0; k < n; k++) out.push(...randomOp(next));
+  };
+  // Functions: random code, maybe a call further down, then ret or a tail jump.
+  for (let f = 0; f < FUNCS; f++) {
+    const at = funcs[f]!;
+    const out: number[] = [];
+    ops(out, next() % 6);
+    if (f + 1 < FUNCS && next() & 1) {
+      // call the next function directly or through rbp
+      if (next() & 1) {
+        out.push(0xe8, ...le32(funcs[f + 1]! - (at + out.length + 5)));
+      } else {
+        out.push(0xbd, ...le32(CODE + funcs[f + 1]!), 0xff, 0xd5);
+      }
+      ops(out, next() % 4);
+    }
+    if (f + 1 < FUNCS && next() % 3 === 0) {
+      // tail jump: the callee returns to our caller
+      out.push(0xe9, ...le32(funcs[f + 1]! - (at + out.length + 5)));
+    } else out.push(0xc3);
+    code.set(out, at);
+  }
+  // Main: mov ecx, n; L: { ops; call f | call rbp | jmp rbp to the next block }…; dec ecx; jnz L; syscall
+  const iterations = 20 + (next() & 31);
+  const main: number[] = [0xb9, ...le32(iterations)];
+  const loop = main.length;
+  const parts = 2 + (next() % 4);
+  for (let p = 0; p < parts; p++) {
+    ops(main, 1 + (next() % 4));
+    const f = funcs[next() % FUNCS]!;
+    switch (next() % 3) {
+      case 0:
+        main.push(0xe8, ...le32(f - (main.length + 5)));
+        break;
+      case 1:
+        main.push(0xbd, ...le32(CODE + f), 0xff, 0xd5);
+        break;
+      default: {
+        // jmp rbp to the instruction right after it (a new block reached only indirectly)
+        const after = main.length + 7;
+        main.push(0xbd, ...le32(CODE + after), 0xff, 0xe5);
+      }
+    }
+  }
+  ops(main, next() % 3);
+  main.push(0xff, 0xc9); // dec ecx
+  main.push(0x0f, 0x85, ...le32(loop - (main.length + 6))); // jnz L
+  main.push(0x0f, 0x05); // syscall
+  code.set(main, 0);
+  return { code, iterations };
+}
+
+function makeMemory(code: Uint8Array, codeProt = PROT_READ | PROT_EXEC): GuestMemory {
+  const mem = new GuestMemory({ maxBytes: 1 << 22 });
+  mem.map(CODE, code.length, codeProt);
+  mem.poke(CODE, code);
+  mem.map(DATA, 0x1000, PROT_READ);
+  mem.map(RW, 0x1000, PROT_READ | PROT_WRITE);
+  const next = rng(99);
+  mem.poke(
+    DATA,
+    Uint8Array.from({ length: 4096 }, () => next() & 0xff),
+  );
+  return mem;
+}
+
+function initCpu(cpu: Cpu, seed: number, stack = RW + 0x800): void {
+  const next = rng(seed * 13 + 5);
+  for (let k = 0; k < 32; k++) cpu.r[k] = next() & 1 ? next() : next() & 0xff;
+  const x = new Float64Array(cpu.b.buffer, XMM_OFFSET, 32);
+  for (let k = 0; k < 32; k++) x[k] = ((next() & 0xffff) - 0x8000) / 64;
+  cpu.u32[MXCSR_I32] = 0x1f80;
+  cpu.r[12] = DATA + 0x100; // rsi
+  cpu.r[13] = 0;
+  cpu.r[14] = RW + 0x100; // rdi
+  cpu.r[15] = 0;
+  cpu.r[8] = stack; // rsp
+  cpu.r[9] = 0;
+  cpu.rip = CODE;
+}
+
+/** Register file outside the lazy-flag record and the SSE scratch, and RFLAGS, equal. */
+function expectSameState(b: Cpu, a: Cpu, what: string): void {
+  const lfStart = LF_I32 * 4;
+  const lfEnd = lfStart + LF_WORDS * 4;
+  const strip = (c: Cpu) =>
+    Buffer.concat([Buffer.from(c.b.subarray(0, lfStart)), Buffer.from(c.b.subarray(lfEnd, 992))]);
+  expect(strip(b).equals(strip(a)), `${what}: registers differ`).toBe(true);
+  expect(b.getRflags(), `${what}: rflags`).toBe(a.getRflags());
+  expect(b.rip, `${what}: rip`).toBe(a.rip);
+}
+
+/** Runs both CPUs in steps of `budget` until the interpreter stops otherwise, comparing each step. */
+function lockstep(a: Cpu, b: Cpu, budget: number, what: string): void {
+  for (let step = 0; step < 1e6; step++) {
+    const ra = a.run(budget);
+    const rb = b.run(budget);
+    expect(rb, `${what} step ${step}`).toEqual(ra);
+    expectSameState(b, a, `${what} step ${step}`);
+    if (ra.reason !== 'budget') return;
+  }
+}
+
+const interp = (m: GuestMemory) => new Cpu(m);
+
+describe('chained JIT regions', () => {
+  it('random calls, returns and indirect jumps between regions: identical state at every budget split', () => {
+    let retired = 0;
+    let iterations = 0;
+    let jsCalls = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const program = randomChainProgram(seed);
+      const code = program.code;
+      for (const threshold of [0, 3]) {
+        for (const budget of [1e6, 1, 5, 13]) {
+          const a = interp(makeMemory(code));
+          const b = new JitCpu(makeMemory(code), { threshold });
+          initCpu(a, seed);
+          initCpu(b, seed);
+          lockstep(a, b, budget, `seed ${seed} threshold ${threshold} budget ${budget}`);
+          expect(
+            Buffer.from(b.memory.readBytes(RW, 4096)).equals(Buffer.from(a.memory.readBytes(RW, 4096))),
+          ).toBe(true);
+          expect(b.instructionCount).toBe(a.instructionCount);
+          if (budget === 1e6 && threshold === 0) {
+            retired += b.jitRetired;
+            iterations += program.iterations;
+            jsCalls += b.jitEntries;
+          }
+        }
+      }
+    }
+    // Most instructions ran translated, and an iteration passes at least four region boundaries
+    // (two calls or jumps and returns): without chaining each would be a call from JavaScript;
+    // here they are a small fraction (mostly each region's first run, right after compiling).
+    expect(retired).toBeGreaterThan(50_000);
+    expect(jsCalls * 2).toBeLessThan(iterations);
+  });
+
+  it('a linked region whose code the interpreter rewrites is never entered again', () => {
+    // main: mov ecx, 40; L: call F; mov [rdi], bl; dec ecx; jnz L; syscall — F: add eax, 1; ret
+    // (next page). rdi points at F's immediate, so the (interpreted) store rewrites F every
+    // iteration with the low byte of rbx, which F's callers change.
+    const code = new Uint8Array(0x2000).fill(0x90);
+    const f = 0x1100;
+    code.set(
+      [
+        0xb9,
+        40,
+        0,
+        0,
+        0,
+        0xe8,
+        ...le32(f - 10),
+        0x88,
+        0x1f,
+        0x83,
+        0xc3,
+        0x01,
+        0xff,
+        0xc9,
+        0x75,
+        -14 & 0xff,
+        0x0f,
+        0x05,
+      ],
+      0,
+    );
+    code.set([0x83, 0xc0, 0x01, 0xc3], f);
+    for (const budget of [1e6, 1, 3, 4, 7]) {
+      for (const threshold of [0, 2]) {
+        const a = interp(makeMemory(code, PROT_READ | PROT_WRITE | PROT_EXEC));
+        const b = new JitCpu(makeMemory(code, PROT_READ | PROT_WRITE | PROT_EXEC), { threshold });
+        for (const c of [a, b]) {
+          initCpu(c, 7, RW + 0x800);
+          c.r[0] = 0;
+          c.r[6] = 1; // ebx
+          c.r[14] = CODE + f + 2; // rdi → F's imm8
+        }
+        lockstep(a, b, budget, `budget ${budget} threshold ${threshold}`);
+        // eax = 1 + (1 + 2 + … + 39): each call after the first adds the byte stored by the
+        // previous iteration.
+        expect(b.r[0]).toBe(1 + (39 * 40) / 2);
+      }
+    }
+  });
+
+  it('code written between runs (as a syscall would) or made non-executable drops the links', () => {
+    // main: mov ecx, 30; L: call F; dec ecx; jnz L; syscall — F on the next page: add eax, 1; ret.
+    const code = new Uint8Array(0x2000).fill(0x90);
+    const f = 0x1200;
+    code.set([0xb9, 30, 0, 0, 0, 0xe8, ...le32(f - 10), 0xff, 0xc9, 0x75, -9 & 0xff, 0x0f, 0x05], 0);
+    code.set([0x83, 0xc0, 0x01, 0xc3], f);
+    const mems = [makeMemory(code, PROT_READ | PROT_EXEC), makeMemory(code, PROT_READ | PROT_EXEC)];
+    const a = interp(mems[0]!);
+    const b = new JitCpu(mems[1]!, { threshold: 0 });
+    const again = (what: string) => {
+      for (const c of [a, b]) {
+        c.r[0] = 0;
+        c.r[1] = 0;
+        c.rip = CODE;
+        c.r[8] = RW + 0x800;
+      }
+      lockstep(a, b, 1e6, what);
+    };
+    for (const c of [a, b]) initCpu(c, 3);
+    again('first');
+    expect(b.r[0]).toBe(30);
+    // 60 transitions between the two regions, nearly all through the chain.
+    expect(b.jitEntries).toBeLessThan(8);
+    // The kernel writes code (e.g. fd_read into it): F becomes add eax, 3.
+    for (const m of mems) {
+      m.protect(CODE + 0x1000, 0x1000, PROT_READ | PROT_WRITE);
+      m.write8(CODE + f + 2, 3);
+      m.protect(CODE + 0x1000, 0x1000, PROT_READ | PROT_EXEC);
+    }
+    again('rewritten');
+    expect(b.r[0]).toBe(90);
+    // A byte poked into read-only code (as the loader or a debugger would).
+    for (const m of mems) m.poke(CODE + f + 2, Uint8Array.of(5));
+    again('poked');
+    expect(b.r[0]).toBe(150);
+    // mem_protect: F's page loses execute permission; the call faults exactly like the interpreter.
+    for (const m of mems) m.protect(CODE + 0x1000, 0x1000, PROT_READ);
+    again('not executable');
+    expect(b.rip).toBe(CODE + f);
+    expect(b.r[0]).toBe(0);
+  });
+
+  it('two threads sharing a memory (and its region table) keep their own registers, XMM included', () => {
+    // main: mov ecx, 50; L: call F; add rbx, rax; dec ecx; jnz L; syscall — F (next page):
+    // cvtsi2sd xmm2, eax; addsd xmm0, xmm2; add eax, 7; ret.
+    const code = new Uint8Array(0x2000).fill(0x90);
+    const f = 0x1040;
+    code.set(
+      [0xb9, 50, 0, 0, 0, 0xe8, ...le32(f - 10), 0x48, 0x01, 0xc3, 0xff, 0xc9, 0x75, -12 & 0xff, 0x0f, 0x05],
+      0,
+    );
+    code.set([0xf2, 0x0f, 0x2a, 0xd0, 0xf2, 0x0f, 0x58, 0xc2, 0x83, 0xc0, 0x07, 0xc3], f);
+    for (const budget of [1e6, 1, 5, 9, 31]) {
+      const ma = makeMemory(code);
+      const mb = makeMemory(code);
+      const as = [interp(ma), interp(ma)];
+      const bs = [new JitCpu(mb, { threshold: 0 }), new JitCpu(mb, { threshold: 0 })];
+      for (let t = 0; t < 2; t++) {
+        initCpu(as[t]!, 10 + t, RW + 0x400 + 0x400 * t);
+        initCpu(bs[t]!, 10 + t, RW + 0x400 + 0x400 * t);
+      }
+      const done = [false, false];
+      for (let step = 0; step < 1e5 && !(done[0] && done[1]); step++) {
+        const t = step & 1;
+        if (done[t]) continue;
+        const ra = as[t]!.run(budget);
+        const rb = bs[t]!.run(budget);
+        expect(rb, `budget ${budget} step ${step}`).toEqual(ra);
+        expectSameState(bs[t]!, as[t]!, `budget ${budget} step ${step} thread ${t}`);
+        if (ra.reason !== 'budget') done[t] = true;
+      }
+      expect(done).toEqual([true, true]);
+      expect(bs[0]!.jitRetired + bs[1]!.jitRetired).toBeGreaterThan(budget === 1e6 ? 500 : 100);
+    }
+  });
+});
