@@ -26,7 +26,19 @@ import {
   LF_SZP,
 } from '../flags.js';
 import { EA_ABS, EA_BASE, EA_BASE_INDEX, EA_INDEX, type Insn, SEG_FS } from '../insn.js';
-import { CF, FS_BASE_I32, GS_BASE_I32, LF_I32, LF_WORDS, MXCSR_I32, OF, XMM_OFFSET, ZF } from '../state.js';
+import {
+  AF,
+  ARITH_FLAGS,
+  CF,
+  FS_BASE_I32,
+  GS_BASE_I32,
+  LF_I32,
+  LF_WORDS,
+  MXCSR_I32,
+  OF,
+  XMM_OFFSET,
+  ZF,
+} from '../state.js';
 import { Bytes, F64, I32, I64, OP, VOID } from './wasm.js';
 
 /** Bytes of the register file mirrored into the JIT memory: GPRs, FS/GS base, lazy flags, XMM, MXCSR. */
@@ -65,6 +77,10 @@ export const LOCAL_TYPES: number[] = [
   I64,
   F64,
   F64,
+  I32,
+  I32,
+  I64,
+  I64,
 ];
 export const L_EXIT = 34;
 export const L_ADDR = 35;
@@ -75,6 +91,14 @@ export const L_XA = 39; // i64: low lane of an SSE memory operand
 export const L_XB = 40; // i64: high lane of an SSE memory operand
 export const L_R0 = 41; // f64: SSE results before they are written
 export const L_R1 = 42;
+/** Scratch of the flag computations (flagsCalc, imulOvf), free for nothing else. */
+export const L_FA = 43; // i32
+export const L_FB = 44; // i32
+export const L_FX = 45; // i64
+export const L_FY = 46; // i64
+/** Opcodes beyond wasm.ts's table (WebAssembly core spec §5.4.5). */
+const I64_LE_U = 0x58;
+const I64_DIV_S = 0x7f;
 /** Lazy-flag words kept in locals (LF_OP … LF_FLAGS). */
 export const LF_USED = LF_FLAGS + 1;
 /** Operand codes for Emitter.alu besides register numbers. */
@@ -101,8 +125,6 @@ export const MISS_KIND_WORD = 1008 / 4;
  */
 export const WTLB_WORD = 5120 / 4;
 export const WTLB_ENTRIES = 1024;
-/** `mat() -> i32`: RFLAGS computed from the lazy-flag record in the mirror (see matFor). */
-export const F_MAT = 0;
 /**
  * The mirror is the first 64 KiB of the guest's own memory, which no guest page may occupy
  * while translated code runs (JitCpu checks; the kernel never maps below 0x10000).
@@ -206,11 +228,14 @@ export class Emitter {
   // ---- flags, computed from the record exactly as Cpu.getCF() … do -------------------------
 
   cf(): void {
-    if (this.kind < 0 || this.kind === LF_NONE || this.kind === LF_IMUL64) {
-      this.flagsWord().i32(1).op(OP.i32And);
+    if (this.kind < 0) {
+      this.flagsCalc(true, false).i32(1).op(OP.i32And);
       return;
     }
     switch (this.kind) {
+      case LF_NONE:
+        this.lf(LF_FLAGS).i32(1).op(OP.i32And);
+        return;
       case LF_ADD:
         this.pair(LF_RES, LF_RESH).pair(LF_DST, LF_DSTH).op(OP.i64LtU);
         return;
@@ -220,27 +245,42 @@ export class Emitter {
       case LF_LOGIC:
         this.i32(0);
         return;
+      case LF_IMUL64:
+        this.imulOvf();
+        return;
       default:
         this.lf(LF_AUX).i32(1).op(OP.i32And);
     }
   }
   zf(): void {
-    this.lf(LF_RES).lf(LF_RESH).op(OP.i32Or).op(OP.i32Eqz);
+    if (this.kind === LF_NONE) this.lf(LF_FLAGS).i32(6).op(OP.i32ShrU).i32(1).op(OP.i32And);
+    else this.lf(LF_RES).lf(LF_RESH).op(OP.i32Or).op(OP.i32Eqz);
   }
   sf(): void {
+    if (this.kind === LF_NONE) {
+      this.lf(LF_FLAGS).i32(7).op(OP.i32ShrU).i32(1).op(OP.i32And);
+      return;
+    }
     this.lf(this.bits === 64 ? LF_RESH : LF_RES)
       .i32(this.bits === 64 ? 31 : this.bits - 1)
       .op(OP.i32ShrU);
     if (this.bits < 32) this.i32(1).op(OP.i32And);
   }
   of(): void {
-    if (this.kind === LF_LOGIC) {
-      this.i32(0);
-      return;
-    }
-    if (this.kind === LF_SZP) {
-      this.lf(LF_AUX).i32(11).op(OP.i32ShrU).i32(1).op(OP.i32And);
-      return;
+    switch (this.kind) {
+      case LF_NONE:
+        this.lf(LF_FLAGS).i32(11).op(OP.i32ShrU).i32(1).op(OP.i32And);
+        return;
+      case LF_LOGIC:
+        this.i32(0);
+        return;
+      case LF_SZP:
+        this.lf(LF_AUX).i32(11).op(OP.i32ShrU).i32(1).op(OP.i32And);
+        return;
+      case LF_IMUL64:
+        this.imulOvf();
+        return;
+      default:
     }
     const d = this.bits === 64 ? LF_DSTH : LF_DST;
     const s = this.bits === 64 ? LF_SRCH : LF_SRC;
@@ -254,37 +294,229 @@ export class Emitter {
     if (this.bits < 32) this.i32(1).op(OP.i32And);
   }
   pf(): void {
+    if (this.kind === LF_NONE) {
+      this.lf(LF_FLAGS).i32(2).op(OP.i32ShrU).i32(1).op(OP.i32And);
+      return;
+    }
     this.lf(LF_RES).i32(0xff).op(OP.i32And).op(OP.i32Popcnt).i32(1).op(OP.i32And).i32(1).op(OP.i32Xor);
   }
-  /**
-   * Whether condition `cc` can be computed from the statically known record kind; otherwise
-   * {@link cond} goes through the materialised RFLAGS ({@link flagsWord}).
-   */
-  knows(cc: number): boolean {
-    if (this.kind < 0 || this.kind === LF_NONE) return false;
-    if (this.kind !== LF_IMUL64) return true;
-    const base = cc >> 1;
-    return base === 2 || base === 4 || base === 5;
-  }
-
-  /** Stores the lazy-flag words written so far to the mirror (before the runtime reads them). */
-  flush(): void {
-    // Every word: in a region, blocks emitted later may run earlier.
-    for (let w = 0; w < LF_USED; w++) {
-      this.i32(0)
-        .lf(w)
-        .op(OP.i32Store)
-        .code.u32(2)
-        .u32((LF_I32 + w) * 4);
+  /** AF in its RFLAGS position (0 or 0x10), as Cpu.getAF, for a statically known kind. */
+  af(): void {
+    switch (this.kind) {
+      case LF_NONE:
+        this.lf(LF_FLAGS).i32(AF).op(OP.i32And);
+        return;
+      case LF_LOGIC:
+      case LF_IMUL64:
+        this.i32(0);
+        return;
+      case LF_SZP:
+        this.lf(LF_AUX).i32(AF).op(OP.i32And);
+        return;
+      default:
+        this.lf(LF_DST).lf(LF_SRC).op(OP.i32Xor).lf(LF_RES).op(OP.i32Xor).i32(AF).op(OP.i32And);
     }
   }
 
-  /** Pushes the current RFLAGS (as Cpu.getRflags computes it from the record) as an i32. */
-  flagsWord(): this {
-    if (this.kind === LF_NONE) return this.lf(LF_FLAGS);
-    this.flush();
-    this.op(OP.call).code.u32(F_MAT);
+  /**
+   * Pushes 1 when the 64-bit signed product of the record's factors (DST:DSTH × SRC:SRCH) does
+   * not fit in 64 bits — CF = OF of a 64-bit imul (SDM Vol. 2A IMUL) — else 0: for a ≠ 0 the
+   * product overflows exactly when the wrapped product divided by a differs from b (a = −1
+   * overflows only with b = −2^63, where the division itself would trap).
+   */
+  imulOvf(): this {
+    this.pair(LF_DST, LF_DSTH).set(L_FX);
+    this.pair(LF_SRC, LF_SRCH).set(L_FY);
+    this.get(L_FX).op(OP.i64Eqz);
+    this.op(OP.if).op(I32).i32(0);
+    this.op(OP.else);
+    this.get(L_FX).i64(-1, -1).op(OP.i64Eq);
+    this.op(OP.if).op(I32).get(L_FY).i64(0, -2147483648).op(OP.i64Eq);
+    this.op(OP.else);
+    this.get(L_FX).get(L_FY).op(OP.i64Mul).get(L_FX).op(I64_DIV_S).get(L_FY).op(OP.i64Ne);
+    this.op(OP.end);
+    this.op(OP.end);
     return this;
+  }
+
+  /**
+   * Whether condition `cc` can be computed from the statically known record kind; otherwise
+   * {@link cond} computes it from the materialised RFLAGS ({@link flagsCalc}).
+   */
+  knows(_cc: number): boolean {
+    return this.kind >= 0;
+  }
+
+  /**
+   * Pushes the current RFLAGS (as Cpu.getRflags computes it from the record) as an i32. With
+   * `cfOf` false the caller replaces CF and OF, and their bits may read 0 instead.
+   */
+  flagsWord(cfOf = true): this {
+    if (this.kind === LF_NONE) return this.lf(LF_FLAGS);
+    if (this.kind < 0) return this.flagsCalc(cfOf, true);
+    // A statically known kind: the six flags from their own formulas.
+    this.lf(LF_FLAGS).i32(~ARITH_FLAGS).op(OP.i32And).i32(2).op(OP.i32Or);
+    if (cfOf) {
+      this.cf();
+      this.op(OP.i32Or);
+      this.of();
+      this.i32(11).op(OP.i32Shl).op(OP.i32Or);
+    }
+    this.pf();
+    this.i32(2).op(OP.i32Shl).op(OP.i32Or);
+    this.af();
+    this.op(OP.i32Or);
+    this.zf();
+    this.i32(6).op(OP.i32Shl).op(OP.i32Or);
+    this.sf();
+    return this.i32(7).op(OP.i32Shl).op(OP.i32Or);
+  }
+
+  /**
+   * Pushes RFLAGS of a record whose kind is known only at run time, computed in WebAssembly from
+   * the record words exactly as Cpu.getRflags does (flags.ts, SDM Vol. 1 Appendix A). CF and OF
+   * (a switch on LF_OP) are exact only with `cfOf`, AF only with `withAf`; those left out read 0
+   * unless the record is LF_NONE. Uses only L_FA, L_FB, L_FX, L_FY.
+   */
+  flagsCalc(cfOf: boolean, withAf: boolean): this {
+    // LF_NONE: the materialised word (getRflags sets bit 1).
+    this.op(OP.block).op(I32);
+    this.lf(LF_FLAGS).i32(2).op(OP.i32Or);
+    this.lf(LF_OP).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
+    this.op(OP.drop);
+    // SF, ZF, PF from the result for every other kind; FB = (bits == 64).
+    this.lf(LF_BITS).i32(64).op(OP.i32Eq).set(L_FB);
+    this.lf(LF_FLAGS).i32(~ARITH_FLAGS).op(OP.i32And).i32(2).op(OP.i32Or);
+    this.lf(LF_RES).i32(0xff).op(OP.i32And).op(OP.i32Popcnt).i32(1).op(OP.i32And).i32(1).op(OP.i32Xor);
+    this.i32(2).op(OP.i32Shl).op(OP.i32Or);
+    this.lf(LF_RES).lf(LF_RESH).op(OP.i32Or).op(OP.i32Eqz).i32(6).op(OP.i32Shl).op(OP.i32Or);
+    // The sign bit: bit (bits − 1) of RES, or bit 31 of RESH at 64 (shift counts are mod 32).
+    this.lf(LF_RESH).lf(LF_RES).get(L_FB).op(OP.select);
+    this.lf(LF_BITS)
+      .i32(1)
+      .op(OP.i32Sub)
+      .op(OP.i32ShrU)
+      .i32(1)
+      .op(OP.i32And)
+      .i32(7)
+      .op(OP.i32Shl)
+      .op(OP.i32Or);
+    if (withAf) {
+      // AF: 0 for logic and imul64 records, recorded for LF_SZP, else from the operands.
+      this.lf(LF_AUX);
+      this.lf(LF_DST).lf(LF_SRC).op(OP.i32Xor).lf(LF_RES).op(OP.i32Xor);
+      this.lf(LF_OP).i32(LF_SZP).op(OP.i32Eq).op(OP.select).set(L_FA);
+      this.i32(0).get(L_FA);
+      this.lf(LF_OP).i32(LF_LOGIC).op(OP.i32Eq).lf(LF_OP).i32(LF_IMUL64).op(OP.i32Eq).op(OP.i32Or);
+      this.op(OP.select).i32(AF).op(OP.i32And).op(OP.i32Or);
+    }
+    if (cfOf) {
+      this.cfOfCalc();
+      this.get(L_FA).op(OP.i32Or);
+    }
+    this.op(OP.end);
+    return this;
+  }
+
+  /** L_FA = CF | OF << 11 of a record of any kind but LF_NONE (getCF/getOF of cpu.ts). */
+  private cfOfCalc(): void {
+    const labels: string[] = [];
+    const open = (name: string) => {
+      this.op(OP.block).op(VOID);
+      labels.push(name);
+    };
+    const depth = (name: string) => labels.length - 1 - labels.lastIndexOf(name);
+    const close = () => {
+      this.op(OP.end);
+      labels.pop();
+    };
+    const br = (name: string) => this.op(OP.br).code.u32(depth(name));
+    // The operand words of the width: the high words at 64 bits, else the low ones.
+    const w = (lo: number, hi: number) => this.lf(hi).lf(lo).get(L_FB).op(OP.select);
+    const cases = ['add', 'adc', 'sub', 'sbb', 'inc', 'dec', 'logic', 'imul'] as const;
+    open('end');
+    open('addof');
+    open('subof');
+    open('aux');
+    for (let k = cases.length - 1; k >= 0; k--) open(cases[k]!);
+    // LF_OP 1 … 9 to their cases; LF_SZP and anything else: CF and OF as recorded in AUX.
+    const table = ['aux', 'add', 'adc', 'sub', 'sbb', 'logic', 'inc', 'dec', 'aux', 'imul'];
+    this.lf(LF_OP).op(OP.brTable).code.u32(table.length);
+    for (const t of table) this.code.u32(depth(t));
+    this.code.u32(depth('aux'));
+    const ltu = (a: [number, number], b: [number, number], orEq: boolean) =>
+      this.pair(a[0], a[1])
+        .pair(b[0], b[1])
+        .op(orEq ? I64_LE_U : OP.i64LtU);
+    const RES: [number, number] = [LF_RES, LF_RESH];
+    const DST: [number, number] = [LF_DST, LF_DSTH];
+    const SRC: [number, number] = [LF_SRC, LF_SRCH];
+    // add: CF = res < dst.
+    close();
+    ltu(RES, DST, false).set(L_FA);
+    br('addof');
+    // adc: with a carry-in, CF = res <= dst.
+    close();
+    ltu(RES, DST, true);
+    ltu(RES, DST, false);
+    this.lf(LF_AUX).op(OP.select).set(L_FA);
+    br('addof');
+    // sub: CF = dst < src.
+    close();
+    ltu(DST, SRC, false).set(L_FA);
+    br('subof');
+    // sbb: with a borrow-in, CF = dst <= src.
+    close();
+    ltu(DST, SRC, true);
+    ltu(DST, SRC, false);
+    this.lf(LF_AUX).op(OP.select).set(L_FA);
+    br('subof');
+    // inc, dec: CF preserved in AUX.
+    close();
+    this.lf(LF_AUX).i32(CF).op(OP.i32And).set(L_FA);
+    br('addof');
+    close();
+    this.lf(LF_AUX).i32(CF).op(OP.i32And).set(L_FA);
+    br('subof');
+    // logic: CF = OF = 0.
+    close();
+    this.i32(0).set(L_FA);
+    br('end');
+    // imul64: CF = OF = signed overflow.
+    close();
+    this.i32(CF | OF)
+      .i32(0)
+      .imulOvf()
+      .op(OP.select)
+      .set(L_FA);
+    br('end');
+    // LF_SZP (and the default of the getters): CF and OF from AUX.
+    close();
+    this.lf(LF_AUX)
+      .i32(CF | OF)
+      .op(OP.i32And)
+      .set(L_FA);
+    br('end');
+    // OF of a subtraction: bit (bits − 1) of (d ^ s) & (d ^ r) at the width's words.
+    const ofBit = () =>
+      this.lf(LF_BITS).i32(1).op(OP.i32Sub).op(OP.i32ShrU).i32(1).op(OP.i32And).i32(11).op(OP.i32Shl);
+    close();
+    w(LF_DST, LF_DSTH);
+    w(LF_SRC, LF_SRCH).op(OP.i32Xor);
+    w(LF_DST, LF_DSTH);
+    w(LF_RES, LF_RESH).op(OP.i32Xor).op(OP.i32And);
+    ofBit();
+    this.get(L_FA).op(OP.i32Or).set(L_FA);
+    br('end');
+    // OF of an addition: bit (bits − 1) of (d ^ r) & (s ^ r).
+    close();
+    w(LF_DST, LF_DSTH);
+    w(LF_RES, LF_RESH).op(OP.i32Xor);
+    w(LF_SRC, LF_SRCH);
+    w(LF_RES, LF_RESH).op(OP.i32Xor).op(OP.i32And);
+    ofBit();
+    this.get(L_FA).op(OP.i32Or).set(L_FA);
+    close();
   }
 
   /** Pushes condition `cc` (SDM Vol. 1 Appendix B) as 0/1. */
@@ -292,7 +524,8 @@ export class Emitter {
     this.fxRead = true;
     const base = cc >> 1;
     if (!this.knows(cc)) {
-      this.flagsWord().set(L_FL);
+      // ZF, SF and PF need no switch on the record kind; the others need CF or OF.
+      this.flagsCalc(base !== 2 && base !== 4 && base !== 5, false).set(L_FL);
       const bit = (n: number) => this.get(L_FL).i32(n).op(OP.i32ShrU);
       switch (base) {
         case 0:
@@ -540,7 +773,7 @@ export class Emitter {
         .op(OP.i32And)
         .set(L_T32C);
     }
-    this.flagsWord()
+    this.flagsWord(false)
       .i32(~(CF | OF))
       .op(OP.i32And)
       .get(L_T32B)
