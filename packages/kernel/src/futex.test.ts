@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Errno, LOCK_KERNEL_MANAGED as KM, LOCK_WRLOCKED as WR } from './abi.js';
-import { FutexEngine, type UserWords } from './futex.js';
+import { FUTEX_SLEEPING, FutexEngine, type UserWords } from './futex.js';
 
 function memory(): UserWords & { words: Map<number, number> } {
   const words = new Map<number, number>();
@@ -107,7 +107,10 @@ describe('futex locks', () => {
     const f = new FutexEngine();
     const m = memory();
     m.words.set(L, (1 | WR) >>> 0);
-    return expect(f.wrlock(m, 'l', L, 2, () => Errno.EINVAL)).resolves.toBe(Errno.EINVAL);
+    expect(f.wrlock(m, 'l', L, 2, () => Errno.EINVAL)).toBe(Errno.EINVAL);
+    // Nothing sleeps: the word is unmanaged again and the lock object is gone.
+    expect(m.words.get(L)).toBe((1 | WR) >>> 0);
+    expect(f.stats().locks).toBe(0);
   });
 });
 
@@ -195,6 +198,70 @@ describe('futex condvars', () => {
     expect(await p).toBe(Errno.ETIMEDOUT);
     expect(m.words.get(L)).toBe((2 | WR) >>> 0);
     expect(m.words.get(CV)).toBe(0);
+    expect(f.stats()).toEqual({ locks: 0, condvars: 0 });
+  });
+
+  it('a signalled waiter finishes its wait in its own context, not inside the waker', async () => {
+    const f = new FutexEngine();
+    const m = memory();
+    m.words.set(L, (2 | WR) >>> 0);
+    const resumes: (() => number)[] = [];
+    const wake = (resume: () => number) => resumes.push(resume);
+    expect(f.condvarWaitWake(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
+    // Thread 3 takes the free lock in userspace and signals: 2 is woken without the lock and
+    // has not run yet, so nothing of its wait has happened.
+    m.words.set(L, (3 | WR) >>> 0);
+    expect(f.condvarSignal(m, 'c', CV, 1)).toBe(0);
+    expect(resumes).toHaveLength(1);
+    expect(m.words.get(L)).toBe((3 | WR) >>> 0);
+    // 3 unlocks in userspace; when 2 runs it takes the lock without sleeping.
+    m.words.set(L, 0);
+    expect(resumes.shift()!()).toBe(Errno.SUCCESS);
+    expect(m.words.get(L)).toBe((2 | WR) >>> 0);
+    expect(f.stats()).toEqual({ locks: 0, condvars: 0 });
+  });
+
+  it('a woken waiter that must wait for the lock sleeps again and is woken once more', () => {
+    const f = new FutexEngine();
+    const m = memory();
+    m.words.set(L, (2 | WR) >>> 0);
+    const resumes: (() => number)[] = [];
+    const wake = (resume: () => number) => resumes.push(resume);
+    expect(f.condvarWaitWake(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
+    m.words.set(L, (3 | WR) >>> 0);
+    f.condvarSignal(m, 'c', CV, 1);
+    // 3 still holds the lock when 2 runs: 2 marks it kernel-managed and sleeps on it.
+    expect(resumes.shift()!()).toBe(FUTEX_SLEEPING);
+    expect(m.words.get(L)).toBe((3 | WR | KM) >>> 0);
+    expect(f.unlock(m, 'l', L, 3)).toBe(0);
+    expect(m.words.get(L)).toBe((2 | WR) >>> 0);
+    expect(resumes.shift()!()).toBe(Errno.SUCCESS);
+    expect(f.stats()).toEqual({ locks: 0, condvars: 0 });
+  });
+
+  it('a woken waiter killed before it ran passes the waiters donated to it on', () => {
+    const f = new FutexEngine();
+    const m = memory();
+    const resumes = new Map<number, () => number>();
+    for (const tid of [2, 3, 4]) {
+      m.words.set(L, (tid | WR) >>> 0);
+      const wake = (resume: () => number) => resumes.set(tid, resume);
+      expect(f.condvarWaitWake(m, 'c', CV, 'l', L, tid, null, wake)).toBe(FUTEX_SLEEPING);
+    }
+    // Broadcast on an unmanaged lock: 2 is woken and the others are donated to it.
+    expect(f.condvarSignal(m, 'c', CV, 0xffffffff)).toBe(0);
+    expect([...resumes.keys()]).toEqual([2]);
+    resumes.clear();
+    // 2 dies before taking the lock: 3 is woken with 4 donated to it, and takes the lock.
+    f.cancelWaiters(new Set([2]));
+    expect([...resumes.keys()]).toEqual([3]);
+    expect(resumes.get(3)!()).toBe(Errno.SUCCESS);
+    expect(m.words.get(L)).toBe((3 | WR | KM) >>> 0);
+    resumes.clear();
+    expect(f.unlock(m, 'l', L, 3)).toBe(0);
+    expect(m.words.get(L)).toBe((4 | WR) >>> 0);
+    expect(resumes.get(4)!()).toBe(Errno.SUCCESS);
+    expect(f.unlock(m, 'l', L, 4)).toBe(0);
     expect(f.stats()).toEqual({ locks: 0, condvars: 0 });
   });
 

@@ -34,8 +34,26 @@ export interface UserWords {
 export type StartTimer = (onTimeout: () => void) => (() => void) | number;
 
 const UNMANAGED = -1;
+/** An empty donation list (only ever taken from, so it stays empty). */
+const NO_WAITERS: Waiter[] = [];
 const OWNER_UNKNOWN = -2;
 const TID_MASK = ~(LOCK_WRLOCKED | LOCK_KERNEL_MANAGED) >>> 0;
+
+/**
+ * Returned by the continuation-passing operations ({@link FutexEngine.wrlockWait} and friends)
+ * when the thread sleeps: the outcome arrives later through the operation's {@link FutexWake}.
+ */
+export const FUTEX_SLEEPING = -2;
+
+/**
+ * How a sleeping futex operation reports its wake-up. The engine calls it once, at the moment
+ * the thread is woken (by an unlock, a signal or its timeout), with `resume`: the rest of the
+ * operation, to be run in the woken thread's own context when it next runs (a condvar waiter
+ * woken without the lock takes the lock there, as FreeBSD's futex_condvar_wait does after its
+ * sleep). `resume` returns the operation's errno, or {@link FUTEX_SLEEPING} when the thread
+ * must sleep again (the lock it re-takes is held), in which case `wake` is called once more.
+ */
+export type FutexWake = (resume: () => number) => void;
 
 /** A thread sleeping in a futex queue. */
 class Waiter {
@@ -44,9 +62,14 @@ class Waiter {
   locked = false;
   /** Waiters donated by condvar_signal, to be requeued once this one holds the lock. */
   readonly donated: Waiter[] = [];
-  resume: (() => void) | null = null;
   /** The condvar a condvar waiter waits on (also after being requeued onto its lock). */
   condvar: FutexCondvar | null = null;
+  /** The lock whose reference count the sleep holds. */
+  lock: FutexLock | null = null;
+  /** Cancels the sleep's timeout. */
+  cancel: (() => void) | null = null;
+  /** Receives the outcome of the sleep (SUCCESS when woken, ETIMEDOUT); null once it came. */
+  done: ((errno: number) => void) | null = null;
   constructor(readonly tid: number) {}
 }
 
@@ -82,6 +105,12 @@ export interface FutexStats {
 export class FutexEngine {
   private readonly locks = new Map<string, FutexLock>();
   private readonly condvars = new Map<string, FutexCondvar>();
+  /**
+   * Condvar waiters woken whose thread has not yet run the rest of its wait: they still count
+   * on their condvar and may hold waiters a signal donated to them, which a kill of the thread
+   * must not strand.
+   */
+  private readonly woken = new Set<Waiter>();
 
   /** Numbers of tracked lock and condvar objects. */
   stats(): FutexStats {
@@ -94,6 +123,22 @@ export class FutexEngine {
    */
   cancelWaiters(tids: ReadonlySet<number>): void {
     if (tids.size === 0) return;
+    for (const donor of [...this.woken]) {
+      // Donated waiters of dead threads are dropped; a dead donor passes its donation on, as
+      // the waiters would otherwise never be requeued onto the lock.
+      const gone = donor.donated.filter((w) => tids.has(w.tid));
+      if (gone.length > 0) {
+        donor.donated.splice(0, donor.donated.length, ...donor.donated.filter((w) => !tids.has(w.tid)));
+        for (const w of gone) this.forget(w);
+      }
+      if (tids.has(donor.tid)) {
+        this.woken.delete(donor);
+        FutexEngine.wakeDonate(donor.donated, Number.POSITIVE_INFINITY);
+        const cv = donor.condvar!;
+        cv.waitcount--;
+        this.condvarRelease(cv);
+      }
+    }
     for (const fc of [...this.condvars.values()]) {
       const gone = fc.waiters.filter((w) => tids.has(w.tid));
       if (gone.length === 0) continue;
@@ -119,6 +164,21 @@ export class FutexEngine {
       if (fl.readers.length === 0 && fl.writers.length === 0) fl.owner = UNMANAGED;
       this.lockRelease(fl);
     }
+  }
+
+  /** Drops a sleeping waiter that is in no queue any more (its thread is gone). */
+  private forget(w: Waiter): void {
+    w.queue = null;
+    w.done = null;
+    w.cancel?.();
+    w.cancel = null;
+    const fl = w.lock!;
+    fl.refs--;
+    if (w.condvar) {
+      w.condvar.waitcount--;
+      this.condvarRelease(w.condvar);
+    }
+    this.lockRelease(fl);
   }
 
   // ---- lock objects ------------------------------------------------------------------------
@@ -221,9 +281,14 @@ export class FutexEngine {
   private static wake(w: Waiter, locked: boolean): void {
     w.locked = locked;
     w.queue = null;
-    const resume = w.resume;
-    w.resume = null;
-    resume?.();
+    const done = w.done;
+    if (!done) return;
+    w.done = null;
+    const cancel = w.cancel;
+    w.cancel = null;
+    cancel?.();
+    w.lock!.refs--;
+    done(Errno.SUCCESS);
   }
 
   private static wakeBest(queue: Waiter[]): void {
@@ -234,8 +299,9 @@ export class FutexEngine {
   private static wakeDonate(queue: Waiter[], n: number): void {
     const w = queue.shift();
     if (!w) return;
-    FutexEngine.wake(w, false);
+    // The donation goes first: the woken waiter's outcome may run at once and requeue it.
     FutexEngine.requeue(queue, w.donated, n);
+    FutexEngine.wake(w, false);
   }
 
   private static requeue(from: Waiter[], to: Waiter[], n: number): void {
@@ -246,36 +312,41 @@ export class FutexEngine {
     }
   }
 
-  /** Sleeps in `queue` until woken (SUCCESS) or timed out while still in that queue (ETIMEDOUT). */
-  private static sleep(queue: Waiter[], fl: FutexLock, w: Waiter, timer: StartTimer | null): Promise<number> {
-    return new Promise<number>((resolve) => {
-      let cancel: (() => void) | null = null;
-      if (timer) {
-        const started = timer(() => {
-          // A condvar waiter requeued onto the lock did not really time out: it keeps waiting
-          // for the lock (FreeBSD futex_queue_sleep).
-          if (w.queue !== queue) return;
-          queue.splice(queue.indexOf(w), 1);
-          w.queue = null;
-          w.resume = null;
-          fl.refs--;
-          resolve(Errno.ETIMEDOUT);
-        });
-        if (typeof started === 'number') {
-          resolve(started);
-          return;
-        }
-        cancel = started;
-      }
-      w.queue = queue;
-      queue.push(w);
-      fl.refs++;
-      w.resume = () => {
-        cancel?.();
+  /**
+   * Puts `w` to sleep in `queue` (holding a reference on `fl`) until it is woken (`done(SUCCESS)`)
+   * or times out while still in that queue (`onTimeout`, then `done(ETIMEDOUT)`). Returns
+   * {@link FUTEX_SLEEPING}, or the errno of a timer that could not be started (nothing sleeps).
+   */
+  private static sleep(
+    queue: Waiter[],
+    fl: FutexLock,
+    w: Waiter,
+    timer: StartTimer | null,
+    done: (errno: number) => void,
+    onTimeout: (() => void) | null,
+  ): number {
+    if (timer) {
+      const started = timer(() => {
+        // A condvar waiter requeued onto the lock did not really time out: it keeps waiting
+        // for the lock (FreeBSD futex_queue_sleep).
+        if (w.queue !== queue) return;
+        queue.splice(queue.indexOf(w), 1);
+        w.queue = null;
+        w.done = null;
+        w.cancel = null;
         fl.refs--;
-        resolve(Errno.SUCCESS);
-      };
-    });
+        onTimeout?.();
+        done(Errno.ETIMEDOUT);
+      });
+      if (typeof started === 'number') return started;
+      w.cancel = started;
+    }
+    w.queue = queue;
+    w.lock = fl;
+    w.done = done;
+    queue.push(w);
+    fl.refs++;
+    return FUTEX_SLEEPING;
   }
 
   // ---- operations -------------------------------------------------------------------------
@@ -291,14 +362,38 @@ export class FutexEngine {
     tid: number,
     timer: StartTimer | null,
   ): number | Promise<number> {
+    return promised((wake) => this.rdlockWait(mem, key, addr, tid, timer, wake));
+  }
+
+  /**
+   * {@link FutexEngine.rdlock} without Promises: an errno now, or {@link FUTEX_SLEEPING} and the
+   * outcome later through `wake`.
+   */
+  rdlockWait(
+    mem: UserWords,
+    key: string,
+    addr: number,
+    tid: number,
+    timer: StartTimer | null,
+    wake: FutexWake,
+  ): number {
     const fl = this.lockLookup(key, addr);
-    const error = FutexEngine.tryRdlock(fl, mem, addr);
+    let error = FutexEngine.tryRdlock(fl, mem, addr);
     if (error === Errno.EBUSY) {
-      return FutexEngine.sleep(fl.readers, fl, new Waiter(tid), timer).then((r) => {
-        if (r !== Errno.SUCCESS) FutexEngine.unmanage(fl, mem, addr);
-        this.lockRelease(fl);
-        return r;
-      });
+      error = FutexEngine.sleep(
+        fl.readers,
+        fl,
+        new Waiter(tid),
+        timer,
+        // Bookkeeping waits for the woken thread: the waker may be in the middle of an operation.
+        (e) =>
+          wake(() => {
+            this.lockRelease(fl);
+            return e;
+          }),
+        () => FutexEngine.unmanage(fl, mem, addr),
+      );
+      if (error === FUTEX_SLEEPING) return error;
     }
     if (error !== Errno.SUCCESS) FutexEngine.unmanage(fl, mem, addr);
     this.lockRelease(fl);
@@ -313,18 +408,37 @@ export class FutexEngine {
     tid: number,
     timer: StartTimer | null,
   ): number | Promise<number> {
-    const fl = this.lockLookup(key, addr);
-    const r = this.wrlockLocked(fl, mem, addr, tid, timer, []);
-    if (typeof r === 'number') {
-      this.lockRelease(fl);
-      return r;
-    }
-    return r.then((e) => {
-      this.lockRelease(fl);
-      return e;
-    });
+    return promised((wake) => this.wrlockWait(mem, key, addr, tid, timer, wake));
   }
 
+  /**
+   * {@link FutexEngine.wrlock} without Promises: an errno now, or {@link FUTEX_SLEEPING} and the
+   * outcome later through `wake`.
+   */
+  wrlockWait(
+    mem: UserWords,
+    key: string,
+    addr: number,
+    tid: number,
+    timer: StartTimer | null,
+    wake: FutexWake,
+  ): number {
+    const fl = this.lockLookup(key, addr);
+    const r = this.wrlockLocked(fl, mem, addr, tid, timer, NO_WAITERS, (e) =>
+      wake(() => {
+        this.lockRelease(fl);
+        return e;
+      }),
+    );
+    if (r !== FUTEX_SLEEPING) this.lockRelease(fl);
+    return r;
+  }
+
+  /**
+   * Takes the write lock for `tid` (requeueing `donated` behind it), or sleeps in its writer
+   * queue: returns the errno, or {@link FUTEX_SLEEPING} and later calls `done` with the outcome
+   * (by then the lock is ours, or the wait timed out and the word was unmanaged).
+   */
   private wrlockLocked(
     fl: FutexLock,
     mem: UserWords,
@@ -332,15 +446,18 @@ export class FutexEngine {
     tid: number,
     timer: StartTimer | null,
     donated: Waiter[],
-  ): number | Promise<number> {
+    done: (errno: number) => void,
+  ): number {
     const error = FutexEngine.tryWrlock(fl, mem, addr, tid, donated.length > 0);
     if (error === Errno.SUCCESS || error === Errno.EBUSY) FutexEngine.requeue(donated, fl.writers, Infinity);
     else FutexEngine.wakeDonate(donated, Infinity);
     if (error === Errno.EBUSY) {
-      return FutexEngine.sleep(fl.writers, fl, new Waiter(tid), timer).then((r) => {
-        if (r !== Errno.SUCCESS) FutexEngine.unmanage(fl, mem, addr);
-        return r;
-      });
+      const r = FutexEngine.sleep(fl.writers, fl, new Waiter(tid), timer, done, () =>
+        FutexEngine.unmanage(fl, mem, addr),
+      );
+      if (r === FUTEX_SLEEPING) return r;
+      FutexEngine.unmanage(fl, mem, addr);
+      return r;
     }
     if (error !== Errno.SUCCESS) FutexEngine.unmanage(fl, mem, addr);
     return error;
@@ -367,6 +484,25 @@ export class FutexEngine {
     tid: number,
     timer: StartTimer | null,
   ): number | Promise<number> {
+    return promised((wake) => this.condvarWaitWake(mem, cvKey, cvAddr, lockKey, lockAddr, tid, timer, wake));
+  }
+
+  /**
+   * {@link FutexEngine.condvarWait} without Promises: an errno now, or {@link FUTEX_SLEEPING}
+   * and the outcome later through `wake`. A waiter woken without the lock (by a signal that
+   * found the lock unmanaged, or by its timeout) takes the lock in `resume`, that is when it
+   * runs again, and may sleep once more on the lock there.
+   */
+  condvarWaitWake(
+    mem: UserWords,
+    cvKey: string,
+    cvAddr: number,
+    lockKey: string,
+    lockAddr: number,
+    tid: number,
+    timer: StartTimer | null,
+    wake: FutexWake,
+  ): number {
     let fc = this.condvars.get(cvKey);
     if (fc) {
       if (fc.lock.key !== lockKey) return Errno.EINVAL;
@@ -390,19 +526,48 @@ export class FutexEngine {
     cv.waitcount++;
     const w = new Waiter(tid);
     w.condvar = cv;
-    return FutexEngine.sleep(cv.waiters, fl, w, timer).then(async (r) => {
-      if (!w.locked) {
-        if (r !== Errno.SUCCESS) FutexEngine.condvarUnmanage(cv, mem, cvAddr);
-        // Woken without the lock (timeout, or first of a donated group): take it ourselves.
-        const r2 = await this.wrlockLocked(fl, mem, lockAddr, tid, null, w.donated);
-        if (r2 !== Errno.SUCCESS) r = r2;
+    // After the sleep: with the lock handed over we are done; else take the lock ourselves.
+    const finish = (r: number): number => {
+      if (w.locked) {
+        cv.waitcount--;
+        this.condvarRelease(cv);
+        return r;
       }
+      const r2 = this.wrlockLocked(fl, mem, lockAddr, tid, null, w.donated, (e) => {
+        this.woken.add(w);
+        wake(() => {
+          this.woken.delete(w);
+          cv.waitcount--;
+          this.condvarRelease(cv);
+          return e !== Errno.SUCCESS ? e : r;
+        });
+      });
+      if (r2 === FUTEX_SLEEPING) return r2;
       cv.waitcount--;
       this.condvarRelease(cv);
-      return r;
-    });
+      return r2 !== Errno.SUCCESS ? r2 : r;
+    };
+    const r = FutexEngine.sleep(
+      cv.waiters,
+      fl,
+      w,
+      timer,
+      // Everything after the sleep happens in the woken thread's context: the waker may be in
+      // the middle of an operation on this very condvar or lock.
+      (e) => {
+        this.woken.add(w);
+        wake(() => {
+          this.woken.delete(w);
+          return finish(e);
+        });
+      },
+      () => FutexEngine.condvarUnmanage(cv, mem, cvAddr),
+    );
+    if (r === FUTEX_SLEEPING) return r;
+    // The timer could not be started: as if it fired at once (FreeBSD takes the lock again).
+    FutexEngine.condvarUnmanage(cv, mem, cvAddr);
+    return finish(r);
   }
-
   /** condvar_signal: wake up to `n` waiters of the condvar at `key`. */
   condvarSignal(mem: UserWords, key: string, addr: number, n: number): number {
     if (n === 0) return Errno.SUCCESS;
@@ -428,4 +593,22 @@ export class FutexEngine {
       this.lockRelease(fc.lock);
     }
   }
+}
+
+/**
+ * Runs a continuation-passing operation for the Promise-returning API: an errno now, or a
+ * Promise of the outcome, where the woken thread's part of the operation runs in a microtask.
+ */
+function promised(start: (wake: FutexWake) => number): number | Promise<number> {
+  let settle: ((errno: number) => void) | null = null;
+  const r = start((resume) => {
+    queueMicrotask(() => {
+      const out = resume();
+      if (out !== FUTEX_SLEEPING) settle?.(out);
+    });
+  });
+  if (r !== FUTEX_SLEEPING) return r;
+  return new Promise<number>((resolve) => {
+    settle = resolve;
+  });
 }

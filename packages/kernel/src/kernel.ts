@@ -45,7 +45,7 @@ import {
 } from './shared-pages.js';
 import { type SyscallInfo, syscallByLegacyNumber, syscallByNumber } from './syscall-table.js';
 import { processCpuTime } from './syscalls/clock.js';
-import { HANDLERS, NO_RETURN } from './syscalls/index.js';
+import { HANDLERS, NO_RETURN, PARKED } from './syscalls/index.js';
 import type { HostBackend } from './vfs/backend.js';
 import { DirectoryFd } from './vfs/objects.js';
 
@@ -330,6 +330,8 @@ export class Kernel {
   readonly host: KernelHost | null;
 
   private readonly runQueue: Thread[] = [];
+  /** The clock when it is the virtual clock of deterministic mode (it advances with instructions). */
+  private readonly virtualClock: VirtualClock | null;
   private readonly sliceLength: number;
   private readonly sliceRandom: SeededRandom | null;
   private nextPid = 1;
@@ -346,6 +348,7 @@ export class Kernel {
       typeof options.deterministic === 'number' ? options.deterministic : options.deterministic ? 1 : null;
     this.deterministic = seed !== null;
     this.clock = options.clock ?? (seed !== null ? new VirtualClock() : hostClock());
+    this.virtualClock = this.clock instanceof VirtualClock ? this.clock : null;
     this.timers = new TimerQueue(this.clock);
     this.timers.onFire = () => this.wakeLoop();
     this.random = options.random ?? (seed !== null ? seededRandom(seed) : cryptoRandom());
@@ -654,14 +657,17 @@ export class Kernel {
   private runSlice(thread: Thread): void {
     const proc = thread.process;
     this.activate(proc);
+    if (thread.resume !== null && !this.finishParked(thread)) return;
     thread.state = 'running';
     let budget = this.sliceRandom ? 1 + this.sliceRandom.below(2 * this.sliceLength) : this.sliceLength;
-    const timed = !(this.clock instanceof VirtualClock);
+    const timed = this.virtualClock === null;
+    const limited = this.limits.instructionBudget !== Number.POSITIVE_INFINITY;
     if (timed) thread.sliceStartedAt = performance.now();
     enterGuest(proc);
     try {
       while (budget > 0 && thread.state === 'running') {
-        const left = this.limits.instructionBudget - proc.instructions;
+        // Summing the threads' counts is only needed under a finite instruction budget.
+        const left = limited ? this.limits.instructionBudget - proc.instructions : budget;
         let run = this.execute(thread, Math.max(1, Math.min(budget, left)));
         if (!run) return;
         budget -= run.executed;
@@ -672,7 +678,7 @@ export class Kernel {
           run = next;
           budget -= run.executed;
         }
-        if (proc.instructions >= this.limits.instructionBudget && run.reason !== 'syscall') {
+        if (limited && proc.instructions >= this.limits.instructionBudget && run.reason !== 'syscall') {
           this.killProcess(
             proc,
             Signal.SIGXCPU,
@@ -724,7 +730,7 @@ export class Kernel {
       return null;
     }
     thread.instructions += run.executed;
-    if (this.clock instanceof VirtualClock) this.clock.advance(run.executed);
+    this.virtualClock?.advance(run.executed);
     return run;
   }
 
@@ -809,19 +815,28 @@ export class Kernel {
       if (tracer && info.noreturn) this.emit(tracer, thread, info, number, legacy, args, Errno.SUCCESS, t0);
       try {
         // While a file is mapped shared, syscalls on its fds keep the mapping and the file in step.
-        const call = () => handler(this, thread, args);
-        if (this.fileMaps.size === 0) result = call();
+        if (this.fileMaps.size === 0) result = handler(this, thread, args);
         else if (info.params[0]?.type === 'fd')
-          result = this.fileMaps.around(proc, info.name, args[0] as number, call);
+          result = this.fileMaps.around(proc, info.name, args[0] as number, () =>
+            handler(this, thread, args),
+          );
         else if (info.name === 'file_open' && ((args[3] as number) & Oflags.TRUNC) !== 0)
-          result = this.fileMaps.aroundTruncatingOpen(proc, call);
-        else result = call();
+          result = this.fileMaps.aroundTruncatingOpen(proc, () => handler(this, thread, args));
+        else result = handler(this, thread, args);
       } catch (error) {
         // Handlers answer guest input with errno values; an exception here is a kernel bug, so
         // the process ends with a clear reason instead of the host crashing.
         this.killProcess(proc, Signal.SIGSYS, `kernel error in ${info.name}: ${String(error)}`);
         return info;
       }
+    }
+    if (result === PARKED) {
+      thread.state = 'blocked';
+      thread.parked = {
+        info,
+        trace: tracer ? { tracer, number, legacy, args: [...args], t0 } : null,
+      };
+      return info;
     }
     if (isPromise(result)) {
       thread.state = 'blocked';
@@ -845,6 +860,49 @@ export class Kernel {
     this.complete(thread, result, info);
     if (tracer && !info.noreturn) this.emit(tracer, thread, info, number, legacy, args, result, t0);
     return info;
+  }
+
+  /**
+   * Wakes a thread parked by a handler that returned PARKED (see syscalls/common.ts): `resume`
+   * finishes its syscall in the thread's context when the scheduler next picks it.
+   */
+  unpark(thread: Thread, resume: () => number): void {
+    if (thread.state !== 'blocked' || thread.parked === null) return;
+    thread.cancelWait = null;
+    thread.resume = resume;
+    this.makeRunnable(thread);
+  }
+
+  /**
+   * Runs the rest of a woken thread's parked syscall and completes it; false when the thread
+   * cannot run now (it parked again, or the call ended it or its process).
+   */
+  private finishParked(thread: Thread): boolean {
+    const resume = thread.resume!;
+    const parked = thread.parked!;
+    thread.resume = null;
+    let errno: number;
+    try {
+      errno = resume();
+    } catch (error) {
+      this.killProcess(
+        thread.process,
+        Signal.SIGSYS,
+        `kernel error in ${parked.info.name}: ${String(error)}`,
+      );
+      return false;
+    }
+    if (errno === PARKED) {
+      thread.state = 'blocked';
+      return false;
+    }
+    thread.parked = null;
+    this.complete(thread, errno, parked.info);
+    const trace = parked.trace;
+    if (trace) {
+      this.emit(trace.tracer, thread, parked.info, trace.number, trace.legacy, trace.args, errno, trace.t0);
+    }
+    return thread.state === 'runnable';
   }
 
   private complete(thread: Thread, errno: number, info: SyscallInfo | undefined): void {

@@ -9,8 +9,10 @@
 import type { CpuFault, GuestMemory, X86Cpu } from '@cabi/x86-core';
 import { type SignalName, signalName } from './abi.js';
 import type { FdTable } from './fd-table.js';
+import type { Tracer } from './kernel.js';
 import type { ProcessHandle, Termination } from './objects/process-fd.js';
 import type { SharedRegion, SharedState } from './shared-pages.js';
+import type { SyscallInfo } from './syscall-table.js';
 
 export { type SharedRegion, syncIn, syncOut } from './shared-pages.js';
 
@@ -43,6 +45,19 @@ export type ExitStatus =
 /** Thread states. */
 export type ThreadState = 'runnable' | 'running' | 'blocked' | 'stopped' | 'exited';
 
+/** What the kernel remembers of a syscall parked without a Promise, to complete and trace it. */
+export interface ParkedCall {
+  readonly info: SyscallInfo;
+  /** The tracer and what it is told on completion (null when the process is not traced). */
+  readonly trace: {
+    readonly tracer: Tracer;
+    readonly number: number;
+    readonly legacy: boolean;
+    readonly args: readonly (number | bigint)[];
+    readonly t0: number;
+  } | null;
+}
+
 /** A guest thread. */
 export class Thread {
   state: ThreadState = 'runnable';
@@ -61,6 +76,16 @@ export class Thread {
   yielded = false;
   /** Reusable decoded-argument array. */
   readonly args: (number | bigint)[] = [];
+  /**
+   * The syscall a thread parked without a Promise is in (a handler returned PARKED), until it
+   * completes.
+   */
+  parked: ParkedCall | null = null;
+  /**
+   * The rest of the parked syscall, set when the thread was woken: the kernel runs it in the
+   * thread's context before its next slice. It returns the errno, or PARKED to sleep again.
+   */
+  resume: (() => number) | null = null;
 
   constructor(
     readonly tid: number,

@@ -18,6 +18,14 @@ export type Handler = (
 /** Returned by handlers that replaced or ended the thread's register state (exit, exec). */
 export const NO_RETURN = -1;
 
+/**
+ * Returned by handlers that parked the thread without a Promise: they have arranged for
+ * `kernel.unpark(thread, resume)` to be called when the thread is woken, and `resume` (run in
+ * the thread's context before it runs again) returns the syscall's errno, or PARKED again.
+ * Cheaper than a Promise for waits that are woken by other threads' syscalls (futexes).
+ */
+export const PARKED = -2;
+
 /** Resolves once `object` reports readiness of `kind`. */
 export function whenReady(object: FdObject, kind: 'read' | 'write'): Promise<void> {
   return new Promise((resolve) => {
@@ -36,14 +44,17 @@ export function whenReady(object: FdObject, kind: 'read' | 'write'): Promise<voi
 
 /**
  * Runs a read-like operation with blocking semantics: EAGAIN from the object parks the thread
- * until the object is ready, unless the object is non-blocking (FDFLAG_NONBLOCK).
+ * until the object is ready, unless the object is non-blocking (FDFLAG_NONBLOCK). `first` is
+ * the outcome of an attempt already made (default: `op()` now).
  */
 export function blocking<T>(
   object: FdObject,
   kind: 'read' | 'write',
   op: () => MaybePromise<T | Err>,
+  first: MaybePromise<T | Err> = op(),
 ): MaybePromise<T | Err> {
-  const first = op();
+  // The common case answers at once, without building the waiting machinery.
+  if (!isPromise(first) && !(isErr(first) && first.errno === Errno.EAGAIN)) return first;
   const again = (r: T | Err): MaybePromise<T | Err> => {
     if (!(isErr(r) && r.errno === Errno.EAGAIN) || object.fdflags & Fdflags.NONBLOCK) return r;
     return whenReady(object, kind).then(() => {

@@ -4,7 +4,7 @@
  * rights per digest §1.6).
  */
 import { Errno, Fdflags, Fdsflags, Filetype, RIGHTS_ALL, Rights, Whence } from '../abi.js';
-import { type Err, isErr } from '../errors.js';
+import { type Err, isErr, isPromise, type MaybePromise } from '../errors.js';
 import type { FdObject } from '../fd-object.js';
 import type { FdEntry } from '../fd-table.js';
 import { canRead, canWrite, copyIn, type IoVec, readIovecs } from '../guest.js';
@@ -228,7 +228,8 @@ export const fd_read: Handler = (_k, t, a) => {
   const len = Math.min(p.total, MAX_TRANSFER);
   coherent(t, object, false);
   const r = blocking(object, 'read', () => object.read(len));
-  return andThen(r, (data) => (isErr(data) ? data.errno : scatter(t, p.iovs, data)));
+  if (!isPromise(r)) return isErr(r) ? r.errno : scatter(t, p.iovs, r);
+  return r.then((data) => (isErr(data) ? data.errno : scatter(t, p.iovs, data)));
 };
 
 /** fd_pread(fd, iovs, iovs_len, offset) → nread: reads at an offset (needs FD_READ and FD_SEEK). */
@@ -258,36 +259,55 @@ export const fd_write: Handler = (_k, t, a) => {
   // Bring the object up to date with the mappings first, so the copy back after the write
   // carries only newer bytes.
   coherent(t, object, false);
-  let done = 0;
   // A datagram socket sends even an empty message (FreeBSD sosend: a zero-length datagram is a
   // datagram); every other object treats a zero-length write as nothing to do.
-  let sendEmpty = data.length === 0 && object instanceof DatagramSocket;
-  const step = (): number | Promise<number> => {
-    if (done === data.length && !sendEmpty) {
+  if (data.length === 0 && !(object instanceof DatagramSocket)) {
+    coherent(t, object, true);
+    t.ret0 = 0;
+    return Errno.SUCCESS;
+  }
+  return writeAll(t, object, data, object.write(data), 0);
+};
+
+/**
+ * Continues fd_write after an attempt that gave `result` with `done` bytes written before it:
+ * synchronous outcomes are handled in a loop, a blocked or asynchronous one through
+ * {@link blocking}.
+ */
+function writeAll(
+  t: Thread,
+  object: FdObject,
+  data: Uint8Array,
+  result: MaybePromise<number | Err>,
+  done: number,
+): number | Promise<number> {
+  let r = result;
+  for (;;) {
+    if (isPromise(r) || (isErr(r) && r.errno === Errno.EAGAIN && !(object.fdflags & Fdflags.NONBLOCK))) {
+      const at = done;
+      const next = blocking(object, 'write', () => object.write(data.subarray(at)), r);
+      return andThen(next, (n) => writeAll(t, object, data, n, at));
+    }
+    if (isErr(r)) {
+      if (done > 0) {
+        t.ret0 = done;
+        return Errno.SUCCESS;
+      }
+      return r.errno;
+    }
+    done += r;
+    if (object.fdflags & Fdflags.NONBLOCK || r === 0) {
+      t.ret0 = done;
+      return Errno.SUCCESS;
+    }
+    if (done === data.length) {
       coherent(t, object, true);
       t.ret0 = done;
       return Errno.SUCCESS;
     }
-    sendEmpty = false;
-    const r = blocking(object, 'write', () => object.write(data.subarray(done)));
-    return andThen(r, (n) => {
-      if (isErr(n)) {
-        if (done > 0) {
-          t.ret0 = done;
-          return Errno.SUCCESS;
-        }
-        return n.errno;
-      }
-      done += n;
-      if (object.fdflags & Fdflags.NONBLOCK || n === 0) {
-        t.ret0 = done;
-        return Errno.SUCCESS;
-      }
-      return step();
-    });
-  };
-  return step();
-};
+    r = object.write(data.subarray(done));
+  }
+}
 
 /** fd_pwrite(fd, iovs, iovs_len, offset) → nwritten: writes at an offset (FD_WRITE and FD_SEEK). */
 export const fd_pwrite: Handler = (_k, t, a) => {

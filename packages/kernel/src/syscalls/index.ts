@@ -28,7 +28,7 @@ import { random_get } from './random.js';
 import { SOCK_HANDLERS } from './sock.js';
 import { thread_create, thread_exit, thread_tcb_set, thread_yield } from './thread.js';
 
-export { type Handler, NO_RETURN } from './common.js';
+export { type Handler, NO_RETURN, PARKED } from './common.js';
 
 /** Handlers of the syscalls this kernel serves; others answer ENOSYS. */
 export const HANDLERS: Readonly<Record<string, Handler>> = {

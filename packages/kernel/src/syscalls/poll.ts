@@ -22,13 +22,13 @@
 import { Errno, EVENT_FD_READWRITE_HANGUP, Eventtype, Rights, SUBSCRIPTION_CLOCK_ABSTIME } from '../abi.js';
 import { isErr } from '../errors.js';
 import type { FdObject } from '../fd-object.js';
-import type { StartTimer } from '../futex.js';
+import { FUTEX_SLEEPING, type FutexWake, type StartTimer } from '../futex.js';
 import { canRead, canWrite } from '../guest.js';
 import type { Kernel } from '../kernel.js';
 import { ProcessFd } from '../objects/process-fd.js';
 import type { Thread } from '../process.js';
 import { readClock } from './clock.js';
-import type { Handler } from './common.js';
+import { type Handler, PARKED } from './common.js';
 import { legacyCall } from './fd.js';
 import { futexKey, userWords } from './lock.js';
 
@@ -54,11 +54,17 @@ interface EventOut {
 function writeEvents(t: Thread, out: number, events: EventOut[]): number {
   const legacy = legacyCall(t);
   const mem = t.process.memory;
-  if (!canWrite(mem, out, events.length * EV)) return Errno.EFAULT;
-  const buf = new Uint8Array(events.length * EV);
-  const dv = new DataView(buf.buffer);
-  events.forEach((e, i) => {
-    const o = i * EV;
+  const len = events.length * EV;
+  if (!canWrite(mem, out, len)) return Errno.EFAULT;
+  if (len > 0) {
+    // The checked write path (it invalidates translated code in the range), then the fields.
+    mem.checkWrite(out, len);
+    mem.u8.fill(0, out, out + len);
+  }
+  const dv = mem.dv;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    const o = out + i * EV;
     dv.setBigUint64(o, e.userdata, true);
     dv.setUint16(o + 8, e.error, true);
     dv.setUint8(o + 10, e.type);
@@ -73,9 +79,33 @@ function writeEvents(t: Thread, out: number, events: EventOut[]): number {
     } else if (legacy && e.type >= Eventtype.CLOCK && e.type <= Eventtype.LOCK_WRLOCK) {
       dv.setBigUint64(o + 16, e.ident, true);
     }
-  });
-  if (buf.length > 0) mem.writeBytes(out, buf);
+  }
   t.ret0 = events.length;
+  return Errno.SUCCESS;
+}
+
+/**
+ * Writes the one event of a futex wait (a CLOCK, CONDVAR or lock event: no payload beyond the
+ * legacy identifier) without building an event list.
+ */
+function writeFutexEvent(
+  t: Thread,
+  out: number,
+  userdata: bigint,
+  error: number,
+  type: number,
+  ident: bigint,
+): number {
+  const mem = t.process.memory;
+  if (!canWrite(mem, out, EV)) return Errno.EFAULT;
+  mem.checkWrite(out, EV);
+  mem.u8.fill(0, out, out + EV);
+  const dv = mem.dv;
+  dv.setBigUint64(out, userdata, true);
+  dv.setUint16(out + 8, error, true);
+  dv.setUint8(out + 10, type);
+  if (legacyCall(t)) dv.setBigUint64(out + 16, ident, true);
+  t.ret0 = 1;
   return Errno.SUCCESS;
 }
 
@@ -153,13 +183,17 @@ function futexPoll(
   const words = userWords(proc);
   const finish = (error: number): number => {
     if (error === Errno.ETIMEDOUT && n === 2) {
-      return writeEvents(t, outPtr, [
-        { userdata: clockUserdata, error: 0, type: Eventtype.CLOCK, ident: clockIdent },
-      ]);
+      return writeFutexEvent(t, outPtr, clockUserdata, 0, Eventtype.CLOCK, clockIdent);
     }
-    return writeEvents(t, outPtr, [{ userdata, error, type, ident }]);
+    return writeFutexEvent(t, outPtr, userdata, error, type, ident);
   };
-  let r: number | Promise<number>;
+  // Woken threads finish the wait (a condvar waiter takes its lock) when they run again.
+  const wake: FutexWake = (resume) =>
+    kernel.unpark(t, () => {
+      const r = resume();
+      return r === FUTEX_SLEEPING ? PARKED : finish(r);
+    });
+  let r: number;
   if (type === Eventtype.CONDVAR) {
     const cv = Number(dv.getBigUint64(inPtr + 16, true));
     const lock = Number(dv.getBigUint64(inPtr + 24, true));
@@ -167,17 +201,17 @@ function futexPoll(
     const lockKey = futexKey(proc, lock, dv.getUint8(inPtr + 33));
     if (typeof cvKey === 'number') return finish(cvKey);
     if (typeof lockKey === 'number') return finish(lockKey);
-    r = kernel.futex.condvarWait(words, cvKey, cv, lockKey, lock, t.tid, timer);
+    r = kernel.futex.condvarWaitWake(words, cvKey, cv, lockKey, lock, t.tid, timer, wake);
   } else {
     const lock = Number(dv.getBigUint64(inPtr + 16, true));
     const key = futexKey(proc, lock, dv.getUint8(inPtr + 24));
     if (typeof key === 'number') return finish(key);
     r =
       type === Eventtype.LOCK_RDLOCK
-        ? kernel.futex.rdlock(words, key, lock, t.tid, timer)
-        : kernel.futex.wrlock(words, key, lock, t.tid, timer);
+        ? kernel.futex.rdlockWait(words, key, lock, t.tid, timer, wake)
+        : kernel.futex.wrlockWait(words, key, lock, t.tid, timer, wake);
   }
-  return typeof r === 'number' ? finish(r) : r.then(finish);
+  return r === FUTEX_SLEEPING ? PARKED : finish(r);
 }
 
 interface Pending {
