@@ -872,40 +872,36 @@ export class Emitter {
   checkAt(i: Insn, size: number, write: boolean, align = 1): void {
     this.usesMemory = true;
     this.fxExit = true;
+    this.get(L_T64A).op(OP.i32WrapI64).set(L_ADDR);
     this.op(OP.block).op(VOID); // $ok
     this.op(OP.block).op(VOID); // $miss
-    // The address must be below 2^32 …
-    this.get(L_T64A).i64(32, 0).op(OP.i64ShrU).op(OP.i64Eqz).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
-    this.get(L_T64A).op(OP.i32WrapI64).set(L_ADDR);
-    // … the access must stay within one page …
-    this.get(L_ADDR)
-      .i32(0xfff)
-      .op(OP.i32And)
-      .i32(0x1000 - size)
-      .op(OP.i32GtU)
-      .op(OP.brIf)
-      .code.u32(0);
-    // … aligned when the form requires it (SDM Vol. 1 §4.1.1: legacy SSE m128 operands) …
+    // Aligned when the form requires it (SDM Vol. 1 §4.1.1: legacy SSE m128 operands) …
     if (align > 1)
       this.get(L_ADDR)
         .i32(align - 1)
         .op(OP.i32And)
         .op(OP.brIf)
         .code.u32(0);
-    // … and the page must be in the TLB.
+    // … and one compare for the rest: the TLB slot of the first byte's page must hold the page
+    // of the last byte, (page << 1) | 1 with page < 2^20. An address at or above 2^32 gives a
+    // key of 2^21 or more, which no entry holds; an access crossing into page p + 1 looks for
+    // p + 1 in the slot of p, which holds only pages ≡ p (mod the TLB size); a last byte that
+    // wraps past 2^64 lands on page 0, and the first byte's page (2^20 − 1) has another slot.
     const entries = write ? WTLB_ENTRIES : TLB_ENTRIES;
     this.get(L_ADDR)
-      .i32(12)
+      .i32(10)
       .op(OP.i32ShrU)
-      .i32(entries - 1)
-      .op(OP.i32And)
-      .i32(2)
-      .op(OP.i32Shl);
+      .i32((entries - 1) << 2)
+      .op(OP.i32And);
     this.op(OP.i32Load)
       .code.u32(2)
       .u32((write ? WTLB_WORD : TLB_WORD) * 4);
-    this.get(L_ADDR).i32(12).op(OP.i32ShrU).i32(1).op(OP.i32Shl).i32(1).op(OP.i32Or);
-    this.op(OP.i32Eq).op(OP.brIf).code.u32(1);
+    this.op(OP.i64ExtendI32U);
+    this.get(L_T64A);
+    if (size > 1) this.i64(size - 1, 0).op(OP.i64Add);
+    // (last >> 12) << 1 | 1 = (last >> 11) | 1.
+    this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
+    this.op(OP.i64Eq).op(OP.brIf).code.u32(1);
     this.op(OP.end);
     // Miss: record the page, retire the instructions before this one and leave.
     this.i32(0)

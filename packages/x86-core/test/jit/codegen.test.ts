@@ -30,7 +30,7 @@ import {
 } from '../../src/flags.js';
 import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
-import { LF_I32 } from '../../src/state.js';
+import { LF_I32, XMM_OFFSET } from '../../src/state.js';
 
 const CODE = 0x10000;
 const RW = 0x31000;
@@ -214,5 +214,77 @@ describe('JIT code generation', () => {
     }
     // The programs actually ran translated.
     expect(jitted).toBeGreaterThan(300 * PROGRAMS.length);
+  });
+
+  it('checked memory accesses at page ends, near 2^32 and 2^64: same state, memory and faults', () => {
+    // L: mov dl, [rdi]; mov [rdi], dl; <access through rsi>; dec ecx; jnz L; syscall — three
+    // rounds; rdi points into the page of rsi's low 32 bits, so that the page is in the read and
+    // the write TLB before the access. Sizes 1, 2, 4, 8 and 16: loads, stores, read-modify-writes.
+    const accesses = [
+      [0x0f, 0xb6, 0x06], // movzx eax, byte [rsi]
+      [0x0f, 0xb7, 0x06], // movzx eax, word [rsi]
+      [0x8b, 0x06], // mov eax, [rsi]
+      [0x48, 0x8b, 0x06], // mov rax, [rsi]
+      [0xf3, 0x0f, 0x6f, 0x06], // movdqu xmm0, [rsi]
+      [0x88, 0x1e], // mov [rsi], bl
+      [0x89, 0x1e], // mov [rsi], ebx
+      [0x48, 0x89, 0x1e], // mov [rsi], rbx
+      [0x48, 0x01, 0x1e], // add [rsi], rbx
+      [0xf3, 0x0f, 0x7f, 0x06], // movdqu [rsi], xmm0
+      [0x48, 0x03, 0x46, 0x7f], // add rax, [rsi + 127]
+    ];
+    // RW and the page after it are writable, the page after those is unmapped.
+    const bases: bigint[] = [
+      BigInt(RW),
+      BigInt(RW + 0x2000 - 16),
+      2n ** 32n - 8n,
+      2n ** 32n + BigInt(RW),
+      2n ** 64n - 8n,
+    ];
+    for (let k = 1; k <= 16; k++) bases.push(BigInt(RW + 0x1000 - k), BigInt(RW + 0x2000 - k));
+    let jitted = 0;
+    for (const access of accesses) {
+      const code = [0x8a, 0x17, 0x88, 0x17, ...access, 0xff, 0xc9, 0x75, -(access.length + 8) & 0xff];
+      for (const base of bases) {
+        const run = (jit: boolean) => {
+          const mem = new GuestMemory({ maxBytes: 1 << 22 });
+          mem.map(CODE, 0x1000, PROT_READ | PROT_EXEC);
+          mem.poke(CODE, Uint8Array.from([...code, 0x0f, 0x05]));
+          mem.map(RW, 0x2000, PROT_READ | PROT_WRITE);
+          mem.poke(
+            RW,
+            Uint8Array.from({ length: 0x2000 }, (_, j) => (j * 7 + 3) & 0xff),
+          );
+          const cpu = jit ? new JitCpu(mem, { threshold: 0 }) : new Cpu(mem);
+          for (let j = 0; j < 32; j++) cpu.r[j] = (j * 0x9e3779b9) | 0;
+          cpu.r[2] = 3;
+          cpu.r[3] = 0;
+          cpu.r[12] = Number(base & 0xffffffffn) | 0;
+          cpu.r[13] = Number(base >> 32n) | 0;
+          const page = Number(base & 0xfffff000n);
+          cpu.r[14] = (page >= RW && page < RW + 0x2000 ? page : RW) + 0x10;
+          cpu.r[15] = 0;
+          cpu.r[8] = RW + 0x800;
+          cpu.r[9] = 0;
+          cpu.rip = CODE;
+          const r = cpu.run(100);
+          return { cpu, r, bytes: Buffer.from(mem.readBytes(RW, 0x2000)) };
+        };
+        const a = run(false);
+        const b = run(true);
+        const what = `${access.map((x) => x.toString(16)).join(' ')} at ${base.toString(16)}`;
+        expect(b.r, what).toEqual(a.r);
+        expect(b.cpu.rip, what).toBe(a.cpu.rip);
+        expect(Array.from(b.cpu.r.subarray(0, LF_I32)), what).toEqual(
+          Array.from(a.cpu.r.subarray(0, LF_I32)),
+        );
+        expect(b.cpu.getRflags(), what).toBe(a.cpu.getRflags());
+        expect(b.bytes.equals(a.bytes), what).toBe(true);
+        const xmm = (c: Cpu) => Buffer.from(c.b.subarray(XMM_OFFSET, XMM_OFFSET + 256));
+        expect(xmm(b.cpu).equals(xmm(a.cpu)), what).toBe(true);
+        jitted += (b.cpu as JitCpu).jitRetired;
+      }
+    }
+    expect(jitted).toBeGreaterThan(1000);
   });
 });
