@@ -426,7 +426,9 @@ function finish(
       .u32(3)
       .u32(r * 8);
   }
+  // Flag words the region never writes still hold the mirror's values.
   for (let w = 0; w < LF_USED; w++) {
+    if (!e.lfWritten.has(w)) continue;
     pro
       .byte(OP.i32Const)
       .s32(0)
@@ -518,16 +520,26 @@ const mats = new WeakMap<WebAssembly.Memory, () => number>();
 /**
  * RFLAGS from the lazy-flag record in the mirror of `memory`, computed by the interpreter's own
  * getters (on a private register file), so translated code that needs the flags of a record
- * kind it does not know statically gets exactly the interpreter's answer.
+ * kind it does not know statically gets exactly the interpreter's answer. Regions import it as
+ * the export of a one-function WebAssembly module wrapping the JavaScript function: importing a
+ * JavaScript function into every region module made V8 build a call wrapper per module (about
+ * as dear as compiling the region), while a WebAssembly function is imported as it is.
  */
 function matFor(memory: WebAssembly.Memory): () => number {
   let mat = mats.get(memory);
   if (mat === undefined) {
-    mat = () => {
+    const js = () => {
       if (flagHelper === null) flagHelper = new Cpu(new GuestMemory({ maxBytes: 4096 }));
       flagHelper.lf.set(new Int32Array(memory.buffer, LF_I32 * 4, LF_WORDS));
       return flagHelper.getRflags();
     };
+    const bin = assemble({
+      types: [{ params: [], results: [I32] }],
+      imports: [{ name: 'mat', type: 0 }],
+      funcs: [{ type: 0, locals: [], code: new Bytes().byte(OP.call).u32(0), export: 'f' }],
+    });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), { e: { m: memory, mat: js } });
+    mat = inst.exports.f as () => number;
     mats.set(memory, mat);
   }
   return mat;
