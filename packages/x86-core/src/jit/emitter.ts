@@ -81,6 +81,8 @@ export const LOCAL_TYPES: number[] = [
   I32,
   I64,
   I64,
+  I64,
+  I64,
 ];
 export const L_EXIT = 34;
 export const L_ADDR = 35;
@@ -96,6 +98,9 @@ export const L_FA = 43; // i32
 export const L_FB = 44; // i32
 export const L_FX = 45; // i64
 export const L_FY = 46; // i64
+/** The destination and source lanes (bit patterns) of an SSE arithmetic operation. */
+export const L_SA = 47; // i64
+export const L_SB = 48; // i64
 /** Opcodes beyond wasm.ts's table (WebAssembly core spec §5.4.5). */
 const I64_LE_U = 0x58;
 const I64_DIV_S = 0x7f;

@@ -23,6 +23,8 @@ import {
   L_MEM,
   L_R0,
   L_R1,
+  L_SA,
+  L_SB,
   L_T32C,
   L_T64A,
   L_T64B,
@@ -490,24 +492,31 @@ export function emitSse(e: Emitter, i: Insn): boolean {
     .code.u32(2)
     .u32(MXCSR_I32 * 4);
   e.i32(MXCSR_FAST_MASK).op(OP.i32And).i32(PE_STICKY).op(OP.i32Ne).op(OP.brIf).code.u32(0);
+  // Each lane's operands are read once, as bit patterns: L_SA (destination), L_SB (source).
+  const a = () => e.get(L_SA).op(OP.f64ReinterpretI64);
+  const b = () => e.get(L_SB).op(OP.f64ReinterpretI64);
+  const isZero = (l: number) => e.get(l).i64(1, 0).op(OP.i64Shl).op(OP.i64Eqz);
   for (let k = 0; k < lanes; k++) {
-    e.moderate(() => src(k))
+    if (mem) e.get(k === 0 ? L_XA : L_XB).set(L_SB);
+    else e.xmm64(i.rm, k).set(L_SB);
+    e.moderate(() => e.get(L_SB))
       .op(OP.i32Eqz)
       .op(OP.brIf)
       .code.u32(0);
     const r = k === 0 ? L_R0 : L_R1;
     if (op === 0x51) {
       // sqrt of a negative non-zero operand is invalid (IE).
-      srcF(k).f64(0).op(OP.f64Lt).op(OP.brIf).code.u32(0);
-      srcF(k).op(OP.f64Sqrt).set(r);
+      b().f64(0).op(OP.f64Lt).op(OP.brIf).code.u32(0);
+      b().op(OP.f64Sqrt).set(r);
       continue;
     }
-    e.moderate(() => e.xmm64(d, k))
+    e.xmm64(d, k).set(L_SA);
+    e.moderate(() => e.get(L_SA))
       .op(OP.i32Eqz)
       .op(OP.brIf)
       .code.u32(0);
-    e.xmmF(d, k);
-    srcF(k);
+    a();
+    b();
     e.op(op === 0x58 ? OP.f64Add : op === 0x59 ? OP.f64Mul : op === 0x5c ? OP.f64Sub : OP.f64Div).set(r);
     // In range: SAFE_LO ≤ |r| ≤ SAFE_HI, or an exact zero (any sum; a product with a zero
     // factor; a quotient with a zero dividend). NaN fails every comparison.
@@ -515,9 +524,9 @@ export function emitSse(e: Emitter, i: Insn): boolean {
     e.get(r).op(OP.f64Abs).f64(SAFE_HI).op(OP.f64Le).op(OP.i32And);
     e.get(r).f64(0).op(OP.f64Eq);
     if (op === 0x59) {
-      e.xmmF(d, k).f64(0).op(OP.f64Eq);
-      srcF(k).f64(0).op(OP.f64Eq).op(OP.i32Or).op(OP.i32And);
-    } else if (op === 0x5e) e.xmmF(d, k).f64(0).op(OP.f64Eq).op(OP.i32And);
+      isZero(L_SA);
+      isZero(L_SB).op(OP.i32Or).op(OP.i32And);
+    } else if (op === 0x5e) isZero(L_SA).op(OP.i32And);
     e.op(OP.i32Or).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
   }
   e.guardEnd(i);
