@@ -43,9 +43,9 @@ import {
   openAliasPage,
   sharedChanged,
 } from './shared-pages.js';
-import { type SyscallInfo, syscallByLegacyNumber, syscallByNumber } from './syscall-table.js';
+import { SYSCALL_TABLE, type SyscallInfo, syscallByLegacyNumber, syscallByNumber } from './syscall-table.js';
 import { processCpuTime } from './syscalls/clock.js';
-import { HANDLERS, NO_RETURN, PARKED } from './syscalls/index.js';
+import { HANDLERS, type Handler, NO_RETURN, PARKED } from './syscalls/index.js';
 import type { HostBackend } from './vfs/backend.js';
 import { DirectoryFd } from './vfs/objects.js';
 
@@ -304,6 +304,19 @@ const QUIET_SYSCALLS: ReadonlySet<string> = new Set([
   'sock_shutdown',
   'thread_yield',
 ]);
+
+/** The same set by table entry (one identity lookup per syscall instead of a string hash). */
+const QUIET: ReadonlySet<SyscallInfo> = new Set(
+  SYSCALL_TABLE.filter((info) => QUIET_SYSCALLS.has(info.name)),
+);
+
+/** Each syscall's handler by table entry; entries without one answer ENOSYS. */
+const HANDLER_OF: ReadonlyMap<SyscallInfo, Handler> = new Map(
+  SYSCALL_TABLE.flatMap((info) => {
+    const handler = HANDLERS[info.name];
+    return handler ? [[info, handler] as const] : [];
+  }),
+);
 
 /** A CloudABI kernel: create processes with {@link Kernel.spawn}. */
 export class Kernel {
@@ -690,7 +703,7 @@ export class Kernel {
           enterKernel(proc);
           const info = this.dispatch(thread);
           // Only calls that may store into guest memory can have left alias copies unequal.
-          if (thread.state === 'running') enterGuest(proc, !info || !QUIET_SYSCALLS.has(info.name));
+          if (thread.state === 'running') enterGuest(proc, info === undefined || !QUIET.has(info));
           if (thread.yielded) {
             thread.yielded = false;
             break;
@@ -804,7 +817,7 @@ export class Kernel {
       return undefined;
     }
     const args = decodeArgs(cpu, info, thread.args);
-    const handler = HANDLERS[info.name];
+    const handler = HANDLER_OF.get(info);
     let result: number | Promise<number>;
     if (!handler) {
       result = Errno.ENOSYS;

@@ -24,9 +24,28 @@ export class ByteQueue {
     return n;
   }
 
-  /** Removes and returns up to `len` bytes. */
+  /** Removes and returns up to `len` bytes (the caller owns the array it gets). */
   shift(len: number): Uint8Array {
     const n = Math.min(len, this.length);
+    const first = this.chunks[0];
+    if (first !== undefined && this.head + n <= first.length) {
+      // Served from the first chunk alone: hand the whole chunk over when it is taken entirely
+      // (it is our own copy), else one copy of the part.
+      let out: Uint8Array;
+      if (this.head === 0 && n === first.length) {
+        out = first;
+        this.chunks.shift();
+      } else {
+        out = first.slice(this.head, this.head + n);
+        this.head += n;
+        if (this.head === first.length) {
+          this.chunks.shift();
+          this.head = 0;
+        }
+      }
+      this.length -= n;
+      return out;
+    }
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {

@@ -169,6 +169,9 @@ function checkBuffers(t: Thread, iovs: IoVec[], write: boolean): boolean {
   return true;
 }
 
+/** Copies below this many bytes go byte by byte: TypedArray set/subarray cost more for them. */
+const SMALL_COPY = 64;
+
 /** Scatters `data` over the iovecs (re-checking them: memory may have changed while parked). */
 function scatter(t: Thread, iovs: IoVec[], data: Uint8Array): number {
   if (!checkBuffers(t, iovs, true)) return Errno.EFAULT;
@@ -177,7 +180,15 @@ function scatter(t: Thread, iovs: IoVec[], data: Uint8Array): number {
   for (const v of iovs) {
     if (at >= data.length) break;
     const n = Math.min(v.len, data.length - at);
-    if (n > 0) mem.writeBytes(v.buf, data.subarray(at, at + n));
+    if (n >= SMALL_COPY || t.process.detachedMemory !== null) {
+      // writeBytes: a process that is not current mirrors the store into its shared objects.
+      mem.writeBytes(v.buf, data.subarray(at, at + n));
+    } else if (n > 0) {
+      // The checked write path first (it invalidates translated code in the range).
+      mem.checkWrite(v.buf, n);
+      const u8 = mem.u8;
+      for (let i = 0; i < n; i++) u8[v.buf + i] = data[at + i]!;
+    }
     at += n;
   }
   t.ret0 = data.length;
@@ -186,6 +197,9 @@ function scatter(t: Thread, iovs: IoVec[], data: Uint8Array): number {
 
 /** Gathers the iovecs' bytes, at most `limit` of them (iovecs may repeat one buffer many times). */
 function gather(t: Thread, iovs: IoVec[], limit: number): Uint8Array {
+  const u8 = t.process.memory.u8;
+  const only = iovs.length === 1 ? iovs[0]! : null;
+  if (only) return u8.slice(only.buf, only.buf + Math.min(limit, only.len));
   const total = Math.min(
     limit,
     iovs.reduce((s, v) => s + v.len, 0),
@@ -195,7 +209,7 @@ function gather(t: Thread, iovs: IoVec[], limit: number): Uint8Array {
   for (const v of iovs) {
     if (at >= total) break;
     const n = Math.min(v.len, total - at);
-    out.set(t.process.memory.u8.subarray(v.buf, v.buf + n), at);
+    out.set(u8.subarray(v.buf, v.buf + n), at);
     at += n;
   }
   return out;
@@ -227,7 +241,11 @@ export const fd_read: Handler = (_k, t, a) => {
   const object = p.entry.object;
   const len = Math.min(p.total, MAX_TRANSFER);
   coherent(t, object, false);
-  const r = blocking(object, 'read', () => object.read(len));
+  const first = object.read(len);
+  if (!isPromise(first) && !(isErr(first) && first.errno === Errno.EAGAIN)) {
+    return isErr(first) ? first.errno : scatter(t, p.iovs, first);
+  }
+  const r = blocking(object, 'read', () => object.read(len), first);
   if (!isPromise(r)) return isErr(r) ? r.errno : scatter(t, p.iovs, r);
   return r.then((data) => (isErr(data) ? data.errno : scatter(t, p.iovs, data)));
 };

@@ -54,17 +54,11 @@ interface EventOut {
 function writeEvents(t: Thread, out: number, events: EventOut[]): number {
   const legacy = legacyCall(t);
   const mem = t.process.memory;
-  const len = events.length * EV;
-  if (!canWrite(mem, out, len)) return Errno.EFAULT;
-  if (len > 0) {
-    // The checked write path (it invalidates translated code in the range), then the fields.
-    mem.checkWrite(out, len);
-    mem.u8.fill(0, out, out + len);
-  }
-  const dv = mem.dv;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    const o = out + i * EV;
+  if (!canWrite(mem, out, events.length * EV)) return Errno.EFAULT;
+  const buf = new Uint8Array(events.length * EV);
+  const dv = new DataView(buf.buffer);
+  events.forEach((e, i) => {
+    const o = i * EV;
     dv.setBigUint64(o, e.userdata, true);
     dv.setUint16(o + 8, e.error, true);
     dv.setUint8(o + 10, e.type);
@@ -79,10 +73,16 @@ function writeEvents(t: Thread, out: number, events: EventOut[]): number {
     } else if (legacy && e.type >= Eventtype.CLOCK && e.type <= Eventtype.LOCK_WRLOCK) {
       dv.setBigUint64(o + 16, e.ident, true);
     }
-  }
+  });
+  // writeBytes: a process that is not current mirrors the store into its shared objects.
+  if (buf.length > 0) mem.writeBytes(out, buf);
   t.ret0 = events.length;
   return Errno.SUCCESS;
 }
+
+/** The one event of a futex wait is built here (the kernel is single-threaded). */
+const futexEvent = new Uint8Array(EV);
+const futexEventView = new DataView(futexEvent.buffer);
 
 /**
  * Writes the one event of a futex wait (a CLOCK, CONDVAR or lock event: no payload beyond the
@@ -98,13 +98,13 @@ function writeFutexEvent(
 ): number {
   const mem = t.process.memory;
   if (!canWrite(mem, out, EV)) return Errno.EFAULT;
-  mem.checkWrite(out, EV);
-  mem.u8.fill(0, out, out + EV);
-  const dv = mem.dv;
-  dv.setBigUint64(out, userdata, true);
-  dv.setUint16(out + 8, error, true);
-  dv.setUint8(out + 10, type);
-  if (legacyCall(t)) dv.setBigUint64(out + 16, ident, true);
+  const dv = futexEventView;
+  futexEvent.fill(0);
+  dv.setBigUint64(0, userdata, true);
+  dv.setUint16(8, error, true);
+  dv.setUint8(10, type);
+  if (legacyCall(t)) dv.setBigUint64(16, ident, true);
+  mem.writeBytes(out, futexEvent);
   t.ret0 = 1;
   return Errno.SUCCESS;
 }
