@@ -202,7 +202,7 @@ export function randomSseForm(next: Gen): number[] {
     op,
     ...atRdi(x, disp(next, 4)),
   ];
-  switch (next() % 12) {
+  switch (next() % 13) {
     case 0:
       // movss register, load, store.
       return pick(next, [xx([0xf3], 0x10), xx([0xf3], 0x11), xm([0xf3], 0x10), xs([0xf3], 0x11)]);
@@ -251,7 +251,8 @@ export function randomSseForm(next: Gen): number[] {
       );
       return next() & 1 ? xx([0x66], op) : xm([0x66], op, next() % 8 === 0 ? 4 : 16);
     }
-    case 10: {
+    case 10:
+    case 11: {
       // pmovmskb, pshufd, shifts by an immediate (counts beyond the width too).
       const f = next() % 3;
       if (f === 0) return [0x66, ...rex(false, g, y), 0x0f, 0xd7, rr(g, y)];
@@ -269,7 +270,9 @@ export function randomSseForm(next: Gen): number[] {
         [0x73, 3],
         [0x73, 7],
       ] as const);
-      const n = next() & 3 ? next() & 0x1f : next() & 0xff;
+      // Counts at and beyond the lane width too (logical shifts clear, arithmetic ones fill).
+      const width = op === 0x71 ? 16 : op === 0x72 ? 32 : ext === 3 || ext === 7 ? 16 : 64;
+      const n = pick(next, [0, 1, width - 1, width, width + 1, 0xff, next() & 0x3f, next() & 0x1f]);
       return [0x66, ...rex(false, 0, y), 0x0f, op, 0xc0 | (ext << 3) | (y & 7), n];
     }
     default:
@@ -310,11 +313,15 @@ function fill(next: Gen, words: Uint32Array): void {
         words[k + j] = u[0]!;
       }
     } else if (kind < 6) {
-      const c = next() % 12;
+      const c = next() % 16;
+      // Moderate values, and edges of the conversions: the int32/int64 range, NaN, the binary32
+      // normal range (2^-126 … FLT_MAX) and just outside it.
       f64[0] =
         c < 8
           ? ((next() / 2 ** 32) * 2 - 1) * 2 ** ((next() % 80) - 20)
-          : [0, 2 ** 31 + 0.5, -(2 ** 63), Number.NaN][c - 8]!;
+          : [0, 2 ** 31 + 0.5, -(2 ** 63), Number.NaN, 1e-40, -3.5e38, 2 ** -126, 3.4028234663852886e38][
+              c - 8
+            ]!;
       if (c < 4) f64[0] = Math.trunc(f64[0]!);
       words[k] = d[0]!;
       words[k + 1] = d[1]!;
