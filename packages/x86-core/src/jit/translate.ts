@@ -6,15 +6,18 @@
  * register file (GPRs, FS/GS base, lazy-flag record, XMM, MXCSR; the byte layout of state.ts),
  * the exit words and the read and write TLBs. The blocks sit in a loop around a br_table on a
  * block index, so branches between them stay inside WebAssembly; a branch out of the region, or
- * into a block the remaining budget cannot hold whole, leaves with the target rip. Registers
- * live in locals for the whole call (loaded on entry, stored on every exit).
+ * into a block the remaining budget cannot hold whole, leaves with the target rip and, when the
+ * chaining hash holds a live region for it, continues there by a tail call without returning to
+ * JavaScript (chain.ts; the budget and the retired count are the two parameters of every
+ * region, and a region returns at once when its first block does not fit). Registers live in
+ * locals for the whole call (loaded on entry, stored on every exit).
  *
  * Subset, 32- and 64-bit operands unless said: mov (register, immediate, load, store; 8-bit
  * too), lea, add/or/and/sub/xor/cmp/test (8, 32 and 64 bits: register, immediate, memory source,
  * read-modify-write of memory), inc/dec, not/neg, imul, mul, movzx/movsx/movsxd,
  * shl/sal/shr/sar/rol/ror by a constant, shl/sal/shr/sar of a register or memory by CL,
  * bswap, cmovcc, setcc, nop, push/pop, FS/GS-relative operands, jmp/jcc/call between blocks,
- * ret and jmp through a register (leaving the region with the target), and the SSE2
+ * ret, and jmp and call through a register (leaving the region with the target), and the SSE2
  * moves, shuffles, logic and double-precision arithmetic and compares of emitSse (under the
  * same conditions as the interpreter's native fast path, else left to it). Every memory
  * access is checked first (address below 2^32, inside one page, page present in the read or
@@ -23,14 +26,12 @@
  * state are exactly the interpreter's. Flag-setting instructions write the lazy-flag words as
  * the interpreter's handlers do (flags.ts) unless a later instruction of the same block
  * overwrites every flag first with no exit in between (dead-flag elimination); flags of a record
- * whose kind is not known statically come from the interpreter's own getters. Budgets stay
- * exact at block granularity.
+ * whose kind is not known statically are computed from the record as the interpreter's getters
+ * do (emitter.ts). Budgets stay exact at block granularity.
  */
 
-import { Cpu } from '../cpu.js';
 import { type Insn, PFX_LOCK, PFX_OPSIZE, PFX_REP, PFX_REPNE, PFX_VEX } from '../insn.js';
-import { GuestMemory } from '../memory.js';
-import { LF_I32, LF_WORDS } from '../state.js';
+import { LF_I32 } from '../state.js';
 import { CHAIN_ENTRIES, CHAIN_HASH_BYTE, chainFor, installRegion, XMM_OK_WORD } from './chain.js';
 import {
   Emitter,
@@ -490,20 +491,17 @@ function finish(
   pro.byte(OP.returnCallIndirect).u32(0).u32(0);
   pro.byte(OP.end).byte(OP.end).byte(OP.end);
   pro.byte(OP.localGet).u32(L_COUNT);
-  const types = [
-    { params: [I32, I32], results: [I32] },
-    { params: [], results: [I32] },
-  ];
+  const types = [{ params: [I32, I32], results: [I32] }];
   const bin = assemble({
     types,
     table: true,
-    imports: [{ name: 'mat', type: 1 }],
+    imports: [],
     // The count (local L_COUNT = 1) is the second parameter: the first of LOCAL_TYPES.
     funcs: [{ type: 0, locals: LOCAL_TYPES.slice(1), code: pro, export: 'f' }],
   });
   const chain = chainFor(access);
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), {
-    e: { m: access, t: chain.table, mat: matFor(access) },
+    e: { m: access, t: chain.table },
   });
   const fn = inst.exports.f as (budget: number, count: number) => number;
   jitStats.blocks++;
@@ -512,35 +510,4 @@ function finish(
   const block = { start, page2, length, blocks, loops, xmm: e.usesXmm, fn, slot: 0 };
   block.slot = installRegion(access, fn, block);
   return block;
-}
-
-let flagHelper: Cpu | null = null;
-const mats = new WeakMap<WebAssembly.Memory, () => number>();
-
-/**
- * RFLAGS from the lazy-flag record in the mirror of `memory`, computed by the interpreter's own
- * getters (on a private register file), so translated code that needs the flags of a record
- * kind it does not know statically gets exactly the interpreter's answer. Regions import it as
- * the export of a one-function WebAssembly module wrapping the JavaScript function: importing a
- * JavaScript function into every region module made V8 build a call wrapper per module (about
- * as dear as compiling the region), while a WebAssembly function is imported as it is.
- */
-function matFor(memory: WebAssembly.Memory): () => number {
-  let mat = mats.get(memory);
-  if (mat === undefined) {
-    const js = () => {
-      if (flagHelper === null) flagHelper = new Cpu(new GuestMemory({ maxBytes: 4096 }));
-      flagHelper.lf.set(new Int32Array(memory.buffer, LF_I32 * 4, LF_WORDS));
-      return flagHelper.getRflags();
-    };
-    const bin = assemble({
-      types: [{ params: [], results: [I32] }],
-      imports: [{ name: 'mat', type: 0 }],
-      funcs: [{ type: 0, locals: [], code: new Bytes().byte(OP.call).u32(0), export: 'f' }],
-    });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), { e: { m: memory, mat: js } });
-    mat = inst.exports.f as () => number;
-    mats.set(memory, mat);
-  }
-  return mat;
 }
