@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { LOCK_KERNEL_MANAGED, LOCK_WRLOCKED } from '../src/abi.js';
+import type { SyscallTraceEvent } from '../src/kernel.js';
 import type { ScriptGuest } from '../src/testing.js';
 import {
   condSignal,
@@ -117,6 +119,60 @@ describe('multi-threaded programs', () => {
       expect(rnd).toEqual({ exitCode: 0 });
     }
   }, 120_000);
+
+  it('a signalled condvar waiter takes its lock when it runs, after threads queued before it', async () => {
+    const events: SyscallTraceEvent[] = [];
+    const status = await run(
+      function* (g) {
+        const me = Number(g.rdi);
+        const lock = g.alloc(4);
+        const cv = g.alloc(4);
+        const go = g.alloc(4);
+        const seen = g.alloc(4);
+        const [, waiter] = yield* spawnThread(g, function* (tg, self) {
+          yield* lockWrite(tg, lock, self);
+          while (tg.u32(go) === 0) {
+            if ((yield* condWait(tg, cv, lock)) !== 0) yield tg.sys('proc_exit', 60);
+          }
+          // Back from the wait with the lock.
+          if ((tg.u32(lock) & ~LOCK_KERNEL_MANAGED) >>> 0 !== (self | LOCK_WRLOCKED) >>> 0) {
+            yield tg.sys('proc_exit', 61);
+          }
+          yield* unlockWrite(tg, lock, self);
+        });
+        // A thread that is runnable (yielding) while the waiter is woken: it finds the lock
+        // free, because the woken waiter has not run yet (FreeBSD: the waiter re-takes the lock
+        // in its own context).
+        const [, grabber] = yield* spawnThread(g, function* (tg, self) {
+          while (tg.u32(go) === 0) yield tg.sys('thread_yield');
+          tg.setU32(seen, tg.u32(lock) === 0 ? 1 : 2);
+          yield* lockWrite(tg, lock, self);
+          yield* unlockWrite(tg, lock, self);
+        });
+        while (g.u32(cv) === 0) yield g.sys('thread_yield');
+        yield* lockWrite(g, lock, me);
+        g.setU32(go, 1);
+        yield* condSignal(g, cv, 1);
+        yield* unlockWrite(g, lock, me);
+        yield g.sys('thread_yield');
+        yield* joinThread(g, waiter);
+        yield* joinThread(g, grabber);
+        yield g.sys('proc_exit', g.u32(seen) === 1 ? 0 : 70 + g.u32(seen));
+      },
+      {
+        scheduler: { sliceInstructions: 100_000 },
+        trace: (e) => {
+          if (e.type === 'syscall') events.push(e);
+        },
+      },
+    );
+    expect(status).toEqual({ exitCode: 0 });
+    // The waiter's poll completed (traced on completion) with one event, the lock taken freely.
+    const polls = events.filter((e) => e.name === 'poll');
+    expect(polls.length).toBeGreaterThan(0);
+    for (const p of polls) expect(p).toMatchObject({ errno: 0, results: { nevents: 1 } });
+    expect(events.filter((e) => e.name === 'lock_unlock')).toEqual([]);
+  });
 
   it('the last thread_exit ends the process with 0; join sees the unlock', async () => {
     const status = await run(function* (g) {
