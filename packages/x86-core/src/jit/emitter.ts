@@ -234,7 +234,7 @@ export class Emitter {
 
   cf(): void {
     if (this.kind < 0) {
-      this.flagsCalc(true, false).i32(1).op(OP.i32And);
+      this.cfCalc();
       return;
     }
     switch (this.kind) {
@@ -406,15 +406,7 @@ export class Emitter {
       .i32(7)
       .op(OP.i32Shl)
       .op(OP.i32Or);
-    if (withAf) {
-      // AF: 0 for logic and imul64 records, recorded for LF_SZP, else from the operands.
-      this.lf(LF_AUX);
-      this.lf(LF_DST).lf(LF_SRC).op(OP.i32Xor).lf(LF_RES).op(OP.i32Xor);
-      this.lf(LF_OP).i32(LF_SZP).op(OP.i32Eq).op(OP.select).set(L_FA);
-      this.i32(0).get(L_FA);
-      this.lf(LF_OP).i32(LF_LOGIC).op(OP.i32Eq).lf(LF_OP).i32(LF_IMUL64).op(OP.i32Eq).op(OP.i32Or);
-      this.op(OP.select).i32(AF).op(OP.i32And).op(OP.i32Or);
-    }
+    if (withAf) this.afCalc().op(OP.i32Or);
     if (cfOf) {
       this.cfOfCalc();
       this.get(L_FA).op(OP.i32Or);
@@ -423,8 +415,39 @@ export class Emitter {
     return this;
   }
 
-  /** L_FA = CF | OF << 11 of a record of any kind but LF_NONE (getCF/getOF of cpu.ts). */
-  private cfOfCalc(): void {
+  /**
+   * Pushes AF (0 or 0x10) of a record of any kind but LF_NONE, known at run time only (getAF of
+   * cpu.ts): 0 for logic and imul64 records, recorded for LF_SZP, else from the operands.
+   */
+  afCalc(): this {
+    this.lf(LF_AUX);
+    this.lf(LF_DST).lf(LF_SRC).op(OP.i32Xor).lf(LF_RES).op(OP.i32Xor);
+    this.lf(LF_OP).i32(LF_SZP).op(OP.i32Eq).op(OP.select).set(L_FA);
+    this.i32(0).get(L_FA);
+    this.lf(LF_OP).i32(LF_LOGIC).op(OP.i32Eq).lf(LF_OP).i32(LF_IMUL64).op(OP.i32Eq).op(OP.i32Or);
+    return this.op(OP.select).i32(AF).op(OP.i32And);
+  }
+
+  /**
+   * Pushes CF (0/1) of a record whose kind is known only at run time, as Cpu.getCF: the switch
+   * of {@link flagsCalc} without SF, ZF, PF, AF and OF.
+   */
+  cfCalc(): this {
+    this.op(OP.block).op(I32);
+    this.lf(LF_FLAGS).i32(CF).op(OP.i32And);
+    this.lf(LF_OP).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
+    this.op(OP.drop);
+    this.cfOfCalc(false);
+    this.get(L_FA).i32(CF).op(OP.i32And);
+    this.op(OP.end);
+    return this;
+  }
+
+  /**
+   * L_FA = CF | OF << 11 of a record of any kind but LF_NONE (getCF/getOF of cpu.ts); with
+   * `withOf` false only CF is exact (OF reads 0 or as recorded). OF needs L_FB = (bits == 64).
+   */
+  private cfOfCalc(withOf = true): void {
     const labels: string[] = [];
     const open = (name: string) => {
       this.op(OP.block).op(VOID);
@@ -440,8 +463,10 @@ export class Emitter {
     const w = (lo: number, hi: number) => this.lf(hi).lf(lo).get(L_FB).op(OP.select);
     const cases = ['add', 'adc', 'sub', 'sbb', 'inc', 'dec', 'logic', 'imul'] as const;
     open('end');
-    open('addof');
-    open('subof');
+    if (withOf) {
+      open('addof');
+      open('subof');
+    }
     open('aux');
     for (let k = cases.length - 1; k >= 0; k--) open(cases[k]!);
     // LF_OP 1 … 9 to their cases; LF_SZP and anything else: CF and OF as recorded in AUX.
@@ -459,30 +484,30 @@ export class Emitter {
     // add: CF = res < dst.
     close();
     ltu(RES, DST, false).set(L_FA);
-    br('addof');
+    br(withOf ? 'addof' : 'end');
     // adc: with a carry-in, CF = res <= dst.
     close();
     ltu(RES, DST, true);
     ltu(RES, DST, false);
     this.lf(LF_AUX).op(OP.select).set(L_FA);
-    br('addof');
+    br(withOf ? 'addof' : 'end');
     // sub: CF = dst < src.
     close();
     ltu(DST, SRC, false).set(L_FA);
-    br('subof');
+    br(withOf ? 'subof' : 'end');
     // sbb: with a borrow-in, CF = dst <= src.
     close();
     ltu(DST, SRC, true);
     ltu(DST, SRC, false);
     this.lf(LF_AUX).op(OP.select).set(L_FA);
-    br('subof');
+    br(withOf ? 'subof' : 'end');
     // inc, dec: CF preserved in AUX.
     close();
     this.lf(LF_AUX).i32(CF).op(OP.i32And).set(L_FA);
-    br('addof');
+    br(withOf ? 'addof' : 'end');
     close();
     this.lf(LF_AUX).i32(CF).op(OP.i32And).set(L_FA);
-    br('subof');
+    br(withOf ? 'subof' : 'end');
     // logic: CF = OF = 0.
     close();
     this.i32(0).set(L_FA);
@@ -502,6 +527,10 @@ export class Emitter {
       .op(OP.i32And)
       .set(L_FA);
     br('end');
+    if (!withOf) {
+      close();
+      return;
+    }
     // OF of a subtraction: bit (bits − 1) of (d ^ s) & (d ^ r) at the width's words.
     const ofBit = () =>
       this.lf(LF_BITS).i32(1).op(OP.i32Sub).op(OP.i32ShrU).i32(1).op(OP.i32And).i32(11).op(OP.i32Shl);
@@ -778,18 +807,39 @@ export class Emitter {
         .op(OP.i32And)
         .set(L_T32C);
     }
-    this.flagsWord(false)
-      .i32(~(CF | OF))
-      .op(OP.i32And)
-      .get(L_T32B)
-      .op(OP.i32Or)
-      .get(L_T32C)
-      .i32(11)
-      .op(OP.i32Shl)
-      .op(OP.i32Or)
-      .setLf(LF_FLAGS);
-    this.i32(LF_NONE).setLf(LF_OP);
-    this.kind = LF_NONE;
+    // CF and OF replace the record's; SF, ZF, PF and AF stay. A materialised record (LF_NONE)
+    // gets them in its flag word. Any other record becomes LF_SZP over the same result words
+    // (SF, ZF and PF come from them for every kind) with AUX = its AF | CF | OF, so RFLAGS reads
+    // exactly as after the interpreter's materialisation, without computing SF, ZF and PF.
+    const cfOf = () => this.get(L_T32B).get(L_T32C).i32(11).op(OP.i32Shl).op(OP.i32Or);
+    const none = () => {
+      this.lf(LF_FLAGS)
+        .i32(~(CF | OF))
+        .op(OP.i32And);
+      cfOf();
+      this.op(OP.i32Or).setLf(LF_FLAGS);
+    };
+    const szp = (af: () => void) => {
+      af();
+      cfOf();
+      this.op(OP.i32Or).setLf(LF_AUX);
+      this.i32(LF_SZP).setLf(LF_OP);
+    };
+    if (this.kind === LF_NONE) {
+      none();
+      return;
+    }
+    if (this.kind >= 0) {
+      // The record's width (this.bits) stays.
+      szp(() => this.af());
+      this.kind = LF_SZP;
+      return;
+    }
+    this.lf(LF_OP).op(OP.i32Eqz).op(OP.if).op(VOID);
+    none();
+    this.op(OP.else);
+    szp(() => this.afCalc());
+    this.op(OP.end);
   }
 
   /** neg (SDM Vol. 2B NEG): 0 − x with the record of a sub from 0. */

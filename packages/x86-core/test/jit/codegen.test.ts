@@ -166,6 +166,17 @@ const PROGRAMS: { name: string; code: number[] }[] = [
   { name: 'shl ebx, 3; rol eax, 1', code: [0xc1, 0xe3, 3, 0xd1, 0xc0, ...SETCC_ALL] },
   { name: 'imul rcx, rbx; ror rax, 1', code: [0x48, 0x0f, 0xaf, 0xcb, 0x48, 0xd1, 0xc8, ...SETCC_ALL] },
   { name: 'add ebx, ecx; inc ecx', code: [0x01, 0xcb, 0xff, 0xc1, ...SETCC_ALL] },
+  // Rotates after rotates, and inc/dec reading the CF a rotate left.
+  { name: 'rol eax, 1; ror rdx, 7', code: [0xd1, 0xc0, 0x48, 0xc1, 0xca, 7, ...SETCC_ALL] },
+  { name: 'ror eax, 3; inc ebx', code: [0xc1, 0xc8, 3, 0xff, 0xc3, ...SETCC_ALL] },
+  {
+    name: 'add ebx, ecx; rol eax, 1; dec rsi',
+    code: [0x01, 0xcb, 0xd1, 0xc0, 0x48, 0xff, 0xce, ...SETCC_ALL],
+  },
+  {
+    name: 'xor ebx, ecx; ror eax, 9; rol eax, 2',
+    code: [0x31, 0xcb, 0xc1, 0xc8, 9, 0xc1, 0xc0, 2, ...SETCC_ALL],
+  },
   // A region that is a lone jcc: mov eax, 1; syscall when not taken, mov eax, 2; syscall when taken.
   ...Array.from({ length: 16 }, (_, cc) => ({
     name: `j${cc}`,
