@@ -44,7 +44,9 @@ export class FdTable {
     const entry = fd >= 0 && fd < this.slots.length ? this.slots[fd] : undefined;
     if (!entry) return err(Errno.EBADF);
     if (checkRights(entry.base, need) !== Errno.SUCCESS) return err(Errno.ENOTCAPABLE);
-    if (checkRights(entry.inheriting, needInheriting) !== Errno.SUCCESS) return err(Errno.ENOTCAPABLE);
+    if (needInheriting !== 0n && checkRights(entry.inheriting, needInheriting) !== Errno.SUCCESS) {
+      return err(Errno.ENOTCAPABLE);
+    }
     return entry;
   }
 

@@ -221,7 +221,9 @@ function prepare(t: Thread, a: readonly (number | bigint)[], need: bigint, write
   const iovs = readIovecs(t.process.memory, a[1] as number, a[2] as number);
   if (typeof iovs === 'number') return iovs;
   if (!checkBuffers(t, iovs, !write)) return Errno.EFAULT;
-  return { entry: e as FdEntry, iovs, total: iovs.reduce((s, v) => s + v.len, 0) };
+  let total = 0;
+  for (let i = 0; i < iovs.length; i++) total += iovs[i]!.len;
+  return { entry: e as FdEntry, iovs, total };
 }
 
 /** Largest single transfer; larger requests are served partially, as short reads/writes. */
