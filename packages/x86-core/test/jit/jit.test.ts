@@ -93,7 +93,17 @@ function randomInsn(next: () => number): number[] {
         : [0x48, 0x8d, 0x05, 2, 0, 0, 0, 0xff, 0xe0];
     case 20: {
       // rol/ror by an immediate or 1; not, neg, test r/m, imm32; bswap.
-      const f = next() % 5;
+      const f = next() % 6;
+      if (f === 5) {
+        // jmp +0, then a rotate that starts a block: it updates the record the previous block
+        // left (of a kind known only at run time). Not of rcx, rsp, rsi or rdi (writesReg does
+        // not look past the jmp).
+        const r = [0, 2, 3, 5, 8, 9, 10, 11, 12, 13, 14, 15][next() % 12]!;
+        const m = 0xc0 | ((next() & 1) << 3) | (r & 7);
+        return next() & 1
+          ? [0xeb, 0, rex(w, 0, r), 0xd1, m]
+          : [0xeb, 0, rex(w, 0, r), 0xc1, m, next() & 0x3f];
+      }
       if (f === 0) {
         const count = next() & 3 ? next() & 0x3f : next() & 0xff;
         return [rex(w, 0, rm), 0xc1, 0xc0 | ((next() & 1) << 3) | (rm & 7), count];
@@ -379,8 +389,12 @@ function randomSse(next: () => number): number[] {
   const arith = [0x58, 0x59, 0x5c, 0x5e, 0x51][next() % 5]!;
   switch (next() % 11) {
     case 0:
-    case 1:
       return [next() & 1 ? 0xf2 : 0x66, ...p, 0x0f, arith, rr];
+    case 1: {
+      // Both operands the same register (each lane is read once for the checks and the operation).
+      const same = reg >> 3 ? [0x45] : [];
+      return [next() & 1 ? 0xf2 : 0x66, ...same, 0x0f, arith, 0xc0 | ((reg & 7) << 3) | (reg & 7)];
+    }
     case 2:
       return [next() & 1 ? 0xf2 : 0x66, ...pm, 0x0f, arith, ...load];
     case 3:
