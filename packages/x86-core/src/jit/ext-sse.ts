@@ -12,7 +12,7 @@
  */
 import type { Insn } from '../insn.js';
 import { MXCSR_I32, XMM_OFFSET } from '../state.js';
-import { type Emitter, L_ADDR, L_MEM, L_T32A, L_T64A } from './emitter.js';
+import { type Emitter, L_ADDR, L_MEM, L_T32A, L_T64A, L_T64B } from './emitter.js';
 import { OP } from './wasm.js';
 
 /** WebAssembly opcodes the Emitter's table lacks (core specification §5.4.7). */
@@ -264,6 +264,8 @@ export function emitSseExt(e: Emitter, i: Insn): boolean {
         return movss(e, i, op === 0x11);
       case 0x7e:
         return movqLoad(e, i);
+      case 0x70:
+        return pshufw(e, i, true);
       case 0x2a:
         return cvtsi2s(e, i, false);
       case 0x2c:
@@ -288,6 +290,8 @@ export function emitSseExt(e: Emitter, i: Insn): boolean {
         return cvtts2si(e, i, true);
       case 0x5a:
         return cvtsd2ss(e, i);
+      case 0x70:
+        return pshufw(e, i, false);
       default:
         return false;
     }
@@ -300,6 +304,17 @@ export function emitSseExt(e: Emitter, i: Insn): boolean {
       return movdFromXmm(e, i);
     case 0xd6:
       return movqStore(e, i);
+    case 0xf4:
+      return pmuludq(e, i);
+    case 0x50:
+      // movmskpd r32, xmm (SDM Vol. 2B MOVMSKPD): the two sign bits, zero-extended.
+      if (i.mod !== 3) return false;
+      e.xmm64(i.rm, 0).i64(63, 0).op(OP.i64ShrU);
+      e.xmm64(i.rm, 1).i64(62, 0).op(OP.i64ShrU).i64(2, 0).op(OP.i64And).op(OP.i64Or);
+      e.op(OP.i32WrapI64).setReg32(i.reg);
+      return true;
+    case 0xe6:
+      return cvttpd2dq(e, i);
     default:
   }
   if (!SIMD) return false;
@@ -684,5 +699,87 @@ function arithSs(e: Emitter, i: Insn): boolean {
   }
   e.guardEnd(i);
   setX32(e, i.reg, () => e.get(L_T32A));
+  return true;
+}
+
+/**
+ * pshuflw (F2 0F 70) / pshufhw (F3 0F 70; SDM Vol. 2B PSHUFLW, PSHUFHW): the words of one half
+ * selected by the immediate, the other half copied.
+ */
+function pshufw(e: Emitter, i: Insn, high: boolean): boolean {
+  if (!SIMD) return false;
+  if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
+  e.i32(0);
+  const src = () => (i.mod === 3 ? xv(e, i.rm) : memV(e));
+  src();
+  src();
+  simd(e, V.shuffle);
+  const lanes: number[] = [];
+  for (let k = 0; k < 8; k++) {
+    const inHalf = high ? k >= 4 : k < 4;
+    const w = inHalf ? (high ? 4 : 0) + ((i.imm >> (2 * (k & 3))) & 3) : k;
+    lanes.push(2 * w, 2 * w + 1);
+  }
+  e.code.bytes(lanes);
+  storeV(e, i.reg);
+  return true;
+}
+
+/** pmuludq (66 0F F4; SDM Vol. 2B PMULUDQ): dwords 0 and 2 multiplied into two quadwords. */
+function pmuludq(e: Emitter, i: Insn): boolean {
+  if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
+  for (let k = 0; k < 2; k++) {
+    // Both factors read before lane 0 is written (the source may be the destination).
+    e.xmm64(i.reg, k).i64(-1, 0).op(OP.i64And);
+    if (i.mod === 3) e.xmm64(i.rm, k);
+    else e.get(L_ADDR).memLoad(8, k * 8);
+    e.i64(-1, 0).op(OP.i64And).op(OP.i64Mul);
+    e.set(k === 0 ? L_T64A : L_T64B);
+  }
+  e.setXmm64(i.reg, 0, () => e.get(L_T64A));
+  e.setXmm64(i.reg, 1, () => e.get(L_T64B));
+  return true;
+}
+
+/**
+ * cvttpd2dq (66 0F E6; SDM Vol. 2A CVTTPD2DQ): two doubles truncated to int32 in the low
+ * quadword, the high one zeroed. Natively when both are in range and integral or PE is already
+ * set and masked (else the interpreter gives the indefinite value, raises IE or PE).
+ */
+function cvttpd2dq(e: Emitter, i: Insn): boolean {
+  if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
+  const lane = (k: number) => {
+    if (i.mod === 3) e.xmm64(i.rm, k);
+    else e.get(L_ADDR).memLoad(8, k * 8);
+  };
+  lane(0);
+  e.set(L_T64A);
+  lane(1);
+  e.set(L_T64B);
+  guard(e);
+  for (const l of [L_T64A, L_T64B]) {
+    const x = () => e.get(l).op(OP.f64ReinterpretI64);
+    x();
+    e.f64(2 ** 31).op(OP.f64Lt);
+    x();
+    e.f64(-(2 ** 31) - 1)
+      .op(OP.f64Gt)
+      .op(OP.i32And)
+      .op(OP.i32Eqz);
+    brIf(e);
+    x();
+    x();
+    e.op(F.f64Trunc).op(F.f64Ne);
+    peSticky(e);
+    e.op(OP.i32Eqz).op(OP.i32And);
+    brIf(e);
+  }
+  e.guardEnd(i);
+  e.setXmm64(i.reg, 0, () => {
+    e.get(L_T64A).op(OP.f64ReinterpretI64).op(F.i32TruncF64S).op(OP.i64ExtendI32U);
+    e.get(L_T64B).op(OP.f64ReinterpretI64).op(F.i32TruncF64S).op(OP.i64ExtendI32U);
+    e.i64(32, 0).op(OP.i64Shl).op(OP.i64Or);
+  });
+  e.setXmm64(i.reg, 1, () => e.i64(0, 0));
   return true;
 }

@@ -22,7 +22,7 @@ import {
   LF_SUB,
 } from '../flags.js';
 import { EA_ABS, type Insn, PFX_LOCK, PFX_REP, PFX_REPNE, PFX_VEX } from '../insn.js';
-import { ARITH_FLAGS, CF, ZF } from '../state.js';
+import { ARITH_FLAGS, CF, OF, ZF } from '../state.js';
 import {
   ALU_ADD,
   ALU_AND,
@@ -134,6 +134,9 @@ export function emitExt(e: Emitter, i: Insn): boolean {
       return true;
     case 0xf7:
       if (i.reg === 6 || i.reg === 7) return emitDiv(e, i, i.reg === 7);
+      return false;
+    case 0xd3:
+      if (i.reg === 0 || i.reg === 1) return emitRotateCl(e, i, i.reg === 0);
       return false;
     default:
       return false;
@@ -427,6 +430,21 @@ function emitMap1Ext(e: Emitter, i: Insn): boolean {
       return i.mod !== 3 && emitCmpxchg(e, i);
     case 0xc1:
       return i.mod !== 3 && emitXadd(e, i);
+    case 0xa3:
+    case 0xab:
+    case 0xb3:
+    case 0xbb:
+      // bt/bts/btr/btc r/m, r: with memory the bit offset reaches other operands (left out).
+      if (i.mod !== 3) return false;
+      return emitBitTest(e, i, (i.opcode >> 3) & 3, null);
+    case 0xba:
+      if (i.reg < 4) return false;
+      return emitBitTest(e, i, i.reg & 3, i.imm);
+    case 0x2e:
+    case 0x2f:
+      return emitComiss(e, i);
+    case 0x50:
+      return emitMovmskps(e, i);
     default:
       return false;
   }
@@ -624,4 +642,175 @@ function alu16(e: Emitter, op: number, dst: number, src: number, imm: number): v
   if (!writes) return;
   e.get(L_T32C);
   if (dst !== MEM) setReg16(e, dst);
+}
+
+/** Pushes the top bit of register `reg` (bit `bits − 1 − k`) as 0/1. */
+function topBit(e: Emitter, reg: number, bits: number, k: number): void {
+  e.reg64(reg)
+    .i64(bits - 1 - k, 0)
+    .op(OP.i64ShrU)
+    .op(OP.i32WrapI64)
+    .i32(1)
+    .op(OP.i32And);
+}
+
+/**
+ * rol / ror r32, r64 by CL (D3 /0, /1; SDM Vol. 2B RCL/RCR/ROL/ROR): the count is masked to 5
+ * or 6 bits; a masked count of 0 writes the register back (a 32-bit one zero-extended) and
+ * changes no flag. Otherwise only CF and OF change — rol: CF = bit 0 of the result, OF = its top
+ * bit xor CF; ror: CF = the top bit, OF = the top two bits xored — as the interpreter computes
+ * them, so the record kind is unknown afterwards.
+ */
+function emitRotateCl(e: Emitter, i: Insn, left: boolean): boolean {
+  const size = i.opsize;
+  if ((size !== 4 && size !== 8) || i.mod !== 3) return false;
+  const bits = size * 8;
+  e.reg32(1)
+    .i32(bits - 1)
+    .op(OP.i32And)
+    .set(L_T32B);
+  if (size === 8) {
+    e.reg64(i.rm).get(L_T32B).op(OP.i64ExtendI32U);
+    e.op(left ? OP.i64Rotl : OP.i64Rotr).setReg64(i.rm);
+  } else {
+    e.reg32(i.rm).get(L_T32B);
+    e.op(left ? OP.i32Rotl : OP.i32Rotr).setReg32(i.rm);
+  }
+  e.fxWrite = 2;
+  if (e.dead) return true;
+  e.fxRead = true;
+  e.get(L_T32B).op(OP.if).op(VOID);
+  // T32A = CF, T32C = OF.
+  if (left) {
+    e.reg64(i.rm).op(OP.i32WrapI64).i32(1).op(OP.i32And).set(L_T32A);
+    topBit(e, i.rm, bits, 0);
+    e.get(L_T32A).op(OP.i32Xor).set(L_T32C);
+  } else {
+    topBit(e, i.rm, bits, 0);
+    e.set(L_T32A);
+    topBit(e, i.rm, bits, 1);
+    e.get(L_T32A).op(OP.i32Xor).set(L_T32C);
+  }
+  e.flagsWord()
+    .i32(~(CF | OF))
+    .op(OP.i32And)
+    .get(L_T32A)
+    .op(OP.i32Or)
+    .get(L_T32C)
+    .i32(11)
+    .op(OP.i32Shl)
+    .op(OP.i32Or)
+    .setLf(LF_FLAGS);
+  e.i32(LF_NONE).setLf(LF_OP);
+  e.op(OP.end);
+  e.kind = -1;
+  e.bits = 32;
+  return true;
+}
+
+/**
+ * bt / bts / btr / btc (0F A3/AB/B3/BB register forms, 0F BA /4–/7 with an immediate; SDM Vol.
+ * 2A BT, BTS, BTR, BTC) at 32 and 64 bits: the offset is taken modulo the operand width; CF is
+ * the selected bit (the other flags as they were, as the interpreter's setCF leaves them); bt
+ * writes nothing (a 32-bit register is not even zero-extended). `kind`: 0 bt, 1 bts, 2 btr,
+ * 3 btc; `imm` the immediate offset, null for the register form.
+ */
+function emitBitTest(e: Emitter, i: Insn, kind: number, imm: number | null): boolean {
+  const size = i.opsize;
+  if (size !== 4 && size !== 8) return false;
+  const bits = size * 8;
+  const body = () => {
+    // T64A = the operand, T64B = the offset.
+    if (i.mod !== 3) e.get(L_MEM);
+    else if (size === 8) e.reg64(i.rm);
+    else e.reg32(i.rm).op(OP.i64ExtendI32U);
+    e.set(L_T64A);
+    if (imm !== null) e.i64(imm & (bits - 1), 0);
+    else
+      e.reg64(i.reg)
+        .i64(bits - 1, 0)
+        .op(OP.i64And);
+    e.set(L_T64B);
+    writeFlags(e, CF, () => {
+      e.get(L_T64A).get(L_T64B).op(OP.i64ShrU).op(OP.i32WrapI64).i32(1).op(OP.i32And);
+    });
+    if (kind === 0) return;
+    e.get(L_T64A).i64(1, 0).get(L_T64B).op(OP.i64Shl);
+    if (kind === 2) e.i64(-1, -1).op(OP.i64Xor).op(OP.i64And);
+    else e.op(kind === 1 ? OP.i64Or : OP.i64Xor);
+    if (i.mod !== 3) {
+      if (size === 4) e.op(OP.i32WrapI64);
+    } else if (size === 8) e.setReg64(i.rm);
+    else e.op(OP.i32WrapI64).setReg32(i.rm);
+  };
+  if (i.mod === 3) {
+    body();
+    return true;
+  }
+  if (kind === 0) {
+    if (!e.load(i, size)) return false;
+    body();
+    return true;
+  }
+  return e.rmw(i, size, body);
+}
+
+/** Pushes 1 when the binary32 pattern in T32A is zero, normal or infinite (not NaN or denormal). */
+function ordered32(e: Emitter, l: number): void {
+  e.get(l).i32(23).op(OP.i32ShrU).i32(0xff).op(OP.i32And).i32(1).op(OP.i32Sub).i32(254).op(OP.i32LtU);
+  e.get(l).i32(1).op(OP.i32Shl).op(OP.i32Eqz).op(OP.i32Or);
+  e.get(l)
+    .i32(1)
+    .op(OP.i32Shl)
+    .i32(0xff000000 | 0)
+    .op(OP.i32Eq)
+    .op(OP.i32Or);
+}
+
+/**
+ * ucomiss / comiss (0F 2E/2F; SDM Vol. 2B UCOMISS, Vol. 2A COMISS): ZF, PF, CF from the
+ * comparison, OF, SF, AF cleared. NaN and denormal operands (IE, DE) leave the region.
+ */
+function emitComiss(e: Emitter, i: Insn): boolean {
+  if (i.mod !== 3 && !e.load(i, 4)) return false;
+  xmmLow32(e, i.reg);
+  e.set(L_T32A);
+  if (i.mod === 3) xmmLow32(e, i.rm);
+  else e.get(L_MEM).op(OP.i32WrapI64);
+  e.set(L_T32B);
+  e.fxExit = true;
+  e.guard();
+  ordered32(e, L_T32A);
+  ordered32(e, L_T32B);
+  e.op(OP.i32And).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
+  e.guardEnd(i);
+  const f = (l: number) => e.get(l).op(F32_REINTERPRET);
+  writeFlags(e, ARITH_FLAGS, () => {
+    f(L_T32A);
+    f(L_T32B);
+    e.op(F32_EQ).i32(6).op(OP.i32Shl);
+    f(L_T32A);
+    f(L_T32B);
+    e.op(F32_LT).op(OP.i32Or);
+  });
+  return true;
+}
+const F32_REINTERPRET = 0xbe;
+const F32_EQ = 0x5b;
+const F32_LT = 0x5d;
+
+/** Pushes the low dword of XMM register n. */
+function xmmLow32(e: Emitter, n: number): void {
+  e.xmm64(n, 0).op(OP.i32WrapI64);
+}
+
+/** movmskps r32, xmm (0F 50; SDM Vol. 2B MOVMSKPS): the four sign bits, zero-extended. */
+function emitMovmskps(e: Emitter, i: Insn): boolean {
+  if (i.mod !== 3) return false;
+  e.xmm64(i.rm, 0).i64(31, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64And);
+  e.xmm64(i.rm, 0).i64(62, 0).op(OP.i64ShrU).i64(2, 0).op(OP.i64And).op(OP.i64Or);
+  e.xmm64(i.rm, 1).i64(29, 0).op(OP.i64ShrU).i64(4, 0).op(OP.i64And).op(OP.i64Or);
+  e.xmm64(i.rm, 1).i64(60, 0).op(OP.i64ShrU).i64(8, 0).op(OP.i64And).op(OP.i64Or);
+  e.op(OP.i32WrapI64).setReg32(i.reg);
+  return true;
 }

@@ -72,7 +72,22 @@ export function randomForm(next: Gen): number[] {
   const rm = pick(next, SAFE);
   const any = next() & 15;
   const imm8 = next() & 0xff;
-  switch (next() % 13) {
+  switch (next() % 15) {
+    case 13: {
+      // rol/ror r32/r64 by CL (counts 0, 1, the width and random), then a reader of CF/OF.
+      const cl = pick(next, [0, 1, 31, 32, 63, 64, next() & 0xff]);
+      const rot = [...rex(w, 0, rm), 0xd3, 0xc0 | ((next() & 1) << 3) | (rm & 7)];
+      return [0x51, 0xb1, cl, ...rot, 0x59, ...consumer(next)];
+    }
+    case 14: {
+      // bt/bts/btr/btc: register offsets (any value) and immediates, register or memory operands.
+      const f = next() % 3;
+      if (f === 0) return [...rex(w, reg, rm), 0x0f, 0xa3 + 8 * (next() & 3), rr(reg, rm), ...consumer(next)];
+      const ext = 4 + (next() & 3);
+      if (f === 1)
+        return [...rex(w, 0, rm), 0x0f, 0xba, 0xc0 | (ext << 3) | (rm & 7), imm8, ...consumer(next)];
+      return [...rex(w, 0, 0), 0x0f, 0xba, ...atRdi(ext, disp(next)), imm8, ...consumer(next)];
+    }
     case 0: {
       // lea r, [rip + disp32] (and the SIB absolute form).
       const d = next() % 3 === 0 ? next() : next() & 0xffff;
@@ -202,7 +217,7 @@ export function randomSseForm(next: Gen): number[] {
     op,
     ...atRdi(x, disp(next, 4)),
   ];
-  switch (next() % 13) {
+  switch (next() % 14) {
     case 0:
       // movss register, load, store.
       return pick(next, [xx([0xf3], 0x10), xx([0xf3], 0x11), xm([0xf3], 0x10), xs([0xf3], 0x11)]);
@@ -250,6 +265,22 @@ export function randomSseForm(next: Gen): number[] {
         ]),
       );
       return next() & 1 ? xx([0x66], op) : xm([0x66], op, next() % 8 === 0 ? 4 : 16);
+    }
+    case 12: {
+      // ucomiss/comiss (then a flag reader), movmskps/movmskpd, pshuflw/pshufhw, pmuludq, cvttpd2dq.
+      const f = next() % 6;
+      if (f === 0)
+        return [
+          ...(next() & 1 ? xx([], 0x2e + (next() & 1)) : xm([], 0x2e + (next() & 1))),
+          ...consumer(next),
+        ];
+      if (f === 1) return [...(next() & 1 ? [0x66] : []), ...rex(false, g, y), 0x0f, 0x50, rr(g, y)];
+      if (f === 2) {
+        const pre = [next() & 1 ? 0xf2 : 0xf3];
+        return [...(next() & 1 ? xx(pre, 0x70) : xm(pre, 0x70, 16)), next() & 0xff];
+      }
+      if (f === 3) return next() & 1 ? xx([0x66], 0xf4) : xm([0x66], 0xf4, 16);
+      return next() & 1 ? xx([0x66], 0xe6) : xm([0x66], 0xe6, next() % 8 === 0 ? 8 : 16);
     }
     case 10:
     case 11: {

@@ -110,7 +110,7 @@ describe('JIT: further instruction forms against the interpreter', () => {
       -(2 ** 63),
     ]
       .concat([1e-40, 2 ** -126, 2 ** -127, 3.4028234663852886e38, 3.5e38, 1 + 2 ** -30, 1e-310, Number.NaN])
-      .concat([Number.POSITIVE_INFINITY, 123456789.123]);
+      .concat([Number.POSITIVE_INFINITY, 123456789.123, -3e9]);
     const floats = [
       0,
       -0,
@@ -136,7 +136,7 @@ describe('JIT: further instruction forms against the interpreter', () => {
       [-1, 0x7fffffff],
     ];
     const modes = [0x1f80, 0x1fa0, 0x3fa0, 0x5fa0, 0x9fe0, 0x0fa0, 0x1da0];
-    // cvtsd2ss, cvtss2sd, cvttsd2si eax/rax, cvttss2si eax/rax (xmm1 → xmm0 / rax), then the
+    // cvtsd2ss, cvtss2sd, cvttsd2si eax/rax, cvttss2si eax/rax, cvttpd2dq (xmm1 → xmm0 / rax), then the
     // scalar single arithmetic xmm0 op= xmm1, and cvtsi2sd/ss xmm0 from eax/rax.
     const fromX = [
       [0xf2, 0x0f, 0x5a, 0xc1],
@@ -145,6 +145,7 @@ describe('JIT: further instruction forms against the interpreter', () => {
       [0xf2, 0x48, 0x0f, 0x2c, 0xc1],
       [0xf3, 0x0f, 0x2c, 0xc1],
       [0xf3, 0x48, 0x0f, 0x2c, 0xc1],
+      [0x66, 0x0f, 0xe6, 0xc1],
     ];
     const arith = [0x58, 0x59, 0x5c, 0x5e, 0x51].map((op) => [0xf3, 0x0f, op, 0xc1]);
     const fromG = [
@@ -185,17 +186,31 @@ describe('JIT: further instruction forms against the interpreter', () => {
       const single = insn[0] === 0xf3;
       for (const v of single ? floats : doubles) {
         const [lo, hi] = single ? [f32(v), 0x12345678] : f64(v);
-        check(insn, (c) => x(c, 1, lo!, hi!));
+        check(insn, (c) => {
+          x(c, 1, lo!, hi!);
+          // cvttpd2dq converts the high lane too: the same value, or a harmless one.
+          if (insn[2] === 0xe6) {
+            c.u32[XMM_OFFSET / 4 + 6] = v === -3e9 ? 0 : lo!;
+            c.u32[XMM_OFFSET / 4 + 7] = v === -3e9 ? 0 : hi!;
+          }
+        });
       }
     }
     for (const insn of arith) {
       for (const a of floats)
-        for (const b of floats) check(insn, (c) => (x(c, 0, f32(a), 7), x(c, 1, f32(b), 9)));
+        for (const b of floats)
+          check(insn, (c) => {
+            x(c, 0, f32(a), 7);
+            x(c, 1, f32(b), 9);
+          });
     }
     for (const insn of fromG) {
       const wide = insn[1] === 0x48;
       for (const [lo, hi] of wide ? longs : ints.map((v) => [v, 0x5555] as [number, number]))
-        check(insn, (c) => ((c.r[0] = lo), (c.r[1] = hi)));
+        check(insn, (c) => {
+          c.r[0] = lo;
+          c.r[1] = hi;
+        });
     }
     expect(n).toBeGreaterThan(2000);
   });
