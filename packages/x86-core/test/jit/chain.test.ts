@@ -345,4 +345,31 @@ describe('chained JIT regions', () => {
       expect(bs[0]!.jitRetired + bs[1]!.jitRetired).toBeGreaterThan(budget === 1e6 ? 500 : 100);
     }
   });
+
+  it('a region using XMM is entered through the chain only with the current XMM registers in the mirror', () => {
+    // The two-thread program; between runs the XMM registers change (as a signal handler's
+    // return would restore them), so the mirror's copy from the previous run is stale.
+    const code = new Uint8Array(0x2000).fill(0x90);
+    const f = 0x1040;
+    code.set(
+      [0xb9, 50, 0, 0, 0, 0xe8, ...le32(f - 10), 0x48, 0x01, 0xc3, 0xff, 0xc9, 0x75, -12 & 0xff, 0x0f, 0x05],
+      0,
+    );
+    code.set([0xf2, 0x0f, 0x2a, 0xd0, 0xf2, 0x0f, 0x58, 0xc2, 0x83, 0xc0, 0x07, 0xc3], f);
+    for (const budget of [7, 20, 33]) {
+      const a = interp(makeMemory(code));
+      const b = new JitCpu(makeMemory(code), { threshold: 0 });
+      initCpu(a, 21);
+      initCpu(b, 21);
+      for (let step = 0; step < 1000; step++) {
+        const ra = a.run(budget);
+        const rb = b.run(budget);
+        expect(rb, `budget ${budget} step ${step}`).toEqual(ra);
+        expectSameState(b, a, `budget ${budget} step ${step}`);
+        if (ra.reason !== 'budget') break;
+        for (const c of [a, b]) new Float64Array(c.b.buffer, XMM_OFFSET, 2)[0] = step * 1.5 - 3;
+      }
+      expect(b.jitRetired).toBeGreaterThan(200);
+    }
+  });
 });
