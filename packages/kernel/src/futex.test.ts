@@ -207,7 +207,7 @@ describe('futex condvars', () => {
     m.words.set(L, (2 | WR) >>> 0);
     const resumes: (() => number)[] = [];
     const wake = (resume: () => number) => resumes.push(resume);
-    expect(f.condvarWaitWake(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
+    expect(f.condvarWaitResumable(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
     // Thread 3 takes the free lock in userspace and signals: 2 is woken without the lock and
     // has not run yet, so nothing of its wait has happened.
     m.words.set(L, (3 | WR) >>> 0);
@@ -227,7 +227,7 @@ describe('futex condvars', () => {
     m.words.set(L, (2 | WR) >>> 0);
     const resumes: (() => number)[] = [];
     const wake = (resume: () => number) => resumes.push(resume);
-    expect(f.condvarWaitWake(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
+    expect(f.condvarWaitResumable(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
     m.words.set(L, (3 | WR) >>> 0);
     f.condvarSignal(m, 'c', CV, 1);
     // 3 still holds the lock when 2 runs: 2 marks it kernel-managed and sleeps on it.
@@ -246,7 +246,7 @@ describe('futex condvars', () => {
     for (const tid of [2, 3, 4]) {
       m.words.set(L, (tid | WR) >>> 0);
       const wake = (resume: () => number) => resumes.set(tid, resume);
-      expect(f.condvarWaitWake(m, 'c', CV, 'l', L, tid, null, wake)).toBe(FUTEX_SLEEPING);
+      expect(f.condvarWaitResumable(m, 'c', CV, 'l', L, tid, null, wake)).toBe(FUTEX_SLEEPING);
     }
     // Broadcast on an unmanaged lock: 2 is woken and the others are donated to it.
     expect(f.condvarSignal(m, 'c', CV, 0xffffffff)).toBe(0);

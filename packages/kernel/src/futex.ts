@@ -40,7 +40,7 @@ const OWNER_UNKNOWN = -2;
 const TID_MASK = ~(LOCK_WRLOCKED | LOCK_KERNEL_MANAGED) >>> 0;
 
 /**
- * Returned by the continuation-passing operations ({@link FutexEngine.wrlockWait} and friends)
+ * Returned by the continuation-passing operations ({@link FutexEngine.wrlockResumable} and friends)
  * when the thread sleeps: the outcome arrives later through the operation's {@link FutexWake}.
  */
 export const FUTEX_SLEEPING = -2;
@@ -362,14 +362,14 @@ export class FutexEngine {
     tid: number,
     timer: StartTimer | null,
   ): number | Promise<number> {
-    return promised((wake) => this.rdlockWait(mem, key, addr, tid, timer, wake));
+    return promised((wake) => this.rdlockResumable(mem, key, addr, tid, timer, wake));
   }
 
   /**
    * {@link FutexEngine.rdlock} without Promises: an errno now, or {@link FUTEX_SLEEPING} and the
    * outcome later through `wake`.
    */
-  rdlockWait(
+  rdlockResumable(
     mem: UserWords,
     key: string,
     addr: number,
@@ -408,14 +408,14 @@ export class FutexEngine {
     tid: number,
     timer: StartTimer | null,
   ): number | Promise<number> {
-    return promised((wake) => this.wrlockWait(mem, key, addr, tid, timer, wake));
+    return promised((wake) => this.wrlockResumable(mem, key, addr, tid, timer, wake));
   }
 
   /**
    * {@link FutexEngine.wrlock} without Promises: an errno now, or {@link FUTEX_SLEEPING} and the
    * outcome later through `wake`.
    */
-  wrlockWait(
+  wrlockResumable(
     mem: UserWords,
     key: string,
     addr: number,
@@ -484,7 +484,9 @@ export class FutexEngine {
     tid: number,
     timer: StartTimer | null,
   ): number | Promise<number> {
-    return promised((wake) => this.condvarWaitWake(mem, cvKey, cvAddr, lockKey, lockAddr, tid, timer, wake));
+    return promised((wake) =>
+      this.condvarWaitResumable(mem, cvKey, cvAddr, lockKey, lockAddr, tid, timer, wake),
+    );
   }
 
   /**
@@ -493,7 +495,7 @@ export class FutexEngine {
    * found the lock unmanaged, or by its timeout) takes the lock in `resume`, that is when it
    * runs again, and may sleep once more on the lock there.
    */
-  condvarWaitWake(
+  condvarWaitResumable(
     mem: UserWords,
     cvKey: string,
     cvAddr: number,

@@ -33,7 +33,14 @@ export { Err, err, isErr, KernelError, type MaybePromise } from './errors.js';
 export { CONVENTIONAL_SIGNAL_NUMBERS, exitStatusForSignal, shellExitStatus } from './exit-status.js';
 export { FdObject, type FileStat, type Readiness } from './fd-object.js';
 export { type FdEntry, FdTable } from './fd-table.js';
-export { FutexEngine, type FutexStats, type StartTimer, type UserWords } from './futex.js';
+export {
+  FUTEX_SLEEPING,
+  FutexEngine,
+  type FutexStats,
+  type FutexWake,
+  type StartTimer,
+  type UserWords,
+} from './futex.js';
 export {
   type CpuFactory,
   createKernel,

@@ -201,15 +201,15 @@ function futexPoll(
     const lockKey = futexKey(proc, lock, dv.getUint8(inPtr + 33));
     if (typeof cvKey === 'number') return finish(cvKey);
     if (typeof lockKey === 'number') return finish(lockKey);
-    r = kernel.futex.condvarWaitWake(words, cvKey, cv, lockKey, lock, t.tid, timer, wake);
+    r = kernel.futex.condvarWaitResumable(words, cvKey, cv, lockKey, lock, t.tid, timer, wake);
   } else {
     const lock = Number(dv.getBigUint64(inPtr + 16, true));
     const key = futexKey(proc, lock, dv.getUint8(inPtr + 24));
     if (typeof key === 'number') return finish(key);
     r =
       type === Eventtype.LOCK_RDLOCK
-        ? kernel.futex.rdlockWait(words, key, lock, t.tid, timer, wake)
-        : kernel.futex.wrlockWait(words, key, lock, t.tid, timer, wake);
+        ? kernel.futex.rdlockResumable(words, key, lock, t.tid, timer, wake)
+        : kernel.futex.wrlockResumable(words, key, lock, t.tid, timer, wake);
   }
   return r === FUTEX_SLEEPING ? PARKED : finish(r);
 }
