@@ -62,6 +62,9 @@ const V = {
   or: 0x50,
   xor: 0x51,
   i8Bitmask: 0x64,
+  i8NarrowS: 0x65,
+  i8NarrowU: 0x66,
+  i16NarrowS: 0x85,
   i8Add: 0x6e,
   i8Sub: 0x71,
   i8MinU: 0x77,
@@ -149,6 +152,11 @@ const PACKED = new Map<number, { v: number; swap?: boolean }>([
   [0x66, { v: V.i32GtS }],
   [0xda, { v: V.i8MinU }],
   [0xde, { v: V.i8MaxU }],
+  // packsswb / packuswb / packssdw: dest words (dwords) to the low half, the source's to the high
+  // half, saturated — the narrowing operations (SDM Vol. 2B PACKSSWB, PACKUSWB).
+  [0x63, { v: V.i8NarrowS }],
+  [0x67, { v: V.i8NarrowU }],
+  [0x6b, { v: V.i16NarrowS }],
 ]);
 
 /** Byte-lane selectors of the unpacks (66 0F 60–62, 68–6A, 6C, 6D): dest bytes 0–15, source 16–31. */
@@ -266,6 +274,8 @@ export function emitSseExt(e: Emitter, i: Insn): boolean {
         return movqLoad(e, i);
       case 0x70:
         return pshufw(e, i, true);
+      case 0xe6:
+        return cvtdq2pd(e, i);
       case 0x2a:
         return cvtsi2s(e, i, false);
       case 0x2c:
@@ -781,5 +791,23 @@ function cvttpd2dq(e: Emitter, i: Insn): boolean {
     e.i64(32, 0).op(OP.i64Shl).op(OP.i64Or);
   });
   e.setXmm64(i.reg, 1, () => e.i64(0, 0));
+  return true;
+}
+
+/** cvtdq2pd (F3 0F E6; SDM Vol. 2A CVTDQ2PD): two int32 to doubles, always exact. */
+function cvtdq2pd(e: Emitter, i: Insn): boolean {
+  if (i.mod === 3) e.xmm64(i.rm, 0);
+  else {
+    if (!e.load(i, 8)) return false;
+    e.get(L_MEM);
+  }
+  e.set(L_T64A);
+  for (let k = 0; k < 2; k++) {
+    e.setXmm64(i.reg, k, () => {
+      e.get(L_T64A);
+      if (k === 1) e.i64(32, 0).op(OP.i64ShrU);
+      e.op(OP.i32WrapI64).op(F.f64ConvertI32S).op(OP.i64ReinterpretF64);
+    });
+  }
   return true;
 }
