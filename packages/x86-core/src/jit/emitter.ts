@@ -93,7 +93,10 @@ export const L_XA = 39; // i64: low lane of an SSE memory operand
 export const L_XB = 40; // i64: high lane of an SSE memory operand
 export const L_R0 = 41; // f64: SSE results before they are written
 export const L_R1 = 42;
-/** Scratch of the flag computations (flagsCalc, imulOvf), free for nothing else. */
+/**
+ * Scratch of the flag computations (flagsCalc, cfCalc, afCalc, imulOvf) and nothing else, so
+ * the callers' temporaries (T32*, T64*, L_FL) survive a flag read.
+ */
 export const L_FA = 43; // i32
 export const L_FB = 44; // i32
 export const L_FX = 45; // i64
@@ -380,10 +383,11 @@ export class Emitter {
   /**
    * Pushes RFLAGS of a record whose kind is known only at run time, computed in WebAssembly from
    * the record words exactly as Cpu.getRflags does (flags.ts, SDM Vol. 1 Appendix A). CF and OF
-   * (a switch on LF_OP) are exact only with `cfOf`, AF only with `withAf`; those left out read 0
-   * unless the record is LF_NONE. Uses only L_FA, L_FB, L_FX, L_FY.
+   * (a switch on LF_OP) are exact only with `cfOf` (OF also needs `withOf`), AF only with
+   * `withAf`; those left out read 0 or as recorded unless the record is LF_NONE. Uses only L_FA,
+   * L_FB, L_FX, L_FY.
    */
-  flagsCalc(cfOf: boolean, withAf: boolean): this {
+  flagsCalc(cfOf: boolean, withAf: boolean, withOf = true): this {
     // LF_NONE: the materialised word (getRflags sets bit 1).
     this.op(OP.block).op(I32);
     this.lf(LF_FLAGS).i32(2).op(OP.i32Or);
@@ -408,7 +412,7 @@ export class Emitter {
       .op(OP.i32Or);
     if (withAf) this.afCalc().op(OP.i32Or);
     if (cfOf) {
-      this.cfOfCalc();
+      this.cfOfCalc(withOf);
       this.get(L_FA).op(OP.i32Or);
     }
     this.op(OP.end);
@@ -558,8 +562,8 @@ export class Emitter {
     this.fxRead = true;
     const base = cc >> 1;
     if (!this.knows(cc)) {
-      // ZF, SF and PF need no switch on the record kind; the others need CF or OF.
-      this.flagsCalc(base !== 2 && base !== 4 && base !== 5, false).set(L_FL);
+      // ZF, SF and PF need no switch on the record kind; the others need CF or OF (b, be: CF only).
+      this.flagsCalc(base !== 2 && base !== 4 && base !== 5, false, base !== 1 && base !== 3).set(L_FL);
       const bit = (n: number) => this.get(L_FL).i32(n).op(OP.i32ShrU);
       switch (base) {
         case 0:
