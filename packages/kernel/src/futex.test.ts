@@ -265,6 +265,25 @@ describe('futex condvars', () => {
     expect(f.stats()).toEqual({ locks: 0, condvars: 0 });
   });
 
+  it('a waiter killed while it sleeps to re-take its lock leaves nothing behind', () => {
+    const f = new FutexEngine();
+    const m = memory();
+    m.words.set(L, (2 | WR) >>> 0);
+    const resumes: (() => number)[] = [];
+    const wake = (resume: () => number) => resumes.push(resume);
+    expect(f.condvarWaitResumable(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
+    m.words.set(L, (3 | WR) >>> 0);
+    f.condvarSignal(m, 'c', CV, 1);
+    expect(resumes.shift()!()).toBe(FUTEX_SLEEPING);
+    f.cancelWaiters(new Set([2]));
+    expect(f.stats()).toEqual({ locks: 0, condvars: 0 });
+    // The word still says kernel-managed: 3's unlock goes through the kernel and frees it.
+    expect(f.unlock(m, 'l', L, 3)).toBe(0);
+    expect(m.words.get(L)).toBe(0);
+    expect(resumes).toHaveLength(0);
+    expect(f.stats()).toEqual({ locks: 0, condvars: 0 });
+  });
+
   it('waits of killed threads are forgotten: the lock goes to the next live waiter', async () => {
     const f = new FutexEngine();
     const m = memory();

@@ -299,7 +299,7 @@ export class FutexEngine {
   private static wakeDonate(queue: Waiter[], n: number): void {
     const w = queue.shift();
     if (!w) return;
-    // The donation goes first: the woken waiter's outcome may run at once and requeue it.
+    // The donation is in place before the woken waiter hears of its wake-up.
     FutexEngine.requeue(queue, w.donated, n);
     FutexEngine.wake(w, false);
   }
@@ -437,7 +437,8 @@ export class FutexEngine {
   /**
    * Takes the write lock for `tid` (requeueing `donated` behind it), or sleeps in its writer
    * queue: returns the errno, or {@link FUTEX_SLEEPING} and later calls `done` with the outcome
-   * (by then the lock is ours, or the wait timed out and the word was unmanaged).
+   * (by then the lock is ours, or the wait timed out and the word was unmanaged). `condvar` is
+   * the condvar of a waiter re-taking its lock after the wait.
    */
   private wrlockLocked(
     fl: FutexLock,
@@ -447,14 +448,16 @@ export class FutexEngine {
     timer: StartTimer | null,
     donated: Waiter[],
     done: (errno: number) => void,
+    condvar: FutexCondvar | null = null,
   ): number {
     const error = FutexEngine.tryWrlock(fl, mem, addr, tid, donated.length > 0);
     if (error === Errno.SUCCESS || error === Errno.EBUSY) FutexEngine.requeue(donated, fl.writers, Infinity);
     else FutexEngine.wakeDonate(donated, Infinity);
     if (error === Errno.EBUSY) {
-      const r = FutexEngine.sleep(fl.writers, fl, new Waiter(tid), timer, done, () =>
-        FutexEngine.unmanage(fl, mem, addr),
-      );
+      const w = new Waiter(tid);
+      // A condvar waiter re-taking its lock still counts on the condvar (see cancelWaiters).
+      w.condvar = condvar;
+      const r = FutexEngine.sleep(fl.writers, fl, w, timer, done, () => FutexEngine.unmanage(fl, mem, addr));
       if (r === FUTEX_SLEEPING) return r;
       FutexEngine.unmanage(fl, mem, addr);
       return r;
@@ -535,15 +538,24 @@ export class FutexEngine {
         this.condvarRelease(cv);
         return r;
       }
-      const r2 = this.wrlockLocked(fl, mem, lockAddr, tid, null, w.donated, (e) => {
-        this.woken.add(w);
-        wake(() => {
-          this.woken.delete(w);
-          cv.waitcount--;
-          this.condvarRelease(cv);
-          return e !== Errno.SUCCESS ? e : r;
-        });
-      });
+      const r2 = this.wrlockLocked(
+        fl,
+        mem,
+        lockAddr,
+        tid,
+        null,
+        w.donated,
+        (e) => {
+          this.woken.add(w);
+          wake(() => {
+            this.woken.delete(w);
+            cv.waitcount--;
+            this.condvarRelease(cv);
+            return e !== Errno.SUCCESS ? e : r;
+          });
+        },
+        cv,
+      );
       if (r2 === FUTEX_SLEEPING) return r2;
       cv.waitcount--;
       this.condvarRelease(cv);
