@@ -499,10 +499,7 @@ export function emitSse(e: Emitter, i: Insn): boolean {
   for (let k = 0; k < lanes; k++) {
     if (mem) e.get(k === 0 ? L_XA : L_XB).set(L_SB);
     else e.xmm64(i.rm, k).set(L_SB);
-    e.moderate(() => e.get(L_SB))
-      .op(OP.i32Eqz)
-      .op(OP.brIf)
-      .code.u32(0);
+    e.requireModerate(L_SB, 0);
     const r = k === 0 ? L_R0 : L_R1;
     if (op === 0x51) {
       // sqrt of a negative non-zero operand is invalid (IE).
@@ -511,22 +508,24 @@ export function emitSse(e: Emitter, i: Insn): boolean {
       continue;
     }
     e.xmm64(d, k).set(L_SA);
-    e.moderate(() => e.get(L_SA))
-      .op(OP.i32Eqz)
-      .op(OP.brIf)
-      .code.u32(0);
+    e.requireModerate(L_SA, 0);
     a();
     b();
     e.op(op === 0x58 ? OP.f64Add : op === 0x59 ? OP.f64Mul : op === 0x5c ? OP.f64Sub : OP.f64Div).set(r);
-    // In range: SAFE_LO ≤ |r| ≤ SAFE_HI, or an exact zero (any sum; a product with a zero
-    // factor; a quotient with a zero dividend). NaN fails every comparison.
+    // A sum or difference of moderate operands is always in range: both are multiples of
+    // 2^-819 (the unit in the last place at the smallest moderate exponent), so the exact
+    // result is 0 or at least 2^-819 > SAFE_LO, and below 2^770 < SAFE_HI in magnitude; the
+    // rounded result keeps both bounds.
+    if (op === 0x58 || op === 0x5c) continue;
+    // In range: SAFE_LO ≤ |r| ≤ SAFE_HI, or an exact zero (a product with a zero factor; a
+    // quotient with a zero dividend). NaN fails every comparison.
     e.get(r).op(OP.f64Abs).f64(SAFE_LO).op(OP.f64Ge);
     e.get(r).op(OP.f64Abs).f64(SAFE_HI).op(OP.f64Le).op(OP.i32And);
     e.get(r).f64(0).op(OP.f64Eq);
     if (op === 0x59) {
       isZero(L_SA);
       isZero(L_SB).op(OP.i32Or).op(OP.i32And);
-    } else if (op === 0x5e) isZero(L_SA).op(OP.i32And);
+    } else isZero(L_SA).op(OP.i32And);
     e.op(OP.i32Or).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
   }
   e.guardEnd(i);
