@@ -1042,6 +1042,17 @@ export class Emitter {
 
   /** The code touches XMM registers or MXCSR. */
   usesXmm = false;
+  /**
+   * Counts the blocks emitted so far (emitInsn bumps it at each block's first instruction); facts
+   * established by code earlier in the same block (which always ran before) are tagged with it.
+   */
+  blockSerial = 0;
+  /**
+   * The blockSerial of the block whose code has already checked that MXCSR allows the binary64
+   * fast path. Translated code never writes MXCSR (forms that would leave the region first), so
+   * later operations of that block skip the check. A form that wrote MXCSR would reset this.
+   */
+  mxcsrSerial = -1;
 
   /** Pushes lane `k` (0 low, 1 high) of XMM register `n` as an i64. */
   xmm64(n: number, k: number): this {

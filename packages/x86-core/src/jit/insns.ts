@@ -45,6 +45,8 @@ export const ALU_OPS = new Set([ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_
  * flag-setting instruction earlier in the block) also return false.
  */
 export function emitInsn(e: Emitter, i: Insn): boolean {
+  // Every block's first instruction has index 0 (translate.ts): per-block facts end here.
+  if (e.index === 0) e.blockSerial++;
   return emitCore(e, i) || emitExt(e, i);
 }
 
@@ -487,11 +489,16 @@ export function emitSse(e: Emitter, i: Insn): boolean {
   if (op !== 0x51 && op !== 0x58 && op !== 0x59 && op !== 0x5c && op !== 0x5e) return false;
   e.guard();
   e.usesXmm = true;
-  e.i32(0)
-    .op(OP.i32Load)
-    .code.u32(2)
-    .u32(MXCSR_I32 * 4);
-  e.i32(MXCSR_FAST_MASK).op(OP.i32And).i32(PE_STICKY).op(OP.i32Ne).op(OP.brIf).code.u32(0);
+  // MXCSR once per block: translated code never writes it, and a block runs from its start,
+  // so a check earlier in the block has passed whenever this instruction runs.
+  if (e.mxcsrSerial !== e.blockSerial) {
+    e.i32(0)
+      .op(OP.i32Load)
+      .code.u32(2)
+      .u32(MXCSR_I32 * 4);
+    e.i32(MXCSR_FAST_MASK).op(OP.i32And).i32(PE_STICKY).op(OP.i32Ne).op(OP.brIf).code.u32(0);
+    e.mxcsrSerial = e.blockSerial;
+  }
   // Each lane's operands are read once, as bit patterns: L_SA (destination), L_SB (source).
   const a = () => e.get(L_SA).op(OP.f64ReinterpretI64);
   const b = () => e.get(L_SB).op(OP.f64ReinterpretI64);

@@ -30,7 +30,7 @@ import {
 } from '../../src/flags.js';
 import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
-import { LF_I32, XMM_OFFSET } from '../../src/state.js';
+import { LF_I32, MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
 
 const CODE = 0x10000;
 const RW = 0x31000;
@@ -225,6 +225,33 @@ describe('JIT code generation', () => {
     }
     // The programs actually ran translated.
     expect(jitted).toBeGreaterThan(300 * PROGRAMS.length);
+  });
+
+  it('checks MXCSR in every block with SSE2 arithmetic, whichever path ran first', () => {
+    // test eax, eax; jz L2; addsd xmm0, xmm1; jmp end; L2: addsd xmm2, xmm3; end: syscall — an
+    // inexact sum with PE still clear must leave to the interpreter (which sets PE) on both paths.
+    const code = [0x85, 0xc0, 0x74, 0x06, 0xf2, 0x0f, 0x58, 0xc1, 0xeb, 0x04, 0xf2, 0x0f, 0x58, 0xd3];
+    for (const eax of [0, 1]) {
+      for (const mxcsr of [0x1f80, 0x1fa0, 0x3fa0]) {
+        const [a, b] = [makeCpu(code, false), makeCpu(code, true)];
+        for (const c of [a, b]) {
+          reset(c, randomRecord(rng(5)), 9);
+          c.r[0] = eax;
+          c.u32[MXCSR_I32] = mxcsr;
+          new Float64Array(c.b.buffer, c.b.byteOffset + XMM_OFFSET, 8).set([1, 0, 0.1, 0, 3, 0, 0.7, 0]);
+          c.run(100);
+        }
+        const what = `eax ${eax} mxcsr ${mxcsr.toString(16)}`;
+        expect(b.u32[MXCSR_I32], what).toBe(a.u32[MXCSR_I32]);
+        expect(
+          Buffer.from(b.b.subarray(XMM_OFFSET, XMM_OFFSET + 64)).equals(
+            Buffer.from(a.b.subarray(XMM_OFFSET, XMM_OFFSET + 64)),
+          ),
+          what,
+        ).toBe(true);
+        expect(b.rip, what).toBe(a.rip);
+      }
+    }
   });
 
   it('checked memory accesses at page ends, near 2^32 and 2^64: same state, memory and faults', () => {
