@@ -78,6 +78,12 @@ export class GuestMemory {
    * permissions (the JIT's TLBs) know when to drop their entries.
    */
   protectEpoch = 0;
+  /**
+   * Every byte at or above this address is still zero: no mapping ever reached it (a fresh or
+   * grown WebAssembly.Memory is zero-filled, and GuestMemory's writers only touch mapped pages),
+   * so {@link map} need not clear it. It starts above the JIT's scratch area in the bottom 64 KiB.
+   */
+  private zeroFrom = 0x10000;
 
   constructor(options: GuestMemoryOptions = {}) {
     const maxBytes = Math.min(options.maxBytes ?? MAX_GUEST_BYTES, MAX_GUEST_BYTES);
@@ -144,7 +150,10 @@ export class GuestMemory {
       if (!(old & PAGE_MAPPED)) this.mappedBytes += PAGE_SIZE;
       this.pages[p] = PAGE_MAPPED | (prot & PROT_MASK);
     }
-    this.u8.fill(0, addr, end);
+    // Only bytes that an earlier mapping may have dirtied need clearing (e.g. 8 MiB of fresh
+    // main-thread stack does not).
+    if (addr < this.zeroFrom) this.u8.fill(0, addr, Math.min(end, this.zeroFrom));
+    if (end > this.zeroFrom) this.zeroFrom = end;
   }
 
   /** Unmaps whole pages in `[addr, addr+len)`; unmapped pages fault on every access. */
@@ -416,6 +425,7 @@ export class GuestMemory {
     }
     for (let p = 0; p < pages.length; p++) copy.pages[p] = pages[p]! & ~PAGE_CODE;
     copy.mappedBytes = this.mappedBytes;
+    copy.zeroFrom = this.zeroFrom;
     return copy;
   }
 }
