@@ -20,6 +20,7 @@ import {
   LF_RESH,
   LF_SBB,
   LF_SUB,
+  LF_SZP,
 } from '../flags.js';
 import { EA_ABS, type Insn, PFX_LOCK, PFX_REP, PFX_REPNE, PFX_VEX } from '../insn.js';
 import { ARITH_FLAGS, CF, OF, ZF } from '../state.js';
@@ -32,6 +33,7 @@ import {
   ALU_XOR,
   type Emitter,
   IMM,
+  L_ADDR,
   L_MEM,
   L_T32A,
   L_T32B,
@@ -138,6 +140,19 @@ export function emitExt(e: Emitter, i: Insn): boolean {
     case 0xd3:
       if (i.reg === 0 || i.reg === 1) return emitRotateCl(e, i, i.reg === 0);
       return false;
+    case 0xc0:
+    case 0xd0:
+      if (i.reg < 4) return false;
+      return emitShift8(e, i, (op === 0xd0 ? 1 : i.imm) & 0x1f);
+    case 0xc9:
+      // leave (SDM Vol. 2A LEAVE): rsp = rbp, then pop rbp; a fault leaves both unchanged.
+      if (size !== 8) return false;
+      e.reg64(5).set(L_T64A);
+      e.checkAt(i, 8, false);
+      e.get(L_ADDR).memLoad(8, 0).set(L_MEM);
+      e.get(L_T64A).i64(8, 0).op(OP.i64Add).setReg64(4);
+      e.get(L_MEM).setReg64(5);
+      return true;
     default:
       return false;
   }
@@ -812,5 +827,72 @@ function emitMovmskps(e: Emitter, i: Insn): boolean {
   e.xmm64(i.rm, 1).i64(29, 0).op(OP.i64ShrU).i64(4, 0).op(OP.i64And).op(OP.i64Or);
   e.xmm64(i.rm, 1).i64(60, 0).op(OP.i64ShrU).i64(8, 0).op(OP.i64And).op(OP.i64Or);
   e.op(OP.i32WrapI64).setReg32(i.reg);
+  return true;
+}
+
+/**
+ * shl/sal/shr/sar r/m8 by an immediate or 1 (C0/D0 /4–/7; SDM Vol. 2B SAL/SAR/SHL/SHR): the
+ * count masked to 5 bits (it may exceed 8), the record LF_SZP with CF and OF as the interpreter
+ * computes them (AF 0); a zero count changes no flag (memory is still written back).
+ */
+function emitShift8(e: Emitter, i: Insn, c: number): boolean {
+  const op = i.reg;
+  const shl = op === 4 || op === 6;
+  const body = () => {
+    if (i.mod === 3) e.byteReg(i.rmB);
+    else e.get(L_MEM).op(OP.i32WrapI64);
+    e.set(L_T32A);
+    if (c === 0) {
+      e.get(L_T32A).set(L_T32C);
+      return;
+    }
+    // T32C = result, T32B = CF.
+    if (shl) e.get(L_T32A).i32(c).op(OP.i32Shl);
+    else if (op === 5) e.get(L_T32A).i32(c).op(OP.i32ShrU);
+    else e.get(L_T32A).op(OP.i32Extend8S).i32(c).op(OP.i32ShrS);
+    e.i32(0xff).op(OP.i32And).set(L_T32C);
+    e.fxWrite = 1;
+    if (e.dead) return;
+    if (shl) {
+      if (c <= 8)
+        e.get(L_T32A)
+          .i32(8 - c)
+          .op(OP.i32ShrU)
+          .i32(1)
+          .op(OP.i32And);
+      else e.i32(0);
+    } else if (op === 5)
+      e.get(L_T32A)
+        .i32(c - 1)
+        .op(OP.i32ShrU)
+        .i32(1)
+        .op(OP.i32And);
+    else
+      e.get(L_T32A)
+        .op(OP.i32Extend8S)
+        .i32(c - 1)
+        .op(OP.i32ShrS)
+        .i32(1)
+        .op(OP.i32And);
+    e.set(L_T32B);
+    e.i32(LF_SZP).setLf(LF_OP);
+    e.i32(8).setLf(LF_BITS);
+    e.get(L_T32C).setLf(LF_RES);
+    e.i32(0).setLf(LF_RESH);
+    e.get(L_T32B);
+    if (shl) e.get(L_T32C).i32(7).op(OP.i32ShrU).get(L_T32B).op(OP.i32Xor).i32(11).op(OP.i32Shl).op(OP.i32Or);
+    else if (op === 5) e.get(L_T32A).i32(7).op(OP.i32ShrU).i32(11).op(OP.i32Shl).op(OP.i32Or);
+    e.setLf(LF_AUX);
+    e.kind = LF_SZP;
+    e.bits = 8;
+  };
+  if (i.mod !== 3) {
+    return e.rmw(i, 1, () => {
+      body();
+      e.get(L_T32C);
+    });
+  }
+  body();
+  if (c !== 0) e.get(L_T32C).setByteReg(i.rmB);
   return true;
 }

@@ -27,6 +27,8 @@ export function rng(seed: number): () => number {
 
 /** Registers a generated instruction may write: not rcx (loop counter), rsp, rsi, rdi. */
 const SAFE = [0, 2, 3, 5, 8, 9, 10, 11, 12, 13, 14, 15];
+/** 8-bit registers without REX it may write: AL, DL, BL, AH, DH, BH (not CL, CH). */
+const LEGACY8 = [0, 2, 3, 4, 6, 7];
 
 export type Gen = () => number;
 
@@ -50,8 +52,14 @@ function disp(next: Gen, align = 1): number {
   return d & ~(align - 1);
 }
 
-/** A flag consumer: jcc over a nop, setcc, cmovcc, or adc. */
+/**
+ * A flag consumer: jcc over a nop, setcc, cmovcc, or adc; sometimes after a jmp +0, so that it
+ * starts a new block and reads the lazy-flag record as stored rather than as known statically.
+ */
 function consumer(next: Gen): number[] {
+  return next() % 3 === 0 ? [0xeb, 0, ...reader(next)] : reader(next);
+}
+function reader(next: Gen): number[] {
   const r = pick(next, SAFE);
   switch (next() % 4) {
     case 0:
@@ -70,9 +78,22 @@ export function randomForm(next: Gen): number[] {
   const w = (next() & 1) === 1;
   const reg = pick(next, SAFE);
   const rm = pick(next, SAFE);
-  const any = next() & 15;
   const imm8 = next() & 0xff;
-  switch (next() % 15) {
+  switch (next() % 17) {
+    case 15: {
+      // shl/shr/sal/sar r/m8 by an immediate (0, 1, 7, 8, 9, 31, random) or 1, then a reader.
+      const ext = 4 + (next() & 3);
+      const n = pick(next, [0, 1, 7, 8, 9, 31, next() & 0xff]);
+      const f = next() % 3;
+      // A byte register with REX (SAFE registers) or without (not CL/CH).
+      const [p, b] = next() & 1 ? [rex(false, 0, rm, true), rm & 7] : [[], pick(next, LEGACY8)];
+      if (f === 0) return [...p, 0xc0, 0xc0 | (ext << 3) | b, n, ...consumer(next)];
+      if (f === 1) return [...p, 0xd0, 0xc0 | (ext << 3) | b, ...consumer(next)];
+      return [0xc0, ...atRdi(ext, disp(next)), n, ...consumer(next)];
+    }
+    case 16:
+      // leave after mov rbp, rsp (rsp moves up by 8), or with rbp as it is (mostly a fault).
+      return next() % 8 === 0 ? [0xc9] : [0x48, 0x89, 0xe5, 0xc9];
     case 13: {
       // rol/ror r32/r64 by CL (counts 0, 1, the width and random), then a reader of CF/OF.
       const cl = pick(next, [0, 1, 31, 32, 63, 64, next() & 0xff]);
@@ -104,7 +125,9 @@ export function randomForm(next: Gen): number[] {
     }
     case 2:
       // mov r8, imm8 (AH–BH without REX).
-      return next() & 1 ? [0xb0 + (next() & 7), imm8] : [...rex(false, 0, any, true), 0xb0 + (any & 7), imm8];
+      return next() & 1
+        ? [0xb0 + pick(next, LEGACY8), imm8]
+        : [...rex(false, 0, rm, true), 0xb0 + (rm & 7), imm8];
     case 3: {
       // div/idiv r/m32, r/m64: the dividend's high half zeroed or sign-extended (or left, which
       // mostly overflows), a non-zero divisor (or, rarely, any).
@@ -319,7 +342,7 @@ export function program(seed: number, gen: (next: Gen) => number[]): Uint8Array 
   const next = rng(seed);
   const bytes: number[] = [0xb9, 8 + (next() & 15), 0, 0, 0];
   const loop = bytes.length;
-  const n = 4 + (next() % 12);
+  const n = 3 + (next() % 9);
   for (let k = 0; k < n; k++) bytes.push(...gen(next));
   bytes.push(0xff, 0xc9); // dec ecx
   const back = loop - (bytes.length + 6);
