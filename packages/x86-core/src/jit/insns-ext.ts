@@ -12,7 +12,9 @@ import {
   LF_ADD,
   LF_AUX,
   LF_BITS,
+  LF_DEC,
   LF_FLAGS,
+  LF_INC,
   LF_LOGIC,
   LF_NONE,
   LF_OP,
@@ -136,6 +138,10 @@ export function emitExt(e: Emitter, i: Insn): boolean {
       return true;
     case 0xf7:
       if (i.reg === 6 || i.reg === 7) return emitDiv(e, i, i.reg === 7);
+      if ((i.reg === 2 || i.reg === 3) && i.mod !== 3) return emitMemUnary(e, i);
+      return false;
+    case 0xff:
+      if (i.reg < 2 && i.mod !== 3) return emitMemUnary(e, i);
       return false;
     case 0xd3:
       if (i.reg === 0 || i.reg === 1) return emitRotateCl(e, i, i.reg === 0);
@@ -386,7 +392,23 @@ function emitXchg(e: Emitter, i: Insn): boolean {
  */
 function emitLocked(e: Emitter, i: Insn): boolean {
   if (i.mod === 3) return false;
-  if (i.map === 0 && i.opcode === 0x87) return emitXchg(e, i);
+  if (i.map === 0) {
+    const op = i.opcode;
+    const size = i.opsize;
+    if (op === 0x87) return emitXchg(e, i);
+    if (size !== 4 && size !== 8) return false;
+    if (op === 0xff && i.reg < 2) return emitMemUnary(e, i);
+    if (op === 0xf7 && (i.reg === 2 || i.reg === 3)) return emitMemUnary(e, i);
+    // add/or/adc/sbb/and/sub/xor m, r and m, imm (cmp cannot be locked: #UD).
+    const alu = op < 0x40 && (op & 7) === 1 ? op >> 3 : op === 0x81 || op === 0x83 ? i.reg : -1;
+    if (alu === ADC || alu === SBB) return emitAdcSbb(e, i, alu);
+    if (alu < 0 || alu === ALU_CMP) return false;
+    const src = op < 0x40 ? i.reg : IMM;
+    return e.rmw(i, size, () => {
+      e.alu(alu, size, MEM, src, i.imm, i.immHi);
+      e.get(size === 8 ? L_T64C : L_T32C);
+    });
+  }
   if (i.map !== 1) return false;
   if (i.opcode === 0xb1) return emitCmpxchg(e, i);
   if (i.opcode === 0xc1) return emitXadd(e, i);
@@ -895,4 +917,59 @@ function emitShift8(e: Emitter, i: Insn, c: number): boolean {
   body();
   if (c !== 0) e.get(L_T32C).setByteReg(i.rmB);
   return true;
+}
+
+/**
+ * inc/dec (FF /0, /1), not/neg (F7 /2, /3) of a 32- or 64-bit memory operand (SDM Vol. 2A
+ * INC, DEC, Vol. 2B NEG, NOT), read-modify-write: inc/dec keep CF in the record (LF_INC/LF_DEC
+ * with the old CF in LF_AUX), neg records a sub from 0, not changes no flag.
+ */
+function emitMemUnary(e: Emitter, i: Insn): boolean {
+  const size = i.opsize;
+  if (size !== 4 && size !== 8) return false;
+  const op = i.opcode === 0xff ? i.reg : 2 + i.reg; // 0 inc, 1 dec, 4 not, 5 neg
+  return e.rmw(i, size, () => {
+    const w = size === 8;
+    if (op === 4) {
+      e.get(L_MEM);
+      if (w) e.i64(-1, -1).op(OP.i64Xor);
+      else e.op(OP.i32WrapI64).i32(-1).op(OP.i32Xor);
+      return;
+    }
+    if (op < 2) {
+      // The carry flag survives: read it before the record changes (only when flags are live).
+      e.fxWrite = 2;
+      if (!e.dead) {
+        e.fxRead = true;
+        e.cf();
+        e.set(L_T32B);
+      }
+    } else e.fxWrite = 1;
+    const bin = op === 0 ? OP.i64Add : OP.i64Sub;
+    // T64A = old value (zero-extended at 32 bits), T64C = result (masked at 32 bits).
+    e.get(L_MEM).set(L_T64A);
+    if (op === 5) e.i64(0, 0).get(L_T64A).op(bin);
+    else e.get(L_T64A).i64(1, 0).op(bin);
+    if (!w) e.i64(-1, 0).op(OP.i64And);
+    e.set(L_T64C);
+    if (!e.dead) {
+      e.i32(op === 0 ? LF_INC : op === 1 ? LF_DEC : LF_SUB).setLf(LF_OP);
+      e.i32(size * 8).setLf(LF_BITS);
+      if (op === 5) {
+        e.i32(0).setLf(2);
+        e.i32(0).setLf(3);
+        e.lfPair(L_T64A, 4, 5);
+      } else {
+        e.lfPair(L_T64A, 2, 3);
+        e.i32(1).setLf(4);
+        e.i32(0).setLf(5);
+        e.get(L_T32B).setLf(LF_AUX);
+      }
+      e.lfPair(L_T64C, LF_RES, LF_RESH);
+      e.kind = op === 0 ? LF_INC : op === 1 ? LF_DEC : LF_SUB;
+      e.bits = size * 8;
+    }
+    e.get(L_T64C);
+    if (!w) e.op(OP.i32WrapI64);
+  });
 }

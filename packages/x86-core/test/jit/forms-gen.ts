@@ -79,7 +79,18 @@ export function randomForm(next: Gen): number[] {
   const reg = pick(next, SAFE);
   const rm = pick(next, SAFE);
   const imm8 = next() & 0xff;
-  switch (next() % 17) {
+  switch (next() % 18) {
+    case 17: {
+      // inc/dec/not/neg of memory, and locked read-modify-writes (add/or/adc/sbb/and/sub/xor).
+      const lock = next() & 1 ? [0xf0] : [];
+      const d = disp(next);
+      const f = next() % 3;
+      if (f === 0) return [...lock, ...rex(w, 0, 0), 0xff, ...atRdi(next() & 1, d), ...consumer(next)];
+      if (f === 1) return [...lock, ...rex(w, 0, 0), 0xf7, ...atRdi(2 + (next() & 1), d), ...consumer(next)];
+      const alu = pick(next, [0, 1, 2, 3, 4, 5, 6]);
+      if (next() & 1) return [0xf0, ...rex(w, reg, 0), (alu << 3) | 1, ...atRdi(reg, d), ...consumer(next)];
+      return [0xf0, ...rex(w, 0, 0), 0x83, ...atRdi(alu, d), imm8, ...consumer(next)];
+    }
     case 15: {
       // shl/shr/sal/sar r/m8 by an immediate (0, 1, 7, 8, 9, 31, random) or 1, then a reader.
       const ext = 4 + (next() & 3);
