@@ -1017,6 +1017,8 @@ export class Emitter {
    * the interpreter then executes it.
    */
   guard(): void {
+    // Leaving here exposes the flags as they were before this instruction (dead-flag elimination).
+    this.fxExit = true;
     this.op(OP.block).op(VOID); // $ok
     this.op(OP.block).op(VOID); // $fail
   }

@@ -6,6 +6,21 @@ import { DATA, exec, STACK_TOP } from '../test-helpers.js';
 const M64 = (1n << 64n) - 1n;
 
 describe('data movement', () => {
+  it('lea of a negative absolute or rip-relative address sign-extends once (SDM Vol. 2A LEA)', () => {
+    // lea rax, [-16] (SIB, no base or index); lea rbx, [rip - 0x20000] at 0x10008 (next
+    // 0x1000f); lea edx, [-16] (32-bit operand: zero-extended).
+    const cpu = exec(
+      [
+        '.byte 0x48, 0x8d, 0x04, 0x25, 0xf0, 0xff, 0xff, 0xff',
+        '.byte 0x48, 0x8d, 0x1d, 0x00, 0x00, 0xfe, 0xff',
+        '.byte 0x8d, 0x14, 0x25, 0xf0, 0xff, 0xff, 0xff',
+      ].join('\n'),
+    );
+    expect(cpu.getReg(Reg.RAX)).toBe(M64 - 15n);
+    expect(cpu.getReg(Reg.RBX)).toBe((1n << 64n) + 0x1000fn - 0x20000n);
+    expect(cpu.getReg(Reg.RDX)).toBe(0xfffffff0n);
+  });
+
   it('mov forms: imm64, sign-extended imm32, byte/word writes keep upper bits', () => {
     const cpu = exec(
       'mov rax, 0x123456789abcdef0\nmov rbx, -2\nmov rdx, -1\nmov dl, 5\nmov dh, 6\nmov esi, -1',

@@ -159,8 +159,10 @@ const lea: Handler = (cpu, i) => {
       break;
     }
     default:
+      // An absolute or rip-relative address (disp holds the whole address, possibly negative):
+      // the carry below sign-extends it, so the high half starts at 0.
       lo = i.disp;
-      hi = lo < 0 ? -1 : 0;
+      hi = 0;
   }
   const carry = Math.floor(lo / 4294967296);
   lo -= carry * 4294967296;

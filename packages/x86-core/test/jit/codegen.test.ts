@@ -227,6 +227,26 @@ describe('JIT code generation', () => {
     expect(jitted).toBeGreaterThan(300 * PROGRAMS.length);
   });
 
+  it('keeps the flags of an earlier instruction when SSE2 arithmetic leaves the region (an #XM fault sees them)', () => {
+    // add eax, ebx; addsd xmm0, xmm1; cmp eax, eax — with PE unmasked the inexact sum faults in
+    // the interpreter, after the add: RFLAGS must be the add's, although cmp would overwrite them.
+    const code = [0x01, 0xd8, 0xf2, 0x0f, 0x58, 0xc1, 0x39, 0xc0];
+    const [a, b] = [makeCpu(code, false), makeCpu(code, true)];
+    const results = [a, b].map((c) => {
+      reset(c, randomRecord(rng(3)), 4);
+      c.r[0] = -1;
+      c.r[6] = 1;
+      c.u32[MXCSR_I32] = 0x0f80;
+      new Float64Array(c.b.buffer, c.b.byteOffset + XMM_OFFSET, 4).set([1, 0, 1e-20, 0]);
+      return c.run(100);
+    });
+    expect(results[0]!.reason).toBe('fault');
+    expect(results[1]).toEqual(results[0]);
+    expect(b.rip).toBe(a.rip);
+    expect(b.getRflags()).toBe(a.getRflags());
+    expect(b.r[0]).toBe(a.r[0]);
+  });
+
   it('checks MXCSR in every block with SSE2 arithmetic, whichever path ran first', () => {
     // test eax, eax; jz L2; addsd xmm0, xmm1; jmp end; L2: addsd xmm2, xmm3; end: syscall — an
     // inexact sum with PE still clear must leave to the interpreter (which sets PE) on both paths.
