@@ -93,8 +93,9 @@ export async function runCabi(
   const cpus: X86Cpu[] = [];
   const kernel = createKernel({
     cpu: (memory) => {
-      // The JIT tier is opt-in: JitCpu interprets cold code and translates hot regions (with
-      // `threshold` 0 every block on first arrival, for tests).
+      // Each column names its tier explicitly: JitCpu (the kernel's default) interprets cold code
+      // and translates hot regions (with `threshold` 0 every block on first arrival, for tests);
+      // Cpu is the interpreter alone.
       const cpu = options.jit
         ? new JitCpu(memory, options.threshold === undefined ? {} : { threshold: options.threshold })
         : new Cpu(memory);

@@ -51,7 +51,9 @@ Limits and determinism:
   --seed N                 deterministic run: seeded clocks, randomness, scheduling and load address
 
 Speed:
-  --jit                    translate hot code to WebAssembly (same results; faster on long computations)
+  --interpret              run every instruction on the interpreter instead of translating hot code
+                           to WebAssembly (same results; slower except on very short runs)
+  --jit                    translate hot code to WebAssembly (the default)
 `;
 
 /** `cabi run --help`. */

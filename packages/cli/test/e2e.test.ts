@@ -128,17 +128,22 @@ describe('cabi run', () => {
     expect(a.stdout).toBe(b.stdout);
   });
 
-  it('gives the same results with --jit', () => {
+  it('gives the same results on the interpreter (--interpret) as with the JIT (the default, --jit)', () => {
     for (const [program, config] of [
       ['workers', 'fixtures/examples/workers.yaml'],
       ['printf', 'fixtures/programs/printf.yaml'],
     ] as const) {
-      const plain = cabi(['run', '--seed', '3', fixture(program), config]);
-      const jit = cabi(['run', '--seed', '3', '--jit', fixture(program), config]);
+      const plain = cabi(['run', '--seed', '3', '--interpret', fixture(program), config]);
+      const jit = cabi(['run', '--seed', '3', fixture(program), config]);
+      const explicit = cabi(['run', '--seed', '3', '--jit', fixture(program), config]);
       expect(plain.status).toBe(0);
       expect(plain.stdout.length).toBeGreaterThan(100);
       expect(jit).toMatchObject({ status: 0, stdout: plain.stdout, stderr: plain.stderr });
+      expect(explicit).toMatchObject({ status: 0, stdout: plain.stdout, stderr: plain.stderr });
     }
+    const both = cabi(['run', '--jit', '--interpret', fixture('hello'), 'fixtures/examples/hello.yaml']);
+    expect(both.status).toBe(2);
+    expect(both.stderr.trim()).toBe('cabi: --jit and --interpret exclude each other');
   });
 });
 

@@ -202,15 +202,17 @@ export interface KernelOptions {
    */
   host?: KernelHost;
   /**
-   * CPU implementation for new threads (default: x86-core's interpreter, whose rdtsc reads the
-   * kernel's monotonic clock so that deterministic runs stay reproducible).
+   * CPU implementation for new threads (default: x86-core's JitCpu, or its interpreter with
+   * `jit: false`; either's rdtsc reads the kernel's monotonic clock so that deterministic runs
+   * stay reproducible).
    */
   cpu?: CpuFactory;
   /**
-   * Run guest threads on x86-core's WebAssembly tier (`JitCpu`) instead of the plain interpreter:
-   * hot code is translated, everything else is interpreted, with identical results. `true` uses
-   * the tier's default hotness threshold; an object sets it (executions of a block before it is
-   * translated; 0 translates on first arrival). Ignored when {@link cpu} is given.
+   * Whether guest threads run on x86-core's WebAssembly tier (`JitCpu`, the default): hot code is
+   * translated, everything else is interpreted, with identical results. `true` (or leaving it
+   * out) uses the tier's default hotness threshold; an object sets it (executions of a block
+   * before it is translated; 0 translates on first arrival); `false` runs the plain interpreter
+   * only. Ignored when {@link cpu} is given.
    */
   jit?: boolean | { threshold?: number };
   /** Loader for executables given to spawn and proc_exec (default: `@cabi/elf-loader`'s loadProcess). */
@@ -371,7 +373,7 @@ export class Kernel {
     const threshold = typeof jit === 'object' ? jit.threshold : undefined;
     this.cpuFactory =
       options.cpu ??
-      (jit
+      (jit !== false
         ? (memory) => new JitCpu(memory, threshold !== undefined ? { tsc, threshold } : { tsc })
         : (memory) => new Cpu(memory, { tsc }));
     this.loader = options.loader ?? elfLoader;

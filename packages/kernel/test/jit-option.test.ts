@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { encode, Fd } from '@cabi/argdata';
-import { GuestMemory, JitCpu, type X86Cpu } from '@cabi/x86-core';
+import { Cpu, GuestMemory, JitCpu, type X86Cpu } from '@cabi/x86-core';
 import { describe, expect, it } from 'vitest';
 import { bufferSink, createKernel, type KernelOptions } from '../src/index.js';
 
@@ -23,7 +23,7 @@ async function runWith(name: string, options: KernelOptions) {
 describe('createKernel({ jit })', () => {
   it('runs threads on JitCpu and matches the interpreter exactly', async () => {
     for (const name of ['printf', 'workers', 'thread']) {
-      const plain = await runWith(name, {});
+      const plain = await runWith(name, { jit: false });
       const jit = await runWith(name, { jit: { threshold: 0 } });
       expect(plain.status).toEqual({ exitCode: 0 });
       expect(jit.status).toEqual(plain.status);
@@ -32,14 +32,15 @@ describe('createKernel({ jit })', () => {
     }
   });
 
-  it('makes JitCpu instances only when asked, and a cpu factory takes precedence', async () => {
+  it('makes JitCpu instances unless told not to, and a cpu factory takes precedence', async () => {
     const made: X86Cpu[] = [];
-    const kernel = createKernel({ jit: true });
-    expect(kernel.cpuFactory(new GuestMemory())).toBeInstanceOf(JitCpu);
-    const plain = createKernel({});
-    expect(plain.cpuFactory(new GuestMemory())).not.toBeInstanceOf(JitCpu);
+    expect(createKernel({}).cpuFactory(new GuestMemory())).toBeInstanceOf(JitCpu);
+    expect(createKernel({ jit: true }).cpuFactory(new GuestMemory())).toBeInstanceOf(JitCpu);
+    const plain = createKernel({ jit: false }).cpuFactory(new GuestMemory());
+    expect(plain).toBeInstanceOf(Cpu);
+    expect(plain).not.toBeInstanceOf(JitCpu);
     const custom = createKernel({
-      jit: true,
+      jit: false,
       cpu: (memory) => {
         const cpu = new JitCpu(memory, { threshold: 7 });
         made.push(cpu);

@@ -16,6 +16,7 @@ export const RUN_OPTION_SPEC = {
   timeout: { type: 'string' },
   seed: { type: 'string' },
   jit: { type: 'boolean' },
+  interpret: { type: 'boolean' },
 } as const;
 
 /** Options of `cabi trace`: the run options plus the trace options. */

@@ -146,6 +146,8 @@ export async function runCommand(
       throw new UsageError(`--timeout ${str(values.timeout)}: expected a positive number of seconds`);
     limits.deadlineMs = Math.round(seconds * 1000);
   }
+  if (values.jit === true && values.interpret === true)
+    throw new UsageError('--jit and --interpret exclude each other');
   let seed: number | undefined;
   if (str(values.seed) !== undefined) {
     seed = Number(str(values.seed));
@@ -196,7 +198,7 @@ export async function runCommand(
   const kernel = createKernel({
     limits,
     ...(seed !== undefined ? { deterministic: seed } : {}),
-    ...(values.jit === true ? { jit: true } : {}),
+    jit: values.interpret !== true,
   });
 
   const controller = new AbortController();
