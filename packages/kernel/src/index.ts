@@ -98,6 +98,7 @@ export {
 export {
   type ExitStatus,
   type FaultDiagnostic,
+  type ParkedCall,
   Process,
   type SharedRegion,
   Thread,
