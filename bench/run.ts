@@ -1,6 +1,7 @@
 /**
  * The benchmark runner: builds the kernels natively with gcc, runs each natively and under cabi
- * (interpreter alone, and with the WebAssembly tier), checks that the checksums agree and prints medians, ratios and guest MIPS.
+ * (interpreter alone, and with the WebAssembly tier), checks that the checksums agree and prints
+ * medians, ratios and guest MIPS.
  *
  *   pnpm --filter @cabi/bench bench [--full | --scale N] [--skip-cabi | --jit-only] [--runs N] [kernel …]
  *
@@ -240,7 +241,7 @@ async function main(): Promise<number> {
   );
   console.log(table(lines));
   console.log(
-    '\nJIT: the cabi columns are the interpreter; the JIT columns use the WebAssembly tier, the kernel's default (JitCpu, default hotness threshold).',
+    '\nJIT: the cabi columns are the interpreter; the JIT columns use the WebAssembly tier (JitCpu at its default hotness threshold, the default of createKernel and cabi run).',
   );
   if (!qemu) console.log('qemu-user: qemu-x86_64 not installed (Debian package qemu-user), no qemu column.');
   let failed = false;
