@@ -36,9 +36,10 @@ import {
   LF_WORDS,
   MXCSR_I32,
   OF,
+  XMM_OFFSET,
   ZF,
 } from '../state.js';
-import { Bytes, F64, I32, I64, OP, V128, VOID } from './wasm.js';
+import { Bytes, F64, I32, I64, OP, VOID } from './wasm.js';
 
 /** Bytes of the register file mirrored into the JIT memory: GPRs, FS/GS base, lazy flags, XMM, MXCSR. */
 export const MIRROR_BYTES = MXCSR_I32 * 4 + 4;
@@ -82,9 +83,6 @@ export const LOCAL_TYPES: number[] = [
   I64,
   I64,
   I64,
-  // L_XMM: both lanes of the 16 XMM registers (bit patterns), then the v128 scratch L_V.
-  ...new Array<number>(32).fill(I64),
-  V128,
 ];
 export const L_EXIT = 34;
 export const L_ADDR = 35;
@@ -106,14 +104,6 @@ export const L_FY = 46; // i64
 /** The destination and source lanes (bit patterns) of an SSE arithmetic operation. */
 export const L_SA = 47; // i64
 export const L_SB = 48; // i64
-/**
- * Lane k of XMM register n lives in i64 local L_XMM + 2n + k within a region (the prologue
- * loads the lanes the region touches from the mirror, the epilogue stores the written ones back).
- * Lanes stay bit patterns: f64 views go through f64.reinterpret_i64, which keeps NaN payloads.
- */
-export const L_XMM = 49;
-/** v128 scratch for storing a SIMD result into two lane locals. */
-export const L_V = 81;
 /** Opcodes beyond wasm.ts's table (WebAssembly core spec §5.4.5). */
 const I64_LE_U = 0x58;
 const I64_DIV_S = 0x7f;
@@ -1066,28 +1056,32 @@ export class Emitter {
    */
   mxcsrSerial = -1;
 
-  /** XMM lanes (2n + k) the region's code reads or writes; the prologue loads them all. */
-  readonly xmmTouched = new Set<number>();
-  /** XMM lanes the region's code writes; the epilogue stores them back to the mirror. */
-  readonly xmmWritten = new Set<number>();
-
   /** Pushes lane `k` (0 low, 1 high) of XMM register `n` as an i64. */
   xmm64(n: number, k: number): this {
     this.usesXmm = true;
-    this.xmmTouched.add(n * 2 + k);
-    return this.get(L_XMM + n * 2 + k);
+    this.i32(0)
+      .op(OP.i64Load)
+      .code.u32(3)
+      .u32(XMM_OFFSET + n * 16 + k * 8);
+    return this;
   }
-  /** Pushes lane `k` of XMM register `n` as an f64 (same bits). */
+  /** Pushes lane `k` of XMM register `n` as an f64. */
   xmmF(n: number, k: number): this {
-    return this.xmm64(n, k).op(OP.f64ReinterpretI64);
+    this.usesXmm = true;
+    this.i32(0)
+      .op(OP.f64Load)
+      .code.u32(3)
+      .u32(XMM_OFFSET + n * 16 + k * 8);
+    return this;
   }
   /** Stores the i64 pushed by `value` into lane `k` of XMM register `n`. */
   setXmm64(n: number, k: number, value: () => void): void {
     this.usesXmm = true;
-    this.xmmTouched.add(n * 2 + k);
-    this.xmmWritten.add(n * 2 + k);
+    this.i32(0);
     value();
-    this.set(L_XMM + n * 2 + k);
+    this.op(OP.i64Store)
+      .code.u32(3)
+      .u32(XMM_OFFSET + n * 16 + k * 8);
   }
 
   /**

@@ -11,8 +11,8 @@
  * denormal, overflow and NaN cases; anything else leaves the region before the instruction.
  */
 import type { Insn } from '../insn.js';
-import { MXCSR_I32 } from '../state.js';
-import { type Emitter, L_ADDR, L_MEM, L_T32A, L_T64A, L_T64B, L_V } from './emitter.js';
+import { MXCSR_I32, XMM_OFFSET } from '../state.js';
+import { type Emitter, L_ADDR, L_MEM, L_T32A, L_T64A, L_T64B } from './emitter.js';
 import { OP } from './wasm.js';
 
 /** WebAssembly opcodes the Emitter's table lacks (core specification §5.4.7). */
@@ -48,9 +48,6 @@ const F = {
 /** WebAssembly SIMD opcodes (after the 0xFD prefix, SIMD specification "Instructions"). */
 const V = {
   load: 0x00,
-  i64Splat: 0x12,
-  i64ExtractLane: 0x1d,
-  i64ReplaceLane: 0x1e,
   store: 0x0b,
   const: 0x0c,
   shuffle: 0x0d,
@@ -183,27 +180,30 @@ for (const [op, size, high] of [
   UNPACK.set(op, lanes);
 }
 
+const xo = (n: number, byte = 0) => XMM_OFFSET + n * 16 + byte;
+
 /** Pushes the low dword of XMM register n (i32). */
 function x32(e: Emitter, n: number): Emitter {
-  e.xmm64(n, 0).op(OP.i32WrapI64);
+  e.usesXmm = true;
+  e.i32(0).op(F.i32Load).code.u32(2).u32(xo(n));
   return e;
 }
-/** Stores the i32 pushed by `value` into the low dword of XMM register n (the rest unchanged). */
+/** Stores the i32 pushed by `value` into the low dword of XMM register n. */
 function setX32(e: Emitter, n: number, value: () => void): void {
-  e.setXmm64(n, 0, () => {
-    e.xmm64(n, 0).i64(0, -1).op(OP.i64And);
-    value();
-    e.op(OP.i64ExtendI32U).op(OP.i64Or);
-  });
+  e.usesXmm = true;
+  e.i32(0);
+  value();
+  e.op(OP.i32Store).code.u32(2).u32(xo(n));
 }
-/** Pushes the low dword of XMM register n as an f32 (same bits). */
+/** Pushes the low dword of XMM register n as an f32. */
 function xf32(e: Emitter, n: number): void {
-  x32(e, n).op(F.f32ReinterpretI32);
+  e.usesXmm = true;
+  e.i32(0).op(F.f32Load).code.u32(2).u32(xo(n));
 }
 /** Pushes XMM register n as a v128. */
 function xv(e: Emitter, n: number): void {
-  e.xmm64(n, 0).op(F.simd).code.u32(V.i64Splat);
-  e.xmm64(n, 1).op(F.simd).code.u32(V.i64ReplaceLane).byte(1);
+  e.usesXmm = true;
+  e.i32(0).op(F.simd).code.u32(V.load).u32(0).u32(xo(n));
 }
 function simd(e: Emitter, v: number): void {
   e.op(F.simd).code.u32(v);
@@ -212,16 +212,10 @@ function simd(e: Emitter, v: number): void {
 function memV(e: Emitter): void {
   e.get(L_ADDR).op(F.simd).code.u32(V.load).u32(0).u32(0);
 }
-/**
- * Pops a v128 into XMM register n and drops the i32 below it (callers push an address 0 first,
- * as for a store to the mirror).
- */
+/** Pops a v128 into XMM register n (the address 0 must have been pushed before the value). */
 function storeV(e: Emitter, n: number): void {
-  e.set(L_V).op(OP.drop);
-  for (let k = 0; k < 2; k++)
-    e.setXmm64(n, k, () => {
-      e.get(L_V).op(F.simd).code.u32(V.i64ExtractLane).byte(k);
-    });
+  e.usesXmm = true;
+  e.op(F.simd).code.u32(V.store).u32(0).u32(xo(n));
 }
 
 /** Opens a guarded section (see Emitter.guard) and marks the possible exit before `i`. */

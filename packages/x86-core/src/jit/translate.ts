@@ -31,7 +31,7 @@
  */
 
 import { type Insn, PFX_LOCK, PFX_OPSIZE, PFX_REP, PFX_REPNE, PFX_VEX } from '../insn.js';
-import { LF_I32, XMM_OFFSET } from '../state.js';
+import { LF_I32 } from '../state.js';
 import { CHAIN_ENTRIES, CHAIN_HASH_BYTE, chainFor, installRegion, XMM_OK_WORD } from './chain.js';
 import {
   Emitter,
@@ -45,7 +45,6 @@ import {
   L_T32A,
   L_T32B,
   L_T32C,
-  L_XMM,
   LF_USED,
   LOCAL_TYPES,
   MAX_BLOCK,
@@ -421,30 +420,7 @@ function finish(
       .byte(OP.localSet)
       .u32(L_LF + w);
   }
-  // XMM lanes the region touches (a side exit may leave before a written lane is written).
-  for (const x of e.xmmTouched) {
-    pro
-      .byte(OP.i32Const)
-      .s32(0)
-      .byte(OP.i64Load)
-      .u32(3)
-      .u32(XMM_OFFSET + x * 8)
-      .byte(OP.localSet)
-      .u32(L_XMM + x);
-  }
   pro.bytes(e.code.take());
-  // Every exit (branch, side exit, budget, chained tail call) passes here: the next region and
-  // the interpreter read XMM registers from the mirror.
-  for (const x of e.xmmWritten) {
-    pro
-      .byte(OP.i32Const)
-      .s32(0)
-      .byte(OP.localGet)
-      .u32(L_XMM + x)
-      .byte(OP.i64Store)
-      .u32(3)
-      .u32(XMM_OFFSET + x * 8);
-  }
   for (const r of e.writeRegs) {
     pro
       .byte(OP.i32Const)

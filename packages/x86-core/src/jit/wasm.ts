@@ -8,7 +8,6 @@
 export const I32 = 0x7f;
 export const I64 = 0x7e;
 export const F64 = 0x7c;
-export const V128 = 0x7b;
 
 /** Opcodes used by the translator (spec §5.4). */
 export const OP = {
