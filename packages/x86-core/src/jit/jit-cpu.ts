@@ -122,6 +122,15 @@ export class JitCpu extends Cpu {
   private readonly canTranslate: boolean;
   /** The last block left before one of its instructions (which the interpreter must run next). */
   private sideExit = false;
+  /** The last run() ended because its budget ran out (so the next starts wherever that was). */
+  private endedByBudget = false;
+  /**
+   * Arrivals are not counted (no new translation starts here): set for the first lookup of a run
+   * that resumes where a budget ran out. Such a point lies anywhere inside a block; counting it
+   * made long runs translate the same hot loop again from dozens of mid-block addresses (nbody at
+   * full size: 69 regions instead of about 10).
+   */
+  private noWarm = false;
   /** Direct-mapped cache of entries: address per slot (-1 empty) and the entry. */
   private readonly fastRip = new Float64Array(FAST_SLOTS).fill(-1);
   private readonly fastEntry: (Entry | null)[] = new Array<Entry | null>(FAST_SLOTS).fill(null);
@@ -192,8 +201,12 @@ export class JitCpu extends Cpu {
     // The XMM part of the mirror is not this CPU's yet.
     this.mirrorWords[XMM_OK_WORD] = 0;
     this.sideExit = false;
+    // Outside the testing mode (threshold 0), which translates every entry on purpose.
+    this.noWarm = this.endedByBudget && this.threshold > 0;
     try {
-      return this.dispatch(budget);
+      const r = this.dispatch(budget);
+      this.endedByBudget = r.reason === 'budget';
+      return r;
     } finally {
       this.leaveMirror();
     }
@@ -237,6 +250,7 @@ export class JitCpu extends Cpu {
             this.fastEntry[slot] = e;
           }
         }
+        this.noWarm = false;
       }
       this.sideExit = false;
       let chunk = 1;
@@ -362,6 +376,7 @@ export class JitCpu extends Cpu {
 
   /** Counts an arrival at a cold entry and translates its region once it is hot. */
   private warm(e: Entry, rip: number): void {
+    if (this.noWarm) return;
     if (e.hits++ >= this.threshold) {
       let b: Block | null = null;
       try {

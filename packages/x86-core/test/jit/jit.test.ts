@@ -573,6 +573,17 @@ describe('JIT tier against the interpreter', () => {
   }
   const warm = (m: GuestMemory) => new JitCpu(m, { threshold: 5 });
 
+  it('does not start translations where a budget ran out (mid-block), and stays exact', () => {
+    // L: add eax, 3; add ebx, eax; xor esi, ebx; dec ecx; jnz L; syscall — 3000 rounds in runs of
+    // 7 instructions, so every run after the first starts at some instruction inside the loop.
+    const code = Uint8Array.of(0x83, 0xc0, 3, 0x01, 0xc3, 0x31, 0xde, 0xff, 0xc9, 0x75, 0xf5, 0x0f, 0x05);
+    const before = jitStats.blocks;
+    const b = compareSplits(code, 0, 3000, warm, 7);
+    // One region for the loop head (its other instructions are reached only by resuming).
+    expect(jitStats.blocks - before).toBe(1);
+    expect(b.jitRetired).toBeGreaterThan(5_000);
+  });
+
   it('translates a loop that crosses a page boundary as one region, splitting the budget exactly', () => {
     // L: add eax, 3; add ebx, eax; dec ecx — the last bytes of the first code page — then
     // jnz L; syscall at the start of the second: one region holds blocks of both pages.
