@@ -401,6 +401,12 @@ export function generateCase(shape: RowShape, rng: Rng, options: GenerateOptions
     }
     placeAddress(m, target - segBase, gpr, rng);
     if (m.kind === 'rip') enc.ripTarget = target - segBase;
+    // lea only computes the address: now and then a negative one, which a disp32 (absolute) or a
+    // rip-relative displacement reaches by sign extension (SDM Vol. 2A LEA).
+    if (row.mnemonic === 'lea' && rng.chance(0.25)) {
+      if (m.kind === 'abs') m.disp = -1 - rng.int(2 ** 31 - 1);
+      else if (m.kind === 'rip') enc.ripTarget = -1 - rng.int(0x7f000000);
+    }
     if (target >= DATA_ADDR && target < DATA_ADDR + data.length)
       fillMemOperand(rng, shape, data, target - DATA_ADDR, opsize);
     if (row.lock && rng.chance(0.4)) enc.prefixes.push(0xf0);
