@@ -1361,23 +1361,44 @@ export class Emitter {
    * in T32C.
    */
   alu8(op: number, dst: number, src: number, imm: number): void {
+    const writes = this.aluNarrow(
+      op,
+      8,
+      (o) => {
+        if (o === MEM) this.get(L_MEM).op(OP.i32WrapI64);
+        else if (o === IMM) this.i32(imm & 0xff);
+        else this.byteReg(o);
+      },
+      dst,
+      src,
+    );
+    if (writes && dst !== MEM) this.get(L_T32C).setByteReg(dst);
+  }
+
+  /**
+   * The common part of 8- and 16-bit ALU operations: pushes each operand through `operand`
+   * (which zero-extends it to `bits`), leaves them in T32A/T32B and the masked result in T32C,
+   * and writes the lazy-flag record as the interpreter's handlers do (flags.ts). Returns whether
+   * the operation writes its destination (not cmp or test); the caller stores it.
+   */
+  aluNarrow(op: number, bits: 8 | 16, operand: (o: number) => void, dst: number, src: number): boolean {
     const logic = op === ALU_OR || op === ALU_AND || op === ALU_XOR || op === TEST;
     const binop = [OP.i32Add, OP.i32Or, 0, 0, OP.i32And, OP.i32Sub, OP.i32Xor, OP.i32Sub, OP.i32And][op]!;
-    const writes = op !== ALU_CMP && op !== TEST;
     this.fxWrite = 1;
-    const byte = (o: number) => {
-      if (o === MEM) this.get(L_MEM).op(OP.i32WrapI64);
-      else if (o === IMM) this.i32(imm & 0xff);
-      else this.byteReg(o);
-    };
-    byte(dst);
+    operand(dst);
     this.set(L_T32A);
-    byte(src);
+    operand(src);
     this.set(L_T32B);
-    this.get(L_T32A).get(L_T32B).op(binop).i32(0xff).op(OP.i32And).set(L_T32C);
+    this.get(L_T32A)
+      .get(L_T32B)
+      .op(binop)
+      .i32((1 << bits) - 1)
+      .op(OP.i32And)
+      .set(L_T32C);
     if (!this.dead) {
-      this.i32(logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB).setLf(LF_OP);
-      this.i32(8).setLf(LF_BITS);
+      const kind = logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB;
+      this.i32(kind).setLf(LF_OP);
+      this.i32(bits).setLf(LF_BITS);
       if (!logic) {
         this.get(L_T32A).setLf(LF_DST);
         this.i32(0).setLf(LF_DSTH);
@@ -1386,10 +1407,10 @@ export class Emitter {
       }
       this.get(L_T32C).setLf(LF_RES);
       this.i32(0).setLf(LF_RESH);
-      this.kind = logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB;
-      this.bits = 8;
+      this.kind = kind;
+      this.bits = bits;
     }
-    if (writes && dst !== MEM) this.get(L_T32C).setByteReg(dst);
+    return op !== ALU_CMP && op !== TEST;
   }
 
   /**

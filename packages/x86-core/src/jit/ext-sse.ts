@@ -541,6 +541,30 @@ function cvtsi2s(e: Emitter, i: Insn, double: boolean): boolean {
 }
 
 /**
+ * Inside a guard: leaves unless the double whose bits are in i64 local `l` truncates to an int32
+ * (int64 when `wide`) exactly as the interpreter would without an exception — in range (else
+ * the integer indefinite and IE) and integral, or with PE already set and masked (a fraction
+ * raises PE).
+ */
+function truncatesNatively(e: Emitter, l: number, wide: boolean): void {
+  const x = () => e.get(l).op(OP.f64ReinterpretI64);
+  x();
+  e.f64(wide ? 2 ** 63 : 2 ** 31).op(OP.f64Lt);
+  x();
+  e.f64(wide ? -(2 ** 63) : -(2 ** 31) - 1)
+    .op(wide ? OP.f64Ge : OP.f64Gt)
+    .op(OP.i32And)
+    .op(OP.i32Eqz);
+  brIf(e);
+  x();
+  x();
+  e.op(F.f64Trunc).op(F.f64Ne);
+  peSticky(e);
+  e.op(OP.i32Eqz).op(OP.i32And);
+  brIf(e);
+}
+
+/**
  * cvttsd2si / cvttss2si r32 or r64, xmm/m64 (m32) (F2/F3 [REX.W] 0F 2C; SDM Vol. 2A CVTTSD2SI,
  * CVTTSS2SI): truncation. In range only (NaN and out-of-range values give the integer
  * indefinite with IE: the interpreter's); a value with a fraction raises PE, so it runs natively
@@ -559,27 +583,10 @@ function cvtts2si(e: Emitter, i: Insn, double: boolean): boolean {
     e.op(F.f32ReinterpretI32).op(F.f64PromoteF32).op(OP.i64ReinterpretF64);
   }
   e.set(L_T64A);
-  const x = () => e.get(L_T64A).op(OP.f64ReinterpretI64);
   guard(e);
-  const lo = wide ? -(2 ** 63) : -(2 ** 31) - 1;
-  const hi = wide ? 2 ** 63 : 2 ** 31;
-  x();
-  e.f64(hi).op(OP.f64Lt);
-  x();
-  e.f64(lo)
-    .op(wide ? OP.f64Ge : OP.f64Gt)
-    .op(OP.i32And)
-    .op(OP.i32Eqz);
-  brIf(e);
-  // A fraction: PE must already be set and masked.
-  x();
-  x();
-  e.op(F.f64Trunc).op(F.f64Ne);
-  peSticky(e);
-  e.op(OP.i32Eqz).op(OP.i32And);
-  brIf(e);
+  truncatesNatively(e, L_T64A, wide);
   e.guardEnd(i);
-  x();
+  e.get(L_T64A).op(OP.f64ReinterpretI64);
   if (wide) e.op(F.i64TruncF64S).setReg64(i.reg);
   else e.op(F.i32TruncF64S).setReg32(i.reg);
   return true;
@@ -767,23 +774,7 @@ function cvttpd2dq(e: Emitter, i: Insn): boolean {
   lane(1);
   e.set(L_T64B);
   guard(e);
-  for (const l of [L_T64A, L_T64B]) {
-    const x = () => e.get(l).op(OP.f64ReinterpretI64);
-    x();
-    e.f64(2 ** 31).op(OP.f64Lt);
-    x();
-    e.f64(-(2 ** 31) - 1)
-      .op(OP.f64Gt)
-      .op(OP.i32And)
-      .op(OP.i32Eqz);
-    brIf(e);
-    x();
-    x();
-    e.op(F.f64Trunc).op(F.f64Ne);
-    peSticky(e);
-    e.op(OP.i32Eqz).op(OP.i32And);
-    brIf(e);
-  }
+  for (const l of [L_T64A, L_T64B]) truncatesNatively(e, l, false);
   e.guardEnd(i);
   e.setXmm64(i.reg, 0, () => {
     e.get(L_T64A).op(OP.f64ReinterpretI64).op(F.i32TruncF64S).op(OP.i64ExtendI32U);

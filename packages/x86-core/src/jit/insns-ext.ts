@@ -9,13 +9,11 @@
  */
 import {
   LF_ADC,
-  LF_ADD,
   LF_AUX,
   LF_BITS,
   LF_DEC,
   LF_FLAGS,
   LF_INC,
-  LF_LOGIC,
   LF_NONE,
   LF_OP,
   LF_RES,
@@ -647,35 +645,17 @@ function emitWord(e: Emitter, i: Insn): boolean {
  * for the store), `src` a register, MEM or IMM.
  */
 function alu16(e: Emitter, op: number, dst: number, src: number, imm: number): void {
-  const logic = op === ALU_OR || op === ALU_AND || op === ALU_XOR || op === TEST;
-  const bin = [OP.i32Add, OP.i32Or, 0, 0, OP.i32And, OP.i32Sub, OP.i32Xor, OP.i32Sub, OP.i32And][op]!;
-  const writes = op !== ALU_CMP && op !== TEST;
-  e.fxWrite = 1;
-  const word = (o: number) => {
-    if (o === MEM) e.get(L_MEM).op(OP.i32WrapI64);
-    else if (o === IMM) e.i32(imm & 0xffff);
-    else e.reg32(o).i32(0xffff).op(OP.i32And);
-  };
-  word(dst);
-  e.set(L_T32A);
-  word(src);
-  e.set(L_T32B);
-  e.get(L_T32A).get(L_T32B).op(bin).i32(0xffff).op(OP.i32And).set(L_T32C);
-  if (!e.dead) {
-    const kind = logic ? LF_LOGIC : op === ALU_ADD ? LF_ADD : LF_SUB;
-    e.i32(kind).setLf(LF_OP);
-    e.i32(16).setLf(LF_BITS);
-    if (!logic) {
-      e.get(L_T32A).setLf(2);
-      e.i32(0).setLf(3);
-      e.get(L_T32B).setLf(4);
-      e.i32(0).setLf(5);
-    }
-    e.get(L_T32C).setLf(LF_RES);
-    e.i32(0).setLf(LF_RESH);
-    e.kind = kind;
-    e.bits = 16;
-  }
+  const writes = e.aluNarrow(
+    op,
+    16,
+    (o) => {
+      if (o === MEM) e.get(L_MEM).op(OP.i32WrapI64);
+      else if (o === IMM) e.i32(imm & 0xffff);
+      else e.reg32(o).i32(0xffff).op(OP.i32And);
+    },
+    dst,
+    src,
+  );
   if (!writes) return;
   e.get(L_T32C);
   if (dst !== MEM) setReg16(e, dst);
