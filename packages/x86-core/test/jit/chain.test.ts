@@ -8,22 +8,10 @@ import { Cpu } from '../../src/cpu.js';
 import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
 import { LF_I32, LF_WORDS, MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
+import { CODE, DATA, RW, rng } from './forms-gen.js';
 
-const CODE = 0x10000;
 /** Functions: one per page after the main page. */
 const FUNCS = 4;
-const DATA = 0x21000;
-const RW = 0x31000;
-
-function rng(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 
 /** Registers random code may change: rax, rdx, rbx, r8–r11 (rcx counts, rbp jumps, rsi/rdi point). */
 const FREE = [0, 2, 3, 8, 9, 10, 11];

@@ -31,19 +31,7 @@ import {
 import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
 import { LF_I32, MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
-
-const CODE = 0x10000;
-const RW = 0x31000;
-
-function rng(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
+import { CODE, RW, rng } from './forms-gen.js';
 
 /** A 32-bit word: often an edge value (0, 1, the sign bit, all ones), else random. */
 function edgeWord(next: () => number): number {

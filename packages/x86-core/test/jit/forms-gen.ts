@@ -15,6 +15,7 @@ export const DATA = 0x21000;
 /** A writable page (rdi points 128 bytes before its end); the page after it is unmapped. */
 export const RW = 0x31000;
 
+/** A small deterministic PRNG (xorshift32), shared by the JIT tests. */
 export function rng(seed: number): () => number {
   let s = seed | 0 || 1;
   return () => {

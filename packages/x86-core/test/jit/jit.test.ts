@@ -16,23 +16,7 @@ import { knownOpenFor } from '../differential/known-open.js';
 import { describeMismatch, generateAtLeast, runCases } from '../differential/suite.js';
 import { buildProgram } from '../programs/build.js';
 import { runProgram } from '../programs/run.js';
-
-const CODE = 0x10000;
-/** A readable data page; the page after it is unmapped. */
-const DATA = 0x21000;
-/** A writable page; the page after it is unmapped. */
-const RW = 0x31000;
-
-/** A small deterministic PRNG (xorshift32). */
-function rng(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
+import { CODE, DATA, RW, rng } from './forms-gen.js';
 
 /** Encodes a random translatable (or, rarely, untranslatable) register instruction. */
 function randomInsn(next: () => number): number[] {
