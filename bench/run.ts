@@ -1,17 +1,20 @@
 /**
  * The benchmark runner: builds the kernels natively with gcc, runs each natively and under cabi
- * (interpreter alone, and with the WebAssembly tier), checks that the checksums agree and prints
- * medians, ratios and guest MIPS.
+ * (on the WebAssembly tier that cabi uses by default, and optionally on the interpreter alone),
+ * checks that the checksums agree and prints medians, ratios and guest MIPS.
  *
- *   pnpm --filter @cabi/bench bench [--full | --scale N] [--skip-cabi | --jit-only] [--runs N] [kernel …]
+ *   pnpm --filter @cabi/bench bench [--quick | --scale N] [--interpret | --jit-only | --skip-cabi] [--runs N] [kernel …]
  *
- * Default sizes are the "quick" ones (the whole suite in about a minute); `--full` uses sizes that
- * run 0.2–2 s natively, which takes the interpreter far longer; `--scale N` multiplies the quick sizes
- * by N; `--jit-only` skips the interpreter runs (the JIT and native columns at large sizes). Times come in three kinds: wall
- * time from process start (or spawn) to exit; work time, which each kernel measures itself with
- * the monotonic clock around its workload (so process start-up and the ELF load do not swamp the
- * quick sizes); and CPU time of the workload (see {@link RunResult.cpuMs}), which a loaded machine
- * disturbs least. Ratios are given for work and CPU time, MIPS over CPU time.
+ * Default sizes are the "full" ones: 0.2–2 s of native CPU each, long enough that the ratio is
+ * that of the running code and not of start-up (process, ELF load, JIT warm-up: tens of ms under
+ * cabi, about 1 ms natively). `--quick` uses sizes of about 1 ms natively, where start-up is most
+ * of every run (the whole suite in about a minute, interpreter included); `--scale N` multiplies the
+ * quick sizes by N. The interpreter-alone column runs at the quick and scaled sizes unless
+ * `--jit-only`; at the full sizes only with `--interpret` (it needs several minutes a kernel there).
+ * Times come in three kinds: wall time from process start (or spawn) to exit; work time, which each
+ * kernel measures itself with the monotonic clock around its workload; and CPU time of the workload
+ * (see {@link RunResult.cpuMs}), which a loaded machine disturbs least. Ratios are given for work
+ * and CPU time, MIPS over CPU time.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +23,7 @@ import { join } from 'node:path';
 import { buildNative, CLOUDABI_BIN, hasTool, KERNELS, type KernelName } from './build.js';
 import { type CabiRunResult, geomean, median, type RunResult, runCabi, runNative } from './harness.js';
 
-/** Workload sizes: quick (default) and full (0.2–2 s natively on the reference machine). */
+/** Workload sizes: full (the default; 0.2–2 s natively on the reference machine) and quick. */
 export const SIZES: Record<KernelName, { quick: number; full: number }> = {
   sha256: { quick: 60, full: 10_000 },
   vm: { quick: 30_000, full: 4_000_000 },
@@ -32,11 +35,10 @@ export const SIZES: Record<KernelName, { quick: number; full: number }> = {
 };
 
 interface Options {
-  full: boolean;
-  /** Multiplier of the quick sizes (1 unless --scale). */
-  scale: number;
-  /** Skip the interpreter runs (native, JIT and qemu-user only). */
-  jitOnly: boolean;
+  /** Multiplier of the quick sizes (--quick: 1, --scale N: N), or null for the full sizes. */
+  scale: number | null;
+  /** Run the interpreter-alone column. */
+  interpret: boolean;
   /** Skip the cabi runs (native and qemu-user only, e.g. to see qemu at the full sizes). */
   skipCabi: boolean;
   runs: number | null;
@@ -45,39 +47,42 @@ interface Options {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: bench [--full | --scale N] [--skip-cabi | --jit-only] [--runs N] [${KERNELS.join('|')} …]`,
+    `${message}\nusage: bench [--full | --quick | --scale N] [--interpret | --jit-only | --skip-cabi] [--runs N] [${KERNELS.join('|')} …]`,
   );
   process.exit(64);
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = {
-    full: false,
-    scale: 1,
-    jitOnly: false,
-    skipCabi: false,
-    runs: null,
-    kernels: [],
+  const options: Options = { scale: null, interpret: false, skipCabi: false, runs: null, kernels: [] };
+  let sizes = '';
+  let tiers = '';
+  const once = (flag: string, seen: string): string => {
+    if (seen && seen !== flag) usage(`${seen} and ${flag} exclude each other`);
+    return flag;
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--') continue;
-    if (a === '--full') options.full = true;
-    else if (a === '--skip-cabi') options.skipCabi = true;
-    else if (a === '--jit-only') options.jitOnly = true;
-    else if (a === '--scale') {
+    if (a === '--full') sizes = once(a, sizes);
+    else if (a === '--quick') {
+      sizes = once(a, sizes);
+      options.scale = 1;
+    } else if (a === '--scale') {
+      sizes = once(a, sizes);
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) usage('--scale needs a positive integer');
       options.scale = n;
-    } else if (a === '--runs') {
+    } else if (a === '--interpret' || a === '--jit-only' || a === '--skip-cabi') tiers = once(a, tiers);
+    else if (a === '--runs') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) usage('--runs needs a positive integer');
       options.runs = n;
     } else if ((KERNELS as readonly string[]).includes(a)) options.kernels.push(a as KernelName);
     else usage(`unknown argument ${a}`);
   }
-  if (options.full && options.scale !== 1) usage('--full and --scale exclude each other');
-  if (options.skipCabi && options.jitOnly) usage('--skip-cabi and --jit-only exclude each other');
+  options.skipCabi = tiers === '--skip-cabi';
+  // The interpreter column: asked for, or at the quick and scaled sizes unless left out.
+  options.interpret = tiers === '--interpret' || (options.scale !== null && tiers === '');
   if (options.kernels.length === 0) options.kernels = [...KERNELS];
   return options;
 }
@@ -121,7 +126,7 @@ async function main(): Promise<number> {
   try {
     const native = buildNative(dir);
     for (const name of options.kernels) {
-      const size = options.full ? SIZES[name].full : SIZES[name].quick * options.scale;
+      const size = options.scale === null ? SIZES[name].full : SIZES[name].quick * options.scale;
       const row: Row = {
         name,
         size,
@@ -140,7 +145,7 @@ async function main(): Promise<number> {
         if (r.checksum !== expected) row.mismatch.push(`native runs disagree: ${r.checksum}`);
       const image = readFileSync(join(CLOUDABI_BIN, name));
       try {
-        for (let i = 0; i < (options.skipCabi || options.jitOnly ? 0 : cabiRuns); i++) {
+        for (let i = 0; i < (options.interpret ? cabiRuns : 0); i++) {
           const r = await runCabi(name, image, size);
           row.cabi.push(r);
           if (r.checksum !== expected) row.mismatch.push(`cabi ${r.checksum} != native ${expected}`);
@@ -175,73 +180,93 @@ async function main(): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  // Columns: native, then (when they ran) the interpreter alone, the JIT tier and qemu-user; the
+  // geomean row sums up each ratio column.
+  const interp = options.interpret;
   const header = ['kernel', 'size', 'native wall', 'native work', 'native cpu'];
-  header.push('cabi wall', 'cabi work', 'cabi cpu', 'ratio work', 'ratio cpu', 'MIPS');
-  header.push('JIT cpu', 'JIT ratio cpu', 'JIT MIPS');
+  if (interp) header.push('interp wall', 'interp work', 'interp cpu', 'ratio work', 'ratio cpu', 'MIPS');
+  header.push('JIT wall', 'JIT work', 'JIT cpu', 'JIT ratio work', 'JIT ratio cpu', 'JIT MIPS');
   if (qemu) header.push('qemu work', 'qemu cpu', 'qemu ratio work', 'qemu ratio cpu');
   header.push('guest instr', 'checksum');
   const lines: string[][] = [header];
-  const ratios: number[][] = [[], [], [], [], []];
-  const ratioCell = (r: number, k: number): string => {
-    ratios[k]?.push(r);
+  // One list of ratios per column index of the table (only ratio columns get one).
+  const ratios = new Map<number, number[]>();
+  const ratioCell = (line: string[], r: number): string => {
+    const list = ratios.get(line.length) ?? [];
+    list.push(r);
+    ratios.set(line.length, list);
     return `${r.toFixed(1)}x`;
   };
   const mipsCell = (runs: readonly CabiRunResult[], cpu: number): string =>
     (median(runs.map((r) => r.instructions)) / cpu / 1000).toFixed(1);
+  /** Appends wall, work, cpu, both ratios and MIPS of one tier's runs (or why there are none). */
+  const tierCells = (
+    line: string[],
+    runs: readonly CabiRunResult[],
+    absent: string,
+    nWork: number,
+    nCpu: number,
+  ) => {
+    if (runs.length === 0) {
+      line.push(absent, '-', '-', '-', '-', '-');
+      return;
+    }
+    const work = median(runs.map((r) => r.innerMs));
+    const cpu = median(runs.map((r) => r.cpuMs));
+    line.push(fmt(median(runs.map((r) => r.ms))), fmt(work), fmt(cpu));
+    line.push(ratioCell(line, work / nWork));
+    line.push(ratioCell(line, cpu / nCpu));
+    line.push(mipsCell(runs, cpu));
+  };
   for (const row of rows) {
     const nWall = median(row.native.map((r) => r.ms));
     const nWork = median(row.native.map((r) => r.innerMs));
     const nCpu = median(row.native.map((r) => r.cpuMs));
     const line = [row.name, String(row.size), fmt(nWall), fmt(nWork), fmt(nCpu)];
-    const failed = row.cabiError !== null;
-    const absent = options.skipCabi ? 'skipped' : failed ? 'failed' : options.jitOnly ? 'skipped' : '-';
-    if (!failed && row.cabi.length > 0) {
-      const cWork = median(row.cabi.map((r) => r.innerMs));
-      const cCpu = median(row.cabi.map((r) => r.cpuMs));
-      line.push(fmt(median(row.cabi.map((r) => r.ms))), fmt(cWork), fmt(cCpu));
-      line.push(ratioCell(cWork / nWork, 0), ratioCell(cCpu / nCpu, 1), mipsCell(row.cabi, cCpu));
-    } else line.push(absent, '-', '-', '-', '-', '-');
-    if (!failed && row.jit.length > 0) {
-      const jCpu = median(row.jit.map((r) => r.cpuMs));
-      line.push(fmt(jCpu), ratioCell(jCpu / nCpu, 4), mipsCell(row.jit, jCpu));
-    } else line.push(options.skipCabi ? 'skipped' : failed ? 'failed' : '-', '-', '-');
+    const absent = options.skipCabi ? 'skipped' : row.cabiError !== null ? 'failed' : '-';
+    if (interp) tierCells(line, row.cabiError === null ? row.cabi : [], absent, nWork, nCpu);
+    tierCells(line, row.cabiError === null ? row.jit : [], absent, nWork, nCpu);
     if (qemu) {
       if (row.qemuError === null && row.qemu.length > 0) {
         const qWork = median(row.qemu.map((r) => r.innerMs));
         const qCpu = median(row.qemu.map((r) => r.cpuMs));
-        line.push(fmt(qWork), fmt(qCpu), ratioCell(qWork / nWork, 2), ratioCell(qCpu / nCpu, 3));
+        line.push(fmt(qWork), fmt(qCpu));
+        line.push(ratioCell(line, qWork / nWork));
+        line.push(ratioCell(line, qCpu / nCpu));
       } else {
         line.push('failed', '-', '-', '-');
       }
     }
-    const ran = row.cabi.length > 0 ? row.cabi : row.jit;
+    const ran = row.jit.length > 0 ? row.jit : row.cabi;
     line.push(ran.length > 0 ? String(median(ran.map((r) => r.instructions))) : '-');
     line.push(row.mismatch.length ? 'MISMATCH' : ran.length || row.qemu.length ? 'agrees' : 'native only');
     lines.push(line);
   }
-  const geo = (k: number): string => {
-    const list = ratios[k] ?? [];
-    return list.length ? `${geomean(list).toFixed(1)}x` : '-';
-  };
-  const last = ['geomean', '', '', '', '', '', '', '', geo(0), geo(1), '', '', geo(4), ''];
-  if (qemu) last.push('', '', geo(2), geo(3));
-  last.push('', `${Math.max(ratios[1]?.length ?? 0, ratios[4]?.length ?? 0)}/${rows.length} under cabi`);
+  const last = header.map((_, c) => {
+    const list = ratios.get(c);
+    return list?.length ? `${geomean(list).toFixed(1)}x` : '';
+  });
+  last[0] = 'geomean';
+  const under = rows.filter((r) => r.jit.length > 0 || r.cabi.length > 0).length;
+  last[last.length - 1] = `${under}/${rows.length} under cabi`;
   lines.push(last);
 
   const runs = `medians of ${nativeRuns} native and ${cabiRuns} ${options.skipCabi ? 'qemu' : 'cabi'} runs`;
-  const sizes = options.full ? 'full' : options.scale === 1 ? 'quick' : `${options.scale}x quick`;
+  const sizes = options.scale === null ? 'full' : options.scale === 1 ? 'quick' : `${options.scale}x quick`;
   console.log(`\ncabi benchmark suite (${sizes} sizes; ${runs}; times in ms)`);
   console.log(
     [
       "wall = spawn to exit; work = the kernel's monotonic clock around its workload;",
       'cpu = process CPU time of the workload (under cabi: the host CPU time of this Node process for the run);',
-      'ratio = cabi / native; MIPS = guest instructions / cpu time of the same column',
+      'ratio = that tier / native; MIPS = guest instructions / cpu time of the same tier',
       '',
     ].join('\n'),
   );
   console.log(table(lines));
   console.log(
-    '\nJIT: the cabi columns are the interpreter; the JIT columns use the WebAssembly tier (JitCpu at its default hotness threshold, the default of createKernel and cabi run).',
+    interp
+      ? '\ninterp: the interpreter alone (Cpu); JIT: the WebAssembly tier (JitCpu at its default hotness threshold), the default of createKernel and cabi run.'
+      : '\nJIT: the WebAssembly tier (JitCpu at its default hotness threshold), the default of createKernel and cabi run; --interpret adds the interpreter alone.',
   );
   if (!qemu) console.log('qemu-user: qemu-x86_64 not installed (Debian package qemu-user), no qemu column.');
   let failed = false;
