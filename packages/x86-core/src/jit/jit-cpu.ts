@@ -212,15 +212,22 @@ export class JitCpu extends Cpu {
     const list = this.byBranch.get(from);
     if (list === undefined) return;
     this.byBranch.delete(from);
+    this.views();
+    const hash = this.hash;
     for (const e of list) {
-      if (e.block === null || e.gen >= MAX_GEN) continue;
+      const b = e.block;
+      if (b === null || e.gen >= MAX_GEN) continue;
       e.gen++;
       e.block = null;
       e.failed = false;
       e.hits = this.threshold;
+      // The region stays correct but is no longer linked: take it out of the chaining hash.
+      const h = chainSlotOffset(b.start) >>> 2;
+      if (hash[h] === b.start && hash[h + 1] === b.slot) {
+        hash[h] = 0;
+        hash[h + 1] = 0;
+      }
     }
-    // The dropped regions may still be in the chaining hash: empty it before the next entry.
-    this.chain.droppedSeen = -1;
   }
 
   /** Re-creates the mirror views after the guest memory's buffer changed (it grew). */

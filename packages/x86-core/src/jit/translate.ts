@@ -236,6 +236,13 @@ export function translateBlock(
   e.code.u32(n + 1);
   for (let k = 0; k < n; k++) {
     e.op(OP.end);
+    // A block that branches to itself runs in a loop of its own: its back edge goes straight
+    // to its first instruction instead of round the br_table (one more label around its code).
+    const inner =
+      (probes[k]!.branch === 'jmp' || probes[k]!.branch === 'jcc') && probes[k]!.takenRip === starts[k]
+        ? 1
+        : 0;
+    if (inner === 1) e.op(OP.loop).op(VOID);
     const probe = probes[k]!;
     // Dead-flag elimination: flags are live at the end of the block (stored, or read by its
     // jcc or by a successor block).
@@ -252,7 +259,7 @@ export function translateBlock(
     }
     e.kind = -1;
     e.bits = 32;
-    e.exitDepth = n - k;
+    e.exitDepth = n - k + inner;
     const body = emitInsns(e, src, starts[k]!, dead);
     if (body.n !== probe.n) return null;
     const last = body.last;
@@ -283,15 +290,17 @@ export function translateBlock(
       }
     }
     e.get(L_COUNT).i32(body.n).op(OP.i32Add).set(L_COUNT);
-    const goto = (rip: number, extra: number) => {
+    const goto = (rip: number, depth: number) => {
+      const extra = depth + inner;
       const j = index.get(rip);
       if (j !== undefined) {
         loops ||= j <= k;
-        // Into block j when the budget holds all of it: the next one by falling through to it
-        // (the end of its label), others through the br_table at the loop's head.
+        // Into block j when the budget holds all of it: a later one by a branch to the end of
+        // its label (which its code follows), others through the br_table at the loop's head.
         e.get(L_COUNT).i32(probes[j]!.n).op(OP.i32Add).get(0).op(OP.i32LeS);
         e.op(OP.if).op(VOID);
-        if (j === k + 1) e.op(OP.br).code.u32(extra + 1);
+        if (j > k) e.op(OP.br).code.u32(extra + j - k);
+        else if (j === k && inner === 1) e.op(OP.br).code.u32(depth + 1);
         else {
           e.i32(j).set(L_IDX);
           e.op(OP.br).code.u32(n - 1 - k + extra + 1);
@@ -314,7 +323,8 @@ export function translateBlock(
           .code.u32(3)
           .u32(RIP_WORD * 4);
         e.i32(0).set(L_EXIT);
-        e.op(OP.br).code.u32(n - k);
+        e.op(OP.br).code.u32(n - k + inner);
+        if (inner === 1) e.op(OP.end);
         continue;
       }
       // The observed targets this region holds: continue there inside WebAssembly.
@@ -341,7 +351,8 @@ export function translateBlock(
         .code.u32(2)
         .u32(IND_SAMPLE_WORD * 4);
       e.get(L_T32A).i32(targets.sampleMask).op(OP.i32And).op(OP.i32Eqz).i32(1).op(OP.i32Shl).set(L_EXIT);
-      e.op(OP.br).code.u32(n - k);
+      e.op(OP.br).code.u32(n - k + inner);
+      if (inner === 1) e.op(OP.end);
       continue;
     }
     if (body.branch === 'jcc') {
@@ -351,6 +362,7 @@ export function translateBlock(
       e.op(OP.end);
       goto(body.fallRip, 0);
     } else goto(body.branch === 'jmp' || body.branch === 'call' ? body.takenRip : body.fallRip, 0);
+    if (inner === 1) e.op(OP.end);
   }
   e.op(OP.end).op(OP.end);
   return finish(
