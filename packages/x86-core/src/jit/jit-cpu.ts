@@ -181,7 +181,19 @@ export class JitCpu extends Cpu {
       typeof SharedArrayBuffer !== 'undefined' && memory.wasm.buffer instanceof SharedArrayBuffer
     );
     const seen = this.seen;
+    const cache = this.cache;
+    const testing = this.threshold === 0;
     this.targets = {
+      // The testing mode translates at the first arrival, before any successor ran: it takes
+      // every block in (as many as possible run translated).
+      ran(addr: number): boolean {
+        if (testing) return true;
+        try {
+          return entries.has(cache.get(addr));
+        } catch {
+          return false;
+        }
+      },
       of(branch: number): readonly number[] | undefined {
         const m = seen.get(branch);
         if (m === undefined) return undefined;
