@@ -159,7 +159,7 @@ export class JitCpu extends Cpu {
   /** Observed targets per indirect branch address: target → times seen (or sampled). */
   private readonly seen = new Map<number, Map<number, number>>();
   /** Entries whose translation consulted the targets of an indirect branch, by its address. */
-  private readonly byBranch = new Map<number, Entry[]>();
+  private readonly byBranch = new Map<number, WeakRef<Entry>[]>();
   /** Indirect branch ending the last chunk chunkFrom measured, or -1. */
   private chunkInd = -1;
   /** What region discovery learns of indirect targets (see translate.ts). */
@@ -226,9 +226,10 @@ export class JitCpu extends Cpu {
     this.byBranch.delete(from);
     this.views();
     const hash = this.hash;
-    for (const e of list) {
-      const b = e.block;
-      if (b === null || e.gen >= MAX_GEN) continue;
+    for (const ref of list) {
+      const e = ref.deref();
+      const b = e?.block ?? null;
+      if (e === undefined || b === null || e.gen >= MAX_GEN) continue;
       e.gen++;
       e.block = null;
       e.failed = false;
@@ -491,9 +492,10 @@ export class JitCpu extends Cpu {
             list = [];
             this.byBranch.set(a, list);
           }
-          if (list.includes(e)) continue;
+          if (list.some((r) => r.deref() === e)) continue;
           if (list.length >= MAX_REGIONS_PER_BRANCH) list.shift();
-          list.push(e);
+          // Weakly: an entry whose code was dropped may be collected with its region.
+          list.push(new WeakRef(e));
         }
       }
       // Entering WebAssembly costs about as much as interpreting a few instructions: outside the
