@@ -127,9 +127,10 @@ export const jitStats = { blocks: 0, instructions: 0, bytes: 0 };
 /**
  * Translates the region starting at `start` over the guest memory `memory` (whose first
  * SCRATCH_END bytes hold the mirror), or returns null when its first instruction is outside the
- * translated subset. Every block starts on the page of `start` or on Block.page2, so dropping
- * decoded records of either page (code-cache invalidation, which changes its version) retires
- * the translation (JitCpu compares both versions).
+ * translated subset. Every block starts on the page of `start` or on one of Block.pages, so
+ * dropping decoded records of any of them (code-cache invalidation, which changes its version)
+ * retires the translation (JitCpu compares all their versions). `targets` (JitCpu's record of
+ * indirect-branch targets) lets the region take them in; without it every indirect branch leaves.
  */
 export function translateBlock(
   src: InsnSource,
