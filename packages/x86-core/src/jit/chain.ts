@@ -24,6 +24,12 @@ export const CHAIN_ENTRIES = 4096;
  */
 export const XMM_OK_WORD = 992 / 4;
 
+/**
+ * A mirror word counting the indirect-branch exits of regions to targets outside them; every
+ * (TargetSource.sampleMask + 1)-th returns to JavaScript so that JitCpu sees its target.
+ */
+export const IND_SAMPLE_WORD = 0x7ff0 / 4;
+
 /** The byte offset of `rip`'s hash entry relative to CHAIN_HASH_BYTE. */
 export function chainSlotOffset(rip: number): number {
   return ((rip ^ (rip >>> 12)) & (CHAIN_ENTRIES - 1)) << 3;

@@ -33,9 +33,12 @@ import {
   MISS_KIND_WORD,
   MISS_WORD,
   RIP_WORD,
+  regionBranch,
   SCRATCH_END,
+  type TargetSource,
   TLB_ENTRIES,
   TLB_WORD,
+  takesTargets,
   translateBlock,
   WTLB_ENTRIES,
   WTLB_WORD,
@@ -64,8 +67,12 @@ interface Entry {
   chunk: number;
   /** The code cache's version of the block's page when it was translated (pageVersion). */
   version: number;
-  /** The code cache's version of the translation's second page (Block.page2) when it was built. */
-  version2: number;
+  /** The code cache's versions of the translation's other pages (Block.pages) when it was built. */
+  versions: number[];
+  /** Address of the jmp/call through a register ending `chunk`, or -1. */
+  ind: number;
+  /** Times the translation was dropped for a new hot target of one of its indirect branches. */
+  gen: number;
   /**
    * The translation is short and does not loop: worth entering only when the registers are
    * already in the mirror (the previous region ran just before), since then interpreting it
@@ -95,6 +102,15 @@ const FAST_SLOTS = 1024;
 const MIN_BLOCK = 3;
 
 const BRANCHES = /^(j|call|ret|loop|syscall|int|iret|ud|hlt|enter|leave)/;
+/** Targets kept per indirect branch, and how many of the hottest a region takes in. */
+const MAX_TARGETS_SEEN = 64;
+const MAX_TARGETS_TAKEN = 24;
+/** Sampled misses of a target (see TargetSource.sampleMask) that make it hot. */
+const HOT_SAMPLES = 4;
+/** Most new translations of one entry for new indirect targets. */
+const MAX_GEN = 4;
+/** Regions remembered per indirect branch (to drop when it gains a hot target). */
+const MAX_REGIONS_PER_BRANCH = 16;
 
 /** An x86-64 CPU that translates hot register-only blocks to WebAssembly (see translate.ts). */
 export class JitCpu extends Cpu {
@@ -140,6 +156,14 @@ export class JitCpu extends Cpu {
   private inMirror = false;
   /** The mirror holds the current XMM registers and MXCSR (a region using them ran). */
   private xmmInMirror = false;
+  /** Observed targets per indirect branch address: target → times seen (or sampled). */
+  private readonly seen = new Map<number, Map<number, number>>();
+  /** Entries whose translation consulted the targets of an indirect branch, by its address. */
+  private readonly byBranch = new Map<number, WeakRef<Entry>[]>();
+  /** Indirect branch ending the last chunk chunkFrom measured, or -1. */
+  private chunkInd = -1;
+  /** What region discovery learns of indirect targets (see translate.ts). */
+  private readonly targets: TargetSource;
 
   constructor(memory: ConstructorParameters<typeof Cpu>[0], options: JitOptions = {}) {
     super(memory, options);
@@ -156,6 +180,67 @@ export class JitCpu extends Cpu {
     this.canTranslate = !(
       typeof SharedArrayBuffer !== 'undefined' && memory.wasm.buffer instanceof SharedArrayBuffer
     );
+    const seen = this.seen;
+    const cache = this.cache;
+    const testing = this.threshold === 0;
+    this.targets = {
+      // The testing mode translates at the first arrival, before any successor ran: it takes
+      // every block in (as many as possible run translated).
+      ran(addr: number): boolean {
+        if (testing) return true;
+        try {
+          return entries.has(cache.get(addr));
+        } catch {
+          return false;
+        }
+      },
+      of(branch: number): readonly number[] | undefined {
+        const m = seen.get(branch);
+        if (m === undefined) return undefined;
+        return [...m.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, MAX_TARGETS_TAKEN)
+          .map((x) => x[0]);
+      },
+      // The testing mode sees misses more often.
+      sampleMask: this.threshold === 0 ? 7 : 63,
+    };
+  }
+
+  /**
+   * Records that the indirect branch at `from` went to `to`; once a target outside the regions
+   * holding the branch turns hot, those regions are translated again at their next arrival.
+   */
+  private observe(from: number, to: number): void {
+    let m = this.seen.get(from);
+    if (m === undefined) {
+      m = new Map();
+      this.seen.set(from, m);
+    }
+    const c = (m.get(to) ?? 0) + 1;
+    if (c === 1 && m.size >= MAX_TARGETS_SEEN) return;
+    m.set(to, c);
+    if (c !== (this.threshold === 0 ? 1 : HOT_SAMPLES)) return;
+    const list = this.byBranch.get(from);
+    if (list === undefined) return;
+    this.byBranch.delete(from);
+    this.views();
+    const hash = this.hash;
+    for (const ref of list) {
+      const e = ref.deref();
+      const b = e?.block ?? null;
+      if (e === undefined || b === null || e.gen >= MAX_GEN) continue;
+      e.gen++;
+      e.block = null;
+      e.failed = false;
+      e.hits = this.threshold;
+      // The region stays correct but is no longer linked: take it out of the chaining hash.
+      const h = chainSlotOffset(b.start) >>> 2;
+      if (hash[h] === b.start && hash[h + 1] === b.slot) {
+        hash[h] = 0;
+        hash[h + 1] = 0;
+      }
+    }
   }
 
   /** Re-creates the mirror views after the guest memory's buffer changed (it grew). */
@@ -265,6 +350,9 @@ export class JitCpu extends Cpu {
       this.leaveMirror();
       const r = super.run(Math.min(chunk, left));
       executed += r.executed;
+      // The chunk ended with an indirect branch: its target is where the interpreter stopped.
+      if (e !== null && e.ind >= 0 && r.executed === chunk && r.reason === 'budget')
+        this.observe(e.ind, this.rip);
       if (r.reason !== 'budget') {
         return r.fault !== undefined
           ? { reason: r.reason, executed, fault: r.fault }
@@ -306,7 +394,11 @@ export class JitCpu extends Cpu {
     hash[h + 1] = b.slot;
     const n = b.fn(Math.min(left, 0x3fffffff), 0);
     this.rip = this.mirrorWords[RIP_WORD]!;
-    if (this.mirrorWords[EXIT_WORD] === 1) {
+    const exit = this.mirrorWords[EXIT_WORD];
+    // An indirect exit to a target outside the region names its branch in the rip word's high half.
+    if (exit !== 1 && this.mirrorWords[RIP_WORD + 1] !== 0)
+      this.observe(this.mirrorWords[RIP_WORD + 1]!, this.rip);
+    if (exit === 1) {
       this.sideExit = true;
       // Left before an access whose page was not in the TLB (kind 0 read, 1 write): cache it
       // when allowed; or before an SSE operation outside the native fast path (kind 2). The
@@ -360,14 +452,20 @@ export class JitCpu extends Cpu {
     // A write into any instruction of the region (not only its first; on either of its pages)
     // outdates the translation.
     const version = this.cache.pageVersion(Math.floor(rip / 4096));
-    if (
-      e === undefined ||
-      (e.block !== null &&
-        (e.version !== version ||
-          (e.block.page2 >= 0 && e.version2 !== this.cache.pageVersion(e.block.page2))))
-    ) {
-      const chunk = this.threshold === 0 ? 1 : this.chunkFrom(rip);
-      e = { hits: 0, block: null, failed: false, chunk, version, version2: -1, short: false };
+    if (e === undefined || (e.block !== null && (e.version !== version || !this.pagesCurrent(e)))) {
+      this.chunkInd = -1;
+      const chunk = this.threshold === 0 ? this.testChunk(rip) : this.chunkFrom(rip);
+      e = {
+        hits: 0,
+        block: null,
+        failed: false,
+        chunk,
+        version,
+        versions: [],
+        ind: this.chunkInd,
+        gen: 0,
+        short: false,
+      };
       entries.set(insn, e);
     }
     if (e.block === null && !e.failed) this.warm(e, rip);
@@ -380,13 +478,26 @@ export class JitCpu extends Cpu {
     if (e.hits++ >= this.threshold) {
       let b: Block | null = null;
       try {
-        b = translateBlock(this.cache, rip, this.memory.wasm);
+        b = translateBlock(this.cache, rip, this.memory.wasm, this.targets);
       } catch {
         // The engine may refuse to compile (e.g. out of code space): interpret this code.
         b = null;
       }
       e.version = this.cache.pageVersion(Math.floor(rip / 4096));
-      e.version2 = b !== null && b.page2 >= 0 ? this.cache.pageVersion(b.page2) : -1;
+      e.versions = b === null ? [] : b.pages.map((p) => this.cache.pageVersion(p));
+      if (b !== null) {
+        for (const a of b.indirect) {
+          let list = this.byBranch.get(a);
+          if (list === undefined) {
+            list = [];
+            this.byBranch.set(a, list);
+          }
+          if (list.some((r) => r.deref() === e)) continue;
+          if (list.length >= MAX_REGIONS_PER_BRANCH) list.shift();
+          // Weakly: an entry whose code was dropped may be collected with its region.
+          list.push(new WeakRef(e));
+        }
+      }
       // Entering WebAssembly costs about as much as interpreting a few instructions: outside the
       // testing mode, short blocks that do not loop run translated only when the registers are
       // in the mirror already (e.g. a loop whose last instructions lie on the next page, which
@@ -397,7 +508,32 @@ export class JitCpu extends Cpu {
     }
   }
 
-  /** Number of instructions from `rip` up to and including the next control transfer. */
+  /** Whether the code cache's versions of the other pages of e's translation are unchanged. */
+  private pagesCurrent(e: Entry): boolean {
+    const pages = e.block!.pages;
+    for (let k = 0; k < pages.length; k++)
+      if (this.cache.pageVersion(pages[k]!) !== e.versions[k]) return false;
+    return true;
+  }
+
+  /**
+   * The testing mode's chunk: one instruction, noting it in chunkInd when it is an indirect
+   * branch (so its targets are observed).
+   */
+  private testChunk(rip: number): number {
+    try {
+      const i = this.cache.get(rip);
+      if (takesTargets(regionBranch(i))) this.chunkInd = rip;
+    } catch {
+      // Not fetchable: the interpreter raises the fault.
+    }
+    return 1;
+  }
+
+  /**
+   * Number of instructions from `rip` up to and including the next control transfer (noting it
+   * in chunkInd when it is an indirect branch the translator handles).
+   */
   private chunkFrom(rip: number): number {
     let n = 0;
     let a = rip;
@@ -410,7 +546,10 @@ export class JitCpu extends Cpu {
       }
       n++;
       const m = i.row?.mnemonic ?? 'ud';
-      if (BRANCHES.test(m) || i.batch) break;
+      if (BRANCHES.test(m) || i.batch) {
+        if (takesTargets(regionBranch(i))) this.chunkInd = i.addr;
+        break;
+      }
       a = i.next;
       if (!(a < TWO32)) break;
     }

@@ -1,11 +1,16 @@
 /**
  * Region translator: turns the blocks reachable from a hot address through direct branches on
- * its page and one neighbouring page (up to 8 blocks) into one WebAssembly function whose only memory is the guest's own
+ * its page and one neighbouring page (up to 8 blocks), and through the targets JitCpu saw its
+ * jmp/call through a register take (up to 40 blocks on up to 4 pages), into one WebAssembly
+ * function whose only memory is the guest's own
  * `WebAssembly.Memory`: guest bytes are plain loads and stores, and the first SCRATCH_END bytes
  * (which no guest page occupies while translated code runs) hold the "mirror" — a copy of the
  * register file (GPRs, FS/GS base, lazy-flag record, XMM, MXCSR; the byte layout of state.ts),
  * the exit words and the read and write TLBs. The blocks sit in a loop around a br_table on a
- * block index, so branches between them stay inside WebAssembly; a branch out of the region, or
+ * block index, laid out so that a block's fall-through or jmp successor tends to follow it: a
+ * branch to a later block goes straight to it, a block branching to itself loops in a wasm loop
+ * of its own, other branches between blocks go round the br_table, and an indirect branch
+ * compares its target with the region's blocks before leaving. A branch out of the region, or
  * into a block the remaining budget cannot hold whole, leaves with the target rip and, when the
  * chaining hash holds a live region for it, continues there by a tail call without returning to
  * JavaScript (chain.ts; the budget and the retired count are the two parameters of every
@@ -32,7 +37,14 @@
 
 import { type Insn, PFX_LOCK, PFX_OPSIZE, PFX_REP, PFX_REPNE, PFX_VEX } from '../insn.js';
 import { LF_I32 } from '../state.js';
-import { CHAIN_ENTRIES, CHAIN_HASH_BYTE, chainFor, installRegion, XMM_OK_WORD } from './chain.js';
+import {
+  CHAIN_ENTRIES,
+  CHAIN_HASH_BYTE,
+  chainFor,
+  IND_SAMPLE_WORD,
+  installRegion,
+  XMM_OK_WORD,
+} from './chain.js';
 import {
   Emitter,
   EXIT_WORD,
@@ -45,6 +57,7 @@ import {
   L_T32A,
   L_T32B,
   L_T32C,
+  L_T64A,
   LF_USED,
   LOCAL_TYPES,
   MAX_BLOCK,
@@ -62,16 +75,29 @@ export * from './emitter.js';
  */
 const MAX_REGION_BLOCKS = 8;
 const MAX_REGION_INSNS = 512;
+/**
+ * Most blocks of a region that takes in observed targets of an indirect branch (e.g. the
+ * dispatch loop of a bytecode interpreter and its handlers), and most pages besides the start's.
+ */
+const MAX_INDIRECT_REGION_BLOCKS = 40;
+const MAX_EXTRA_PAGES = 3;
+/** Widest spread of targets an indirect branch dispatches through a br_table. */
+const MAX_TABLE_SPAN = 2048;
 
 /** A translated region (one or more blocks on the page of its start and one neighbouring page), ready to run. */
 export interface Block {
   /** Address of the first instruction. */
   readonly start: number;
   /**
-   * The neighbouring page (start's page ± 1) some of its blocks start on, or -1: the translation
-   * is valid while the code cache's versions of both pages are those seen when it was built.
+   * The pages other than start's that some of its blocks start on: the translation is valid
+   * while the code cache's versions of its start page and these are those seen when it was built.
    */
-  readonly page2: number;
+  readonly pages: readonly number[];
+  /**
+   * Addresses of the indirect branches (jmp/call through a register) of its blocks whose
+   * observed targets were consulted: a new hot target of one of them calls for a new translation.
+   */
+  readonly indirect: readonly number[];
   /** Number of guest instructions of the entry block (the budget must hold them to enter). */
   readonly length: number;
   /** Number of blocks in the region. */
@@ -101,27 +127,47 @@ export const jitStats = { blocks: 0, instructions: 0, bytes: 0 };
 /**
  * Translates the region starting at `start` over the guest memory `memory` (whose first
  * SCRATCH_END bytes hold the mirror), or returns null when its first instruction is outside the
- * translated subset. Every block starts on the page of `start` or on Block.page2, so dropping
- * decoded records of either page (code-cache invalidation, which changes its version) retires
- * the translation (JitCpu compares both versions).
+ * translated subset. Every block starts on the page of `start` or on one of Block.pages, so
+ * dropping decoded records of any of them (code-cache invalidation, which changes its version)
+ * retires the translation (JitCpu compares all their versions). `targets` (JitCpu's record of
+ * indirect-branch targets) lets the region take them in; without it every indirect branch leaves.
  */
-export function translateBlock(src: InsnSource, start: number, memory: WebAssembly.Memory): Block | null {
+export function translateBlock(
+  src: InsnSource,
+  start: number,
+  memory: WebAssembly.Memory,
+  targets?: TargetSource,
+): Block | null {
   const access = memory;
   // Discover the region: blocks reachable from `start` through direct branches that start on
   // its page, or on one neighbouring page and branch back (so a loop crossing a page boundary
-  // stays inside).
+  // stays inside), and the observed hot targets of its indirect branches (on any page, up to
+  // MAX_EXTRA_PAGES pages besides the start's).
   const page = Math.floor(start / 4096);
   let page2 = -1;
+  const extra: number[] = [];
   const starts: number[] = [];
   const index = new Map<number, number>();
   const probes: Probe[] = [];
   const queue = [start];
+  const viaIndirect = new Set<number>();
+  const indirect: number[] = [];
+  let limit = MAX_REGION_BLOCKS;
   let total = 0;
-  while (queue.length > 0 && starts.length < MAX_REGION_BLOCKS && total < MAX_REGION_INSNS) {
+  while (queue.length > 0 && starts.length < limit && total < MAX_REGION_INSNS) {
     const at = queue.shift()!;
     if (index.has(at)) continue;
+    // A block that never ran outside translated code stays out (a loop's cold exit path, say):
+    // it would cost compilation and, in a loop of the bytecode-dispatch kind, speed (vm: 8%).
+    if (at !== start && targets !== undefined && !targets.ran(at)) continue;
     const p = Math.floor(at / 4096);
-    if (p !== page && (!(p === page - 1 || p === page + 1) || (page2 !== -1 && p !== page2))) continue;
+    const known = p === page || extra.includes(p);
+    const ind = viaIndirect.has(at);
+    if (!known) {
+      if (ind) {
+        if (extra.length >= MAX_EXTRA_PAGES) continue;
+      } else if (!(p === page - 1 || p === page + 1) || (page2 !== -1 && p !== page2)) continue;
+    }
     const probe = emitInsns(new Emitter(), src, at, null);
     if (probe.n === 0) {
       if (at === start) return null;
@@ -130,10 +176,15 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
     // A block on the neighbouring page joins only when it branches back to the start page (the
     // tail of a loop that crosses the boundary): taking whole neighbouring code in made regions
     // larger and compilation dearer than the exits it saved (buffer kernel: 20% more CPU).
-    if (p !== page) {
-      if (!((probe.branch === 'jmp' || probe.branch === 'jcc') && Math.floor(probe.takenRip / 4096) === page))
-        continue;
-      page2 = p;
+    if (!known) {
+      if (!ind) {
+        if (
+          !((probe.branch === 'jmp' || probe.branch === 'jcc') && Math.floor(probe.takenRip / 4096) === page)
+        )
+          continue;
+        page2 = p;
+      }
+      extra.push(p);
     }
     index.set(at, starts.length);
     starts.push(at);
@@ -142,6 +193,45 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
     if (probe.branch === null || probe.branch === 'jcc') queue.push(probe.fallRip);
     if (probe.branch === 'jmp' || probe.branch === 'jcc' || probe.branch === 'call')
       queue.push(probe.takenRip);
+    if (targets !== undefined && probe.last !== null && takesTargets(probe.branch)) {
+      const seen = targets.of(probe.last.addr);
+      indirect.push(probe.last.addr);
+      if (seen !== undefined && seen.length > 0) {
+        for (const t of seen) {
+          if (!index.has(t)) viaIndirect.add(t);
+          queue.push(t);
+        }
+        limit = MAX_INDIRECT_REGION_BLOCKS;
+      }
+    }
+  }
+  // Layout: a block is followed by its fall-through or jmp/call successor where possible, so
+  // that the branch there falls through instead of going round the dispatch loop.
+  {
+    const order: number[] = [];
+    const placed = new Array<boolean>(starts.length).fill(false);
+    for (let s0 = 0; s0 < starts.length; s0++) {
+      let k: number | undefined = s0;
+      while (k !== undefined && !placed[k]) {
+        placed[k] = true;
+        order.push(k);
+        const pr = probes[k]!;
+        const next =
+          pr.branch === null || pr.branch === 'jcc'
+            ? pr.fallRip
+            : pr.branch === 'jmp' || pr.branch === 'call'
+              ? pr.takenRip
+              : -1;
+        k = index.get(next);
+      }
+    }
+    const s1 = order.map((k) => starts[k]!);
+    const p1 = order.map((k) => probes[k]!);
+    for (let k = 0; k < order.length; k++) {
+      starts[k] = s1[k]!;
+      probes[k] = p1[k]!;
+      index.set(s1[k]!, k);
+    }
   }
   const e = new Emitter();
   const n = starts.length;
@@ -155,6 +245,13 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
   e.code.u32(n + 1);
   for (let k = 0; k < n; k++) {
     e.op(OP.end);
+    // A block that branches to itself runs in a loop of its own: its back edge goes straight
+    // to its first instruction instead of round the br_table (one more label around its code).
+    const inner =
+      (probes[k]!.branch === 'jmp' || probes[k]!.branch === 'jcc') && probes[k]!.takenRip === starts[k]
+        ? 1
+        : 0;
+    if (inner === 1) e.op(OP.loop).op(VOID);
     const probe = probes[k]!;
     // Dead-flag elimination: flags are live at the end of the block (stored, or read by its
     // jcc or by a successor block).
@@ -171,7 +268,7 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
     }
     e.kind = -1;
     e.bits = 32;
-    e.exitDepth = n - k;
+    e.exitDepth = n - k + inner;
     const body = emitInsns(e, src, starts[k]!, dead);
     if (body.n !== probe.n) return null;
     const last = body.last;
@@ -202,25 +299,21 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
       }
     }
     e.get(L_COUNT).i32(body.n).op(OP.i32Add).set(L_COUNT);
-    if (body.branch === 'ret' || body.branch === 'ind' || body.branch === 'icall') {
-      e.i32(0)
-        .get(L_MEM)
-        .op(OP.i64Store)
-        .code.u32(3)
-        .u32(RIP_WORD * 4);
-      e.i32(0).set(L_EXIT);
-      e.op(OP.br).code.u32(n - k);
-      continue;
-    }
-    const goto = (rip: number, extra: number) => {
+    const goto = (rip: number, depth: number) => {
+      const extra = depth + inner;
       const j = index.get(rip);
       if (j !== undefined) {
         loops ||= j <= k;
-        // Into block j when the budget holds all of it.
+        // Into block j when the budget holds all of it: a later one by a branch to the end of
+        // its label (which its code follows), others through the br_table at the loop's head.
         e.get(L_COUNT).i32(probes[j]!.n).op(OP.i32Add).get(0).op(OP.i32LeS);
         e.op(OP.if).op(VOID);
-        e.i32(j).set(L_IDX);
-        e.op(OP.br).code.u32(n - 1 - k + extra + 1);
+        if (j > k) e.op(OP.br).code.u32(extra + j - k);
+        else if (j === k && inner === 1) e.op(OP.br).code.u32(depth + 1);
+        else {
+          e.i32(j).set(L_IDX);
+          e.op(OP.br).code.u32(n - 1 - k + extra + 1);
+        }
         e.op(OP.end);
       }
       e.i32(0)
@@ -231,6 +324,46 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
       e.i32(0).set(L_EXIT);
       e.op(OP.br).code.u32(n - k + extra);
     };
+    if (last !== null && isIndirect(body.branch)) {
+      if (targets === undefined || !takesTargets(body.branch)) {
+        e.i32(0)
+          .get(L_MEM)
+          .op(OP.i64Store)
+          .code.u32(3)
+          .u32(RIP_WORD * 4);
+        e.i32(0).set(L_EXIT);
+        e.op(OP.br).code.u32(n - k + inner);
+        if (inner === 1) e.op(OP.end);
+        continue;
+      }
+      // The observed targets this region holds: continue there inside WebAssembly.
+      const inside = [...new Set(targets.of(last.addr) ?? [])].filter((t) => index.has(t));
+      if (inside.length > 0) dispatchIndirect(e, inside, goto);
+      // Elsewhere: leave with the target, and the branch's address in the high half of the rip
+      // word so that JitCpu learns the target. Every (sampleMask + 1)-th such exit returns to
+      // JavaScript (exit 2) instead of chaining, so new hot targets are seen even when their
+      // own regions are linked.
+      e.i32(0)
+        .get(L_MEM)
+        .i64(0, last.addr)
+        .op(OP.i64Or)
+        .op(OP.i64Store)
+        .code.u32(3)
+        .u32(RIP_WORD * 4);
+      e.i32(0)
+        .i32(0)
+        .op(OP.i32Load)
+        .code.u32(2)
+        .u32(IND_SAMPLE_WORD * 4);
+      e.i32(1).op(OP.i32Add).op(OP.localTee).code.u32(L_T32A);
+      e.op(OP.i32Store)
+        .code.u32(2)
+        .u32(IND_SAMPLE_WORD * 4);
+      e.get(L_T32A).i32(targets.sampleMask).op(OP.i32And).op(OP.i32Eqz).i32(1).op(OP.i32Shl).set(L_EXIT);
+      e.op(OP.br).code.u32(n - k + inner);
+      if (inner === 1) e.op(OP.end);
+      continue;
+    }
     if (body.branch === 'jcc') {
       e.cond(body.cc);
       e.op(OP.if).op(VOID);
@@ -238,6 +371,7 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
       e.op(OP.end);
       goto(body.fallRip, 0);
     } else goto(body.branch === 'jmp' || body.branch === 'call' ? body.takenRip : body.fallRip, 0);
+    if (inner === 1) e.op(OP.end);
   }
   e.op(OP.end).op(OP.end);
   return finish(
@@ -247,7 +381,8 @@ export function translateBlock(src: InsnSource, start: number, memory: WebAssemb
     n,
     loops,
     access,
-    starts.some((a) => Math.floor(a / 4096) !== page) ? page2 : -1,
+    extra.filter((x) => starts.some((a) => Math.floor(a / 4096) === x)),
+    indirect,
   );
 }
 
@@ -262,7 +397,7 @@ interface Effect {
 type RegionBranch = Branch | 'icall';
 
 /** The kind of control transfer `i` is for a region, or null for an ordinary instruction. */
-function regionBranch(i: Insn): RegionBranch | null {
+export function regionBranch(i: Insn): RegionBranch | null {
   const b = branchKind(i);
   if (b !== null) return b;
   // FF /2 with a register operand: call r64 (no operand-size, lock, VEX or F2/F3 prefix).
@@ -275,6 +410,70 @@ function regionBranch(i: Insn): RegionBranch | null {
   )
     return 'icall';
   return null;
+}
+
+/** Whether a block ending in `b` continues at a target known only at run time. */
+function isIndirect(b: RegionBranch | null): boolean {
+  return b === 'ret' || b === 'ind' || b === 'icall';
+}
+
+/**
+ * Whether region discovery takes in the observed targets of a block ending in `b`: jmp and call
+ * through a register. Not ret: regions that took in return sites (the caller's code after the
+ * call) cost more compilation than the exits saved (sha256 35% and qsort 10% more CPU).
+ */
+export function takesTargets(b: RegionBranch | null): boolean {
+  return b === 'ind' || b === 'icall';
+}
+
+/**
+ * Continues at the block of the target in L_MEM (checked below 2^32) when it is one of
+ * `inside` (observed targets the region holds; `goto` enters a block or leaves for it when the
+ * budget cannot hold it); falls through otherwise. Targets spread over at most
+ * MAX_TABLE_SPAN bytes go through a br_table on the offset from the lowest, others through a
+ * chain of compares in order of hotness.
+ */
+function dispatchIndirect(e: Emitter, inside: number[], goto: (rip: number, extra: number) => void): void {
+  const m = inside.length;
+  let lo = inside[0]!;
+  let hi = lo;
+  for (const t of inside) {
+    lo = Math.min(lo, t);
+    hi = Math.max(hi, t);
+  }
+  if (m < 4 || hi - lo >= MAX_TABLE_SPAN) {
+    for (const t of inside) {
+      e.get(L_MEM).i64(t, 0).op(OP.i64Eq).op(OP.if).op(VOID);
+      goto(t, 1);
+      e.op(OP.end);
+    }
+    return;
+  }
+  const span = hi - lo + 1;
+  e.op(OP.block).op(VOID); // $miss
+  for (let c = 0; c < m; c++) e.op(OP.block).op(VOID);
+  e.get(L_MEM).i64(lo, 0).op(OP.i64Sub).op(OP.localTee).code.u32(L_T64A);
+  e.i64(span, 0).op(OP.i64LtU).op(OP.i32Eqz).op(OP.brIf).code.u32(m);
+  e.get(L_T64A).op(OP.i32WrapI64).op(OP.brTable).code.u32(span);
+  const caseOf = new Map<number, number>();
+  for (let c = 0; c < m; c++) caseOf.set(inside[c]! - lo, c);
+  for (let d = 0; d < span; d++) e.code.u32(caseOf.get(d) ?? m);
+  e.code.u32(m);
+  for (let c = 0; c < m; c++) {
+    e.op(OP.end);
+    goto(inside[c]!, m - c);
+  }
+  e.op(OP.end);
+}
+
+/** The observed targets of indirect branches (JitCpu's record), for region discovery. */
+export interface TargetSource {
+  /** Hot targets of the indirect branch at `branch`, hottest first (at most a few). */
+  of(branch: number): readonly number[] | undefined;
+  /** Whether execution ever arrived at `addr` outside translated code (only such blocks join a region). */
+  ran(addr: number): boolean;
+  /** A region's indirect exit to a target outside it returns to JavaScript every (mask + 1)-th time. */
+  readonly sampleMask: number;
 }
 
 /** One block as emitted: its instructions (including a final branch) and where it leads. */
@@ -355,7 +554,8 @@ function finish(
   blocks: number,
   loops: boolean,
   access: WebAssembly.Memory,
-  page2: number,
+  pages: readonly number[],
+  indirect: readonly number[],
 ): Block {
   // Entry check: the first block must fit the budget (param 0) after the instructions retired
   // so far in the chain (param 1 = L_COUNT), and a region using XMM needs them in the mirror;
@@ -511,7 +711,7 @@ function finish(
   jitStats.blocks++;
   jitStats.instructions += e.emitted;
   jitStats.bytes += bin.length;
-  const block = { start, page2, length, blocks, loops, xmm: e.usesXmm, fn, slot: 0 };
+  const block = { start, pages, indirect, length, blocks, loops, xmm: e.usesXmm, fn, slot: 0 };
   block.slot = installRegion(access, fn, block);
   return block;
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cpu } from '../../src/cpu.js';
+import { IND_SAMPLE_WORD } from '../../src/jit/chain.js';
 import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
 import { LF_I32, LF_WORDS, MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
@@ -163,15 +164,19 @@ function expectSameState(b: Cpu, a: Cpu, what: string): void {
   expect(b.rip, `${what}: rip`).toBe(a.rip);
 }
 
-/** Runs both CPUs in steps of `budget` until the interpreter stops otherwise, comparing each step. */
-function lockstep(a: Cpu, b: Cpu, budget: number, what: string): void {
+/**
+ * Runs both CPUs in steps of `budget` until the interpreter stops otherwise, comparing each step;
+ * returns why it stopped.
+ */
+function lockstep(a: Cpu, b: Cpu, budget: number, what: string): string {
   for (let step = 0; step < 1e6; step++) {
     const ra = a.run(budget);
     const rb = b.run(budget);
     expect(rb, `${what} step ${step}`).toEqual(ra);
     expectSameState(b, a, `${what} step ${step}`);
-    if (ra.reason !== 'budget') return;
+    if (ra.reason !== 'budget') return ra.reason;
   }
+  return 'budget';
 }
 
 const interp = (m: GuestMemory) => new Cpu(m);
@@ -358,6 +363,213 @@ describe('chained JIT regions', () => {
         for (const c of [a, b]) new Float64Array(c.b.buffer, XMM_OFFSET, 2)[0] = step * 1.5 - 3;
       }
       expect(b.jitRetired).toBeGreaterThan(200);
+    }
+  });
+});
+
+/** Table of the dispatch jumps (8 dwords) and of the dispatch calls (4 dwords) in the RW page. */
+const JUMPS = RW + 0xc00;
+const CALLS = RW + 0xc40;
+
+/**
+ * A bytecode-interpreter-like program: a main loop that dispatches through `jmp rbp` on a table
+ * of 8 handlers (indexed by r12, which counts dispatches) and then through `call rbp` on a table
+ * of 4 functions. Handlers run random code and jump back to the dispatch (a second bytecode) or
+ * to the loop's end (handler 0 always, so every 8 dispatches retire an iteration); functions run
+ * random code and return. Handlers and functions sit either densely on one page (the targets
+ * then go through a br_table) or spread over four pages (compares; the region takes in blocks
+ * of several pages). With `smc`, the loop's head stores bl at r13 and handler 2 (on the third
+ * page) starts with `add eax, 1`, whose immediate r13 may point at.
+ */
+function randomDispatchProgram(
+  seed: number,
+  iterations = 20,
+  smc = false,
+): { code: Uint8Array; jumps: number[]; calls: number[]; spare: number; imm: number } {
+  const next = rng(seed);
+  const code = new Uint8Array(0x4000).fill(0x90);
+  const spread = smc || (next() & 1) === 1;
+  const free = [0x400, next() & 0x3f0, next() & 0x3f0, next() & 0x3f0];
+  const slot = (page = spread ? next() & 3 : 1) => {
+    const at = 0x1000 * page + free[page]!;
+    free[page]! += 0x40;
+    return at;
+  };
+  const ops = (out: number[], n: number) => {
+    for (let k = 0; k < n; k++) out.push(...randomOp(next));
+  };
+  const main: number[] = [0xb9, ...le32(iterations)];
+  const loop = main.length;
+  if (smc) main.push(0x41, 0x88, 0x5d, 0x00); // mov [r13], bl
+  ops(main, next() % 3);
+  const disp = main.length;
+  // inc r12; mov eax, r12d; and eax, 7; mov ebp, [rax*4 + JUMPS]; jmp rbp
+  main.push(
+    0x49,
+    0xff,
+    0xc4,
+    0x44,
+    0x89,
+    0xe0,
+    0x83,
+    0xe0,
+    0x07,
+    0x8b,
+    0x2c,
+    0x85,
+    ...le32(JUMPS),
+    0xff,
+    0xe5,
+  );
+  const end = main.length;
+  // mov eax, r12d; and eax, 3; mov ebp, [rax*4 + CALLS]; call rbp; dec ecx; jnz L; syscall
+  main.push(0x44, 0x89, 0xe0, 0x83, 0xe0, 0x03, 0x8b, 0x2c, 0x85, ...le32(CALLS), 0xff, 0xd5);
+  ops(main, next() % 2);
+  main.push(0xff, 0xc9); // dec ecx
+  main.push(0x0f, 0x85, ...le32(loop - (main.length + 6)), 0x0f, 0x05); // jnz L; syscall
+  code.set(main, 0);
+  let imm = 0;
+  const handler = (k: number) => {
+    const at = smc && k === 2 ? slot(2) : slot();
+    const out: number[] = [];
+    if (smc && k === 2) {
+      out.push(0x83, 0xc0, 0x01); // add eax, 1
+      imm = CODE + at + 2;
+    }
+    ops(out, next() % 5);
+    const to = k === 0 || next() % 3 === 0 ? end : disp;
+    out.push(0xe9, ...le32(to - (at + out.length + 5)));
+    code.set(out, at);
+    return CODE + at;
+  };
+  const func = () => {
+    const at = slot();
+    const out: number[] = [];
+    ops(out, next() % 5);
+    out.push(0xc3);
+    code.set(out, at);
+    return CODE + at;
+  };
+  // Distinct handlers (some used twice), functions, and one handler no table names yet.
+  const hs = Array.from({ length: 6 }, (_, k) => handler(k));
+  const jumps = Array.from({ length: 8 }, (_, k) => (k < 6 ? hs[k]! : hs[1 + (next() % 5)]!));
+  const calls = Array.from({ length: 4 }, () => func());
+  const spare = handler(7);
+  return { code, jumps, calls, spare, imm };
+}
+
+/** Writes the dispatch tables into the RW page of `m`. */
+function setTables(m: GuestMemory, jumps: number[], calls: number[]): void {
+  for (let k = 0; k < jumps.length; k++) m.write32(JUMPS + 4 * k, jumps[k]!);
+  for (let k = 0; k < calls.length; k++) m.write32(CALLS + 4 * k, calls[k]!);
+}
+
+/** The mirror word counting indirect exits to targets outside their region (chain.ts). */
+const outsideExits = (c: JitCpu) => new Uint32Array(c.memory.u8.buffer, IND_SAMPLE_WORD * 4, 1)[0]!;
+
+describe('indirect branches inside regions', () => {
+  it('random dispatch loops through jump and call tables: identical state at every budget split', () => {
+    for (let seed = 1; seed <= 16; seed++) {
+      const p = randomDispatchProgram(seed);
+      for (const threshold of [0, 3, 40]) {
+        for (const budget of [1e6, 1, 5, 13, 29]) {
+          const a = interp(makeMemory(p.code));
+          const b = new JitCpu(makeMemory(p.code), { threshold });
+          for (const c of [a, b]) {
+            setTables(c.memory, p.jumps, p.calls);
+            initCpu(c, seed);
+          }
+          const what = `seed ${seed} threshold ${threshold} budget ${budget}`;
+          expect(lockstep(a, b, budget, what)).toBe('syscall');
+          // A handler the tables did not name: the next run reaches it through the same branch.
+          for (const c of [a, b]) {
+            c.memory.write32(JUMPS + 4 * (seed & 7), p.spare);
+            c.r[2] = 9; // ecx
+            c.r[3] = 0;
+            c.rip = CODE;
+          }
+          expect(lockstep(a, b, budget, `${what} (new target)`)).toBe('syscall');
+          expect(b.instructionCount).toBe(a.instructionCount);
+          expect(
+            Buffer.from(b.memory.readBytes(RW, 4096)).equals(Buffer.from(a.memory.readBytes(RW, 4096))),
+          ).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('the dispatch stays inside one region, and takes in a target that turns hot later', () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const p = randomDispatchProgram(seed, 400);
+      const a = interp(makeMemory(p.code));
+      const b = new JitCpu(makeMemory(p.code), { threshold: 3 });
+      for (const c of [a, b]) {
+        setTables(c.memory, p.jumps, p.calls);
+        initCpu(c, seed);
+      }
+      expect(lockstep(a, b, 1e6, `seed ${seed}`)).toBe('syscall');
+      // About 400 * 8 jumps and 400 calls through the tables: nearly all continue inside the
+      // region that holds the dispatch (an exit to a target outside it counts in the mirror).
+      const first = outsideExits(b);
+      expect(first, `seed ${seed}`).toBeLessThan(40);
+      for (const c of [a, b]) {
+        c.memory.write32(JUMPS + 4 * 3, p.spare);
+        c.r[2] = 400;
+        c.r[3] = 0;
+        c.rip = CODE;
+      }
+      expect(lockstep(a, b, 1e6, `seed ${seed} (new target)`)).toBe('syscall');
+      // The new handler leaves the region until JitCpu saw it often enough (each exit that
+      // returns to JavaScript, or every 64th); then the region is translated again with it inside.
+      expect(outsideExits(b) - first, `seed ${seed}`).toBeLessThan(120);
+      expect(b.jitRetired / b.instructionCount).toBeGreaterThan(0.9);
+    }
+  });
+
+  it('code written into an indirect target on another page drops the regions holding it', () => {
+    // Every iteration the loop's head stores bl (which the handlers change) over the immediate
+    // of handler 2's first instruction (add eax, 1), on the third page; the store runs in the
+    // interpreter (the page holds code) while regions holding handler 2 are linked.
+    for (let seed = 1; seed <= 10; seed++) {
+      const p = randomDispatchProgram(seed, 60, true);
+      for (const threshold of [0, 3]) {
+        for (const budget of [1e6, 7]) {
+          const a = interp(makeMemory(p.code, PROT_READ | PROT_WRITE | PROT_EXEC));
+          const b = new JitCpu(makeMemory(p.code, PROT_READ | PROT_WRITE | PROT_EXEC), { threshold });
+          for (const c of [a, b]) {
+            setTables(c.memory, p.jumps, p.calls);
+            initCpu(c, seed);
+            c.r[26] = p.imm; // r13
+            c.r[27] = 0;
+          }
+          const why = lockstep(a, b, budget, `seed ${seed} threshold ${threshold} budget ${budget}`);
+          expect(why).toBe('syscall');
+          expect(b.jitRetired).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+
+  it('a page of indirect targets made non-executable between runs faults like the interpreter', () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const p = randomDispatchProgram(seed, 40, true);
+      const a = interp(makeMemory(p.code));
+      const b = new JitCpu(makeMemory(p.code), { threshold: 2 });
+      for (const c of [a, b]) {
+        setTables(c.memory, p.jumps, p.calls);
+        initCpu(c, seed);
+        c.r[26] = RW + 0x200; // r13: the loop's store goes to data
+        c.r[27] = 0;
+      }
+      expect(lockstep(a, b, 1e6, `seed ${seed}`)).toBe('syscall');
+      for (const c of [a, b]) {
+        c.memory.protect(CODE + 0x2000, 0x1000, PROT_READ);
+        c.r[2] = 40;
+        c.r[3] = 0;
+        c.rip = CODE;
+      }
+      expect(lockstep(a, b, 1e6, `seed ${seed} (not executable)`)).toBe('fault');
+      expect(Math.floor(b.rip / 4096)).toBe((CODE + 0x2000) / 4096);
     }
   });
 });
