@@ -139,6 +139,34 @@ export const WTLB_ENTRIES = 1024;
  */
 export const SCRATCH_END = 0x10000;
 
+/** The WebAssembly value type v128 (SIMD specification, "Value Types"). */
+const V128 = 0x7b;
+/** Whether the engine validates WebAssembly SIMD (a function returning v128.const 0). */
+export const WASM_SIMD: boolean = (() => {
+  const body = [0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x0b];
+  const head = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, V128, 3, 2, 1, 0];
+  try {
+    return WebAssembly.validate(Uint8Array.of(...head, 10, body.length + 3, 1, body.length + 1, 0, ...body));
+  } catch {
+    return false;
+  }
+})();
+/**
+ * v128 scratch of the packed binary64 forms (insns.ts emitSse): the destination and source
+ * operands and the result. Appended after every other local (and only where SIMD validates:
+ * without it no translated code uses them).
+ */
+export const L_VA = LOCAL_TYPES.length + 1;
+export const L_VB = L_VA + 1;
+export const L_VR = L_VA + 2;
+if (WASM_SIMD) LOCAL_TYPES.push(V128, V128, V128);
+/** The 0xFD prefix of SIMD instructions. */
+const SIMD_PREFIX = 0xfd;
+/** SIMD opcodes of the XMM accessors (SIMD specification, "Instructions"). */
+const V_LOAD = 0x00;
+const V_STORE = 0x0b;
+const V_CONST = 0x0c;
+
 export const ALU_ADD = 0;
 export const ALU_OR = 1;
 export const ALU_AND = 4;
@@ -1056,6 +1084,81 @@ export class Emitter {
    */
   mxcsrSerial = -1;
 
+  /**
+   * Per-lane facts of the current block (see {@link blockSerial}): bit k of `good[n]` says lane
+   * k of XMM register n holds a zero or a normal finite binary64 — the code before, in this
+   * block, wrote it as a checked arithmetic result, or checked it as an operand, and nothing
+   * wrote the lane since. Operand checks skip such lanes. Every write through the accessors
+   * below forgets the lane; forms that know better say so with {@link setGood}.
+   */
+  private readonly good = new Uint8Array(16);
+  private goodSerial = -1;
+  /** Whether lane `k` of XMM `n` is known to hold a zero or a normal finite binary64. */
+  isGood(n: number, k: number): boolean {
+    if (this.goodSerial !== this.blockSerial) return false;
+    return ((this.good[n]! >> k) & 1) === 1;
+  }
+  /** Records (or drops) the fact {@link isGood} reads for lane `k` of XMM `n`. */
+  setGood(n: number, k: number, v: boolean): void {
+    if (this.goodSerial !== this.blockSerial) {
+      this.good.fill(0);
+      this.goodSerial = this.blockSerial;
+    }
+    this.good[n] = v ? this.good[n]! | (1 << k) : this.good[n]! & ~(1 << k);
+  }
+  /** Drops both lanes' facts of XMM `n` (a write the caller does not describe). */
+  forgetXmm(n: number): void {
+    this.setGood(n, 0, false);
+    this.setGood(n, 1, false);
+  }
+
+  /** Emits the SIMD instruction `v` (0xFD prefix, opcode as LEB128). */
+  simd(v: number): this {
+    this.op(SIMD_PREFIX).code.u32(v);
+    return this;
+  }
+  /** Pushes a v128 constant with the 64-bit value hi·2^32 + lo (as u32 halves) in both lanes. */
+  v64x2(lo: number, hi: number): this {
+    this.simd(V_CONST);
+    const w = new Uint32Array([lo, hi, lo, hi]);
+    this.code.bytes(new Uint8Array(w.buffer));
+    return this;
+  }
+  /** Pushes XMM register `n` as a v128. */
+  xmmV(n: number): this {
+    this.usesXmm = true;
+    this.i32(0)
+      .simd(V_LOAD)
+      .code.u32(0)
+      .u32(XMM_OFFSET + n * 16);
+    return this;
+  }
+  /** Stores the v128 pushed by `value` into XMM register `n`. */
+  setXmmV(n: number, value: () => void): void {
+    this.usesXmm = true;
+    this.forgetXmm(n);
+    this.i32(0);
+    value();
+    this.simd(V_STORE)
+      .code.u32(0)
+      .u32(XMM_OFFSET + n * 16);
+  }
+  /** Loads the checked 16-byte memory operand of `i` into L_VB as a v128 (see {@link loadX}). */
+  loadV(i: Insn, align: number): boolean {
+    if (!this.check(i, 16, false, align)) return false;
+    this.get(L_ADDR).simd(V_LOAD).code.u32(0).u32(0);
+    this.set(L_VB);
+    return true;
+  }
+  /** Stores the v128 pushed by `value` to the checked 16-byte memory operand of `i`. */
+  storeV(i: Insn, align: number, value: () => void): boolean {
+    if (!this.check(i, 16, true, align)) return false;
+    this.get(L_ADDR);
+    value();
+    this.simd(V_STORE).code.u32(0).u32(0);
+    return true;
+  }
+
   /** Pushes lane `k` (0 low, 1 high) of XMM register `n` as an i64. */
   xmm64(n: number, k: number): this {
     this.usesXmm = true;
@@ -1077,6 +1180,7 @@ export class Emitter {
   /** Stores the i64 pushed by `value` into lane `k` of XMM register `n`. */
   setXmm64(n: number, k: number, value: () => void): void {
     this.usesXmm = true;
+    this.setGood(n, k, false);
     this.i32(0);
     value();
     this.op(OP.i64Store)

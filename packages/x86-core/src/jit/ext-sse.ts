@@ -12,7 +12,7 @@
  */
 import type { Insn } from '../insn.js';
 import { MXCSR_I32, XMM_OFFSET } from '../state.js';
-import { type Emitter, L_ADDR, L_MEM, L_T32A, L_T64A, L_T64B } from './emitter.js';
+import { type Emitter, L_ADDR, L_MEM, L_T32A, L_T64A, L_T64B, WASM_SIMD } from './emitter.js';
 import { OP } from './wasm.js';
 
 /** WebAssembly opcodes the Emitter's table lacks (core specification §5.4.7). */
@@ -89,45 +89,8 @@ const V = {
 const MX_FAST_MASK = 0x6000 | 0x20 | 0x1000;
 const MX_PE_STICKY = 0x20 | 0x1000;
 
-/** Whether the engine validates WebAssembly SIMD (a function returning v128.const 0). */
-export const SIMD: boolean = (() => {
-  try {
-    return WebAssembly.validate(
-      Uint8Array.of(
-        0,
-        0x61,
-        0x73,
-        0x6d,
-        1,
-        0,
-        0,
-        0,
-        1,
-        5,
-        1,
-        0x60,
-        0,
-        1,
-        0x7b,
-        3,
-        2,
-        1,
-        0,
-        10,
-        22,
-        1,
-        20,
-        0,
-        0xfd,
-        0x0c,
-        ...new Array<number>(16).fill(0),
-        0x0b,
-      ),
-    );
-  } catch {
-    return false;
-  }
-})();
+/** Whether the engine validates WebAssembly SIMD (see emitter.ts). */
+export const SIMD: boolean = WASM_SIMD;
 
 /** SSE2 integer operations on whole registers: 66 0F opcode → SIMD opcode and operand order. */
 const PACKED = new Map<number, { v: number; swap?: boolean }>([
@@ -191,6 +154,7 @@ function x32(e: Emitter, n: number): Emitter {
 /** Stores the i32 pushed by `value` into the low dword of XMM register n. */
 function setX32(e: Emitter, n: number, value: () => void): void {
   e.usesXmm = true;
+  e.setGood(n, 0, false);
   e.i32(0);
   value();
   e.op(OP.i32Store).code.u32(2).u32(xo(n));
@@ -215,6 +179,7 @@ function memV(e: Emitter): void {
 /** Pops a v128 into XMM register n (the address 0 must have been pushed before the value). */
 function storeV(e: Emitter, n: number): void {
   e.usesXmm = true;
+  e.forgetXmm(n);
   e.op(F.simd).code.u32(V.store).u32(0).u32(xo(n));
 }
 
