@@ -159,13 +159,26 @@ export const WASM_SIMD: boolean = (() => {
 export const L_VA = LOCAL_TYPES.length + 1;
 export const L_VB = L_VA + 1;
 export const L_VR = L_VA + 2;
-if (WASM_SIMD) LOCAL_TYPES.push(V128, V128, V128);
+/**
+ * With SIMD, XMM register n lives in v128 local L_XMM + n while a region runs: loaded from the
+ * mirror at entry when the region uses it, stored back at every exit when it writes it
+ * (Emitter.xmmPrologue, xmmEpilogue). Without SIMD the accessors use the mirror directly.
+ */
+export const L_XMM = L_VA + 3;
+if (WASM_SIMD) LOCAL_TYPES.push(V128, V128, V128, ...new Array<number>(16).fill(V128));
 /** The 0xFD prefix of SIMD instructions. */
 const SIMD_PREFIX = 0xfd;
 /** SIMD opcodes of the XMM accessors (SIMD specification, "Instructions"). */
 const V_LOAD = 0x00;
 const V_STORE = 0x0b;
 const V_CONST = 0x0c;
+const V_I32_EXTRACT = 0x1b;
+const V_I32_REPLACE = 0x1c;
+const V_I64_EXTRACT = 0x1d;
+const V_I64_REPLACE = 0x1e;
+const V_F32_EXTRACT = 0x1f;
+const V_F64_EXTRACT = 0x21;
+const V_F64_REPLACE = 0x22;
 
 export const ALU_ADD = 0;
 export const ALU_OR = 1;
@@ -1124,24 +1137,123 @@ export class Emitter {
     this.code.bytes(new Uint8Array(w.buffer));
     return this;
   }
-  /** Pushes XMM register `n` as a v128. */
-  xmmV(n: number): this {
+  /** XMM registers the region reads or writes (loaded at entry), and those it writes. */
+  readonly xmmUsed = new Set<number>();
+  readonly xmmWritten = new Set<number>();
+  private xmmRead(n: number): void {
     this.usesXmm = true;
+    this.xmmUsed.add(n);
+  }
+  private xmmWrite(n: number): void {
+    this.xmmRead(n);
+    this.xmmWritten.add(n);
+  }
+  /** Pushes XMM register `n` as a v128 (SIMD only). */
+  xmmV(n: number): this {
+    this.xmmRead(n);
+    return this.get(L_XMM + n);
+  }
+  /** Stores the v128 pushed by `value` into XMM register `n` (SIMD only). */
+  setXmmV(n: number, value: () => void): void {
+    value();
+    this.popXmmV(n);
+  }
+  /** Pops a v128 into XMM register `n` (SIMD only). */
+  popXmmV(n: number): void {
+    this.xmmWrite(n);
+    this.forgetXmm(n);
+    this.set(L_XMM + n);
+  }
+  /** Pushes the low dword of XMM register `n` as an i32. */
+  xmm32(n: number): this {
+    this.xmmRead(n);
+    if (WASM_SIMD)
+      return this.get(L_XMM + n)
+        .simd(V_I32_EXTRACT)
+        .op(0);
     this.i32(0)
-      .simd(V_LOAD)
-      .code.u32(0)
+      .op(OP.i32Load)
+      .code.u32(2)
       .u32(XMM_OFFSET + n * 16);
     return this;
   }
-  /** Stores the v128 pushed by `value` into XMM register `n`. */
-  setXmmV(n: number, value: () => void): void {
-    this.usesXmm = true;
-    this.forgetXmm(n);
+  /** Pushes the low dword of XMM register `n` as an f32. */
+  xmmF32(n: number): this {
+    this.xmmRead(n);
+    if (WASM_SIMD)
+      return this.get(L_XMM + n)
+        .simd(V_F32_EXTRACT)
+        .op(0);
+    this.i32(0)
+      .op(0x2a)
+      .code.u32(2)
+      .u32(XMM_OFFSET + n * 16);
+    return this;
+  }
+  /** Stores the i32 pushed by `value` into the low dword of XMM register `n`. */
+  setXmm32(n: number, value: () => void): void {
+    this.xmmWrite(n);
+    this.setGood(n, 0, false);
+    if (WASM_SIMD) {
+      this.get(L_XMM + n);
+      value();
+      this.simd(V_I32_REPLACE)
+        .op(0)
+        .set(L_XMM + n);
+      return;
+    }
     this.i32(0);
     value();
-    this.simd(V_STORE)
-      .code.u32(0)
+    this.op(OP.i32Store)
+      .code.u32(2)
       .u32(XMM_OFFSET + n * 16);
+  }
+  /** Stores the f64 pushed by `value` into lane `k` of XMM register `n`. */
+  setXmmF(n: number, k: number, value: () => void): void {
+    if (!WASM_SIMD) {
+      this.setXmm64(n, k, () => {
+        value();
+        this.op(OP.i64ReinterpretF64);
+      });
+      return;
+    }
+    this.xmmWrite(n);
+    this.setGood(n, k, false);
+    this.get(L_XMM + n);
+    value();
+    this.simd(V_F64_REPLACE)
+      .op(k)
+      .set(L_XMM + n);
+  }
+  /** Prologue code: loads the XMM registers the region uses into their locals (SIMD only). */
+  xmmPrologue(out: Bytes): void {
+    if (!WASM_SIMD) return;
+    for (const n of this.xmmUsed) {
+      out
+        .byte(OP.i32Const)
+        .s32(0)
+        .byte(SIMD_PREFIX)
+        .u32(V_LOAD)
+        .u32(0)
+        .u32(XMM_OFFSET + n * 16);
+      out.byte(OP.localSet).u32(L_XMM + n);
+    }
+  }
+  /** Epilogue code: stores the XMM registers the region writes back to the mirror (SIMD only). */
+  xmmEpilogue(out: Bytes): void {
+    if (!WASM_SIMD) return;
+    for (const n of this.xmmWritten) {
+      out
+        .byte(OP.i32Const)
+        .s32(0)
+        .byte(OP.localGet)
+        .u32(L_XMM + n);
+      out
+        .byte(SIMD_PREFIX)
+        .u32(V_STORE)
+        .u32(0)
+        .u32(XMM_OFFSET + n * 16);
+    }
   }
   /** Loads the checked 16-byte memory operand of `i` into L_VB as a v128 (see {@link loadX}). */
   loadV(i: Insn, align: number): boolean {
@@ -1161,7 +1273,11 @@ export class Emitter {
 
   /** Pushes lane `k` (0 low, 1 high) of XMM register `n` as an i64. */
   xmm64(n: number, k: number): this {
-    this.usesXmm = true;
+    this.xmmRead(n);
+    if (WASM_SIMD)
+      return this.get(L_XMM + n)
+        .simd(V_I64_EXTRACT)
+        .op(k);
     this.i32(0)
       .op(OP.i64Load)
       .code.u32(3)
@@ -1170,7 +1286,11 @@ export class Emitter {
   }
   /** Pushes lane `k` of XMM register `n` as an f64. */
   xmmF(n: number, k: number): this {
-    this.usesXmm = true;
+    this.xmmRead(n);
+    if (WASM_SIMD)
+      return this.get(L_XMM + n)
+        .simd(V_F64_EXTRACT)
+        .op(k);
     this.i32(0)
       .op(OP.f64Load)
       .code.u32(3)
@@ -1179,8 +1299,16 @@ export class Emitter {
   }
   /** Stores the i64 pushed by `value` into lane `k` of XMM register `n`. */
   setXmm64(n: number, k: number, value: () => void): void {
-    this.usesXmm = true;
+    this.xmmWrite(n);
     this.setGood(n, k, false);
+    if (WASM_SIMD) {
+      this.get(L_XMM + n);
+      value();
+      this.simd(V_I64_REPLACE)
+        .op(k)
+        .set(L_XMM + n);
+      return;
+    }
     this.i32(0);
     value();
     this.op(OP.i64Store)
