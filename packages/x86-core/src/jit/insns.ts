@@ -358,16 +358,20 @@ export const PE_STICKY = 0x20 | 0x1000;
  * good operands is IE (0/0, sqrt of a negative number) and fails the range test. FTZ and DAZ
  * change nothing under these conditions, nor do the other exception masks.
  */
-/** Twice the bit pattern of 2^-1021 (the sign shifted out): the smallest accepted |result|. */
-const R2_LO = 0x00400000;
-/** (2·bits(MAX) − R2) + 1, as the hi word (lo = 0xffffffff): accepted results lie below it. */
-const R2_SPAN_HI = 0xff9fffff;
+/** The smallest accepted |result| (2^-1021) and the largest finite binary64. */
+const R_LO = 2 ** -1021;
+const F64_MAX = Number.MAX_VALUE;
+/** f64.ne (WebAssembly core specification §5.4.5), missing from wasm.ts's table. */
+const F64_NE = 0x62;
 /** Hi words of twice the patterns of 2^-1022 and +∞: good non-zero operands t lie between. */
 const G2_LO_HI = 0x00200000;
 const G2_INF_HI = 0xffe00000;
 
 /** WebAssembly SIMD opcodes of the packed binary64 forms (SIMD specification "Instructions"). */
 const V = {
+  shuffle: 0x0d,
+  and: 0x4e,
+  xor: 0x51,
   f64x2Eq: 0x47,
   f64x2Ne: 0x48,
   andnot: 0x4f,
@@ -492,42 +496,91 @@ function scalarArith(e: Emitter, i: Insn, op: number): boolean {
   e.guard();
   e.usesXmm = true;
   mxcsrFast(e);
-  if (mem) e.get(L_XA).set(L_SB);
-  else e.xmm64(i.rm, 0).set(L_SB);
-  if (mem || !e.isGood(i.rm, 0)) requireGood(e, L_SB, 0);
-  const b = () => e.get(L_SB).op(OP.f64ReinterpretI64);
+  // Operands as f64 straight from the register (or L_XA); bit patterns only where a check runs.
+  if (mem) requireGood(e, L_XA, 0);
+  else if (!e.isGood(i.rm, 0)) {
+    e.xmm64(i.rm, 0).set(L_SB);
+    requireGood(e, L_SB, 0);
+  }
+  const b = () => (mem ? e.get(L_XA).op(OP.f64ReinterpretI64) : e.xmmF(i.rm, 0));
   if (op === 0x51) {
     // sqrt of a negative non-zero operand is invalid (IE); of a good one the result is good.
     b().f64(0).op(OP.f64Lt).op(OP.brIf).code.u32(0);
     b().op(OP.f64Sqrt).set(L_R0);
   } else {
-    e.xmm64(d, 0).set(L_SA);
-    if (!e.isGood(d, 0)) requireGood(e, L_SA, 0);
-    e.get(L_SA).op(OP.f64ReinterpretI64);
+    if (!e.isGood(d, 0)) {
+      e.xmm64(d, 0).set(L_SA);
+      requireGood(e, L_SA, 0);
+    }
+    const a = () => e.xmmF(d, 0);
+    a();
     b();
     e.op(op === 0x58 ? OP.f64Add : op === 0x59 ? OP.f64Mul : op === 0x5c ? OP.f64Sub : OP.f64Div).set(L_R0);
     e.op(OP.block).op(VOID);
-    e.get(L_R0).op(OP.i64ReinterpretF64).i64(1, 0).op(OP.i64Shl).i64(0, R2_LO).op(OP.i64Sub);
-    e.i64(-1, R2_SPAN_HI | 0)
-      .op(OP.i64LtU)
-      .op(OP.brIf)
-      .code.u32(0);
-    const isZero = (l: number) => e.get(l).i64(1, 0).op(OP.i64Shl).op(OP.i64Eqz);
+    e.get(L_R0).op(OP.f64Abs).f64(R_LO).op(OP.f64Ge);
+    e.get(L_R0).op(OP.f64Abs).f64(F64_MAX).op(OP.f64Le).op(OP.i32And).op(OP.brIf).code.u32(0);
+    // Out of range: only an exact zero the operation allows passes (NaN compares unequal).
     if (op === 0x58 || op === 0x5c) e.get(L_R0).f64(0).op(OP.f64Eq);
     else if (op === 0x59) {
-      isZero(L_SA);
-      isZero(L_SB).op(OP.i32Or);
+      a().f64(0).op(OP.f64Eq);
+      b().f64(0).op(OP.f64Eq).op(OP.i32Or);
     } else {
-      isZero(L_SA);
-      isZero(L_SB).op(OP.i32Eqz).op(OP.i32And);
+      a().f64(0).op(OP.f64Eq);
+      b().f64(0).op(F64_NE).op(OP.i32And);
     }
     e.op(OP.i32Eqz).op(OP.brIf).code.u32(1);
     e.op(OP.end);
   }
   e.guardEnd(i);
-  e.setXmm64(d, 0, () => e.get(L_R0).op(OP.i64ReinterpretF64));
+  e.setXmmF(d, 0, () => e.get(L_R0));
   if (!mem) e.setGood(i.rm, 0, true);
   e.setGood(d, 0, true);
+  return true;
+}
+
+/**
+ * ANDPD/ANDNPD/ORPD/XORPD (and the PS forms), UNPCKLPD, UNPCKHPD, SHUFPD (SDM Vol. 2) as single
+ * v128 operations; the m128 source must be 16-byte aligned (legacy SSE).
+ */
+function logicShuffle(e: Emitter, i: Insn, op: number): boolean {
+  const d = i.reg;
+  const mem = i.mod !== 3;
+  if (mem && !e.loadV(i, 16)) return false;
+  const src = () => (mem ? e.get(L_VB) : e.xmmV(i.rm));
+  const srcGood = (k: number) => !mem && e.isGood(i.rm, k);
+  if (op >= 0x54 && op <= 0x57) {
+    if ((op === 0x57 || op === 0x55) && !mem && i.rm === d) {
+      // xorpd/andnpd of a register with itself: the zeroing idiom (zeros are good).
+      e.setXmmV(d, () => e.v64x2(0, 0));
+      copyGood(e, d, true, true);
+      return true;
+    }
+    e.setXmmV(d, () => {
+      // andnpd: ~dest & src = andnot(src, dest).
+      if (op === 0x55) {
+        src();
+        e.xmmV(d);
+      } else {
+        e.xmmV(d);
+        src();
+      }
+      e.simd(op === 0x54 ? V.and : op === 0x55 ? V.andnot : op === 0x56 ? V.or : V.xor);
+    });
+    return true;
+  }
+  // Lane 0 of the result from the destination, lane 1 from the source (i8x16.shuffle indices).
+  const lo = op === 0x14 ? 0 : op === 0x15 ? 1 : i.imm & 1;
+  const hi = op === 0x14 ? 0 : op === 0x15 ? 1 : (i.imm >> 1) & 1;
+  const g0 = e.isGood(d, lo);
+  const g1 = srcGood(hi);
+  e.setXmmV(d, () => {
+    e.xmmV(d);
+    src();
+    e.simd(V.shuffle);
+    for (let k = 0; k < 8; k++) e.code.byte(lo * 8 + k);
+    for (let k = 0; k < 8; k++) e.code.byte(16 + hi * 8 + k);
+  });
+  copyGood(e, d, g0, g1);
   return true;
 }
 
@@ -642,6 +695,12 @@ export function emitSse(e: Emitter, i: Insn): boolean {
     if (sd) return scalarArith(e, i, op);
     return WASM_SIMD && packedArith(e, i, op);
   }
+  if (
+    WASM_SIMD &&
+    (pd || m === 0) &&
+    ((op >= 0x54 && op <= 0x57) || (pd && (op === 0x14 || op === 0x15 || op === 0xc6)))
+  )
+    return logicShuffle(e, i, op);
   const scalar = sd || op === 0x2e || op === 0x2f;
   if (mem && !e.loadX(i, scalar ? 8 : 16, scalar ? 1 : 16)) return false;
   const src = (k: number) => (mem ? e.get(k === 0 ? L_XA : L_XB) : e.xmm64(i.rm, k));
