@@ -358,9 +358,10 @@ export const PE_STICKY = 0x20 | 0x1000;
  * good operands is IE (0/0, sqrt of a negative number) and fails the range test. FTZ and DAZ
  * change nothing under these conditions, nor do the other exception masks.
  */
-/** The smallest accepted |result| (2^-1021) and the largest finite binary64. */
-const R_LO = 2 ** -1021;
-const F64_MAX = Number.MAX_VALUE;
+/** Hi word of twice the pattern of 2^-1021, the smallest accepted |result|. */
+const R2_LO_HI = 0x00400000;
+/** Hi word of 2·bits(MAX) − 2·bits(2^-1021) + 1 (lo word all ones): accepted results lie below. */
+const R2_SPAN_HI = 0xff9fffff;
 /** f64.ne (WebAssembly core specification §5.4.5), missing from wasm.ts's table. */
 const F64_NE = 0x62;
 /** Hi words of twice the patterns of 2^-1022 and +∞: good non-zero operands t lie between. */
@@ -392,14 +393,16 @@ const V = {
  * in i64 local `l` is good: a zero, or normal and finite. Uses L_FX.
  */
 function requireGood(e: Emitter, l: number, fail: number): void {
+  // Normal and finite (the common case) on one compare; a zero on the second.
   e.op(OP.block).op(VOID);
   e.get(l).i64(1, 0).op(OP.i64Shl).set(L_FX);
-  e.get(L_FX).op(OP.i64Eqz).op(OP.brIf).code.u32(0);
   e.get(L_FX)
     .i64(0, G2_LO_HI)
     .op(OP.i64Sub)
     .i64(0, G2_INF_HI - G2_LO_HI);
-  e.op(OP.i64LtU)
+  e.op(OP.i64LtU).op(OP.brIf).code.u32(0);
+  e.get(L_FX)
+    .op(OP.i64Eqz)
     .op(OP.i32Eqz)
     .op(OP.brIf)
     .code.u32(fail + 1);
@@ -517,8 +520,12 @@ function scalarArith(e: Emitter, i: Insn, op: number): boolean {
     b();
     e.op(op === 0x58 ? OP.f64Add : op === 0x59 ? OP.f64Mul : op === 0x5c ? OP.f64Sub : OP.f64Div).set(L_R0);
     e.op(OP.block).op(VOID);
-    e.get(L_R0).op(OP.f64Abs).f64(R_LO).op(OP.f64Ge);
-    e.get(L_R0).op(OP.f64Abs).f64(F64_MAX).op(OP.f64Le).op(OP.i32And).op(OP.brIf).code.u32(0);
+    // 2^-1021 ≤ |r| ≤ MAX as one unsigned compare on the pattern shifted left by one (sign out).
+    e.get(L_R0).op(OP.i64ReinterpretF64).i64(1, 0).op(OP.i64Shl).i64(0, R2_LO_HI).op(OP.i64Sub);
+    e.i64(-1, R2_SPAN_HI | 0)
+      .op(OP.i64LtU)
+      .op(OP.brIf)
+      .code.u32(0);
     // Out of range: only an exact zero the operation allows passes (NaN compares unequal).
     if (op === 0x58 || op === 0x5c) e.get(L_R0).f64(0).op(OP.f64Eq);
     else if (op === 0x59) {
