@@ -8,14 +8,20 @@
  * every block and on the interpreter (whose binary64 arithmetic is exact to the hardware), and
  * are compared after every budget split: registers, XMM, MXCSR, RFLAGS, rip, retired count,
  * fault kind and written memory. The programs reuse a few registers, so the per-lane facts that
- * let operand checks be skipped (Emitter.isGood) are exercised across moves and shuffles.
+ * let operand checks be skipped (Emitter.isGood) are exercised across moves and shuffles. The
+ * same forms also run through the host-CPU differential harness (test/differential: cases with
+ * edge operands and every MXCSR state, executed natively and on JitCpu forced to translate).
  */
 import { describe, expect, it } from 'vitest';
 import { Cpu } from '../../src/cpu.js';
 import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { jitStats } from '../../src/jit/translate.js';
 import type { GuestMemory } from '../../src/memory.js';
+import { allRows } from '../../src/opcodes.js';
 import { MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
+import { testableRow } from '../differential/generate.js';
+import { knownOpenFor } from '../differential/known-open.js';
+import { describeMismatch, generateAtLeast, runCases } from '../differential/suite.js';
 import { DATA, expectSameState, type Gen, program, rng, setup } from './forms-gen.js';
 
 const interp = (m: GuestMemory) => new Cpu(m);
@@ -321,12 +327,27 @@ function compare(gen: (next: Gen) => number[], seeds: number, edgeOnly: boolean)
 describe('JIT: double-precision SSE2 at edge values', () => {
   it('matches the interpreter after every budget split (registers, XMM, MXCSR, faults, memory)', () => {
     const before = jitStats.instructions;
-    const { faults, share } = compare(sseDoubleForm, 400, false);
+    const { faults, share } = compare(sseDoubleForm, 300, false);
     // The programs must exercise the translated code (and its exits), and #XM / #GP faults.
     expect(jitStats.instructions - before).toBeGreaterThan(5000);
     expect(share).toBeGreaterThan(0.5);
     expect(faults).toBeGreaterThan(10);
   });
+
+  it('host-CPU differential cases of the double-precision forms (native runs, JIT forced)', async () => {
+    // The rows emitSse translates: packed/scalar double arithmetic, moves, shuffles, logic, comisd.
+    const names = new Set(
+      'addpd addsd subpd subsd mulpd mulsd divpd divsd sqrtpd sqrtsd movapd movupd movsd movlpd movhpd unpcklpd unpckhpd shufpd andpd andnpd orpd xorpd comisd ucomisd'.split(
+        ' ',
+      ),
+    );
+    const rows = allRows().filter((r) => names.has(r.mnemonic) && !r.vex && testableRow(r));
+    expect(rows.length).toBeGreaterThan(20);
+    const cases = generateAtLeast(rows, 4000, 0x55e_0002, (tc) => knownOpenFor(tc) !== undefined);
+    const report = await runCases(cases, forced, { keep: 5 });
+    expect(report.mismatches.map((m) => describeMismatch(m))).toEqual([]);
+    expect(report.cases).toBeGreaterThanOrEqual(4000);
+  }, 300_000);
 
   it('products and quotients at the underflow threshold: UE exactly as the hardware reports it', () => {
     const { share } = compare(thresholdForm, 60, true);
