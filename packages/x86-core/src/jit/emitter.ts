@@ -1337,42 +1337,6 @@ export class Emitter {
     return true;
   }
 
-  /**
-   * Pushes 1 when the binary64 bit pattern pushed by `bits` is a zero or has a biased exponent
-   * in [0x100, 0x6ff] — the operands for which the interpreter's binary64 fast path
-   * (float-ops.ts) gives the native result with no flag but PE — else 0.
-   */
-  moderate(bits: () => void): this {
-    // e = (bits >> 52) & 0x7ff; ok = (e - 0x100) < 0x600 unsigned, or bits << 1 == 0.
-    bits();
-    this.i64(52, 0).op(OP.i64ShrU).op(OP.i32WrapI64).i32(0x7ff).op(OP.i32And);
-    this.i32(0x100).op(OP.i32Sub).i32(0x600).op(OP.i32LtU);
-    bits();
-    this.i64(1, 0).op(OP.i64Shl).op(OP.i64Eqz).op(OP.i32Or);
-    return this;
-  }
-
-  /**
-   * Leaves through the label `fail` levels out (counted from the caller's nesting) unless the
-   * binary64 bit pattern in i64 local `l` is moderate as {@link moderate} defines it: zero, or
-   * a biased exponent in [0x100, 0x6ff]. Two branches on the pattern shifted left by one (the
-   * sign dropped) instead of materialising both tests. Uses L_FX.
-   */
-  requireModerate(l: number, fail: number): this {
-    this.op(OP.block).op(VOID);
-    this.get(l).i64(1, 0).op(OP.i64Shl).set(L_FX);
-    this.get(L_FX).op(OP.i64Eqz).op(OP.brIf).code.u32(0);
-    this.get(L_FX).i64(53, 0).op(OP.i64ShrU).op(OP.i32WrapI64);
-    this.i32(0x100)
-      .op(OP.i32Sub)
-      .i32(0x600)
-      .op(OP.i32GeU)
-      .op(OP.brIf)
-      .code.u32(fail + 1);
-    this.op(OP.end);
-    return this;
-  }
-
   /** Pushes an f64 constant. */
   f64(v: number): this {
     this.op(OP.f64Const);
