@@ -139,6 +139,47 @@ export const WTLB_ENTRIES = 1024;
  */
 export const SCRATCH_END = 0x10000;
 
+/** The WebAssembly value type v128 (SIMD specification, "Value Types"). */
+const V128 = 0x7b;
+/** Whether the engine validates WebAssembly SIMD (a function returning v128.const 0). */
+export const WASM_SIMD: boolean = (() => {
+  const body = [0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x0b];
+  const head = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, V128, 3, 2, 1, 0];
+  try {
+    return WebAssembly.validate(Uint8Array.of(...head, 10, body.length + 3, 1, body.length + 1, 0, ...body));
+  } catch {
+    return false;
+  }
+})();
+/**
+ * v128 scratch of the packed binary64 forms (insns.ts emitSse): the destination and source
+ * operands and the result. Appended after every other local (and only where SIMD validates:
+ * without it no translated code uses them).
+ */
+export const L_VA = LOCAL_TYPES.length + 1;
+export const L_VB = L_VA + 1;
+export const L_VR = L_VA + 2;
+/**
+ * With SIMD, XMM register n lives in v128 local L_XMM + n while a region runs: loaded from the
+ * mirror at entry when the region uses it, stored back at every exit when it writes it
+ * (Emitter.xmmPrologue, xmmEpilogue). Without SIMD the accessors use the mirror directly.
+ */
+export const L_XMM = L_VA + 3;
+if (WASM_SIMD) LOCAL_TYPES.push(V128, V128, V128, ...new Array<number>(16).fill(V128));
+/** The 0xFD prefix of SIMD instructions. */
+const SIMD_PREFIX = 0xfd;
+/** SIMD opcodes of the XMM accessors (SIMD specification, "Instructions"). */
+const V_LOAD = 0x00;
+const V_STORE = 0x0b;
+const V_CONST = 0x0c;
+const V_I32_EXTRACT = 0x1b;
+const V_I32_REPLACE = 0x1c;
+const V_I64_EXTRACT = 0x1d;
+const V_I64_REPLACE = 0x1e;
+const V_F32_EXTRACT = 0x1f;
+const V_F64_EXTRACT = 0x21;
+const V_F64_REPLACE = 0x22;
+
 export const ALU_ADD = 0;
 export const ALU_OR = 1;
 export const ALU_AND = 4;
@@ -1056,9 +1097,187 @@ export class Emitter {
    */
   mxcsrSerial = -1;
 
+  /**
+   * Per-lane facts of the current block (see {@link blockSerial}): bit k of `good[n]` says lane
+   * k of XMM register n holds a zero or a normal finite binary64 — the code before, in this
+   * block, wrote it as a checked arithmetic result, or checked it as an operand, and nothing
+   * wrote the lane since. Operand checks skip such lanes. Every write through the accessors
+   * below forgets the lane; forms that know better say so with {@link setGood}.
+   */
+  private readonly good = new Uint8Array(16);
+  private goodSerial = -1;
+  /** Whether lane `k` of XMM `n` is known to hold a zero or a normal finite binary64. */
+  isGood(n: number, k: number): boolean {
+    if (this.goodSerial !== this.blockSerial) return false;
+    return ((this.good[n]! >> k) & 1) === 1;
+  }
+  /** Records (or drops) the fact {@link isGood} reads for lane `k` of XMM `n`. */
+  setGood(n: number, k: number, v: boolean): void {
+    if (this.goodSerial !== this.blockSerial) {
+      this.good.fill(0);
+      this.goodSerial = this.blockSerial;
+    }
+    this.good[n] = v ? this.good[n]! | (1 << k) : this.good[n]! & ~(1 << k);
+  }
+  /** Drops both lanes' facts of XMM `n` (a write the caller does not describe). */
+  forgetXmm(n: number): void {
+    this.setGood(n, 0, false);
+    this.setGood(n, 1, false);
+  }
+
+  /** Emits the SIMD instruction `v` (0xFD prefix, opcode as LEB128). */
+  simd(v: number): this {
+    this.op(SIMD_PREFIX).code.u32(v);
+    return this;
+  }
+  /** Pushes a v128 constant with the 64-bit value hi·2^32 + lo (as u32 halves) in both lanes. */
+  v64x2(lo: number, hi: number): this {
+    this.simd(V_CONST);
+    const w = new Uint32Array([lo, hi, lo, hi]);
+    this.code.bytes(new Uint8Array(w.buffer));
+    return this;
+  }
+  /** XMM registers the region reads or writes (loaded at entry), and those it writes. */
+  readonly xmmUsed = new Set<number>();
+  readonly xmmWritten = new Set<number>();
+  private xmmRead(n: number): void {
+    this.usesXmm = true;
+    this.xmmUsed.add(n);
+  }
+  private xmmWrite(n: number): void {
+    this.xmmRead(n);
+    this.xmmWritten.add(n);
+  }
+  /** Pushes XMM register `n` as a v128 (SIMD only). */
+  xmmV(n: number): this {
+    this.xmmRead(n);
+    return this.get(L_XMM + n);
+  }
+  /** Stores the v128 pushed by `value` into XMM register `n` (SIMD only). */
+  setXmmV(n: number, value: () => void): void {
+    value();
+    this.popXmmV(n);
+  }
+  /** Pops a v128 into XMM register `n` (SIMD only). */
+  popXmmV(n: number): void {
+    this.xmmWrite(n);
+    this.forgetXmm(n);
+    this.set(L_XMM + n);
+  }
+  /** Pushes the low dword of XMM register `n` as an i32. */
+  xmm32(n: number): this {
+    this.xmmRead(n);
+    if (WASM_SIMD)
+      return this.get(L_XMM + n)
+        .simd(V_I32_EXTRACT)
+        .op(0);
+    this.i32(0)
+      .op(OP.i32Load)
+      .code.u32(2)
+      .u32(XMM_OFFSET + n * 16);
+    return this;
+  }
+  /** Pushes the low dword of XMM register `n` as an f32. */
+  xmmF32(n: number): this {
+    this.xmmRead(n);
+    if (WASM_SIMD)
+      return this.get(L_XMM + n)
+        .simd(V_F32_EXTRACT)
+        .op(0);
+    this.i32(0)
+      .op(0x2a)
+      .code.u32(2)
+      .u32(XMM_OFFSET + n * 16);
+    return this;
+  }
+  /** Stores the i32 pushed by `value` into the low dword of XMM register `n`. */
+  setXmm32(n: number, value: () => void): void {
+    this.xmmWrite(n);
+    this.setGood(n, 0, false);
+    if (WASM_SIMD) {
+      this.get(L_XMM + n);
+      value();
+      this.simd(V_I32_REPLACE)
+        .op(0)
+        .set(L_XMM + n);
+      return;
+    }
+    this.i32(0);
+    value();
+    this.op(OP.i32Store)
+      .code.u32(2)
+      .u32(XMM_OFFSET + n * 16);
+  }
+  /** Stores the f64 pushed by `value` into lane `k` of XMM register `n`. */
+  setXmmF(n: number, k: number, value: () => void): void {
+    if (!WASM_SIMD) {
+      this.setXmm64(n, k, () => {
+        value();
+        this.op(OP.i64ReinterpretF64);
+      });
+      return;
+    }
+    this.xmmWrite(n);
+    this.setGood(n, k, false);
+    this.get(L_XMM + n);
+    value();
+    this.simd(V_F64_REPLACE)
+      .op(k)
+      .set(L_XMM + n);
+  }
+  /** Prologue code: loads the XMM registers the region uses into their locals (SIMD only). */
+  xmmPrologue(out: Bytes): void {
+    if (!WASM_SIMD) return;
+    for (const n of this.xmmUsed) {
+      out
+        .byte(OP.i32Const)
+        .s32(0)
+        .byte(SIMD_PREFIX)
+        .u32(V_LOAD)
+        .u32(0)
+        .u32(XMM_OFFSET + n * 16);
+      out.byte(OP.localSet).u32(L_XMM + n);
+    }
+  }
+  /** Epilogue code: stores the XMM registers the region writes back to the mirror (SIMD only). */
+  xmmEpilogue(out: Bytes): void {
+    if (!WASM_SIMD) return;
+    for (const n of this.xmmWritten) {
+      out
+        .byte(OP.i32Const)
+        .s32(0)
+        .byte(OP.localGet)
+        .u32(L_XMM + n);
+      out
+        .byte(SIMD_PREFIX)
+        .u32(V_STORE)
+        .u32(0)
+        .u32(XMM_OFFSET + n * 16);
+    }
+  }
+  /** Loads the checked 16-byte memory operand of `i` into L_VB as a v128 (see {@link loadX}). */
+  loadV(i: Insn, align: number): boolean {
+    if (!this.check(i, 16, false, align)) return false;
+    this.get(L_ADDR).simd(V_LOAD).code.u32(0).u32(0);
+    this.set(L_VB);
+    return true;
+  }
+  /** Stores the v128 pushed by `value` to the checked 16-byte memory operand of `i`. */
+  storeV(i: Insn, align: number, value: () => void): boolean {
+    if (!this.check(i, 16, true, align)) return false;
+    this.get(L_ADDR);
+    value();
+    this.simd(V_STORE).code.u32(0).u32(0);
+    return true;
+  }
+
   /** Pushes lane `k` (0 low, 1 high) of XMM register `n` as an i64. */
   xmm64(n: number, k: number): this {
-    this.usesXmm = true;
+    this.xmmRead(n);
+    if (WASM_SIMD)
+      return this.get(L_XMM + n)
+        .simd(V_I64_EXTRACT)
+        .op(k);
     this.i32(0)
       .op(OP.i64Load)
       .code.u32(3)
@@ -1067,7 +1286,11 @@ export class Emitter {
   }
   /** Pushes lane `k` of XMM register `n` as an f64. */
   xmmF(n: number, k: number): this {
-    this.usesXmm = true;
+    this.xmmRead(n);
+    if (WASM_SIMD)
+      return this.get(L_XMM + n)
+        .simd(V_F64_EXTRACT)
+        .op(k);
     this.i32(0)
       .op(OP.f64Load)
       .code.u32(3)
@@ -1076,7 +1299,16 @@ export class Emitter {
   }
   /** Stores the i64 pushed by `value` into lane `k` of XMM register `n`. */
   setXmm64(n: number, k: number, value: () => void): void {
-    this.usesXmm = true;
+    this.xmmWrite(n);
+    this.setGood(n, k, false);
+    if (WASM_SIMD) {
+      this.get(L_XMM + n);
+      value();
+      this.simd(V_I64_REPLACE)
+        .op(k)
+        .set(L_XMM + n);
+      return;
+    }
     this.i32(0);
     value();
     this.op(OP.i64Store)
@@ -1103,42 +1335,6 @@ export class Emitter {
       this.memStore(8, k * 8);
     }
     return true;
-  }
-
-  /**
-   * Pushes 1 when the binary64 bit pattern pushed by `bits` is a zero or has a biased exponent
-   * in [0x100, 0x6ff] — the operands for which the interpreter's binary64 fast path
-   * (float-ops.ts) gives the native result with no flag but PE — else 0.
-   */
-  moderate(bits: () => void): this {
-    // e = (bits >> 52) & 0x7ff; ok = (e - 0x100) < 0x600 unsigned, or bits << 1 == 0.
-    bits();
-    this.i64(52, 0).op(OP.i64ShrU).op(OP.i32WrapI64).i32(0x7ff).op(OP.i32And);
-    this.i32(0x100).op(OP.i32Sub).i32(0x600).op(OP.i32LtU);
-    bits();
-    this.i64(1, 0).op(OP.i64Shl).op(OP.i64Eqz).op(OP.i32Or);
-    return this;
-  }
-
-  /**
-   * Leaves through the label `fail` levels out (counted from the caller's nesting) unless the
-   * binary64 bit pattern in i64 local `l` is moderate as {@link moderate} defines it: zero, or
-   * a biased exponent in [0x100, 0x6ff]. Two branches on the pattern shifted left by one (the
-   * sign dropped) instead of materialising both tests. Uses L_FX.
-   */
-  requireModerate(l: number, fail: number): this {
-    this.op(OP.block).op(VOID);
-    this.get(l).i64(1, 0).op(OP.i64Shl).set(L_FX);
-    this.get(L_FX).op(OP.i64Eqz).op(OP.brIf).code.u32(0);
-    this.get(L_FX).i64(53, 0).op(OP.i64ShrU).op(OP.i32WrapI64);
-    this.i32(0x100)
-      .op(OP.i32Sub)
-      .i32(0x600)
-      .op(OP.i32GeU)
-      .op(OP.brIf)
-      .code.u32(fail + 1);
-    this.op(OP.end);
-    return this;
   }
 
   /** Pushes an f64 constant. */

@@ -11,8 +11,8 @@
  * denormal, overflow and NaN cases; anything else leaves the region before the instruction.
  */
 import type { Insn } from '../insn.js';
-import { MXCSR_I32, XMM_OFFSET } from '../state.js';
-import { type Emitter, L_ADDR, L_MEM, L_T32A, L_T64A, L_T64B } from './emitter.js';
+import { MXCSR_I32 } from '../state.js';
+import { type Emitter, L_ADDR, L_MEM, L_T32A, L_T64A, L_T64B, WASM_SIMD } from './emitter.js';
 import { OP } from './wasm.js';
 
 /** WebAssembly opcodes the Emitter's table lacks (core specification §5.4.7). */
@@ -89,45 +89,8 @@ const V = {
 const MX_FAST_MASK = 0x6000 | 0x20 | 0x1000;
 const MX_PE_STICKY = 0x20 | 0x1000;
 
-/** Whether the engine validates WebAssembly SIMD (a function returning v128.const 0). */
-export const SIMD: boolean = (() => {
-  try {
-    return WebAssembly.validate(
-      Uint8Array.of(
-        0,
-        0x61,
-        0x73,
-        0x6d,
-        1,
-        0,
-        0,
-        0,
-        1,
-        5,
-        1,
-        0x60,
-        0,
-        1,
-        0x7b,
-        3,
-        2,
-        1,
-        0,
-        10,
-        22,
-        1,
-        20,
-        0,
-        0xfd,
-        0x0c,
-        ...new Array<number>(16).fill(0),
-        0x0b,
-      ),
-    );
-  } catch {
-    return false;
-  }
-})();
+/** Whether the engine validates WebAssembly SIMD (see emitter.ts). */
+export const SIMD: boolean = WASM_SIMD;
 
 /** SSE2 integer operations on whole registers: 66 0F opcode → SIMD opcode and operand order. */
 const PACKED = new Map<number, { v: number; swap?: boolean }>([
@@ -180,30 +143,21 @@ for (const [op, size, high] of [
   UNPACK.set(op, lanes);
 }
 
-const xo = (n: number, byte = 0) => XMM_OFFSET + n * 16 + byte;
-
 /** Pushes the low dword of XMM register n (i32). */
 function x32(e: Emitter, n: number): Emitter {
-  e.usesXmm = true;
-  e.i32(0).op(F.i32Load).code.u32(2).u32(xo(n));
-  return e;
+  return e.xmm32(n);
 }
 /** Stores the i32 pushed by `value` into the low dword of XMM register n. */
 function setX32(e: Emitter, n: number, value: () => void): void {
-  e.usesXmm = true;
-  e.i32(0);
-  value();
-  e.op(OP.i32Store).code.u32(2).u32(xo(n));
+  e.setXmm32(n, value);
 }
 /** Pushes the low dword of XMM register n as an f32. */
 function xf32(e: Emitter, n: number): void {
-  e.usesXmm = true;
-  e.i32(0).op(F.f32Load).code.u32(2).u32(xo(n));
+  e.xmmF32(n);
 }
 /** Pushes XMM register n as a v128. */
 function xv(e: Emitter, n: number): void {
-  e.usesXmm = true;
-  e.i32(0).op(F.simd).code.u32(V.load).u32(0).u32(xo(n));
+  e.xmmV(n);
 }
 function simd(e: Emitter, v: number): void {
   e.op(F.simd).code.u32(v);
@@ -212,10 +166,9 @@ function simd(e: Emitter, v: number): void {
 function memV(e: Emitter): void {
   e.get(L_ADDR).op(F.simd).code.u32(V.load).u32(0).u32(0);
 }
-/** Pops a v128 into XMM register n (the address 0 must have been pushed before the value). */
+/** Pops a v128 into XMM register n. */
 function storeV(e: Emitter, n: number): void {
-  e.usesXmm = true;
-  e.op(F.simd).code.u32(V.store).u32(0).u32(xo(n));
+  e.popXmmV(n);
 }
 
 /** Opens a guarded section (see Emitter.guard) and marks the possible exit before `i`. */
@@ -331,7 +284,6 @@ export function emitSseExt(e: Emitter, i: Insn): boolean {
   const packed = PACKED.get(op);
   if (packed !== undefined) {
     if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
-    e.i32(0);
     const src = () => (i.mod === 3 ? xv(e, i.rm) : memV(e));
     if (packed.swap) {
       src();
@@ -347,7 +299,6 @@ export function emitSseExt(e: Emitter, i: Insn): boolean {
   const unpack = UNPACK.get(op);
   if (unpack !== undefined) {
     if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
-    e.i32(0);
     xv(e, i.reg);
     if (i.mod === 3) xv(e, i.rm);
     else memV(e);
@@ -367,7 +318,6 @@ export function emitSseExt(e: Emitter, i: Insn): boolean {
     case 0x70: {
       // pshufd (SDM Vol. 2B PSHUFD): dword k of the result is dword imm[2k+1:2k] of the source.
       if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
-      e.i32(0);
       const src = () => (i.mod === 3 ? xv(e, i.rm) : memV(e));
       src();
       src();
@@ -400,7 +350,6 @@ function shiftImm(e: Emitter, i: Insn): boolean {
   const bits = i.opcode === 0x71 ? 16 : i.opcode === 0x72 ? 32 : 64;
   const ext = i.reg & 7;
   if (i.opcode === 0x73 && (ext === 3 || ext === 7)) {
-    e.i32(0);
     xv(e, x);
     zeroV(e);
     simd(e, V.shuffle);
@@ -414,7 +363,6 @@ function shiftImm(e: Emitter, i: Insn): boolean {
   const k = ext === 2 ? 0 : ext === 4 ? 1 : ext === 6 ? 2 : -1;
   const v = SHIFTS[bits]?.[k];
   if (v === undefined || v === 0) return false;
-  e.i32(0);
   if (n >= bits && k !== 1) zeroV(e);
   else {
     xv(e, x);
@@ -726,7 +674,6 @@ function arithSs(e: Emitter, i: Insn): boolean {
 function pshufw(e: Emitter, i: Insn, high: boolean): boolean {
   if (!SIMD) return false;
   if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
-  e.i32(0);
   const src = () => (i.mod === 3 ? xv(e, i.rm) : memV(e));
   src();
   src();

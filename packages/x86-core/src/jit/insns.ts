@@ -20,22 +20,26 @@ import {
   ALU_XOR,
   type Emitter,
   IMM,
+  L_FX,
   L_MEM,
   L_R0,
-  L_R1,
   L_SA,
   L_SB,
   L_T32C,
   L_T64A,
   L_T64B,
   L_T64C,
+  L_VA,
+  L_VB,
+  L_VR,
   L_XA,
   L_XB,
   MEM,
   TEST,
+  WASM_SIMD,
 } from './emitter.js';
 import { emitExt } from './insns-ext.js';
-import { OP } from './wasm.js';
+import { OP, VOID } from './wasm.js';
 
 export const ALU_OPS = new Set([ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP]);
 
@@ -337,17 +341,272 @@ export const SSE_OPS = new Set([
   0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x28, 0x29, 0x2e, 0x2f, 0x51, 0x54, 0x55, 0x56, 0x57, 0x58,
   0x59, 0x5c, 0x5e, 0x6f, 0x7f, 0xc6,
 ]);
-/** Results in [2^-960, 2^960] (float-ops.ts): the binary64 fast path raises no flag but PE. */
-export const SAFE_LO = 1.0261342003245941e-289;
-export const SAFE_HI = 9.745314011399999e288;
 /** MXCSR bits that must read exactly PE_STICKY: round to nearest, PE set and masked. */
 export const MXCSR_FAST_MASK = 0x6000 | 0x20 | 0x1000;
 export const PE_STICKY = 0x20 | 0x1000;
+
+/*
+ * When translated binary64 arithmetic may run natively (SDM Vol. 1 §4.9.1, §11.5.2; checked on
+ * the host CPU over tens of millions of edge operands): with MXCSR rounding to nearest and PE
+ * set and masked, the native result and an unchanged MXCSR are the hardware's exactly when no
+ * exception but PE arises and no NaN is involved. Operands are then required to be zeros or
+ * normal finite numbers ("good": no NaN propagation, no DE, no infinity arithmetic), and the
+ * result to be finite with |r| ≥ 2^-1021 (no OE; no UE, whose tininess x86 detects after
+ * rounding, so the margin above 2^-1022 covers results that round up to the smallest normal),
+ * or an exact zero: a sum or difference (of finite operands a zero result is exact), a product
+ * with a zero factor, a quotient with a zero dividend and a non-zero divisor. A NaN result of
+ * good operands is IE (0/0, sqrt of a negative number) and fails the range test. FTZ and DAZ
+ * change nothing under these conditions, nor do the other exception masks.
+ */
+/** Hi word of twice the pattern of 2^-1021, the smallest accepted |result|. */
+const R2_LO_HI = 0x00400000;
+/** Hi word of 2·bits(MAX) − 2·bits(2^-1021) + 1 (lo word all ones): accepted results lie below. */
+const R2_SPAN_HI = 0xff9fffff;
+/** f64.ne (WebAssembly core specification §5.4.5), missing from wasm.ts's table. */
+const F64_NE = 0x62;
+/** Hi words of twice the patterns of 2^-1022 and +∞: good non-zero operands t lie between. */
+const G2_LO_HI = 0x00200000;
+const G2_INF_HI = 0xffe00000;
+
+/** WebAssembly SIMD opcodes of the packed binary64 forms (SIMD specification "Instructions"). */
+const V = {
+  shuffle: 0x0d,
+  and: 0x4e,
+  xor: 0x51,
+  f64x2Eq: 0x47,
+  f64x2Ne: 0x48,
+  andnot: 0x4f,
+  or: 0x50,
+  anyTrue: 0x53,
+  i64x2Add: 0xce,
+  i64x2LtS: 0xd8,
+  f64x2Abs: 0xec,
+  f64x2Sqrt: 0xef,
+  f64x2Add: 0xf0,
+  f64x2Sub: 0xf1,
+  f64x2Mul: 0xf2,
+  f64x2Div: 0xf3,
+} as const;
+
+/**
+ * Leaves through label `fail` (counted from the caller's nesting) unless the binary64 pattern
+ * in i64 local `l` is good: a zero, or normal and finite. Uses L_FX.
+ */
+function requireGood(e: Emitter, l: number, fail: number): void {
+  // Normal and finite (the common case) on one compare; a zero on the second.
+  e.op(OP.block).op(VOID);
+  e.get(l).i64(1, 0).op(OP.i64Shl).set(L_FX);
+  e.get(L_FX)
+    .i64(0, G2_LO_HI)
+    .op(OP.i64Sub)
+    .i64(0, G2_INF_HI - G2_LO_HI);
+  e.op(OP.i64LtU).op(OP.brIf).code.u32(0);
+  e.get(L_FX)
+    .op(OP.i64Eqz)
+    .op(OP.i32Eqz)
+    .op(OP.brIf)
+    .code.u32(fail + 1);
+  e.op(OP.end);
+}
+
+/**
+ * Pushes a v128 mask of the lanes of v128 local `l` that are not good (see requireGood):
+ * |x| + 2^52 < 2^53 as signed i64 lanes holds for zeros, denormals and (by the wrap past 2^63)
+ * infinities and NaNs; zeros are then removed.
+ */
+function badLanes(e: Emitter, l: number): void {
+  e.get(l).simd(V.f64x2Abs).v64x2(0, 0x00100000).simd(V.i64x2Add);
+  e.v64x2(0, 0x00200000).simd(V.i64x2LtS);
+  e.get(l).v64x2(0, 0).simd(V.f64x2Eq).simd(V.andnot);
+}
+
+/** Pushes a v128 mask of the lanes of the result in L_VR outside [2^-1021, MAX] (NaN included). */
+function badResult(e: Emitter): void {
+  e.get(L_VR).simd(V.f64x2Abs).v64x2(0, 0x00100000).simd(V.i64x2Add);
+  e.v64x2(0, 0x00300000).simd(V.i64x2LtS);
+}
+
+/** MXCSR once per block: translated code never writes it, and a block runs from its start. */
+function mxcsrFast(e: Emitter): void {
+  if (e.mxcsrSerial === e.blockSerial) return;
+  e.i32(0)
+    .op(OP.i32Load)
+    .code.u32(2)
+    .u32(MXCSR_I32 * 4);
+  e.i32(MXCSR_FAST_MASK).op(OP.i32And).i32(PE_STICKY).op(OP.i32Ne).op(OP.brIf).code.u32(0);
+  e.mxcsrSerial = e.blockSerial;
+}
+
+/**
+ * ADDPD/SUBPD/MULPD/DIVPD/SQRTPD (SDM Vol. 2) as f64x2 operations on both lanes at once, under
+ * the conditions above; the operand checks skip registers whose lanes are known good.
+ */
+function packedArith(e: Emitter, i: Insn, op: number): boolean {
+  const d = i.reg;
+  const mem = i.mod !== 3;
+  if (mem && !e.loadV(i, 16)) return false;
+  e.guard();
+  e.usesXmm = true;
+  mxcsrFast(e);
+  if (!mem) e.xmmV(i.rm).set(L_VB);
+  const sqrt = op === 0x51;
+  if (!sqrt) e.xmmV(d).set(L_VA);
+  const checkB = mem || !(e.isGood(i.rm, 0) && e.isGood(i.rm, 1));
+  const checkA = !sqrt && !(e.isGood(d, 0) && e.isGood(d, 1));
+  if (checkB) badLanes(e, L_VB);
+  if (checkA) badLanes(e, L_VA);
+  if (checkA && checkB) e.simd(V.or);
+  if (checkA || checkB) e.simd(V.anyTrue).op(OP.brIf).code.u32(0);
+  if (sqrt) {
+    // Of a good operand only a negative non-zero one fails (IE, a NaN result).
+    e.get(L_VB).simd(V.f64x2Sqrt).set(L_VR);
+    e.get(L_VR).get(L_VR).simd(V.f64x2Ne).simd(V.anyTrue).op(OP.brIf).code.u32(0);
+  } else {
+    const f = op === 0x58 ? V.f64x2Add : op === 0x59 ? V.f64x2Mul : op === 0x5c ? V.f64x2Sub : V.f64x2Div;
+    e.get(L_VA).get(L_VB).simd(f).set(L_VR);
+    e.op(OP.block).op(VOID);
+    badResult(e);
+    e.simd(V.anyTrue).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
+    // Some lane is out of range: it passes only as an exact zero the operation allows.
+    badResult(e);
+    if (op === 0x58 || op === 0x5c) e.get(L_VR).v64x2(0, 0).simd(V.f64x2Eq);
+    else if (op === 0x59) {
+      e.get(L_VA).v64x2(0, 0).simd(V.f64x2Eq);
+      e.get(L_VB).v64x2(0, 0).simd(V.f64x2Eq).simd(V.or);
+    } else {
+      e.get(L_VA).v64x2(0, 0).simd(V.f64x2Eq);
+      e.get(L_VB).v64x2(0, 0).simd(V.f64x2Eq).simd(V.andnot);
+    }
+    e.simd(V.andnot).simd(V.anyTrue).op(OP.brIf).code.u32(1);
+    e.op(OP.end);
+  }
+  e.guardEnd(i);
+  e.setXmmV(d, () => e.get(L_VR));
+  if (!mem) {
+    e.setGood(i.rm, 0, true);
+    e.setGood(i.rm, 1, true);
+  }
+  e.setGood(d, 0, true);
+  e.setGood(d, 1, true);
+  return true;
+}
+
+/** ADDSD/SUBSD/MULSD/DIVSD/SQRTSD (SDM Vol. 2) on lane 0, under the conditions above. */
+function scalarArith(e: Emitter, i: Insn, op: number): boolean {
+  const d = i.reg;
+  const mem = i.mod !== 3;
+  if (mem && !e.loadX(i, 8, 1)) return false;
+  e.guard();
+  e.usesXmm = true;
+  mxcsrFast(e);
+  // Operands as f64 straight from the register (or L_XA); bit patterns only where a check runs.
+  if (mem) requireGood(e, L_XA, 0);
+  else if (!e.isGood(i.rm, 0)) {
+    e.xmm64(i.rm, 0).set(L_SB);
+    requireGood(e, L_SB, 0);
+  }
+  const b = () => (mem ? e.get(L_XA).op(OP.f64ReinterpretI64) : e.xmmF(i.rm, 0));
+  if (op === 0x51) {
+    // sqrt of a negative non-zero operand is invalid (IE); of a good one the result is good.
+    b().f64(0).op(OP.f64Lt).op(OP.brIf).code.u32(0);
+    b().op(OP.f64Sqrt).set(L_R0);
+  } else {
+    if (!e.isGood(d, 0)) {
+      e.xmm64(d, 0).set(L_SA);
+      requireGood(e, L_SA, 0);
+    }
+    const a = () => e.xmmF(d, 0);
+    a();
+    b();
+    e.op(op === 0x58 ? OP.f64Add : op === 0x59 ? OP.f64Mul : op === 0x5c ? OP.f64Sub : OP.f64Div).set(L_R0);
+    e.op(OP.block).op(VOID);
+    // 2^-1021 ≤ |r| ≤ MAX as one unsigned compare on the pattern shifted left by one (sign out).
+    e.get(L_R0).op(OP.i64ReinterpretF64).i64(1, 0).op(OP.i64Shl).i64(0, R2_LO_HI).op(OP.i64Sub);
+    e.i64(-1, R2_SPAN_HI | 0)
+      .op(OP.i64LtU)
+      .op(OP.brIf)
+      .code.u32(0);
+    // Out of range: only an exact zero the operation allows passes (NaN compares unequal).
+    if (op === 0x58 || op === 0x5c) e.get(L_R0).f64(0).op(OP.f64Eq);
+    else if (op === 0x59) {
+      a().f64(0).op(OP.f64Eq);
+      b().f64(0).op(OP.f64Eq).op(OP.i32Or);
+    } else {
+      a().f64(0).op(OP.f64Eq);
+      b().f64(0).op(F64_NE).op(OP.i32And);
+    }
+    e.op(OP.i32Eqz).op(OP.brIf).code.u32(1);
+    e.op(OP.end);
+  }
+  e.guardEnd(i);
+  e.setXmmF(d, 0, () => e.get(L_R0));
+  if (!mem) e.setGood(i.rm, 0, true);
+  e.setGood(d, 0, true);
+  return true;
+}
+
+/**
+ * ANDPD/ANDNPD/ORPD/XORPD (and the PS forms), UNPCKLPD, UNPCKHPD, SHUFPD (SDM Vol. 2) as single
+ * v128 operations; the m128 source must be 16-byte aligned (legacy SSE).
+ */
+function logicShuffle(e: Emitter, i: Insn, op: number): boolean {
+  const d = i.reg;
+  const mem = i.mod !== 3;
+  if (mem && !e.loadV(i, 16)) return false;
+  const src = () => (mem ? e.get(L_VB) : e.xmmV(i.rm));
+  const srcGood = (k: number) => !mem && e.isGood(i.rm, k);
+  if (op >= 0x54 && op <= 0x57) {
+    if ((op === 0x57 || op === 0x55) && !mem && i.rm === d) {
+      // xorpd/andnpd of a register with itself: the zeroing idiom (zeros are good).
+      e.setXmmV(d, () => e.v64x2(0, 0));
+      copyGood(e, d, true, true);
+      return true;
+    }
+    e.setXmmV(d, () => {
+      // andnpd: ~dest & src = andnot(src, dest).
+      if (op === 0x55) {
+        src();
+        e.xmmV(d);
+      } else {
+        e.xmmV(d);
+        src();
+      }
+      e.simd(op === 0x54 ? V.and : op === 0x55 ? V.andnot : op === 0x56 ? V.or : V.xor);
+    });
+    return true;
+  }
+  // Lane 0 of the result from the destination, lane 1 from the source (i8x16.shuffle indices).
+  const lo = op === 0x14 ? 0 : op === 0x15 ? 1 : i.imm & 1;
+  const hi = op === 0x14 ? 0 : op === 0x15 ? 1 : (i.imm >> 1) & 1;
+  const g0 = e.isGood(d, lo);
+  const g1 = srcGood(hi);
+  e.setXmmV(d, () => {
+    e.xmmV(d);
+    src();
+    e.simd(V.shuffle);
+    for (let k = 0; k < 8; k++) e.code.byte(lo * 8 + k);
+    for (let k = 0; k < 8; k++) e.code.byte(16 + hi * 8 + k);
+  });
+  copyGood(e, d, g0, g1);
+  return true;
+}
+
+/** Sets the lane facts of XMM `to` after a move or shuffle wrote both lanes. */
+function copyGood(e: Emitter, to: number, g0: boolean, g1: boolean): void {
+  e.setGood(to, 0, g0);
+  e.setGood(to, 1, g1);
+}
 
 /** A 128-bit register–register or register–memory move (movaps/movapd/movups/movupd/movdqa/movdqu). */
 export function move128(e: Emitter, i: Insn, store: boolean, align: number): boolean {
   const d = i.reg;
   if (i.mod !== 3) {
+    if (WASM_SIMD) {
+      if (store) return e.storeV(i, align, () => e.xmmV(d));
+      if (!e.loadV(i, align)) return false;
+      e.setXmmV(d, () => e.get(L_VB));
+      return true;
+    }
     if (store) return e.storeX(i, 2, align, (k) => e.xmm64(d, k));
     if (!e.loadX(i, 16, align)) return false;
     e.setXmm64(d, 0, () => e.get(L_XA));
@@ -356,8 +615,14 @@ export function move128(e: Emitter, i: Insn, store: boolean, align: number): boo
   }
   const to = store ? i.rm : d;
   const from = store ? d : i.rm;
-  e.setXmm64(to, 0, () => e.xmm64(from, 0));
-  e.setXmm64(to, 1, () => e.xmm64(from, 1));
+  const g0 = e.isGood(from, 0);
+  const g1 = e.isGood(from, 1);
+  if (WASM_SIMD) e.setXmmV(to, () => e.xmmV(from));
+  else {
+    e.setXmm64(to, 0, () => e.xmm64(from, 0));
+    e.setXmm64(to, 1, () => e.xmm64(from, 1));
+  }
+  copyGood(e, to, g0, g1);
   return true;
 }
 
@@ -365,10 +630,9 @@ export function move128(e: Emitter, i: Insn, store: boolean, align: number): boo
  * SSE/SSE2 moves, logic, shuffles and double-precision arithmetic (SDM Vol. 2: MOVSD, MOVAPD,
  * MOVUPD, MOVLPD, MOVHPD, UNPCKLPD, UNPCKHPD, SHUFPD, ANDPD, ANDNPD, ORPD, XORPD and the PS
  * forms, ADDSD/PD, SUBSD/PD, MULSD/PD, DIVSD/PD, SQRTSD/PD, COMISD, UCOMISD). Arithmetic runs
- * natively only where the interpreter's binary64 fast path would (float-ops.ts): MXCSR rounding
- * to nearest with PE already set and masked, operands zero or of moderate magnitude, and a
- * result in the safe range (or an exact zero); anything else leaves the region before the
- * instruction. Misaligned m128 operands of the aligned forms leave it too.
+ * natively only under the conditions above (packed forms as f64x2 where the engine has SIMD);
+ * anything else leaves the region before the instruction, as do misaligned m128 operands of the
+ * aligned forms. Moves and shuffles carry the per-lane facts (Emitter.isGood) along.
  */
 export function emitSse(e: Emitter, i: Insn): boolean {
   const m = i.mandatory;
@@ -386,11 +650,18 @@ export function emitSse(e: Emitter, i: Insn): boolean {
             if (!e.loadX(i, 8, 1)) return false;
             e.setXmm64(d, 0, () => e.get(L_XA));
             e.setXmm64(d, 1, () => e.i64(0, 0));
-          } else e.setXmm64(d, 0, () => e.xmm64(i.rm, 0));
+            e.setGood(d, 1, true);
+          } else {
+            const g = e.isGood(i.rm, 0);
+            e.setXmm64(d, 0, () => e.xmm64(i.rm, 0));
+            e.setGood(d, 0, g);
+          }
           return true;
         }
         if (mem) return e.storeX(i, 1, 1, () => e.xmm64(d, 0));
+        const g = e.isGood(d, 0);
         e.setXmm64(i.rm, 0, () => e.xmm64(d, 0));
+        e.setGood(i.rm, 0, g);
         return true;
       }
       if (m !== 0 && !pd) return false;
@@ -421,31 +692,53 @@ export function emitSse(e: Emitter, i: Insn): boolean {
     default:
   }
   // Forms with a register destination and an xmm/m128 (or m64) source.
-  const lanes = sd ? 1 : 2;
   if (op === 0x54 || op === 0x55 || op === 0x56 || op === 0x57) {
     if (m !== 0 && !pd) return false;
   } else if (op === 0x2e || op === 0x2f) {
     if (!pd) return false;
   } else if (!pd && !sd) return false;
+  const arith = op === 0x51 || op === 0x58 || op === 0x59 || op === 0x5c || op === 0x5e;
+  if (arith) {
+    if (sd) return scalarArith(e, i, op);
+    return WASM_SIMD && packedArith(e, i, op);
+  }
+  if (
+    WASM_SIMD &&
+    (pd || m === 0) &&
+    ((op >= 0x54 && op <= 0x57) || (pd && (op === 0x14 || op === 0x15 || op === 0xc6)))
+  )
+    return logicShuffle(e, i, op);
   const scalar = sd || op === 0x2e || op === 0x2f;
   if (mem && !e.loadX(i, scalar ? 8 : 16, scalar ? 1 : 16)) return false;
   const src = (k: number) => (mem ? e.get(k === 0 ? L_XA : L_XB) : e.xmm64(i.rm, k));
   const srcF = (k: number) => (mem ? src(k).op(OP.f64ReinterpretI64) : e.xmmF(i.rm, k));
+  const srcGood = (k: number) => !mem && e.isGood(i.rm, k);
   switch (op) {
-    case 0x14:
+    case 0x14: {
+      const g = srcGood(0);
       e.setXmm64(d, 1, () => src(0));
+      e.setGood(d, 1, g);
       return true;
-    case 0x15:
+    }
+    case 0x15: {
+      const g0 = e.isGood(d, 1);
+      const g1 = srcGood(1);
       src(1).set(L_T64B);
       e.setXmm64(d, 0, () => e.xmm64(d, 1));
       e.setXmm64(d, 1, () => e.get(L_T64B));
+      copyGood(e, d, g0, g1);
       return true;
-    case 0xc6:
+    }
+    case 0xc6: {
+      const g0 = e.isGood(d, i.imm & 1);
+      const g1 = srcGood((i.imm >> 1) & 1);
       e.xmm64(d, i.imm & 1).set(L_T64A);
       src((i.imm >> 1) & 1).set(L_T64B);
       e.setXmm64(d, 0, () => e.get(L_T64A));
       e.setXmm64(d, 1, () => e.get(L_T64B));
+      copyGood(e, d, g0, g1);
       return true;
+    }
     case 0x54:
     case 0x55:
     case 0x56:
@@ -458,25 +751,32 @@ export function emitSse(e: Emitter, i: Insn): boolean {
           e.get(L_T64B).op(op === 0x56 ? OP.i64Or : op === 0x57 ? OP.i64Xor : OP.i64And);
         });
       }
+      // xorpd/andnpd of a register with itself: the zeroing idiom (zeros are good).
+      if ((op === 0x57 || op === 0x55) && !mem && i.rm === d) copyGood(e, d, true, true);
       return true;
     case 0x2e:
     case 0x2f:
-      // comisd/ucomisd: ZF, PF, CF from the comparison, OF, SF, AF cleared (setArithFlags).
-      e.guard();
-      e.moderate(() => e.xmm64(d, 0))
-        .op(OP.i32Eqz)
-        .op(OP.brIf)
-        .code.u32(0);
-      e.moderate(() => src(0))
-        .op(OP.i32Eqz)
-        .op(OP.brIf)
-        .code.u32(0);
-      e.guardEnd(i);
+      // comisd/ucomisd: ZF, PF, CF from the comparison, OF, SF, AF cleared (setArithFlags). Good
+      // operands raise nothing (no NaN for IE, no denormal for DE), whatever MXCSR holds.
+      if (mem || !e.isGood(d, 0) || !e.isGood(i.rm, 0)) {
+        e.guard();
+        if (!e.isGood(d, 0)) {
+          e.xmm64(d, 0).set(L_SA);
+          requireGood(e, L_SA, 0);
+        }
+        if (mem || !e.isGood(i.rm, 0)) {
+          src(0).set(L_SB);
+          requireGood(e, L_SB, 0);
+        }
+        e.guardEnd(i);
+        e.setGood(d, 0, true);
+        if (!mem) e.setGood(i.rm, 0, true);
+      }
       e.fxWrite = 1;
       if (e.dead) return true;
       e.lf(LF_FLAGS).i32(~ARITH_FLAGS).op(OP.i32And).i32(2).op(OP.i32Or);
-      e.xmmF(d, 0).xmmF(i.rm, 0);
-      if (mem) e.op(OP.drop).get(L_XA).op(OP.f64ReinterpretI64);
+      e.xmmF(d, 0);
+      srcF(0);
       e.op(OP.f64Eq).i32(6).op(OP.i32Shl).op(OP.i32Or);
       e.xmmF(d, 0);
       srcF(0);
@@ -486,60 +786,7 @@ export function emitSse(e: Emitter, i: Insn): boolean {
       return true;
     default:
   }
-  if (op !== 0x51 && op !== 0x58 && op !== 0x59 && op !== 0x5c && op !== 0x5e) return false;
-  e.guard();
-  e.usesXmm = true;
-  // MXCSR once per block: translated code never writes it, and a block runs from its start,
-  // so a check earlier in the block has passed whenever this instruction runs.
-  if (e.mxcsrSerial !== e.blockSerial) {
-    e.i32(0)
-      .op(OP.i32Load)
-      .code.u32(2)
-      .u32(MXCSR_I32 * 4);
-    e.i32(MXCSR_FAST_MASK).op(OP.i32And).i32(PE_STICKY).op(OP.i32Ne).op(OP.brIf).code.u32(0);
-    e.mxcsrSerial = e.blockSerial;
-  }
-  // Each lane's operands are read once, as bit patterns: L_SA (destination), L_SB (source).
-  const a = () => e.get(L_SA).op(OP.f64ReinterpretI64);
-  const b = () => e.get(L_SB).op(OP.f64ReinterpretI64);
-  const isZero = (l: number) => e.get(l).i64(1, 0).op(OP.i64Shl).op(OP.i64Eqz);
-  for (let k = 0; k < lanes; k++) {
-    if (mem) e.get(k === 0 ? L_XA : L_XB).set(L_SB);
-    else e.xmm64(i.rm, k).set(L_SB);
-    e.requireModerate(L_SB, 0);
-    const r = k === 0 ? L_R0 : L_R1;
-    if (op === 0x51) {
-      // sqrt of a negative non-zero operand is invalid (IE).
-      b().f64(0).op(OP.f64Lt).op(OP.brIf).code.u32(0);
-      b().op(OP.f64Sqrt).set(r);
-      continue;
-    }
-    e.xmm64(d, k).set(L_SA);
-    e.requireModerate(L_SA, 0);
-    a();
-    b();
-    e.op(op === 0x58 ? OP.f64Add : op === 0x59 ? OP.f64Mul : op === 0x5c ? OP.f64Sub : OP.f64Div).set(r);
-    // A sum or difference of moderate operands is always in range: both are multiples of
-    // 2^-819 (the unit in the last place at the smallest moderate exponent), so the exact
-    // result is 0 or at least 2^-819 > SAFE_LO, and below 2^770 < SAFE_HI in magnitude; the
-    // rounded result keeps both bounds.
-    if (op === 0x58 || op === 0x5c) continue;
-    // In range: SAFE_LO ≤ |r| ≤ SAFE_HI, or an exact zero (a product with a zero factor; a
-    // quotient with a zero dividend). NaN fails every comparison.
-    e.get(r).op(OP.f64Abs).f64(SAFE_LO).op(OP.f64Ge);
-    e.get(r).op(OP.f64Abs).f64(SAFE_HI).op(OP.f64Le).op(OP.i32And);
-    e.get(r).f64(0).op(OP.f64Eq);
-    if (op === 0x59) {
-      isZero(L_SA);
-      isZero(L_SB).op(OP.i32Or).op(OP.i32And);
-    } else isZero(L_SA).op(OP.i32And);
-    e.op(OP.i32Or).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
-  }
-  e.guardEnd(i);
-  for (let k = 0; k < lanes; k++) {
-    e.setXmm64(d, k, () => e.get(k === 0 ? L_R0 : L_R1).op(OP.i64ReinterpretF64));
-  }
-  return true;
+  return false;
 }
 
 /** Two-byte opcodes (0F xx) of the translated subset. */

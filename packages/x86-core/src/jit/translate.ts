@@ -620,7 +620,9 @@ function finish(
       .byte(OP.localSet)
       .u32(L_LF + w);
   }
+  e.xmmPrologue(pro);
   pro.bytes(e.code.take());
+  e.xmmEpilogue(pro);
   for (const r of e.writeRegs) {
     pro
       .byte(OP.i32Const)
