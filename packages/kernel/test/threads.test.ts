@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOCK_KERNEL_MANAGED, LOCK_WRLOCKED } from '../src/abi.js';
-import type { SyscallTraceEvent } from '../src/kernel.js';
-import type { ScriptGuest } from '../src/testing.js';
+import { createKernel, type SyscallTraceEvent } from '../src/kernel.js';
+import { type ScriptGuest, ScriptProgram } from '../src/testing.js';
 import {
   condSignal,
   condWait,
@@ -209,5 +209,50 @@ describe('multi-threaded programs', () => {
       return order.join(',');
     };
     expect(await trace()).toBe(await trace());
+  });
+
+  it('a thread alone on the CPU gets 16 slices at once, cut back when it makes another runnable', async () => {
+    // The budget of each run() shows the slice lengths: 16·100 while the main thread is alone;
+    // once its thread_create has made a second thread runnable, that slice ends after 100
+    // instructions in all, and then both threads get slices of 100.
+    const program = new ScriptProgram();
+    // Which CPU (0: the main thread's, 1: the second thread's) was given which budget.
+    const budgets: { cpu: number; budget: number }[] = [];
+    const make = program.cpus();
+    let cpus = 0;
+    const kernel = createKernel({
+      deterministic: true,
+      scheduler: { sliceInstructions: 100 },
+      loader: program.loader(),
+      cpu: (memory) => {
+        const cpu = make(memory);
+        const run = cpu.run.bind(cpu);
+        const id = cpus++;
+        cpu.run = (budget) => {
+          budgets.push({ cpu: id, budget });
+          return run(budget);
+        };
+        return cpu;
+      },
+    });
+    const image = program.image('main', function* (g) {
+      yield g.spin(50);
+      const [, join] = yield* spawnThread(g, function* (tg) {
+        yield tg.spin(250);
+      });
+      yield g.spin(3000);
+      yield* joinThread(g, join);
+      yield g.sys('proc_exit', 0);
+    });
+    const proc = await kernel.spawn(image);
+    expect(await proc.wait()).toEqual({ exitCode: 0 });
+    expect(budgets[0]).toEqual({ cpu: 0, budget: 1600 });
+    const first = budgets.findIndex((b) => b.cpu !== 0);
+    expect(first).toBeGreaterThan(1);
+    // The main thread's last run before the switch had what was left of 100, not of 1600.
+    expect(budgets[first - 1]!.cpu).toBe(0);
+    expect(budgets[first - 1]!.budget).toBeLessThan(50);
+    expect(budgets[first]!.budget).toBe(100);
+    expect(budgets[first + 1]).toEqual({ cpu: 0, budget: 100 });
   });
 });
