@@ -934,13 +934,14 @@ export class Emitter {
     this.get(L_T64A).op(OP.i32WrapI64).set(L_ADDR);
     this.op(OP.block).op(VOID); // $ok
     this.op(OP.block).op(VOID); // $miss
+    this.op(OP.block).op(VOID); // $split
     // Aligned when the form requires it (SDM Vol. 1 §4.1.1: legacy SSE m128 operands) …
     if (align > 1)
       this.get(L_ADDR)
         .i32(align - 1)
         .op(OP.i32And)
         .op(OP.brIf)
-        .code.u32(0);
+        .code.u32(1);
     // … and one compare for the rest: the TLB slot of the first byte's page must hold the page
     // of the last byte, (page << 1) | 1 with page < 2^20. An address at or above 2^32 gives a
     // key of 2^21 or more, which no entry holds; an access crossing into page p + 1 looks for
@@ -960,12 +961,46 @@ export class Emitter {
     if (size > 1) this.i64(size - 1, 0).op(OP.i64Add);
     // (last >> 12) << 1 | 1 = (last >> 11) | 1.
     this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
-    this.op(OP.i64Eq).op(OP.brIf).code.u32(1);
+    this.op(OP.i64Eq).op(OP.brIf).code.u32(2);
     this.op(OP.end);
-    // Miss: record the page, retire the instructions before this one and leave.
-    this.i32(0)
-      .get(L_ADDR)
-      .i32(12)
+    // Off the fast path: an access split over two pages is done here when the TLB admits both
+    // (each slot must hold its own byte's page, so either byte at or above 2^32 fails; a last
+    // byte wrapping past 2^64 lands on page 0, which no entry holds). The interpreter would do
+    // the same bytes on the same two pages; anything else leaves the region.
+    const word = (write ? WTLB_WORD : TLB_WORD) * 4;
+    const slotOf = (extra: number) => {
+      this.get(L_T64A);
+      if (extra) this.i64(extra, 0).op(OP.i64Add);
+      this.op(OP.i32WrapI64)
+        .i32(10)
+        .op(OP.i32ShrU)
+        .i32((entries - 1) << 2)
+        .op(OP.i32And);
+      this.op(OP.i32Load).code.u32(2).u32(word);
+      this.op(OP.i64ExtendI32U);
+      this.get(L_T64A);
+      if (extra) this.i64(extra, 0).op(OP.i64Add);
+      this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
+      this.op(OP.i64Eq);
+    };
+    if (size > 1) {
+      slotOf(0);
+      slotOf(size - 1);
+      this.op(OP.i32And).op(OP.brIf).code.u32(1);
+    }
+    this.op(OP.end);
+    // Miss: record the page to admit (the last byte's when the first byte's page is admitted
+    // already), retire the instructions before this one and leave.
+    this.i32(0);
+    if (size > 1) {
+      this.get(L_ADDR)
+        .i32(size - 1)
+        .op(OP.i32Add)
+        .get(L_ADDR);
+      slotOf(0);
+      this.op(OP.select);
+    } else this.get(L_ADDR);
+    this.i32(12)
       .op(OP.i32ShrU)
       .op(OP.i32Store)
       .code.u32(2)
