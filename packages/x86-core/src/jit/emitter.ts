@@ -121,17 +121,26 @@ export const MEM = -2;
 export const EXIT_WORD = 1000 / 4;
 export const RIP_WORD = 1016 / 4;
 export const MISS_WORD = 1004 / 4;
-/** The read TLB: 1024 words from byte 1024; entry (page & 1023) = (page << 1) | 1 when readable. */
+/**
+ * The read TLB: two ways of 2048 words from byte 1024 (way 1 right after way 0); the entry of a
+ * page is (page << 1) | 1 in slot page & 2047 of either way when readable. Translated code looks
+ * at way 0 first; JitCpu fills way 0 and moves the entry it replaces to way 1, so two pages of
+ * one slot in use together (two pointers sweeping an array, as quicksort's partition does) both
+ * stay admitted.
+ */
 export const TLB_WORD = 1024 / 4;
-export const TLB_ENTRIES = 1024;
+export const TLB_ENTRIES = 2048;
+/** Ways of the read and the write TLB (each of TLB_ENTRIES or WTLB_ENTRIES words). */
+export const TLB_WAYS = 2;
 /** 1 when the miss in MISS_WORD was a write. */
 export const MISS_KIND_WORD = 1008 / 4;
 /**
- * The write TLB: 1024 words from byte 5120, same entry format, holding only pages that are
- * writable and hold no decoded code (JitCpu re-validates its entries whenever instructions were
- * decoded, which is when pages become code).
+ * The write TLB: two ways of 1024 words from byte 17408 (after the read TLB), same entry
+ * format, holding only pages that are writable and hold no decoded code (JitCpu re-validates its
+ * entries whenever instructions were decoded, which is when pages become code). It ends at byte
+ * 25600, below the chaining area (chain.ts).
  */
-export const WTLB_WORD = 5120 / 4;
+export const WTLB_WORD = 17408 / 4;
 export const WTLB_ENTRIES = 1024;
 /**
  * The mirror is the first 64 KiB of the guest's own memory, which no guest page may occupy
@@ -934,7 +943,7 @@ export class Emitter {
     this.get(L_T64A).op(OP.i32WrapI64).set(L_ADDR);
     this.op(OP.block).op(VOID); // $ok
     this.op(OP.block).op(VOID); // $miss
-    this.op(OP.block).op(VOID); // $split
+    this.op(OP.block).op(VOID); // $slow
     // Aligned when the form requires it (SDM Vol. 1 §4.1.1: legacy SSE m128 operands) …
     if (align > 1)
       this.get(L_ADDR)
@@ -963,33 +972,40 @@ export class Emitter {
     this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
     this.op(OP.i64Eq).op(OP.brIf).code.u32(2);
     this.op(OP.end);
-    // Off the fast path: an access split over two pages is done here when the TLB admits both
-    // (each slot must hold its own byte's page, so either byte at or above 2^32 fails; a last
-    // byte wrapping past 2^64 lands on page 0, which no entry holds). The interpreter would do
-    // the same bytes on the same two pages; anything else leaves the region.
+    // Off the fast path, the second way of the TLB, and an access split over two pages: go on
+    // when the page of the first byte and the page of the last byte (the same page or two) are
+    // each held by one of the two ways of their slot. A byte at or above 2^32 has a key no entry
+    // holds; a last byte wrapping past 2^64 lands on page 0, which no entry holds either. The
+    // interpreter would access the same bytes of the same pages; anything else leaves the region.
     const word = (write ? WTLB_WORD : TLB_WORD) * 4;
-    const slotOf = (extra: number) => {
-      this.get(L_T64A);
-      if (extra) this.i64(extra, 0).op(OP.i64Add);
-      this.op(OP.i32WrapI64)
-        .i32(10)
-        .op(OP.i32ShrU)
-        .i32((entries - 1) << 2)
-        .op(OP.i32And);
-      this.op(OP.i32Load).code.u32(2).u32(word);
-      this.op(OP.i64ExtendI32U);
-      this.get(L_T64A);
-      if (extra) this.i64(extra, 0).op(OP.i64Add);
-      this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
-      this.op(OP.i64Eq);
+    const held = (extra: number) => {
+      for (let way = 0; way < TLB_WAYS; way++) {
+        this.get(L_T64A);
+        if (extra) this.i64(extra, 0).op(OP.i64Add);
+        this.op(OP.i32WrapI64)
+          .i32(10)
+          .op(OP.i32ShrU)
+          .i32((entries - 1) << 2)
+          .op(OP.i32And);
+        this.op(OP.i32Load)
+          .code.u32(2)
+          .u32(word + way * entries * 4);
+        this.op(OP.i64ExtendI32U);
+        this.get(L_T64A);
+        if (extra) this.i64(extra, 0).op(OP.i64Add);
+        this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
+        this.op(OP.i64Eq);
+        if (way > 0) this.op(OP.i32Or);
+      }
     };
+    held(0);
     if (size > 1) {
-      slotOf(0);
-      slotOf(size - 1);
-      this.op(OP.i32And).op(OP.brIf).code.u32(1);
+      held(size - 1);
+      this.op(OP.i32And);
     }
+    this.op(OP.brIf).code.u32(1);
     this.op(OP.end);
-    // Miss: record the page to admit (the last byte's when the first byte's page is admitted
+    // Miss: record the page to admit (the last byte's when the first byte's page is held
     // already), retire the instructions before this one and leave.
     this.i32(0);
     if (size > 1) {
@@ -997,7 +1013,7 @@ export class Emitter {
         .i32(size - 1)
         .op(OP.i32Add)
         .get(L_ADDR);
-      slotOf(0);
+      held(0);
       this.op(OP.select);
     } else this.get(L_ADDR);
     this.i32(12)

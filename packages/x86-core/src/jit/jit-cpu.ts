@@ -35,6 +35,7 @@ import {
   RIP_WORD,
   SCRATCH_END,
   TLB_ENTRIES,
+  TLB_WAYS,
   TLB_WORD,
   translateBlock,
   WTLB_ENTRIES,
@@ -148,7 +149,7 @@ export class JitCpu extends Cpu {
     this.stateXmm = new Uint8Array(this.state, XMM_OFFSET, MIRROR_BYTES - XMM_OFFSET);
     let st = tlbStates.get(memory);
     if (st === undefined) {
-      st = { epoch: -1, decoded: -1, slots: new Int32Array(WTLB_ENTRIES), count: 0 };
+      st = { epoch: -1, decoded: -1, slots: new Int32Array(WTLB_ENTRIES * TLB_WAYS), count: 0 };
       tlbStates.set(memory, st);
     }
     this.tlbState = st;
@@ -168,8 +169,8 @@ export class JitCpu extends Cpu {
     this.mirrorBytes = new Uint8Array(buf, 0, MIRROR_GPR_BYTES);
     this.mirrorXmm = new Uint8Array(buf, XMM_OFFSET, MIRROR_BYTES - XMM_OFFSET);
     this.mirrorWords = new Uint32Array(buf, 0, SCRATCH_END / 4);
-    this.tlb = new Uint32Array(buf, TLB_WORD * 4, TLB_ENTRIES);
-    this.wtlb = new Uint32Array(buf, WTLB_WORD * 4, WTLB_ENTRIES);
+    this.tlb = new Uint32Array(buf, TLB_WORD * 4, TLB_ENTRIES * TLB_WAYS);
+    this.wtlb = new Uint32Array(buf, WTLB_WORD * 4, WTLB_ENTRIES * TLB_WAYS);
     this.hash = new Uint32Array(buf, CHAIN_HASH_BYTE, CHAIN_ENTRIES * 2);
   }
 
@@ -316,21 +317,30 @@ export class JitCpu extends Cpu {
       const kind = this.mirrorWords[MISS_KIND_WORD];
       if (kind === 1) {
         if ((prot & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE) this.fillWrite(page);
-      } else if (kind === 0 && prot & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
+      } else if (kind === 0 && prot & PROT_READ) {
+        // Way 0 takes the page; the page it held moves to way 1 (emitter.ts, TLB_WAYS).
+        const slot = page & (TLB_ENTRIES - 1);
+        this.tlb[slot + TLB_ENTRIES] = this.tlb[slot]!;
+        this.tlb[slot] = (page << 1) | 1;
+      }
     }
     this.jitRetired += n;
     this.jitEntries++;
     return n;
   }
 
-  /** Adds a writable page without code to the write TLB. */
+  /** Adds a writable page without code to way 0 of the write TLB (its entry moves to way 1). */
   private fillWrite(page: number): void {
     const slot = page & (WTLB_ENTRIES - 1);
-    if (this.wtlb[slot] === 0) {
-      if (this.tlbState.count === WTLB_ENTRIES) return;
-      this.tlbState.slots[this.tlbState.count++] = slot;
-    }
-    this.wtlb[slot] = (page << 1) | 1;
+    const old = this.wtlb[slot]!;
+    if (old !== 0) this.useWrite(slot + WTLB_ENTRIES, old);
+    this.useWrite(slot, (page << 1) | 1);
+  }
+
+  /** Puts `entry` in write-TLB word `slot`, listing the slot for re-validation when it was free. */
+  private useWrite(slot: number, entry: number): void {
+    if (this.wtlb[slot] === 0) this.tlbState.slots[this.tlbState.count++] = slot;
+    this.wtlb[slot] = entry;
   }
 
   /** Drops write-TLB entries whose page is no longer writable or now holds decoded code. */

@@ -176,7 +176,7 @@ function pagesOf(layout: Layout): number[] {
   return pages;
 }
 
-function expectSame(b: Cpu, a: Cpu, layout: Layout, what: string): void {
+function expectSame(b: Cpu, a: Cpu, pages: readonly number[], what: string): void {
   const lfStart = LF_I32 * 4;
   const lfEnd = lfStart + LF_WORDS * 4;
   const strip = (c: Cpu) =>
@@ -184,7 +184,7 @@ function expectSame(b: Cpu, a: Cpu, layout: Layout, what: string): void {
   expect(strip(b).equals(strip(a)), `${what}: registers differ`).toBe(true);
   expect(b.getRflags(), `${what}: rflags`).toBe(a.getRflags());
   expect(b.rip, `${what}: rip`).toBe(a.rip);
-  for (const page of pagesOf(layout))
+  for (const page of pages)
     expect(
       Buffer.from(b.memory.readBytes(page, 4096)).equals(Buffer.from(a.memory.readBytes(page, 4096))),
       `${what}: memory at ${page.toString(16)} differs`,
@@ -228,11 +228,76 @@ describe('JIT memory checks against the interpreter', () => {
         expect(rb.reason, what).toBe(ra.reason);
         expect(executed, what).toBe(ra.executed);
         expect(b.instructionCount, what).toBe(a.instructionCount);
-        expectSame(b, a, layout, what);
+        expectSame(b, a, pagesOf(layout), what);
       }
     }
     expect(jitStats.instructions - before).toBeGreaterThan(50_000);
     expect(faults).toBeGreaterThan(20);
     expect(long).toBeGreaterThan(50);
+  });
+
+  it('two pages of one TLB slot stay admitted together, and a page in the second way that gains code is dropped', () => {
+    // Pages 0x20 (code), 0x420 and 0x820 share read and write TLB slots (emitter.ts).
+    const d1 = CODE + 0x400000;
+    const d2 = CODE + 0x800000;
+    const stack = 0x30000;
+    const loop = (body: number[]) => [
+      0xb9,
+      ...le32(60),
+      ...body,
+      0xff,
+      0xc9,
+      0x75,
+      -(body.length + 4) & 0xff,
+    ];
+    const code = Uint8Array.from([
+      // L1: mov [rsi], eax; mov [rdi], eax; mov edx, [rsi]; add eax, edx; inc eax
+      ...loop([0x89, 0x06, 0x89, 0x07, 0x8b, 0x16, 0x01, 0xd0, 0xff, 0xc0]),
+      // call rbx: decodes the code at d1 + 0x100 (mov edx, imm32; ret): d1 becomes a code page
+      0xff,
+      0xd3,
+      // L2: mov [rdi], eax; mov [rsi], eax; mov [rbx + 1], al; call rbx; add r8d, edx; inc eax
+      ...loop([0x89, 0x07, 0x89, 0x06, 0x88, 0x43, 0x01, 0xff, 0xd3, 0x41, 0x01, 0xd0, 0xff, 0xc0]),
+      0x0f,
+      0x05,
+    ]);
+    const run = (make: (m: GuestMemory) => Cpu, budget: number) => {
+      const mem = new GuestMemory({ maxBytes: 1 << 24 });
+      mem.map(CODE, 0x1000, PROT_READ | PROT_EXEC);
+      mem.poke(CODE, code);
+      mem.map(stack, 0x1000, PROT_READ | PROT_WRITE);
+      mem.map(d1, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
+      mem.poke(d1 + 0x100, Uint8Array.of(0xba, 1, 0, 0, 0, 0xc3));
+      mem.map(d2, 0x1000, PROT_READ | PROT_WRITE);
+      const cpu = make(mem);
+      cpu.r[12] = d1 + 0x40; // rsi
+      cpu.r[14] = d2 + 0x80; // rdi
+      cpu.r[6] = d1 + 0x100; // rbx
+      cpu.r[8] = stack + 0x800; // rsp
+      cpu.rip = CODE;
+      let r = cpu.run(budget);
+      let executed = r.executed;
+      while (r.reason === 'budget' && executed < 100_000) {
+        r = cpu.run(budget);
+        executed += r.executed;
+      }
+      return { cpu, r, executed };
+    };
+    const a = run(interp, 1e6);
+    expect(a.r.reason).toBe('syscall');
+    // Each call returned the immediate just written: the low byte of eax before the call.
+    expect(a.cpu.r[16]).not.toBe(0);
+    const before = jitStats.instructions;
+    for (const [make, budget] of [
+      [forced, 1e6],
+      [forced, 5],
+      [warm, 1e6],
+    ] as const) {
+      const b = run(make, budget);
+      expect(b.r.reason).toBe('syscall');
+      expect(b.executed).toBe(a.executed);
+      expectSame(b.cpu, a.cpu, [d1, d2, stack], `budget ${budget}`);
+    }
+    expect(jitStats.instructions - before).toBeGreaterThan(200);
   });
 });
