@@ -972,38 +972,37 @@ export class Emitter {
     this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
     this.op(OP.i64Eq).op(OP.brIf).code.u32(2);
     this.op(OP.end);
-    // Off the fast path, the second way of the TLB, and an access split over two pages: go on
-    // when the page of the first byte and the page of the last byte (the same page or two) are
-    // each held by one of the two ways of their slot. A byte at or above 2^32 has a key no entry
-    // holds; a last byte wrapping past 2^64 lands on page 0, which no entry holds either. The
-    // interpreter would access the same bytes of the same pages; anything else leaves the region.
+    // Off the fast path (kept short: its code slows the fast path down), way 1 of the TLB for an
+    // access within one page, then an access split over two pages whose pages are both in way 0.
+    // A byte at or above 2^32 has a key no entry holds; a last byte wrapping past 2^64 lands on
+    // page 0, which no entry holds either. The interpreter would access the same bytes of the
+    // same pages; anything else leaves the region.
     const word = (write ? WTLB_WORD : TLB_WORD) * 4;
-    const held = (extra: number) => {
-      for (let way = 0; way < TLB_WAYS; way++) {
-        this.get(L_T64A);
-        if (extra) this.i64(extra, 0).op(OP.i64Add);
-        this.op(OP.i32WrapI64)
-          .i32(10)
-          .op(OP.i32ShrU)
-          .i32((entries - 1) << 2)
-          .op(OP.i32And);
-        this.op(OP.i32Load)
-          .code.u32(2)
-          .u32(word + way * entries * 4);
-        this.op(OP.i64ExtendI32U);
-        this.get(L_T64A);
-        if (extra) this.i64(extra, 0).op(OP.i64Add);
-        this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
-        this.op(OP.i64Eq);
-        if (way > 0) this.op(OP.i32Or);
-      }
+    /** Pushes whether way `way` holds, in the slot of address + slotExtra, the key of address + keyExtra. */
+    const entryIs = (slotExtra: number, keyExtra: number, way: number) => {
+      this.get(L_T64A);
+      if (slotExtra) this.i64(slotExtra, 0).op(OP.i64Add);
+      this.op(OP.i32WrapI64)
+        .i32(10)
+        .op(OP.i32ShrU)
+        .i32((entries - 1) << 2)
+        .op(OP.i32And);
+      this.op(OP.i32Load)
+        .code.u32(2)
+        .u32(word + way * entries * 4);
+      this.op(OP.i64ExtendI32U);
+      this.get(L_T64A);
+      if (keyExtra) this.i64(keyExtra, 0).op(OP.i64Add);
+      this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
+      this.op(OP.i64Eq);
     };
-    held(0);
-    if (size > 1) {
-      held(size - 1);
-      this.op(OP.i32And);
-    }
+    entryIs(0, size - 1, 1);
     this.op(OP.brIf).code.u32(1);
+    if (size > 1) {
+      entryIs(0, 0, 0);
+      entryIs(size - 1, size - 1, 0);
+      this.op(OP.i32And).op(OP.brIf).code.u32(1);
+    }
     this.op(OP.end);
     // Miss: record the page to admit (the last byte's when the first byte's page is held
     // already), retire the instructions before this one and leave.
@@ -1013,7 +1012,7 @@ export class Emitter {
         .i32(size - 1)
         .op(OP.i32Add)
         .get(L_ADDR);
-      held(0);
+      entryIs(0, 0, 0);
       this.op(OP.select);
     } else this.get(L_ADDR);
     this.i32(12)
