@@ -120,6 +120,7 @@ export const MEM = -2;
  */
 export const EXIT_WORD = 1000 / 4;
 export const RIP_WORD = 1016 / 4;
+/** The address (low 32 bits) of the access the TLB did not admit. */
 export const MISS_WORD = 1004 / 4;
 /**
  * The read TLB: two ways of 2048 words from byte 1024 (way 1 right after way 0); the entry of a
@@ -132,7 +133,10 @@ export const TLB_WORD = 1024 / 4;
 export const TLB_ENTRIES = 2048;
 /** Ways of the read and the write TLB (each of TLB_ENTRIES or WTLB_ENTRIES words). */
 export const TLB_WAYS = 2;
-/** 1 when the miss in MISS_WORD was a write. */
+/**
+ * How the region was left before an instruction: 0 a read and 1 a write the TLB did not admit
+ * (plus the access size in bytes << 8), 2 another check (the interpreter runs the instruction).
+ */
 export const MISS_KIND_WORD = 1008 / 4;
 /**
  * The write TLB: two ways of 1024 words from byte 17408 (after the read TLB), same entry
@@ -1004,28 +1008,20 @@ export class Emitter {
       this.op(OP.i32And).op(OP.brIf).code.u32(1);
     }
     this.op(OP.end);
-    // Miss: record the page to admit (the last byte's when the first byte's page is held
-    // already), retire the instructions before this one and leave.
-    this.i32(0);
-    if (size > 1) {
-      this.get(L_ADDR)
-        .i32(size - 1)
-        .op(OP.i32Add)
-        .get(L_ADDR);
-      entryIs(0, 0, 0);
-      this.op(OP.select);
-    } else this.get(L_ADDR);
-    this.i32(12)
-      .op(OP.i32ShrU)
+    // Miss: record the address (JitCpu admits the pages of its first and last byte when it
+    // may), retire the instructions before this one and leave.
+    this.i32(0)
+      .get(L_ADDR)
       .op(OP.i32Store)
       .code.u32(2)
       .u32(MISS_WORD * 4);
-    this.exitBefore(i, write ? 1 : 0);
+    this.exitBefore(i, (write ? 1 : 0) | (size << 8));
   }
 
   /**
    * Leaves the region before instruction `i` (the interpreter runs it next): records the miss
-   * kind, retires the instructions before it, stores its rip and closes the enclosing block.
+   * kind (MISS_KIND_WORD), retires the instructions before it, stores its rip and closes the
+   * enclosing block.
    */
   private exitBefore(i: Insn, missKind: number): void {
     this.i32(0)
