@@ -104,6 +104,16 @@ export const L_FY = 46; // i64
 /** The destination and source lanes (bit patterns) of an SSE arithmetic operation. */
 export const L_SA = 47; // i64
 export const L_SB = 48; // i64
+/**
+ * Whether `i`'s memory operand looks like an element of an array of `size`-byte items (an index
+ * scaled by at least the size, a displacement that is a multiple of it): aligned when the array
+ * is, so not expected to straddle pages.
+ */
+function arrayElement(i: Insn, size: number): boolean {
+  return (
+    (i.eaKind === EA_BASE_INDEX || i.eaKind === EA_INDEX) && 1 << i.scale >= size && (i.disp | 0) % size === 0
+  );
+}
 /** Opcodes beyond wasm.ts's table (WebAssembly core spec §5.4.5). */
 const I64_LE_U = 0x58;
 const I64_DIV_S = 0x7f;
@@ -123,29 +133,24 @@ export const RIP_WORD = 1016 / 4;
 /** The address (low 32 bits) of the access the TLB did not admit. */
 export const MISS_WORD = 1004 / 4;
 /**
- * The read TLB: two ways of 2048 words from byte 1024 (way 1 right after way 0); the entry of a
- * page is (page << 1) | 1 in slot page & 2047 of either way when readable. Translated code looks
- * at way 0 first; JitCpu fills way 0 and moves the entry it replaces to way 1, so two pages of
- * one slot in use together (two pointers sweeping an array, as quicksort's partition does) both
- * stay admitted.
+ * The read TLB: 4096 words from byte 1024; entry (page & 4095) = (page << 1) | 1 when readable
+ * (16 MiB of reach, so quicksort's two pointers over a large array rarely evict each other).
  */
 export const TLB_WORD = 1024 / 4;
-export const TLB_ENTRIES = 2048;
-/** Ways of the read and the write TLB (each of TLB_ENTRIES or WTLB_ENTRIES words). */
-export const TLB_WAYS = 2;
+export const TLB_ENTRIES = 4096;
 /**
  * How the region was left before an instruction: 0 a read and 1 a write the TLB did not admit
  * (plus the access size in bytes << 8), 2 another check (the interpreter runs the instruction).
  */
 export const MISS_KIND_WORD = 1008 / 4;
 /**
- * The write TLB: two ways of 1024 words from byte 17408 (after the read TLB), same entry
- * format, holding only pages that are writable and hold no decoded code (JitCpu re-validates its
- * entries whenever instructions were decoded, which is when pages become code). It ends at byte
- * 25600, below the chaining area (chain.ts).
+ * The write TLB: 2048 words from byte 17408 (after the read TLB), same entry format, holding
+ * only pages that are writable and hold no decoded code (JitCpu re-validates its entries
+ * whenever instructions were decoded, which is when pages become code). It ends at byte 25600,
+ * below the chaining area (chain.ts).
  */
 export const WTLB_WORD = 17408 / 4;
-export const WTLB_ENTRIES = 1024;
+export const WTLB_ENTRIES = 2048;
 /**
  * The mirror is the first 64 KiB of the guest's own memory, which no guest page may occupy
  * while translated code runs (JitCpu checks; the kernel never maps below 0x10000).
@@ -976,35 +981,32 @@ export class Emitter {
     this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
     this.op(OP.i64Eq).op(OP.brIf).code.u32(2);
     this.op(OP.end);
-    // Off the fast path (kept short: its code slows the fast path down), way 1 of the TLB for an
-    // access within one page, then an access split over two pages whose pages are both in way 0.
-    // A byte at or above 2^32 has a key no entry holds; a last byte wrapping past 2^64 lands on
-    // page 0, which no entry holds either. The interpreter would access the same bytes of the
-    // same pages; anything else leaves the region.
-    const word = (write ? WTLB_WORD : TLB_WORD) * 4;
-    /** Pushes whether way `way` holds, in the slot of address + slotExtra, the key of address + keyExtra. */
-    const entryIs = (slotExtra: number, keyExtra: number, way: number) => {
-      this.get(L_T64A);
-      if (slotExtra) this.i64(slotExtra, 0).op(OP.i64Add);
-      this.op(OP.i32WrapI64)
-        .i32(10)
-        .op(OP.i32ShrU)
-        .i32((entries - 1) << 2)
-        .op(OP.i32And);
-      this.op(OP.i32Load)
-        .code.u32(2)
-        .u32(word + way * entries * 4);
-      this.op(OP.i64ExtendI32U);
-      this.get(L_T64A);
-      if (keyExtra) this.i64(keyExtra, 0).op(OP.i64Add);
-      this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
-      this.op(OP.i64Eq);
-    };
-    entryIs(0, size - 1, 1);
-    this.op(OP.brIf).code.u32(1);
-    if (size > 1) {
-      entryIs(0, 0, 0);
-      entryIs(size - 1, size - 1, 0);
+    // Off the fast path (kept short: its code slows the fast path down), an access of 8 bytes or
+    // more split over two pages (copies at any alignment; not array elements, which are aligned
+    // when their array is) whose pages are both in the TLB. A byte at or above 2^32 has a key
+    // no entry holds; a last byte wrapping past 2^64 lands on page 0, which no entry holds
+    // either. The interpreter would access the same bytes of the same pages; anything else
+    // leaves the region.
+    if (size >= 8 && !arrayElement(i, size)) {
+      const word = (write ? WTLB_WORD : TLB_WORD) * 4;
+      /** Pushes whether the slot of address + extra holds the page of address + extra. */
+      const held = (extra: number) => {
+        this.get(L_T64A);
+        if (extra) this.i64(extra, 0).op(OP.i64Add);
+        this.op(OP.i32WrapI64)
+          .i32(10)
+          .op(OP.i32ShrU)
+          .i32((entries - 1) << 2)
+          .op(OP.i32And);
+        this.op(OP.i32Load).code.u32(2).u32(word);
+        this.op(OP.i64ExtendI32U);
+        this.get(L_T64A);
+        if (extra) this.i64(extra, 0).op(OP.i64Add);
+        this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
+        this.op(OP.i64Eq);
+      };
+      held(0);
+      held(size - 1);
       this.op(OP.i32And).op(OP.brIf).code.u32(1);
     }
     this.op(OP.end);

@@ -35,7 +35,6 @@ import {
   RIP_WORD,
   SCRATCH_END,
   TLB_ENTRIES,
-  TLB_WAYS,
   TLB_WORD,
   translateBlock,
   WTLB_ENTRIES,
@@ -149,7 +148,7 @@ export class JitCpu extends Cpu {
     this.stateXmm = new Uint8Array(this.state, XMM_OFFSET, MIRROR_BYTES - XMM_OFFSET);
     let st = tlbStates.get(memory);
     if (st === undefined) {
-      st = { epoch: -1, decoded: -1, slots: new Int32Array(WTLB_ENTRIES * TLB_WAYS), count: 0 };
+      st = { epoch: -1, decoded: -1, slots: new Int32Array(WTLB_ENTRIES), count: 0 };
       tlbStates.set(memory, st);
     }
     this.tlbState = st;
@@ -169,8 +168,8 @@ export class JitCpu extends Cpu {
     this.mirrorBytes = new Uint8Array(buf, 0, MIRROR_GPR_BYTES);
     this.mirrorXmm = new Uint8Array(buf, XMM_OFFSET, MIRROR_BYTES - XMM_OFFSET);
     this.mirrorWords = new Uint32Array(buf, 0, SCRATCH_END / 4);
-    this.tlb = new Uint32Array(buf, TLB_WORD * 4, TLB_ENTRIES * TLB_WAYS);
-    this.wtlb = new Uint32Array(buf, WTLB_WORD * 4, WTLB_ENTRIES * TLB_WAYS);
+    this.tlb = new Uint32Array(buf, TLB_WORD * 4, TLB_ENTRIES);
+    this.wtlb = new Uint32Array(buf, WTLB_WORD * 4, WTLB_ENTRIES);
     this.hash = new Uint32Array(buf, CHAIN_HASH_BYTE, CHAIN_ENTRIES * 2);
   }
 
@@ -329,37 +328,23 @@ export class JitCpu extends Cpu {
 
   /**
    * Admits `page` to the read TLB (write 0) when readable, or to the write TLB (write 1) when
-   * writable and free of code; way 0 takes it unless it is there already.
+   * writable and free of code.
    */
   private admit(page: number, write: number): void {
     const prot = this.memory.pages[page] ?? 0;
     if (write) {
-      if (
-        (prot & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE &&
-        this.wtlb[page & (WTLB_ENTRIES - 1)] !== ((page << 1) | 1)
-      )
-        this.fillWrite(page);
-    } else if (prot & PROT_READ) {
-      // Way 0 takes the page; the page it held moves to way 1 (emitter.ts, TLB_WAYS).
-      const slot = page & (TLB_ENTRIES - 1);
-      if (this.tlb[slot] === ((page << 1) | 1)) return;
-      this.tlb[slot + TLB_ENTRIES] = this.tlb[slot]!;
-      this.tlb[slot] = (page << 1) | 1;
-    }
+      if ((prot & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE) this.fillWrite(page);
+    } else if (prot & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
   }
 
-  /** Adds a writable page without code to way 0 of the write TLB (its entry moves to way 1). */
+  /** Adds a writable page without code to the write TLB. */
   private fillWrite(page: number): void {
     const slot = page & (WTLB_ENTRIES - 1);
-    const old = this.wtlb[slot]!;
-    if (old !== 0) this.useWrite(slot + WTLB_ENTRIES, old);
-    this.useWrite(slot, (page << 1) | 1);
-  }
-
-  /** Puts `entry` in write-TLB word `slot`, listing the slot for re-validation when it was free. */
-  private useWrite(slot: number, entry: number): void {
-    if (this.wtlb[slot] === 0) this.tlbState.slots[this.tlbState.count++] = slot;
-    this.wtlb[slot] = entry;
+    if (this.wtlb[slot] === 0) {
+      if (this.tlbState.count === WTLB_ENTRIES) return;
+      this.tlbState.slots[this.tlbState.count++] = slot;
+    }
+    this.wtlb[slot] = (page << 1) | 1;
   }
 
   /** Drops write-TLB entries whose page is no longer writable or now holds decoded code. */

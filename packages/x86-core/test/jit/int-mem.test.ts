@@ -236,8 +236,8 @@ describe('JIT memory checks against the interpreter', () => {
     expect(long).toBeGreaterThan(50);
   });
 
-  it('two pages of one TLB slot stay admitted together, and a page in the second way that gains code is dropped', () => {
-    // Pages 0x20 (code), 0x420 and 0x820 share read and write TLB slots (emitter.ts).
+  it('pages sharing TLB slots evict each other, and a data page that gains code leaves the write TLB', () => {
+    // Pages 0x20 (code) and 0x820 share a write TLB slot, 0x420 and 0x20 one of a smaller TLB.
     const d1 = CODE + 0x400000;
     const d2 = CODE + 0x800000;
     const stack = 0x30000;
