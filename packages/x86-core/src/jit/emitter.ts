@@ -104,6 +104,16 @@ export const L_FY = 46; // i64
 /** The destination and source lanes (bit patterns) of an SSE arithmetic operation. */
 export const L_SA = 47; // i64
 export const L_SB = 48; // i64
+/**
+ * Whether `i`'s memory operand looks like an element of an array of `size`-byte items (an index
+ * scaled by at least the size, a displacement that is a multiple of it): aligned when the array
+ * is, so not expected to straddle pages.
+ */
+function arrayElement(i: Insn, size: number): boolean {
+  return (
+    (i.eaKind === EA_BASE_INDEX || i.eaKind === EA_INDEX) && 1 << i.scale >= size && (i.disp | 0) % size === 0
+  );
+}
 /** Opcodes beyond wasm.ts's table (WebAssembly core spec §5.4.5). */
 const I64_LE_U = 0x58;
 const I64_DIV_S = 0x7f;
@@ -120,19 +130,27 @@ export const MEM = -2;
  */
 export const EXIT_WORD = 1000 / 4;
 export const RIP_WORD = 1016 / 4;
+/** The address (low 32 bits) of the access the TLB did not admit. */
 export const MISS_WORD = 1004 / 4;
-/** The read TLB: 1024 words from byte 1024; entry (page & 1023) = (page << 1) | 1 when readable. */
+/**
+ * The read TLB: 4096 words from byte 1024; entry (page & 4095) = (page << 1) | 1 when readable
+ * (16 MiB of reach, so quicksort's two pointers over a large array rarely evict each other).
+ */
 export const TLB_WORD = 1024 / 4;
-export const TLB_ENTRIES = 1024;
-/** 1 when the miss in MISS_WORD was a write. */
+export const TLB_ENTRIES = 4096;
+/**
+ * How the region was left before an instruction: 0 a read and 1 a write the TLB did not admit
+ * (plus the access size in bytes << 8), 2 another check (the interpreter runs the instruction).
+ */
 export const MISS_KIND_WORD = 1008 / 4;
 /**
- * The write TLB: 1024 words from byte 5120, same entry format, holding only pages that are
- * writable and hold no decoded code (JitCpu re-validates its entries whenever instructions were
- * decoded, which is when pages become code).
+ * The write TLB: 2048 words from byte 17408 (after the read TLB), same entry format, holding
+ * only pages that are writable and hold no decoded code (JitCpu re-validates its entries
+ * whenever instructions were decoded, which is when pages become code). It ends at byte 25600,
+ * below the chaining area (chain.ts).
  */
-export const WTLB_WORD = 5120 / 4;
-export const WTLB_ENTRIES = 1024;
+export const WTLB_WORD = 17408 / 4;
+export const WTLB_ENTRIES = 2048;
 /**
  * The mirror is the first 64 KiB of the guest's own memory, which no guest page may occupy
  * while translated code runs (JitCpu checks; the kernel never maps below 0x10000).
@@ -975,13 +993,14 @@ export class Emitter {
     this.get(L_T64A).op(OP.i32WrapI64).set(L_ADDR);
     this.op(OP.block).op(VOID); // $ok
     this.op(OP.block).op(VOID); // $miss
+    this.op(OP.block).op(VOID); // $slow
     // Aligned when the form requires it (SDM Vol. 1 §4.1.1: legacy SSE m128 operands) …
     if (align > 1)
       this.get(L_ADDR)
         .i32(align - 1)
         .op(OP.i32And)
         .op(OP.brIf)
-        .code.u32(0);
+        .code.u32(1);
     // … and one compare for the rest: the TLB slot of the first byte's page must hold the page
     // of the last byte, (page << 1) | 1 with page < 2^20. An address at or above 2^32 gives a
     // key of 2^21 or more, which no entry holds; an access crossing into page p + 1 looks for
@@ -1001,22 +1020,51 @@ export class Emitter {
     if (size > 1) this.i64(size - 1, 0).op(OP.i64Add);
     // (last >> 12) << 1 | 1 = (last >> 11) | 1.
     this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
-    this.op(OP.i64Eq).op(OP.brIf).code.u32(1);
+    this.op(OP.i64Eq).op(OP.brIf).code.u32(2);
     this.op(OP.end);
-    // Miss: record the page, retire the instructions before this one and leave.
+    // Off the fast path (kept short: its code slows the fast path down), an access of 8 bytes or
+    // more split over two pages (copies at any alignment; not array elements, which are aligned
+    // when their array is) whose pages are both in the TLB. A byte at or above 2^32 has a key
+    // no entry holds; a last byte wrapping past 2^64 lands on page 0, which no entry holds
+    // either. The interpreter would access the same bytes of the same pages; anything else
+    // leaves the region.
+    if (size >= 8 && !arrayElement(i, size)) {
+      const word = (write ? WTLB_WORD : TLB_WORD) * 4;
+      /** Pushes whether the slot of address + extra holds the page of address + extra. */
+      const held = (extra: number) => {
+        this.get(L_T64A);
+        if (extra) this.i64(extra, 0).op(OP.i64Add);
+        this.op(OP.i32WrapI64)
+          .i32(10)
+          .op(OP.i32ShrU)
+          .i32((entries - 1) << 2)
+          .op(OP.i32And);
+        this.op(OP.i32Load).code.u32(2).u32(word);
+        this.op(OP.i64ExtendI32U);
+        this.get(L_T64A);
+        if (extra) this.i64(extra, 0).op(OP.i64Add);
+        this.i64(11, 0).op(OP.i64ShrU).i64(1, 0).op(OP.i64Or);
+        this.op(OP.i64Eq);
+      };
+      held(0);
+      held(size - 1);
+      this.op(OP.i32And).op(OP.brIf).code.u32(1);
+    }
+    this.op(OP.end);
+    // Miss: record the address (JitCpu admits the pages of its first and last byte when it
+    // may), retire the instructions before this one and leave.
     this.i32(0)
       .get(L_ADDR)
-      .i32(12)
-      .op(OP.i32ShrU)
       .op(OP.i32Store)
       .code.u32(2)
       .u32(MISS_WORD * 4);
-    this.exitBefore(i, write ? 1 : 0);
+    this.exitBefore(i, (write ? 1 : 0) | (size << 8));
   }
 
   /**
    * Leaves the region before instruction `i` (the interpreter runs it next): records the miss
-   * kind, retires the instructions before it, stores its rip and closes the enclosing block.
+   * kind (MISS_KIND_WORD), retires the instructions before it, stores its rip and closes the
+   * enclosing block.
    */
   private exitBefore(i: Insn, missKind: number): void {
     this.i32(0)

@@ -51,6 +51,10 @@ export const ALU_OPS = new Set([ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_
 export function emitInsn(e: Emitter, i: Insn): boolean {
   // Every block's first instruction has index 0 (translate.ts): per-block facts end here.
   if (e.index === 0) e.blockSerial++;
+  // A /digit form's ModRM.reg is an opcode extension and REX.R does not apply to it (SDM Vol. 2A
+  // §2.2.1.2), but Insn.reg includes REX.R: the forms here read the digit from Insn.reg, so a
+  // redundant REX.R (rare) stays with the interpreter.
+  if (i.row?.ext !== undefined && i.reg >= 8) return false;
   return emitCore(e, i) || emitExt(e, i);
 }
 

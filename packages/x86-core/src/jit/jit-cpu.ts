@@ -403,16 +403,30 @@ export class JitCpu extends Cpu {
       // Left before an access whose page was not in the TLB (kind 0 read, 1 write): cache it
       // when allowed; or before an SSE operation outside the native fast path (kind 2). The
       // interpreter runs the instruction either way (and raises its fault, if any).
-      const page = this.mirrorWords[MISS_WORD]!;
-      const prot = this.memory.pages[page] ?? 0;
-      const kind = this.mirrorWords[MISS_KIND_WORD];
-      if (kind === 1) {
-        if ((prot & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE) this.fillWrite(page);
-      } else if (kind === 0 && prot & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
+      const kind = this.mirrorWords[MISS_KIND_WORD]!;
+      if ((kind & 0xff) < 2) {
+        // The pages of the first and the last byte of the access (emitter.ts checkAt).
+        const addr = this.mirrorWords[MISS_WORD]!;
+        const first = addr >>> 12;
+        const last = ((addr + Math.max(kind >>> 8, 1) - 1) >>> 0) >>> 12;
+        this.admit(first, kind & 1);
+        if (last !== first) this.admit(last, kind & 1);
+      }
     }
     this.jitRetired += n;
     this.jitEntries++;
     return n;
+  }
+
+  /**
+   * Admits `page` to the read TLB (write 0) when readable, or to the write TLB (write 1) when
+   * writable and free of code.
+   */
+  private admit(page: number, write: number): void {
+    const prot = this.memory.pages[page] ?? 0;
+    if (write) {
+      if ((prot & (PROT_WRITE | PAGE_CODE)) === PROT_WRITE) this.fillWrite(page);
+    } else if (prot & PROT_READ) this.tlb[page & (TLB_ENTRIES - 1)] = (page << 1) | 1;
   }
 
   /** Adds a writable page without code to the write TLB. */

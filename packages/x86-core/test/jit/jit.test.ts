@@ -88,11 +88,13 @@ function randomInsn(next: () => number): number[] {
           ? [0xeb, 0, rex(w, 0, r), 0xd1, m]
           : [0xeb, 0, rex(w, 0, r), 0xc1, m, next() & 0x3f];
       }
+      // Now and then a redundant REX.R, which the /digit ignores (SDM Vol. 2A §2.2.1.2).
+      const digitRex = next() % 6 === 0 ? 8 : 0;
       if (f === 0) {
         const count = next() & 3 ? next() & 0x3f : next() & 0xff;
-        return [rex(w, 0, rm), 0xc1, 0xc0 | ((next() & 1) << 3) | (rm & 7), count];
+        return [rex(w, digitRex, rm), 0xc1, 0xc0 | ((next() & 1) << 3) | (rm & 7), count];
       }
-      if (f === 1) return [rex(w, 0, rm), 0xd1, 0xc0 | ((next() & 1) << 3) | (rm & 7)];
+      if (f === 1) return [rex(w, digitRex, rm), 0xd1, 0xc0 | ((next() & 1) << 3) | (rm & 7)];
       if (f === 2) return [rex(w, 0, rm), 0xf7, 0xc0 | ((2 + (next() & 1)) << 3) | (rm & 7)];
       if (f === 3) return [rex(w, 0, rm), 0xf7, 0xc0 | (rm & 7), ...imm32()];
       return [rex(w, 0, rm), 0x0f, 0xc8 + (rm & 7)];
