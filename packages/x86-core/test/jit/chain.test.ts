@@ -8,8 +8,8 @@ import { Cpu } from '../../src/cpu.js';
 import { IND_SAMPLE_WORD } from '../../src/jit/chain.js';
 import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
-import { LF_I32, LF_WORDS, MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
-import { CODE, DATA, RW, rng } from './forms-gen.js';
+import { MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
+import { CODE, DATA, expectSameRegisters, RW, rng } from './forms-gen.js';
 
 /** Functions: one per page after the main page. */
 const FUNCS = 4;
@@ -153,14 +153,9 @@ function initCpu(cpu: Cpu, seed: number, stack = RW + 0x800): void {
   cpu.rip = CODE;
 }
 
-/** Register file outside the lazy-flag record and the SSE scratch, and RFLAGS, equal. */
+/** Registers (see expectSameRegisters) and rip equal. */
 function expectSameState(b: Cpu, a: Cpu, what: string): void {
-  const lfStart = LF_I32 * 4;
-  const lfEnd = lfStart + LF_WORDS * 4;
-  const strip = (c: Cpu) =>
-    Buffer.concat([Buffer.from(c.b.subarray(0, lfStart)), Buffer.from(c.b.subarray(lfEnd, 992))]);
-  expect(strip(b).equals(strip(a)), `${what}: registers differ`).toBe(true);
-  expect(b.getRflags(), `${what}: rflags`).toBe(a.getRflags());
+  expectSameRegisters(b, a, what);
   expect(b.rip, `${what}: rip`).toBe(a.rip);
 }
 

@@ -5,6 +5,7 @@
  */
 
 import { expect } from 'vitest';
+import type { RunResult } from '../../src/api.js';
 import type { Cpu } from '../../src/cpu.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
 import { LF_I32, LF_WORDS, MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
@@ -430,7 +431,8 @@ export function setup(code: Uint8Array, make: (m: GuestMemory) => Cpu, seed: num
   return cpu;
 }
 
-export function expectSameState(b: Cpu, a: Cpu, what: string): void {
+/** The register file outside the lazy-flag record and the SSE scratch, and RFLAGS, are equal. */
+export function expectSameRegisters(b: Cpu, a: Cpu, what: string): void {
   const lfStart = LF_I32 * 4;
   const lfEnd = lfStart + LF_WORDS * 4;
   // Bytes 992–1023 are the SSE handlers' scratch, never live across instructions.
@@ -438,8 +440,30 @@ export function expectSameState(b: Cpu, a: Cpu, what: string): void {
     Buffer.concat([Buffer.from(c.b.subarray(0, lfStart)), Buffer.from(c.b.subarray(lfEnd, 992))]);
   expect(strip(b).equals(strip(a)), `${what}: registers differ`).toBe(true);
   expect(b.getRflags(), `${what}: rflags`).toBe(a.getRflags());
+}
+
+export function expectSameState(b: Cpu, a: Cpu, what: string): void {
+  expectSameRegisters(b, a, what);
   expect(
     Buffer.from(b.memory.readBytes(RW, 4096)).equals(Buffer.from(a.memory.readBytes(RW, 4096))),
     `${what}: memory differs`,
   ).toBe(true);
+}
+
+/**
+ * Runs `b` in steps of `step` instructions (at most `cap` at once) until it has retired as many
+ * as the reference run `ra`, or stopped for another reason where `ra` did; returns the last
+ * run's result and the instructions retired in all.
+ */
+export function runLike(b: Cpu, ra: RunResult, step: number, cap = 1e6): { rb: RunResult; executed: number } {
+  let rb = b.run(Math.min(step, cap));
+  let executed = rb.executed;
+  while (
+    rb.reason === 'budget' &&
+    (executed < ra.executed || (ra.reason !== 'budget' && executed === ra.executed))
+  ) {
+    rb = b.run(Math.max(1, Math.min(step, ra.executed - executed)));
+    executed += rb.executed;
+  }
+  return { rb, executed };
 }

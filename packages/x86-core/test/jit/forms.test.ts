@@ -14,7 +14,16 @@ import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { jitStats } from '../../src/jit/translate.js';
 import type { GuestMemory } from '../../src/memory.js';
 import { MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
-import { CODE, expectSameState, type Gen, program, randomForm, randomSseForm, setup } from './forms-gen.js';
+import {
+  CODE,
+  expectSameState,
+  type Gen,
+  program,
+  randomForm,
+  randomSseForm,
+  runLike,
+  setup,
+} from './forms-gen.js';
 
 const interp = (m: GuestMemory) => new Cpu(m);
 const forced = (m: GuestMemory) => new JitCpu(m, { threshold: 0 });
@@ -32,16 +41,7 @@ function compareAll(gen: (next: Gen) => number[], seeds: number, base: number) {
     // Budget 1 makes every instruction a region entry (a compilation each): a quarter of the seeds.
     for (const step of seed % 4 === 0 ? [1e6, 7, 1] : [1e6, 7]) {
       const b = setup(code, forced, seed);
-      let executed = 0;
-      let rb = b.run(Math.min(step, 1e6));
-      executed += rb.executed;
-      while (
-        rb.reason === 'budget' &&
-        (executed < ra.executed || (ra.reason !== 'budget' && executed === ra.executed))
-      ) {
-        rb = b.run(Math.max(1, Math.min(step, ra.executed - executed)));
-        executed += rb.executed;
-      }
+      const { rb, executed } = runLike(b, ra, step);
       const what = `seed ${seed} step ${step}`;
       expect(rb.reason, what).toBe(ra.reason);
       expect(rb.fault?.kind, what).toBe(ra.fault?.kind);

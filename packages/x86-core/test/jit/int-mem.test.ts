@@ -10,8 +10,7 @@ import { Cpu } from '../../src/cpu.js';
 import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { jitStats } from '../../src/jit/translate.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
-import { LF_I32, LF_WORDS } from '../../src/state.js';
-import { rng } from './forms-gen.js';
+import { expectSameRegisters, rng, runLike } from './forms-gen.js';
 
 /** Code: a stub page (run once, so it holds decoded code) and the program page after it. */
 const CODE = 0x20000;
@@ -177,12 +176,7 @@ function pagesOf(layout: Layout): number[] {
 }
 
 function expectSame(b: Cpu, a: Cpu, pages: readonly number[], what: string): void {
-  const lfStart = LF_I32 * 4;
-  const lfEnd = lfStart + LF_WORDS * 4;
-  const strip = (c: Cpu) =>
-    Buffer.concat([Buffer.from(c.b.subarray(0, lfStart)), Buffer.from(c.b.subarray(lfEnd, 992))]);
-  expect(strip(b).equals(strip(a)), `${what}: registers differ`).toBe(true);
-  expect(b.getRflags(), `${what}: rflags`).toBe(a.getRflags());
+  expectSameRegisters(b, a, what);
   expect(b.rip, `${what}: rip`).toBe(a.rip);
   for (const page of pages)
     expect(
@@ -214,16 +208,7 @@ describe('JIT memory checks against the interpreter', () => {
         [warm, 3],
       ] as const) {
         const b = setup(code, layout, make, seed);
-        let executed = 0;
-        let rb = b.run(Math.min(step, 1e6));
-        executed += rb.executed;
-        while (
-          rb.reason === 'budget' &&
-          (executed < ra.executed || (ra.reason !== 'budget' && executed === ra.executed))
-        ) {
-          rb = b.run(Math.max(1, Math.min(step, ra.executed - executed)));
-          executed += rb.executed;
-        }
+        const { rb, executed } = runLike(b, ra, step);
         const what = `seed ${seed} step ${step}`;
         expect(rb.reason, what).toBe(ra.reason);
         expect(executed, what).toBe(ra.executed);

@@ -10,13 +10,13 @@ import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { jitStats } from '../../src/jit/translate.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
 import { allRows } from '../../src/opcodes.js';
-import { LF_I32, LF_WORDS, MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
+import { MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
 import { testableRow } from '../differential/generate.js';
 import { knownOpenFor } from '../differential/known-open.js';
 import { describeMismatch, generateAtLeast, runCases } from '../differential/suite.js';
 import { buildProgram } from '../programs/build.js';
 import { runProgram } from '../programs/run.js';
-import { CODE, DATA, RW, rng } from './forms-gen.js';
+import { CODE, DATA, expectSameRegisters, RW, rng, runLike } from './forms-gen.js';
 
 /** Encodes a random translatable (or, rarely, untranslatable) register instruction. */
 function randomInsn(next: () => number): number[] {
@@ -335,20 +335,6 @@ function setup(code: Uint8Array, make: (m: GuestMemory) => Cpu, seed: number): C
   return cpu;
 }
 
-/**
- * Guest-visible state equal: the register file outside the lazy-flag record (and the SSE scratch) byte for byte, and
- * RFLAGS as the record evaluates (the translator leaves out records nothing can observe).
- */
-function expectSameState(b: Cpu, a: Cpu, what: string): void {
-  const lfStart = LF_I32 * 4;
-  const lfEnd = lfStart + LF_WORDS * 4;
-  // Bytes 992–1023 are the SSE handlers' scratch, never live across instructions (CONTRACT.md).
-  const strip = (c: Cpu) =>
-    Buffer.concat([Buffer.from(c.b.subarray(0, lfStart)), Buffer.from(c.b.subarray(lfEnd, 992))]);
-  expect(strip(b).equals(strip(a)), `${what}: registers differ`).toBe(true);
-  expect(b.getRflags(), `${what}: rflags`).toBe(a.getRflags());
-}
-
 const interp = (m: GuestMemory) => new Cpu(m);
 const forced = (m: GuestMemory) => new JitCpu(m, { threshold: 0 });
 
@@ -454,20 +440,11 @@ describe('JIT tier against the interpreter', () => {
       const ra = a.run(1e5);
       for (const step of [1e5, 5]) {
         const b = setupSse(code, forced, seed);
-        let executed = 0;
-        let rb = b.run(Math.min(step, 1e5));
-        executed += rb.executed;
-        while (
-          rb.reason === 'budget' &&
-          (executed < ra.executed || (ra.reason !== 'budget' && executed === ra.executed))
-        ) {
-          rb = b.run(Math.max(1, Math.min(step, ra.executed - executed)));
-          executed += rb.executed;
-        }
+        const { rb, executed } = runLike(b, ra, step, 1e5);
         expect(rb.reason, `seed ${seed} step ${step}`).toBe(ra.reason);
         expect(executed, `seed ${seed} step ${step}`).toBe(ra.executed);
         expect(b.rip, `seed ${seed} step ${step}`).toBe(a.rip);
-        expectSameState(b, a, `seed ${seed} step ${step}`);
+        expectSameRegisters(b, a, `seed ${seed} step ${step}`);
         // The stores (through rdi) wrote the same bytes.
         expect(
           Buffer.from(b.memory.readBytes(RW, 4096)).equals(Buffer.from(a.memory.readBytes(RW, 4096))),
@@ -487,23 +464,14 @@ describe('JIT tier against the interpreter', () => {
       if (ra.reason === 'fault') faults++;
       for (const step of [1e6, 7, 1]) {
         const b = setup(code, forced, seed);
-        let executed = 0;
-        let rb = b.run(Math.min(step, 1e6));
-        executed += rb.executed;
-        // Continue until the reference count; when the reference ended otherwise (fault, syscall),
-        // one more call must end the same way without retiring anything.
-        while (
-          rb.reason === 'budget' &&
-          (executed < ra.executed || (ra.reason !== 'budget' && executed === ra.executed))
-        ) {
-          rb = b.run(Math.max(1, Math.min(step, ra.executed - executed)));
-          executed += rb.executed;
-        }
+        // Until the reference count; when the reference ended otherwise (fault, syscall), one
+        // more call must end the same way without retiring anything.
+        const { rb, executed } = runLike(b, ra, step);
         expect(rb.reason, `seed ${seed} step ${step}`).toBe(ra.reason);
         expect(executed, `seed ${seed} step ${step}`).toBe(ra.executed);
         expect(b.rip).toBe(a.rip);
         expect(b.instructionCount).toBe(a.instructionCount);
-        expectSameState(b, a, `seed ${seed} step ${step}`);
+        expectSameRegisters(b, a, `seed ${seed} step ${step}`);
         // The stores and read-modify-writes (through rdi, and the stack) wrote the same bytes.
         expect(
           Buffer.from(b.memory.readBytes(RW, 4096)).equals(Buffer.from(a.memory.readBytes(RW, 4096))),
@@ -526,7 +494,7 @@ describe('JIT tier against the interpreter', () => {
       const rb = b.run(budget);
       expect(rb).toEqual(ra);
       expect(b.rip).toBe(a.rip);
-      expectSameState(b, a, `budget ${budget}`);
+      expectSameRegisters(b, a, `budget ${budget}`);
     }
   });
 
@@ -552,7 +520,7 @@ describe('JIT tier against the interpreter', () => {
       const rb = b.run(budget);
       expect(rb, `budget ${budget} step ${step}`).toEqual(ra);
       expect(b.rip).toBe(a.rip);
-      expectSameState(b, a, `budget ${budget} step ${step}`);
+      expectSameRegisters(b, a, `budget ${budget} step ${step}`);
       if (ra.reason !== 'budget') break;
     }
     return b as JitCpu;

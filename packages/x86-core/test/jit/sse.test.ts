@@ -22,7 +22,7 @@ import { MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
 import { testableRow } from '../differential/generate.js';
 import { knownOpenFor } from '../differential/known-open.js';
 import { describeMismatch, generateAtLeast, runCases } from '../differential/suite.js';
-import { DATA, expectSameState, type Gen, program, rng, setup } from './forms-gen.js';
+import { DATA, expectSameState, type Gen, program, rng, runLike, setup } from './forms-gen.js';
 
 const interp = (m: GuestMemory) => new Cpu(m);
 const forced = (m: GuestMemory) => new JitCpu(m, { threshold: 0 });
@@ -298,16 +298,7 @@ function compare(gen: (next: Gen) => number[], seeds: number, edgeOnly: boolean)
     if (ra.reason === 'fault') faults++;
     for (const step of seed % 8 === 0 ? [1e6, 5, 1] : [1e6, 5]) {
       const b = setupDouble(code, forced, seed, edgeOnly);
-      let executed = 0;
-      let rb = b.run(Math.min(step, 1e6));
-      executed += rb.executed;
-      while (
-        rb.reason === 'budget' &&
-        (executed < ra.executed || (ra.reason !== 'budget' && executed === ra.executed))
-      ) {
-        rb = b.run(Math.max(1, Math.min(step, ra.executed - executed)));
-        executed += rb.executed;
-      }
+      const { rb, executed } = runLike(b, ra, step);
       const what = `seed ${seed} step ${step}`;
       expect(rb.reason, what).toBe(ra.reason);
       expect(rb.fault?.kind, what).toBe(ra.fault?.kind);
