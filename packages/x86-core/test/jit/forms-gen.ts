@@ -6,7 +6,8 @@
 
 import { expect } from 'vitest';
 import type { RunResult } from '../../src/api.js';
-import type { Cpu } from '../../src/cpu.js';
+import { Cpu } from '../../src/cpu.js';
+import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { GuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory.js';
 import { LF_I32, LF_WORDS, MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
 
@@ -466,4 +467,45 @@ export function runLike(b: Cpu, ra: RunResult, step: number, cap = 1e6): { rb: R
     executed += rb.executed;
   }
   return { rb, executed };
+}
+
+/**
+ * Runs the program of each seed in [first, first + count) on the interpreter (one run of up to
+ * 1e6 instructions) and on the JIT forced to translate everything, split into runs of each budget
+ * of `steps(seed)`, and expects the same end: reason, fault kind, instructions, rip and state
+ * (registers and the RW page). `start` builds a machine for a seed on the given CPU. Returns how
+ * many reference runs faulted and the share of instructions the JIT retired in its unsplit runs.
+ */
+export function compareTiers(
+  first: number,
+  count: number,
+  start: (seed: number, make: (m: GuestMemory) => Cpu) => Cpu,
+  steps: (seed: number) => readonly number[],
+): { faults: number; share: number } {
+  const interp = (m: GuestMemory) => new Cpu(m);
+  const forced = (m: GuestMemory) => new JitCpu(m, { threshold: 0 });
+  let faults = 0;
+  let retired = 0;
+  let all = 0;
+  for (let seed = first; seed < first + count; seed++) {
+    const a = start(seed, interp);
+    const ra = a.run(1e6);
+    if (ra.reason === 'fault') faults++;
+    for (const step of steps(seed)) {
+      const b = start(seed, forced);
+      const { rb, executed } = runLike(b, ra, step);
+      const what = `seed ${seed} step ${step}`;
+      expect(rb.reason, what).toBe(ra.reason);
+      expect(rb.fault?.kind, what).toBe(ra.fault?.kind);
+      expect(executed, what).toBe(ra.executed);
+      expect(b.rip, what).toBe(a.rip);
+      expect(b.instructionCount, what).toBe(a.instructionCount);
+      expectSameState(b, a, what);
+      if (step === 1e6) {
+        retired += (b as JitCpu).jitRetired;
+        all += executed;
+      }
+    }
+  }
+  return { faults, share: retired / all };
 }

@@ -16,12 +16,12 @@ import type { GuestMemory } from '../../src/memory.js';
 import { MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
 import {
   CODE,
+  compareTiers,
   expectSameState,
   type Gen,
   program,
   randomForm,
   randomSseForm,
-  runLike,
   setup,
 } from './forms-gen.js';
 
@@ -30,31 +30,13 @@ const forced = (m: GuestMemory) => new JitCpu(m, { threshold: 0 });
 
 /** Runs `seeds` programs on both tiers at budget splits of 1e6, 7 (and 1); returns statistics. */
 function compareAll(gen: (next: Gen) => number[], seeds: number, base: number) {
-  let faults = 0;
-  let retired = 0;
-  let executedAll = 0;
-  for (let seed = base; seed < base + seeds; seed++) {
-    const code = program(seed, gen);
-    const a = setup(code, interp, seed);
-    const ra = a.run(1e6);
-    if (ra.reason === 'fault') faults++;
-    // Budget 1 makes every instruction a region entry (a compilation each): a quarter of the seeds.
-    for (const step of seed % 4 === 0 ? [1e6, 7, 1] : [1e6, 7]) {
-      const b = setup(code, forced, seed);
-      const { rb, executed } = runLike(b, ra, step);
-      const what = `seed ${seed} step ${step}`;
-      expect(rb.reason, what).toBe(ra.reason);
-      expect(rb.fault?.kind, what).toBe(ra.fault?.kind);
-      expect(executed, what).toBe(ra.executed);
-      expect(b.rip, what).toBe(a.rip);
-      expectSameState(b, a, what);
-      if (step === 1e6) {
-        retired += (b as JitCpu).jitRetired;
-        executedAll += executed;
-      }
-    }
-  }
-  return { faults, share: retired / executedAll };
+  // Budget 1 makes every instruction a region entry (a compilation each): a quarter of the seeds.
+  return compareTiers(
+    base,
+    seeds,
+    (seed, make) => setup(program(seed, gen), make, seed),
+    (seed) => (seed % 4 === 0 ? [1e6, 7, 1] : [1e6, 7]),
+  );
 }
 
 /** The generated instructions the translator declines (decoded from the programs). */

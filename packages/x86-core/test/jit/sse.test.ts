@@ -13,7 +13,7 @@
  * edge operands and every MXCSR state, executed natively and on JitCpu forced to translate).
  */
 import { describe, expect, it } from 'vitest';
-import { Cpu } from '../../src/cpu.js';
+import type { Cpu } from '../../src/cpu.js';
 import { JitCpu } from '../../src/jit/jit-cpu.js';
 import { jitStats } from '../../src/jit/translate.js';
 import type { GuestMemory } from '../../src/memory.js';
@@ -22,9 +22,8 @@ import { MXCSR_I32, XMM_OFFSET } from '../../src/state.js';
 import { testableRow } from '../differential/generate.js';
 import { knownOpenFor } from '../differential/known-open.js';
 import { describeMismatch, generateAtLeast, runCases } from '../differential/suite.js';
-import { DATA, expectSameState, type Gen, program, rng, runLike, setup } from './forms-gen.js';
+import { compareTiers, DATA, type Gen, program, rng, setup } from './forms-gen.js';
 
-const interp = (m: GuestMemory) => new Cpu(m);
 const forced = (m: GuestMemory) => new JitCpu(m, { threshold: 0 });
 
 const MIN = 2 ** -1022;
@@ -288,31 +287,12 @@ function setupDouble(code: Uint8Array, make: (m: GuestMemory) => Cpu, seed: numb
 
 /** Runs `seeds` programs of `gen` on both tiers at several budget splits; returns statistics. */
 function compare(gen: (next: Gen) => number[], seeds: number, edgeOnly: boolean) {
-  let faults = 0;
-  let retired = 0;
-  let all = 0;
-  for (let seed = 1; seed <= seeds; seed++) {
-    const code = program(seed, gen);
-    const a = setupDouble(code, interp, seed, edgeOnly);
-    const ra = a.run(1e6);
-    if (ra.reason === 'fault') faults++;
-    for (const step of seed % 8 === 0 ? [1e6, 5, 1] : [1e6, 5]) {
-      const b = setupDouble(code, forced, seed, edgeOnly);
-      const { rb, executed } = runLike(b, ra, step);
-      const what = `seed ${seed} step ${step}`;
-      expect(rb.reason, what).toBe(ra.reason);
-      expect(rb.fault?.kind, what).toBe(ra.fault?.kind);
-      expect(executed, what).toBe(ra.executed);
-      expect(b.rip, what).toBe(a.rip);
-      expect(b.instructionCount, what).toBe(a.instructionCount);
-      expectSameState(b, a, what);
-      if (step === 1e6) {
-        retired += (b as JitCpu).jitRetired;
-        all += executed;
-      }
-    }
-  }
-  return { faults, share: retired / all };
+  return compareTiers(
+    1,
+    seeds,
+    (seed, make) => setupDouble(program(seed, gen), make, seed, edgeOnly),
+    (seed) => (seed % 8 === 0 ? [1e6, 5, 1] : [1e6, 5]),
+  );
 }
 
 describe('JIT: double-precision SSE2 at edge values', () => {
