@@ -1,20 +1,20 @@
 /**
  * The benchmark runner: builds the kernels natively with gcc, runs each natively and under cabi
- * (on the WebAssembly tier that cabi uses by default, and optionally on the interpreter alone),
- * checks that the checksums agree and prints medians, ratios and guest MIPS.
+ * (the interpreter alone, and the WebAssembly tier that cabi uses by default), checks that the
+ * checksums agree and prints medians, ratios and guest MIPS side by side.
  *
- *   pnpm --filter @cabi/bench bench [--quick | --scale N] [--interpret | --jit-only | --skip-cabi] [--runs N] [kernel …]
+ *   pnpm --filter @cabi/bench bench [--quick | --scale N] [--jit-only | --skip-cabi] [--runs N] [kernel …]
  *
  * Default sizes are the "full" ones: 0.2–2 s of native CPU each, long enough that the ratio is
  * that of the running code and not of start-up (process, ELF load, JIT warm-up: tens of ms under
- * cabi, about 1 ms natively). `--quick` uses sizes of about 1 ms natively, where start-up is most
- * of every run (the whole suite in about a minute, interpreter included); `--scale N` multiplies the
- * quick sizes by N. The interpreter-alone column runs at the quick and scaled sizes unless
- * `--jit-only`; at the full sizes only with `--interpret` (it needs several minutes a kernel there).
- * Times come in three kinds: wall time from process start (or spawn) to exit; work time, which each
- * kernel measures itself with the monotonic clock around its workload; and CPU time of the workload
- * (see {@link RunResult.cpuMs}), which a loaded machine disturbs least. Ratios are given for work
- * and CPU time, MIPS over CPU time.
+ * cabi, about 1 ms natively). The interpreter needs minutes a kernel there, so at the full sizes
+ * it runs once (the other columns three times, native five) unless `--runs` says otherwise, and
+ * `--jit-only` leaves it out. `--quick` uses sizes of about 1 ms natively, where start-up is most
+ * of every run (the whole suite in about a minute); `--scale N` multiplies the quick sizes by N.
+ * Times come in three kinds: wall time from process start (or spawn) to exit; work time, which
+ * each kernel measures itself with the monotonic clock around its workload; and CPU time of the
+ * workload (see {@link RunResult.cpuMs}), which a loaded machine disturbs least. Ratios are given
+ * for work and CPU time, MIPS over CPU time.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -47,7 +47,7 @@ interface Options {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: bench [--full | --quick | --scale N] [--interpret | --jit-only | --skip-cabi] [--runs N] [${KERNELS.join('|')} …]`,
+    `${message}\nusage: bench [--full | --quick | --scale N] [--jit-only | --skip-cabi] [--runs N] [${KERNELS.join('|')} …]`,
   );
   process.exit(64);
 }
@@ -72,7 +72,7 @@ function parseArgs(argv: readonly string[]): Options {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) usage('--scale needs a positive integer');
       options.scale = n;
-    } else if (a === '--interpret' || a === '--jit-only' || a === '--skip-cabi') tiers = once(a, tiers);
+    } else if (a === '--jit-only' || a === '--skip-cabi') tiers = once(a, tiers);
     else if (a === '--runs') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) usage('--runs needs a positive integer');
@@ -81,8 +81,7 @@ function parseArgs(argv: readonly string[]): Options {
     else usage(`unknown argument ${a}`);
   }
   options.skipCabi = tiers === '--skip-cabi';
-  // The interpreter column: asked for, or at the quick and scaled sizes unless left out.
-  options.interpret = tiers === '--interpret' || (options.scale !== null && tiers === '');
+  options.interpret = tiers === '';
   if (options.kernels.length === 0) options.kernels = [...KERNELS];
   return options;
 }
@@ -121,6 +120,8 @@ async function main(): Promise<number> {
   const qemu = spawnSync('sh', ['-c', 'command -v qemu-x86_64'], { encoding: 'utf8' }).stdout.trim();
   const nativeRuns = options.runs ?? 5;
   const cabiRuns = options.runs ?? 3;
+  // The interpreter alone takes minutes a kernel at the full sizes: once there.
+  const interpRuns = options.runs ?? (options.scale === null ? 1 : 3);
   const dir = mkdtempSync(join(tmpdir(), 'cabi-bench-native-'));
   const rows: Row[] = [];
   try {
@@ -145,12 +146,12 @@ async function main(): Promise<number> {
         if (r.checksum !== expected) row.mismatch.push(`native runs disagree: ${r.checksum}`);
       const image = readFileSync(join(CLOUDABI_BIN, name));
       try {
-        for (let i = 0; i < (options.interpret ? cabiRuns : 0); i++) {
+        for (let i = 0; i < (options.interpret ? interpRuns : 0); i++) {
           const r = await runCabi(name, image, size);
           row.cabi.push(r);
           if (r.checksum !== expected) row.mismatch.push(`cabi ${r.checksum} != native ${expected}`);
           process.stderr.write(
-            `  ${name} (size ${size}) cabi run ${i + 1}/${cabiRuns}: ${fmt(r.innerMs)} ms\n`,
+            `  ${name} (size ${size}) cabi interpreter run ${i + 1}/${interpRuns}: ${fmt(r.innerMs)} ms\n`,
           );
         }
         for (let i = 0; i < (options.skipCabi ? 0 : cabiRuns); i++) {
@@ -251,7 +252,9 @@ async function main(): Promise<number> {
   last[last.length - 1] = `${under}/${rows.length} under cabi`;
   lines.push(last);
 
-  const runs = `medians of ${nativeRuns} native and ${cabiRuns} ${options.skipCabi ? 'qemu' : 'cabi'} runs`;
+  const runs = options.skipCabi
+    ? `medians of ${nativeRuns} native and ${cabiRuns} qemu runs`
+    : `medians of ${nativeRuns} native, ${options.interpret ? `${interpRuns} interpreter, ` : ''}${cabiRuns} JIT runs`;
   const sizes = options.scale === null ? 'full' : options.scale === 1 ? 'quick' : `${options.scale}x quick`;
   console.log(`\ncabi benchmark suite (${sizes} sizes; ${runs}; times in ms)`);
   console.log(
@@ -266,7 +269,7 @@ async function main(): Promise<number> {
   console.log(
     interp
       ? '\ninterp: the interpreter alone (Cpu); JIT: the WebAssembly tier (JitCpu at its default hotness threshold), the default of createKernel and cabi run.'
-      : '\nJIT: the WebAssembly tier (JitCpu at its default hotness threshold), the default of createKernel and cabi run; --interpret adds the interpreter alone.',
+      : '\nJIT: the WebAssembly tier (JitCpu at its default hotness threshold), the default of createKernel and cabi run.',
   );
   if (!qemu) console.log('qemu-user: qemu-x86_64 not installed (Debian package qemu-user), no qemu column.');
   let failed = false;
