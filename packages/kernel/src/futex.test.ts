@@ -17,6 +17,29 @@ function memory(): UserWords & { words: Map<number, number> } {
 
 const L = 0x2000;
 const CV = 0x3000;
+
+/** Thread 2 holds lock L and waits on CV (resumably). Returns the engine, the memory and 2's resumes. */
+function waiting() {
+  const f = new FutexEngine();
+  const m = memory();
+  m.words.set(L, (2 | WR) >>> 0);
+  const resumes: (() => number)[] = [];
+  const wake = (resume: () => number) => resumes.push(resume);
+  expect(f.condvarWaitResumable(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
+  return { f, m, resumes };
+}
+
+/**
+ * After {@link waiting}, thread 3 takes L and signals CV, and 2 runs while 3 holds L: it sleeps
+ * again on L.
+ */
+function signalledWhileLocked() {
+  const w = waiting();
+  w.m.words.set(L, (3 | WR) >>> 0);
+  w.f.condvarSignal(w.m, 'c', CV, 1);
+  expect(w.resumes.shift()!()).toBe(FUTEX_SLEEPING);
+  return w;
+}
 const flush = () => new Promise((r) => setImmediate(r));
 
 describe('futex locks', () => {
@@ -202,12 +225,7 @@ describe('futex condvars', () => {
   });
 
   it('a signalled waiter finishes its wait in its own context, not inside the waker', async () => {
-    const f = new FutexEngine();
-    const m = memory();
-    m.words.set(L, (2 | WR) >>> 0);
-    const resumes: (() => number)[] = [];
-    const wake = (resume: () => number) => resumes.push(resume);
-    expect(f.condvarWaitResumable(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
+    const { f, m, resumes } = waiting();
     // Thread 3 takes the free lock in userspace and signals: 2 is woken without the lock and
     // has not run yet, so nothing of its wait has happened.
     m.words.set(L, (3 | WR) >>> 0);
@@ -222,16 +240,8 @@ describe('futex condvars', () => {
   });
 
   it('a woken waiter that must wait for the lock sleeps again and is woken once more', () => {
-    const f = new FutexEngine();
-    const m = memory();
-    m.words.set(L, (2 | WR) >>> 0);
-    const resumes: (() => number)[] = [];
-    const wake = (resume: () => number) => resumes.push(resume);
-    expect(f.condvarWaitResumable(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
-    m.words.set(L, (3 | WR) >>> 0);
-    f.condvarSignal(m, 'c', CV, 1);
+    const { f, m, resumes } = signalledWhileLocked();
     // 3 still holds the lock when 2 runs: 2 marks it kernel-managed and sleeps on it.
-    expect(resumes.shift()!()).toBe(FUTEX_SLEEPING);
     expect(m.words.get(L)).toBe((3 | WR | KM) >>> 0);
     expect(f.unlock(m, 'l', L, 3)).toBe(0);
     expect(m.words.get(L)).toBe((2 | WR) >>> 0);
@@ -266,15 +276,7 @@ describe('futex condvars', () => {
   });
 
   it('a waiter killed while it sleeps to re-take its lock leaves nothing behind', () => {
-    const f = new FutexEngine();
-    const m = memory();
-    m.words.set(L, (2 | WR) >>> 0);
-    const resumes: (() => number)[] = [];
-    const wake = (resume: () => number) => resumes.push(resume);
-    expect(f.condvarWaitResumable(m, 'c', CV, 'l', L, 2, null, wake)).toBe(FUTEX_SLEEPING);
-    m.words.set(L, (3 | WR) >>> 0);
-    f.condvarSignal(m, 'c', CV, 1);
-    expect(resumes.shift()!()).toBe(FUTEX_SLEEPING);
+    const { f, m, resumes } = signalledWhileLocked();
     f.cancelWaiters(new Set([2]));
     expect(f.stats()).toEqual({ locks: 0, condvars: 0 });
     // The word still says kernel-managed: 3's unlock goes through the kernel and frees it.

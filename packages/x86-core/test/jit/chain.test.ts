@@ -176,6 +176,21 @@ function lockstep(a: Cpu, b: Cpu, budget: number, what: string): string {
 
 const interp = (m: GuestMemory) => new Cpu(m);
 
+/**
+ * main: mov ecx, 50; L: call F; add rbx, rax; dec ecx; jnz L; syscall — F (at 0x1040, on the
+ * next page): cvtsi2sd xmm2, eax; addsd xmm0, xmm2; add eax, 7; ret.
+ */
+function xmmCallLoop(): Uint8Array {
+  const code = new Uint8Array(0x2000).fill(0x90);
+  const f = 0x1040;
+  code.set(
+    [0xb9, 50, 0, 0, 0, 0xe8, ...le32(f - 10), 0x48, 0x01, 0xc3, 0xff, 0xc9, 0x75, -12 & 0xff, 0x0f, 0x05],
+    0,
+  );
+  code.set([0xf2, 0x0f, 0x2a, 0xd0, 0xf2, 0x0f, 0x58, 0xc2, 0x83, 0xc0, 0x07, 0xc3], f);
+  return code;
+}
+
 describe('chained JIT regions', () => {
   it('random calls, returns and indirect jumps between regions: identical state at every budget split', () => {
     let retired = 0;
@@ -301,15 +316,7 @@ describe('chained JIT regions', () => {
   });
 
   it('two threads sharing a memory (and its region table) keep their own registers, XMM included', () => {
-    // main: mov ecx, 50; L: call F; add rbx, rax; dec ecx; jnz L; syscall — F (next page):
-    // cvtsi2sd xmm2, eax; addsd xmm0, xmm2; add eax, 7; ret.
-    const code = new Uint8Array(0x2000).fill(0x90);
-    const f = 0x1040;
-    code.set(
-      [0xb9, 50, 0, 0, 0, 0xe8, ...le32(f - 10), 0x48, 0x01, 0xc3, 0xff, 0xc9, 0x75, -12 & 0xff, 0x0f, 0x05],
-      0,
-    );
-    code.set([0xf2, 0x0f, 0x2a, 0xd0, 0xf2, 0x0f, 0x58, 0xc2, 0x83, 0xc0, 0x07, 0xc3], f);
+    const code = xmmCallLoop();
     for (const budget of [1e6, 1, 5, 9, 31]) {
       const ma = makeMemory(code);
       const mb = makeMemory(code);
@@ -337,13 +344,7 @@ describe('chained JIT regions', () => {
   it('a region using XMM is entered through the chain only with the current XMM registers in the mirror', () => {
     // The two-thread program; between runs the XMM registers change (as a signal handler's
     // return would restore them), so the mirror's copy from the previous run is stale.
-    const code = new Uint8Array(0x2000).fill(0x90);
-    const f = 0x1040;
-    code.set(
-      [0xb9, 50, 0, 0, 0, 0xe8, ...le32(f - 10), 0x48, 0x01, 0xc3, 0xff, 0xc9, 0x75, -12 & 0xff, 0x0f, 0x05],
-      0,
-    );
-    code.set([0xf2, 0x0f, 0x2a, 0xd0, 0xf2, 0x0f, 0x58, 0xc2, 0x83, 0xc0, 0x07, 0xc3], f);
+    const code = xmmCallLoop();
     for (const budget of [7, 20, 33]) {
       const a = interp(makeMemory(code));
       const b = new JitCpu(makeMemory(code), { threshold: 0 });
