@@ -39,7 +39,7 @@ import {
   XMM_OFFSET,
   ZF,
 } from '../state.js';
-import { Bytes, F64, I32, I64, OP, VOID } from './wasm.js';
+import { Bytes, F64, I32, I64, OP, SIMD_OP as V, V128, VOID } from './wasm.js';
 
 /** Bytes of the register file mirrored into the JIT memory: GPRs, FS/GS base, lazy flags, XMM, MXCSR. */
 export const MIRROR_BYTES = MXCSR_I32 * 4 + 4;
@@ -114,9 +114,6 @@ function arrayElement(i: Insn, size: number): boolean {
     (i.eaKind === EA_BASE_INDEX || i.eaKind === EA_INDEX) && 1 << i.scale >= size && (i.disp | 0) % size === 0
   );
 }
-/** Opcodes beyond wasm.ts's table (WebAssembly core spec §5.4.5). */
-const I64_LE_U = 0x58;
-const I64_DIV_S = 0x7f;
 /** Lazy-flag words kept in locals (LF_OP … LF_FLAGS). */
 export const LF_USED = LF_FLAGS + 1;
 /** Operand codes for Emitter.alu besides register numbers. */
@@ -157,11 +154,9 @@ export const WTLB_ENTRIES = 2048;
  */
 export const SCRATCH_END = 0x10000;
 
-/** The WebAssembly value type v128 (SIMD specification, "Value Types"). */
-const V128 = 0x7b;
 /** Whether the engine validates WebAssembly SIMD (a function returning v128.const 0). */
 export const WASM_SIMD: boolean = (() => {
-  const body = [0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x0b];
+  const body = [OP.simd, V.v128Const, ...new Array<number>(16).fill(0), OP.end];
   const head = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, V128, 3, 2, 1, 0];
   try {
     return WebAssembly.validate(Uint8Array.of(...head, 10, body.length + 3, 1, body.length + 1, 0, ...body));
@@ -169,6 +164,12 @@ export const WASM_SIMD: boolean = (() => {
     return false;
   }
 })();
+/**
+ * MXCSR bits that must read exactly PE_STICKY for translated binary64/binary32 arithmetic: round
+ * to nearest, PE already set and masked (SDM Vol. 1 §10.2.3).
+ */
+export const MXCSR_FAST_MASK = 0x6000 | 0x20 | 0x1000;
+export const PE_STICKY = 0x20 | 0x1000;
 /**
  * v128 scratch of the packed binary64 forms (insns.ts emitSse): the destination and source
  * operands and the result. Appended after every other local (and only where SIMD validates:
@@ -184,19 +185,6 @@ export const L_VR = L_VA + 2;
  */
 export const L_XMM = L_VA + 3;
 if (WASM_SIMD) LOCAL_TYPES.push(V128, V128, V128, ...new Array<number>(16).fill(V128));
-/** The 0xFD prefix of SIMD instructions. */
-const SIMD_PREFIX = 0xfd;
-/** SIMD opcodes of the XMM accessors (SIMD specification, "Instructions"). */
-const V_LOAD = 0x00;
-const V_STORE = 0x0b;
-const V_CONST = 0x0c;
-const V_I32_EXTRACT = 0x1b;
-const V_I32_REPLACE = 0x1c;
-const V_I64_EXTRACT = 0x1d;
-const V_I64_REPLACE = 0x1e;
-const V_F32_EXTRACT = 0x1f;
-const V_F64_EXTRACT = 0x21;
-const V_F64_REPLACE = 0x22;
 
 export const ALU_ADD = 0;
 export const ALU_OR = 1;
@@ -400,7 +388,7 @@ export class Emitter {
     this.get(L_FX).i64(-1, -1).op(OP.i64Eq);
     this.op(OP.if).op(I32).get(L_FY).i64(0, -2147483648).op(OP.i64Eq);
     this.op(OP.else);
-    this.get(L_FX).get(L_FY).op(OP.i64Mul).get(L_FX).op(I64_DIV_S).get(L_FY).op(OP.i64Ne);
+    this.get(L_FX).get(L_FY).op(OP.i64Mul).get(L_FX).op(OP.i64DivS).get(L_FY).op(OP.i64Ne);
     this.op(OP.end);
     this.op(OP.end);
     return this;
@@ -540,7 +528,7 @@ export class Emitter {
     const ltu = (a: [number, number], b: [number, number], orEq: boolean) =>
       this.pair(a[0], a[1])
         .pair(b[0], b[1])
-        .op(orEq ? I64_LE_U : OP.i64LtU);
+        .op(orEq ? OP.i64LeU : OP.i64LtU);
     const RES: [number, number] = [LF_RES, LF_RESH];
     const DST: [number, number] = [LF_DST, LF_DSTH];
     const SRC: [number, number] = [LF_SRC, LF_SRCH];
@@ -1175,12 +1163,12 @@ export class Emitter {
 
   /** Emits the SIMD instruction `v` (0xFD prefix, opcode as LEB128). */
   simd(v: number): this {
-    this.op(SIMD_PREFIX).code.u32(v);
+    this.op(OP.simd).code.u32(v);
     return this;
   }
   /** Pushes a v128 constant with the 64-bit value hi·2^32 + lo (as u32 halves) in both lanes. */
   v64x2(lo: number, hi: number): this {
-    this.simd(V_CONST);
+    this.simd(V.v128Const);
     const w = new Uint32Array([lo, hi, lo, hi]);
     this.code.bytes(new Uint8Array(w.buffer));
     return this;
@@ -1217,7 +1205,7 @@ export class Emitter {
     this.xmmRead(n);
     if (WASM_SIMD)
       return this.get(L_XMM + n)
-        .simd(V_I32_EXTRACT)
+        .simd(V.i32ExtractLane)
         .op(0);
     this.i32(0)
       .op(OP.i32Load)
@@ -1230,10 +1218,10 @@ export class Emitter {
     this.xmmRead(n);
     if (WASM_SIMD)
       return this.get(L_XMM + n)
-        .simd(V_F32_EXTRACT)
+        .simd(V.f32ExtractLane)
         .op(0);
     this.i32(0)
-      .op(0x2a)
+      .op(OP.f32Load)
       .code.u32(2)
       .u32(XMM_OFFSET + n * 16);
     return this;
@@ -1245,7 +1233,7 @@ export class Emitter {
     if (WASM_SIMD) {
       this.get(L_XMM + n);
       value();
-      this.simd(V_I32_REPLACE)
+      this.simd(V.i32ReplaceLane)
         .op(0)
         .set(L_XMM + n);
       return;
@@ -1269,7 +1257,7 @@ export class Emitter {
     this.setGood(n, k, false);
     this.get(L_XMM + n);
     value();
-    this.simd(V_F64_REPLACE)
+    this.simd(V.f64ReplaceLane)
       .op(k)
       .set(L_XMM + n);
   }
@@ -1280,8 +1268,8 @@ export class Emitter {
       out
         .byte(OP.i32Const)
         .s32(0)
-        .byte(SIMD_PREFIX)
-        .u32(V_LOAD)
+        .byte(OP.simd)
+        .u32(V.v128Load)
         .u32(0)
         .u32(XMM_OFFSET + n * 16);
       out.byte(OP.localSet).u32(L_XMM + n);
@@ -1297,8 +1285,8 @@ export class Emitter {
         .byte(OP.localGet)
         .u32(L_XMM + n);
       out
-        .byte(SIMD_PREFIX)
-        .u32(V_STORE)
+        .byte(OP.simd)
+        .u32(V.v128Store)
         .u32(0)
         .u32(XMM_OFFSET + n * 16);
     }
@@ -1306,7 +1294,7 @@ export class Emitter {
   /** Loads the checked 16-byte memory operand of `i` into L_VB as a v128 (see {@link loadX}). */
   loadV(i: Insn, align: number): boolean {
     if (!this.check(i, 16, false, align)) return false;
-    this.get(L_ADDR).simd(V_LOAD).code.u32(0).u32(0);
+    this.get(L_ADDR).simd(V.v128Load).code.u32(0).u32(0);
     this.set(L_VB);
     return true;
   }
@@ -1315,7 +1303,7 @@ export class Emitter {
     if (!this.check(i, 16, true, align)) return false;
     this.get(L_ADDR);
     value();
-    this.simd(V_STORE).code.u32(0).u32(0);
+    this.simd(V.v128Store).code.u32(0).u32(0);
     return true;
   }
 
@@ -1324,7 +1312,7 @@ export class Emitter {
     this.xmmRead(n);
     if (WASM_SIMD)
       return this.get(L_XMM + n)
-        .simd(V_I64_EXTRACT)
+        .simd(V.i64ExtractLane)
         .op(k);
     this.i32(0)
       .op(OP.i64Load)
@@ -1337,7 +1325,7 @@ export class Emitter {
     this.xmmRead(n);
     if (WASM_SIMD)
       return this.get(L_XMM + n)
-        .simd(V_F64_EXTRACT)
+        .simd(V.f64ExtractLane)
         .op(k);
     this.i32(0)
       .op(OP.f64Load)
@@ -1352,7 +1340,7 @@ export class Emitter {
     if (WASM_SIMD) {
       this.get(L_XMM + n);
       value();
-      this.simd(V_I64_REPLACE)
+      this.simd(V.i64ReplaceLane)
         .op(k)
         .set(L_XMM + n);
       return;

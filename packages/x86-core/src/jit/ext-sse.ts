@@ -12,85 +12,18 @@
  */
 import type { Insn } from '../insn.js';
 import { MXCSR_I32 } from '../state.js';
-import { type Emitter, L_ADDR, L_MEM, L_T32A, L_T64A, L_T64B, WASM_SIMD } from './emitter.js';
-import { OP } from './wasm.js';
-
-/** WebAssembly opcodes the Emitter's table lacks (core specification §5.4.7). */
-const F = {
-  i32Load: 0x28,
-  f32Load: 0x2a,
-  f32Store: 0x38,
-  f32Eq: 0x5b,
-  f32Lt: 0x5d,
-  f32Ge: 0x60,
-  f32Abs: 0x8b,
-  f32Sqrt: 0x91,
-  f32Add: 0x92,
-  f32Sub: 0x93,
-  f32Mul: 0x94,
-  f32Div: 0x95,
-  i32TruncF64S: 0xaa,
-  i64TruncF64S: 0xb0,
-  f32ConvertI32S: 0xb2,
-  f32ConvertI64S: 0xb4,
-  f32DemoteF64: 0xb6,
-  f64ConvertI32S: 0xb7,
-  f64ConvertI64S: 0xb9,
-  f64PromoteF32: 0xbb,
-  i32ReinterpretF32: 0xbc,
-  f32ReinterpretI32: 0xbe,
-  i64LeU: 0x58,
-  f64Ne: 0x62,
-  f64Trunc: 0x9d,
-  simd: 0xfd,
-} as const;
-
-/** WebAssembly SIMD opcodes (after the 0xFD prefix, SIMD specification "Instructions"). */
-const V = {
-  load: 0x00,
-  store: 0x0b,
-  const: 0x0c,
-  shuffle: 0x0d,
-  i8Eq: 0x23,
-  i8GtS: 0x27,
-  i16Eq: 0x2d,
-  i16GtS: 0x31,
-  i32Eq: 0x37,
-  i32GtS: 0x3b,
-  and: 0x4e,
-  andnot: 0x4f,
-  or: 0x50,
-  xor: 0x51,
-  i8Bitmask: 0x64,
-  i8NarrowS: 0x65,
-  i8NarrowU: 0x66,
-  i16NarrowS: 0x85,
-  i8Add: 0x6e,
-  i8Sub: 0x71,
-  i8MinU: 0x77,
-  i8MaxU: 0x79,
-  i16Shl: 0x8b,
-  i16ShrS: 0x8c,
-  i16ShrU: 0x8d,
-  i16Add: 0x8e,
-  i16Sub: 0x91,
-  i32Shl: 0xab,
-  i32ShrS: 0xac,
-  i32ShrU: 0xad,
-  i32Add: 0xae,
-  i32Sub: 0xb1,
-  i64Shl: 0xcb,
-  i64ShrU: 0xcd,
-  i64Add: 0xce,
-  i64Sub: 0xd1,
-} as const;
-
-/** MXCSR bits that must read exactly PE_STICKY for rounding: RC nearest, PE set, PM set. */
-const MX_FAST_MASK = 0x6000 | 0x20 | 0x1000;
-const MX_PE_STICKY = 0x20 | 0x1000;
-
-/** Whether the engine validates WebAssembly SIMD (see emitter.ts). */
-export const SIMD: boolean = WASM_SIMD;
+import {
+  type Emitter,
+  L_ADDR,
+  L_MEM,
+  L_T32A,
+  L_T64A,
+  L_T64B,
+  MXCSR_FAST_MASK,
+  PE_STICKY,
+  WASM_SIMD,
+} from './emitter.js';
+import { OP, SIMD_OP as V } from './wasm.js';
 
 /** SSE2 integer operations on whole registers: 66 0F opcode → SIMD opcode and operand order. */
 const PACKED = new Map<number, { v: number; swap?: boolean }>([
@@ -155,16 +88,9 @@ function setX32(e: Emitter, n: number, value: () => void): void {
 function xf32(e: Emitter, n: number): void {
   e.xmmF32(n);
 }
-/** Pushes XMM register n as a v128. */
-function xv(e: Emitter, n: number): void {
-  e.xmmV(n);
-}
-function simd(e: Emitter, v: number): void {
-  e.op(F.simd).code.u32(v);
-}
 /** Pushes the checked 16-byte memory operand (address in L_ADDR) as a v128. */
 function memV(e: Emitter): void {
-  e.get(L_ADDR).op(F.simd).code.u32(V.load).u32(0).u32(0);
+  e.get(L_ADDR).simd(V.v128Load).code.u32(0).u32(0);
 }
 /** Pops a v128 into XMM register n. */
 function storeV(e: Emitter, n: number): void {
@@ -182,19 +108,19 @@ const brIf = (e: Emitter) => e.op(OP.brIf).code.u32(0);
 function fastRounding(e: Emitter): void {
   e.usesXmm = true;
   e.i32(0)
-    .op(F.i32Load)
+    .op(OP.i32Load)
     .code.u32(2)
     .u32(MXCSR_I32 * 4);
-  e.i32(MX_FAST_MASK).op(OP.i32And).i32(MX_PE_STICKY).op(OP.i32Eq);
+  e.i32(MXCSR_FAST_MASK).op(OP.i32And).i32(PE_STICKY).op(OP.i32Eq);
 }
 /** Pushes 1 when MXCSR has PE set and masked (a precision exception changes nothing). */
 function peSticky(e: Emitter): void {
   e.usesXmm = true;
   e.i32(0)
-    .op(F.i32Load)
+    .op(OP.i32Load)
     .code.u32(2)
     .u32(MXCSR_I32 * 4);
-  e.i32(MX_PE_STICKY).op(OP.i32And).i32(MX_PE_STICKY).op(OP.i32Eq);
+  e.i32(PE_STICKY).op(OP.i32And).i32(PE_STICKY).op(OP.i32Eq);
 }
 
 /**
@@ -280,29 +206,29 @@ export function emitSseExt(e: Emitter, i: Insn): boolean {
       return cvttpd2dq(e, i);
     default:
   }
-  if (!SIMD) return false;
+  if (!WASM_SIMD) return false;
   const packed = PACKED.get(op);
   if (packed !== undefined) {
     if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
-    const src = () => (i.mod === 3 ? xv(e, i.rm) : memV(e));
+    const src = () => (i.mod === 3 ? e.xmmV(i.rm) : memV(e));
     if (packed.swap) {
       src();
-      xv(e, i.reg);
+      e.xmmV(i.reg);
     } else {
-      xv(e, i.reg);
+      e.xmmV(i.reg);
       src();
     }
-    simd(e, packed.v);
+    e.simd(packed.v);
     storeV(e, i.reg);
     return true;
   }
   const unpack = UNPACK.get(op);
   if (unpack !== undefined) {
     if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
-    xv(e, i.reg);
-    if (i.mod === 3) xv(e, i.rm);
+    e.xmmV(i.reg);
+    if (i.mod === 3) e.xmmV(i.rm);
     else memV(e);
-    simd(e, V.shuffle);
+    e.simd(V.shuffle);
     e.code.bytes(unpack);
     storeV(e, i.reg);
     return true;
@@ -311,17 +237,17 @@ export function emitSseExt(e: Emitter, i: Insn): boolean {
     case 0xd7:
       // pmovmskb r32, xmm (SDM Vol. 2B PMOVMSKB): the byte sign bits, zero-extended.
       if (i.mod !== 3) return false;
-      xv(e, i.rm);
-      simd(e, V.i8Bitmask);
+      e.xmmV(i.rm);
+      e.simd(V.i8Bitmask);
       e.setReg32(i.reg);
       return true;
     case 0x70: {
       // pshufd (SDM Vol. 2B PSHUFD): dword k of the result is dword imm[2k+1:2k] of the source.
       if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
-      const src = () => (i.mod === 3 ? xv(e, i.rm) : memV(e));
+      const src = () => (i.mod === 3 ? e.xmmV(i.rm) : memV(e));
       src();
       src();
-      simd(e, V.shuffle);
+      e.simd(V.shuffle);
       for (let k = 0; k < 4; k++) {
         const s = (i.imm >> (2 * k)) & 3;
         e.code.bytes([s * 4, s * 4 + 1, s * 4 + 2, s * 4 + 3]);
@@ -350,9 +276,9 @@ function shiftImm(e: Emitter, i: Insn): boolean {
   const bits = i.opcode === 0x71 ? 16 : i.opcode === 0x72 ? 32 : 64;
   const ext = i.reg & 7;
   if (i.opcode === 0x73 && (ext === 3 || ext === 7)) {
-    xv(e, x);
+    e.xmmV(x);
     zeroV(e);
-    simd(e, V.shuffle);
+    e.simd(V.shuffle);
     for (let k = 0; k < 16; k++) {
       const from = ext === 7 ? k - n : k + n;
       e.code.byte(from >= 0 && from < 16 ? from : 16);
@@ -365,9 +291,9 @@ function shiftImm(e: Emitter, i: Insn): boolean {
   if (v === undefined || v === 0) return false;
   if (n >= bits && k !== 1) zeroV(e);
   else {
-    xv(e, x);
+    e.xmmV(x);
     e.i32(Math.min(n, bits - 1));
-    simd(e, v);
+    e.simd(v);
   }
   storeV(e, x);
   return true;
@@ -382,7 +308,7 @@ const SHIFTS: Record<number, number[]> = {
 
 /** Pushes an all-zero v128. */
 function zeroV(e: Emitter): void {
-  simd(e, V.const);
+  e.simd(V.v128Const);
   e.code.bytes(new Array<number>(16).fill(0));
 }
 
@@ -469,7 +395,7 @@ function cvtsi2s(e: Emitter, i: Insn, double: boolean): boolean {
       .i64(limit | 0, Math.floor(limit / 4294967296))
       .op(OP.i64Add);
     e.i64((2 * limit) | 0, Math.floor((2 * limit) / 4294967296))
-      .op(F.i64LeU)
+      .op(OP.i64LeU)
       .op(OP.i32Eqz);
     fastRounding(e);
     e.op(OP.i32Eqz).op(OP.i32And);
@@ -478,11 +404,11 @@ function cvtsi2s(e: Emitter, i: Insn, double: boolean): boolean {
   }
   if (double) {
     e.setXmm64(i.reg, 0, () => {
-      e.get(L_T64A).op(F.f64ConvertI64S).op(OP.i64ReinterpretF64);
+      e.get(L_T64A).op(OP.f64ConvertI64S).op(OP.i64ReinterpretF64);
     });
   } else {
     setX32(e, i.reg, () => {
-      e.get(L_T64A).op(F.f32ConvertI64S).op(F.i32ReinterpretF32);
+      e.get(L_T64A).op(OP.f32ConvertI64S).op(OP.i32ReinterpretF32);
     });
   }
   return true;
@@ -506,7 +432,7 @@ function truncatesNatively(e: Emitter, l: number, wide: boolean): void {
   brIf(e);
   x();
   x();
-  e.op(F.f64Trunc).op(F.f64Ne);
+  e.op(OP.f64Trunc).op(OP.f64Ne);
   peSticky(e);
   e.op(OP.i32Eqz).op(OP.i32And);
   brIf(e);
@@ -528,15 +454,15 @@ function cvtts2si(e: Emitter, i: Insn, double: boolean): boolean {
   } else {
     if (i.mod === 3) x32(e, i.rm);
     else e.get(L_MEM).op(OP.i32WrapI64);
-    e.op(F.f32ReinterpretI32).op(F.f64PromoteF32).op(OP.i64ReinterpretF64);
+    e.op(OP.f32ReinterpretI32).op(OP.f64PromoteF32).op(OP.i64ReinterpretF64);
   }
   e.set(L_T64A);
   guard(e);
   truncatesNatively(e, L_T64A, wide);
   e.guardEnd(i);
   e.get(L_T64A).op(OP.f64ReinterpretI64);
-  if (wide) e.op(F.i64TruncF64S).setReg64(i.reg);
-  else e.op(F.i32TruncF64S).setReg32(i.reg);
+  if (wide) e.op(OP.i64TruncF64S).setReg64(i.reg);
+  else e.op(OP.i32TruncF64S).setReg32(i.reg);
   return true;
 }
 
@@ -552,7 +478,7 @@ function cvtss2sd(e: Emitter, i: Insn): boolean {
   brIf(e);
   e.guardEnd(i);
   e.setXmm64(i.reg, 0, () => {
-    e.get(L_T32A).op(F.f32ReinterpretI32).op(F.f64PromoteF32).op(OP.i64ReinterpretF64);
+    e.get(L_T32A).op(OP.f32ReinterpretI32).op(OP.f64PromoteF32).op(OP.i64ReinterpretF64);
   });
   return true;
 }
@@ -581,16 +507,16 @@ function cvtsd2ss(e: Emitter, i: Insn): boolean {
   brIf(e);
   // Inexact: the rounding fast path.
   x();
-  e.op(F.f32DemoteF64).op(F.f64PromoteF32);
+  e.op(OP.f32DemoteF64).op(OP.f64PromoteF32);
   x();
-  e.op(F.f64Ne);
+  e.op(OP.f64Ne);
   fastRounding(e);
   e.op(OP.i32Eqz).op(OP.i32And);
   brIf(e);
   e.guardEnd(i);
   setX32(e, i.reg, () => {
     x();
-    e.op(F.f32DemoteF64).op(F.i32ReinterpretF32);
+    e.op(OP.f32DemoteF64).op(OP.i32ReinterpretF32);
   });
   return true;
 }
@@ -626,7 +552,7 @@ function arithSs(e: Emitter, i: Insn): boolean {
     zero();
     e.op(OP.i32Eqz).op(OP.i32And);
     brIf(e);
-    e.get(L_T32A).op(F.f32ReinterpretI32).op(F.f32Sqrt).op(F.i32ReinterpretF32).set(L_T32A);
+    e.get(L_T32A).op(OP.f32ReinterpretI32).op(OP.f32Sqrt).op(OP.i32ReinterpretF32).set(L_T32A);
   } else {
     x32(e, i.reg).set(L_T32A);
     normal32(e, 0x20, 0xdf);
@@ -634,11 +560,11 @@ function arithSs(e: Emitter, i: Insn): boolean {
     brIf(e);
     xf32(e, i.reg);
     src();
-    e.op(F.f32ReinterpretI32);
-    e.op(op === 0x58 ? F.f32Add : op === 0x59 ? F.f32Mul : op === 0x5c ? F.f32Sub : F.f32Div);
-    e.op(F.i32ReinterpretF32).set(L_T32A);
+    e.op(OP.f32ReinterpretI32);
+    e.op(op === 0x58 ? OP.f32Add : op === 0x59 ? OP.f32Mul : op === 0x5c ? OP.f32Sub : OP.f32Div);
+    e.op(OP.i32ReinterpretF32).set(L_T32A);
     // 2^-100 ≤ |r| ≤ 2^100 (NaN and infinity fail) …
-    const mag = () => e.get(L_T32A).op(F.f32ReinterpretI32).op(F.f64PromoteF32).op(OP.f64Abs);
+    const mag = () => e.get(L_T32A).op(OP.f32ReinterpretI32).op(OP.f64PromoteF32).op(OP.f64Abs);
     mag();
     e.f64(2 ** -100).op(OP.f64Ge);
     mag();
@@ -672,12 +598,12 @@ function arithSs(e: Emitter, i: Insn): boolean {
  * selected by the immediate, the other half copied.
  */
 function pshufw(e: Emitter, i: Insn, high: boolean): boolean {
-  if (!SIMD) return false;
+  if (!WASM_SIMD) return false;
   if (i.mod !== 3 && !e.check(i, 16, false, 16)) return false;
-  const src = () => (i.mod === 3 ? xv(e, i.rm) : memV(e));
+  const src = () => (i.mod === 3 ? e.xmmV(i.rm) : memV(e));
   src();
   src();
-  simd(e, V.shuffle);
+  e.simd(V.shuffle);
   const lanes: number[] = [];
   for (let k = 0; k < 8; k++) {
     const inHalf = high ? k >= 4 : k < 4;
@@ -724,8 +650,8 @@ function cvttpd2dq(e: Emitter, i: Insn): boolean {
   for (const l of [L_T64A, L_T64B]) truncatesNatively(e, l, false);
   e.guardEnd(i);
   e.setXmm64(i.reg, 0, () => {
-    e.get(L_T64A).op(OP.f64ReinterpretI64).op(F.i32TruncF64S).op(OP.i64ExtendI32U);
-    e.get(L_T64B).op(OP.f64ReinterpretI64).op(F.i32TruncF64S).op(OP.i64ExtendI32U);
+    e.get(L_T64A).op(OP.f64ReinterpretI64).op(OP.i32TruncF64S).op(OP.i64ExtendI32U);
+    e.get(L_T64B).op(OP.f64ReinterpretI64).op(OP.i32TruncF64S).op(OP.i64ExtendI32U);
     e.i64(32, 0).op(OP.i64Shl).op(OP.i64Or);
   });
   e.setXmm64(i.reg, 1, () => e.i64(0, 0));
@@ -744,7 +670,7 @@ function cvtdq2pd(e: Emitter, i: Insn): boolean {
     e.setXmm64(i.reg, k, () => {
       e.get(L_T64A);
       if (k === 1) e.i64(32, 0).op(OP.i64ShrU);
-      e.op(OP.i32WrapI64).op(F.f64ConvertI32S).op(OP.i64ReinterpretF64);
+      e.op(OP.i32WrapI64).op(OP.f64ConvertI32S).op(OP.i64ReinterpretF64);
     });
   }
   return true;

@@ -801,20 +801,17 @@ function emitComiss(e: Emitter, i: Insn): boolean {
   ordered32(e, L_T32B);
   e.op(OP.i32And).op(OP.i32Eqz).op(OP.brIf).code.u32(0);
   e.guardEnd(i);
-  const f = (l: number) => e.get(l).op(F32_REINTERPRET);
+  const f = (l: number) => e.get(l).op(OP.f32ReinterpretI32);
   writeFlags(e, ARITH_FLAGS, () => {
     f(L_T32A);
     f(L_T32B);
-    e.op(F32_EQ).i32(6).op(OP.i32Shl);
+    e.op(OP.f32Eq).i32(6).op(OP.i32Shl);
     f(L_T32A);
     f(L_T32B);
-    e.op(F32_LT).op(OP.i32Or);
+    e.op(OP.f32Lt).op(OP.i32Or);
   });
   return true;
 }
-const F32_REINTERPRET = 0xbe;
-const F32_EQ = 0x5b;
-const F32_LT = 0x5d;
 
 /** Pushes the low dword of XMM register n. */
 function xmmLow32(e: Emitter, n: number): void {

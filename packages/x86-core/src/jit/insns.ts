@@ -35,11 +35,13 @@ import {
   L_XA,
   L_XB,
   MEM,
+  MXCSR_FAST_MASK,
+  PE_STICKY,
   TEST,
   WASM_SIMD,
 } from './emitter.js';
 import { emitExt } from './insns-ext.js';
-import { OP, VOID } from './wasm.js';
+import { OP, SIMD_OP as V, VOID } from './wasm.js';
 
 export const ALU_OPS = new Set([ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP]);
 
@@ -345,9 +347,6 @@ export const SSE_OPS = new Set([
   0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x28, 0x29, 0x2e, 0x2f, 0x51, 0x54, 0x55, 0x56, 0x57, 0x58,
   0x59, 0x5c, 0x5e, 0x6f, 0x7f, 0xc6,
 ]);
-/** MXCSR bits that must read exactly PE_STICKY: round to nearest, PE set and masked. */
-export const MXCSR_FAST_MASK = 0x6000 | 0x20 | 0x1000;
-export const PE_STICKY = 0x20 | 0x1000;
 
 /*
  * When translated binary64 arithmetic may run natively (SDM Vol. 1 §4.9.1, §11.5.2; checked on
@@ -366,31 +365,9 @@ export const PE_STICKY = 0x20 | 0x1000;
 const R2_LO_HI = 0x00400000;
 /** Hi word of 2·bits(MAX) − 2·bits(2^-1021) + 1 (lo word all ones): accepted results lie below. */
 const R2_SPAN_HI = 0xff9fffff;
-/** f64.ne (WebAssembly core specification §5.4.5), missing from wasm.ts's table. */
-const F64_NE = 0x62;
 /** Hi words of twice the patterns of 2^-1022 and +∞: good non-zero operands t lie between. */
 const G2_LO_HI = 0x00200000;
 const G2_INF_HI = 0xffe00000;
-
-/** WebAssembly SIMD opcodes of the packed binary64 forms (SIMD specification "Instructions"). */
-const V = {
-  shuffle: 0x0d,
-  and: 0x4e,
-  xor: 0x51,
-  f64x2Eq: 0x47,
-  f64x2Ne: 0x48,
-  andnot: 0x4f,
-  or: 0x50,
-  anyTrue: 0x53,
-  i64x2Add: 0xce,
-  i64x2LtS: 0xd8,
-  f64x2Abs: 0xec,
-  f64x2Sqrt: 0xef,
-  f64x2Add: 0xf0,
-  f64x2Sub: 0xf1,
-  f64x2Mul: 0xf2,
-  f64x2Div: 0xf3,
-} as const;
 
 /**
  * Leaves through label `fail` (counted from the caller's nesting) unless the binary64 pattern
@@ -419,15 +396,15 @@ function requireGood(e: Emitter, l: number, fail: number): void {
  * infinities and NaNs; zeros are then removed.
  */
 function badLanes(e: Emitter, l: number): void {
-  e.get(l).simd(V.f64x2Abs).v64x2(0, 0x00100000).simd(V.i64x2Add);
-  e.v64x2(0, 0x00200000).simd(V.i64x2LtS);
+  e.get(l).simd(V.f64x2Abs).v64x2(0, 0x00100000).simd(V.i64Add);
+  e.v64x2(0, 0x00200000).simd(V.i64LtS);
   e.get(l).v64x2(0, 0).simd(V.f64x2Eq).simd(V.andnot);
 }
 
 /** Pushes a v128 mask of the lanes of the result in L_VR outside [2^-1021, MAX] (NaN included). */
 function badResult(e: Emitter): void {
-  e.get(L_VR).simd(V.f64x2Abs).v64x2(0, 0x00100000).simd(V.i64x2Add);
-  e.v64x2(0, 0x00300000).simd(V.i64x2LtS);
+  e.get(L_VR).simd(V.f64x2Abs).v64x2(0, 0x00100000).simd(V.i64Add);
+  e.v64x2(0, 0x00300000).simd(V.i64LtS);
 }
 
 /** MXCSR once per block: translated code never writes it, and a block runs from its start. */
@@ -537,7 +514,7 @@ function scalarArith(e: Emitter, i: Insn, op: number): boolean {
       b().f64(0).op(OP.f64Eq).op(OP.i32Or);
     } else {
       a().f64(0).op(OP.f64Eq);
-      b().f64(0).op(F64_NE).op(OP.i32And);
+      b().f64(0).op(OP.f64Ne).op(OP.i32And);
     }
     e.op(OP.i32Eqz).op(OP.brIf).code.u32(1);
     e.op(OP.end);
